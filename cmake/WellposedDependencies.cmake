@@ -1,0 +1,16 @@
+# Every dependency is a Debian package (scripts/setup installs them).
+include(WellposedFindPkg)
+find_package(Boost 1.74 REQUIRED)            # Multiprecision is header-only
+find_package(Eigen3 3.4 REQUIRED NO_MODULE)
+find_package(nlohmann_json 3 REQUIRED)
+find_package(Threads REQUIRED)
+if(WELLPOSED_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+endif()
+if(WELLPOSED_BUILD_BENCH)
+  find_package(benchmark REQUIRED)
+endif()
+if(WELLPOSED_BUILD_CLI)
+  find_package(CLI11 REQUIRED)
+endif()
+find_package(OpenMP)

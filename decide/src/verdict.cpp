@@ -1,0 +1,59 @@
+#include "wellposed/decide/verdict.hpp"
+
+#include <stdexcept>
+
+namespace wellposed {
+
+std::string_view to_string(Closedness c) {
+  switch (c) {
+    case Closedness::closed: return "closed";
+    case Closedness::not_closed: return "not_closed";
+    case Closedness::unknown: return "unknown";
+  }
+  return "unknown";
+}
+
+std::optional<Closedness> closedness_from_string(std::string_view s) {
+  if (s == "closed") return Closedness::closed;
+  if (s == "not_closed") return Closedness::not_closed;
+  if (s == "unknown") return Closedness::unknown;
+  return std::nullopt;
+}
+
+nlohmann::json to_json(const Verdict& v) {
+  return {{"verdict", std::string(to_string(v.closedness))},
+          {"method", v.method},
+          {"reason", v.reason},
+          {"certificate", v.certificate},
+          {"seconds", v.seconds}};
+}
+
+Verdict verdict_from_json(const nlohmann::json& j) {
+  if (!j.is_object()) throw std::invalid_argument("verdict: expected a JSON object");
+  auto field = [&](const char* name) -> const nlohmann::json& {
+    if (!j.contains(name)) throw std::invalid_argument(std::string("verdict: missing field '") + name + "'");
+    return j.at(name);
+  };
+  Verdict v;
+  const auto& verdict = field("verdict");
+  if (!verdict.is_string()) throw std::invalid_argument("verdict: field 'verdict' must be a string");
+  auto c = closedness_from_string(verdict.get<std::string>());
+  if (!c)
+    throw std::invalid_argument("verdict: field 'verdict' is '" + verdict.get<std::string>() +
+                                "', expected closed, not_closed or unknown");
+  v.closedness = *c;
+  if (!field("method").is_string()) throw std::invalid_argument("verdict: field 'method' must be a string");
+  v.method = j.at("method").get<std::string>();
+  if (j.contains("reason")) {
+    if (!j.at("reason").is_string()) throw std::invalid_argument("verdict: field 'reason' must be a string");
+    v.reason = j.at("reason").get<std::string>();
+  }
+  if (j.contains("certificate")) v.certificate = j.at("certificate");
+  if (j.contains("seconds")) {
+    if (!j.at("seconds").is_number()) throw std::invalid_argument("verdict: field 'seconds' must be a number");
+    v.seconds = j.at("seconds").get<double>();
+  }
+  return v;
+}
+
+}  // namespace wellposed

@@ -1,0 +1,3 @@
+#pragma once
+// Umbrella header of the gpu layer.
+#include "wellposed/gpu/config.hpp"

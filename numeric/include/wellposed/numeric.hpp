@@ -1,0 +1,3 @@
+#pragma once
+// Umbrella header of the numeric layer.
+#include "wellposed/numeric/dense.hpp"

@@ -1,0 +1,30 @@
+# Installs the already-built tree into a scratch prefix, then builds and runs
+# tests/consumer against it with find_package(wellposed).
+file(REMOVE_RECURSE ${WORK_DIR})
+set(prefix ${WORK_DIR}/prefix)
+if(NOT CONFIG)
+  set(CONFIG Release)
+endif()
+execute_process(COMMAND ${CMAKE_COMMAND_PATH} --install ${BINARY_DIR} --prefix ${prefix} --config ${CONFIG}
+                RESULT_VARIABLE rc OUTPUT_QUIET)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "cmake --install failed (${rc})")
+endif()
+set(extra "")
+if(SANITIZE)
+  set(extra "-DCMAKE_CXX_FLAGS=-fsanitize=address,undefined" "-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=address,undefined")
+endif()
+execute_process(COMMAND ${CMAKE_COMMAND_PATH} -S ${SOURCE_DIR}/tests/consumer -B ${WORK_DIR}/build
+                        -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_BUILD_TYPE=${CONFIG} ${extra}
+                RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "configuring the consumer project failed (${rc})")
+endif()
+execute_process(COMMAND ${CMAKE_COMMAND_PATH} --build ${WORK_DIR}/build RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "building the consumer project failed (${rc})")
+endif()
+execute_process(COMMAND ${WORK_DIR}/build/consumer RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "the consumer program failed (${rc})")
+endif()
