@@ -1,0 +1,28 @@
+#pragma once
+// Reading and writing NumPy .npy files (format versions 1.0-3.0), the way
+// PyTorch and NumPy users save masks and matrices. Read: bool, signed and
+// unsigned integers of 1-8 bytes, float32/float64, little or big endian, C or
+// Fortran order; everything is returned as double in row-major order.
+// Write: float64, C order, version 1.0.
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace wellposed {
+
+struct NpyArray {
+  std::vector<std::size_t> shape;
+  std::vector<double> data;  ///< row-major (C order), converted to double
+  std::string dtype;         ///< the descr string read from the header, e.g. "<f8"
+  std::size_t rows() const { return shape.empty() ? 1 : shape[0]; }
+  std::size_t cols() const { return shape.size() < 2 ? 1 : shape[1]; }
+};
+
+/// Throws std::runtime_error naming the file and what is wrong (missing file,
+/// bad magic, unsupported dtype, truncated data, ...).
+NpyArray read_npy(const std::string& path);
+/// Writes a rows x cols float64 array (row-major data). Writes to a temporary
+/// file first and renames it, so a failure never leaves a partial file behind.
+void write_npy(const std::string& path, std::size_t rows, std::size_t cols, const std::vector<double>& row_major);
+
+}  // namespace wellposed

@@ -1,0 +1,61 @@
+#pragma once
+// Spec files: JSON descriptions of architectures (format in docs/spec.md).
+//
+//   { "name": "lu-4",
+//     "factors": [ {"rows": 4, "cols": 4, "support": "lower"},
+//                  {"rows": 4, "cols": 4, "support": "upper"} ] }   // A = F1 F2 ... FL
+//
+// or a family: {"family": "butterfly", "n": 1024}, "monarch" (m,n,p,q),
+// "lowrank" (m,n,r), "lu" (n), "hodlr" (levels), "kronecker" (chain),
+// "kaleidoscope" (n), "np-hardness" (mask). A file holds one spec or a list.
+//
+// Every error is a SpecError whose message names the file, the JSON path
+// (e.g. $[1].factors[0].support) and the offending value.
+#include <cstddef>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "wellposed/algebra/architecture.hpp"
+
+namespace wellposed {
+
+class SpecError : public std::runtime_error {
+ public:
+  SpecError(std::string file, std::string json_path, const std::string& message);
+  const std::string& file() const { return file_; }
+  const std::string& json_path() const { return json_path_; }
+
+ private:
+  std::string file_, json_path_;
+};
+
+struct Spec {
+  std::string name;
+  Architecture architecture;
+  std::string file;                   ///< where it was read from ("" for in-memory JSON)
+  std::string json_path;              ///< "$" or "$[i]"
+  std::optional<std::string> family;  ///< the family name when given as a family
+  nlohmann::json source;              ///< the JSON it was parsed from
+};
+
+/// Largest support a spec may ask for, in mask entries summed over factors
+/// (masks are stored densely, one bit each: 2^33 bits = 1 GiB).
+inline constexpr std::size_t kMaxSpecMaskEntries = std::size_t{1} << 33;
+
+/// Reads a spec file (one spec object or an array of them). Relative "npy"
+/// paths are resolved against the spec file's folder.
+std::vector<Spec> load_specs(const std::string& path);
+/// Parses already-loaded JSON; `file` only labels errors, `base_dir` resolves "npy" paths.
+std::vector<Spec> parse_specs(const nlohmann::json& j, const std::string& file = "<json>",
+                              const std::string& base_dir = ".");
+/// An explicit spec (one {"mask": [...]} per factor) describing `a`.
+nlohmann::json to_spec_json(const Architecture& a);
+
+/// The candidate closest to `word` by edit distance (for "did you mean" hints).
+std::string closest_word(const std::string& word, const std::vector<std::string>& candidates);
+
+}  // namespace wellposed
