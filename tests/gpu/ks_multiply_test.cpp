@@ -1,0 +1,321 @@
+// One test body for every backend (STYLE item 11): the CPU instance always
+// runs; the CUDA instance skips (never fails) when the build has no CUDA or
+// the machine has no GPU. Every numerical check is the bound of
+// ks_test_util.hpp: |y - y_ref| <= (gamma_k(u) + gamma_k(u_ref)) |op(K)| |x|,
+// k = c for K X and b for K^T X; chains use the composed bound
+// (prod_l (1 + gamma_{k_l}(u)) - 1 + N gamma(u_ref)) |op(X_1)|...|op(X_N)| |x|.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "ks_test_util.hpp"
+#include "wellposed/gpu.hpp"
+#include "wellposed/numeric/dense.hpp"
+
+namespace wellposed::gpu {
+namespace {
+
+using test::LMat;
+
+class KsMultiplyTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == Backend::cuda) {
+      if (!cuda_compiled()) GTEST_SKIP() << "built without CUDA";
+      if (cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device";
+    }
+  }
+};
+
+/// Degenerate patterns (a, b, c or d = 1) and 12 seeded random ones, with
+/// blocks large enough (>= 16 x 16) to reach the CPU's GEMM path too.
+std::vector<KPattern> test_patterns() {
+  std::vector<KPattern> pats = {{1, 1, 1, 1}, {5, 1, 1, 1}, {1, 1, 1, 6},  {1, 7, 1, 1},   {1, 1, 8, 1},
+                                {2, 1, 3, 2}, {2, 3, 1, 2}, {4, 2, 2, 1},  {1, 2, 2, 8},   {2, 2, 2, 2},
+                                {1, 20, 17, 1}, {2, 16, 24, 3}, {3, 17, 16, 1}, {1, 3, 5, 40}};
+  std::mt19937_64 rng(2024);
+  std::uniform_int_distribution<int> ad(1, 4), bc(1, 20), dd(1, 6);
+  for (int i = 0; i < 12; ++i)
+    pats.push_back({std::size_t(ad(rng)), std::size_t(bc(rng)), std::size_t(bc(rng)), std::size_t(dd(rng))});
+  return pats;
+}
+
+template <class T>
+void check_single(Backend backend) {
+  std::uint64_t seed = 1;
+  for (const KPattern& pat : test_patterns())
+    for (std::size_t batch : {std::size_t(1), std::size_t(2), std::size_t(5), std::size_t(17), std::size_t(40)})
+      for (BatchLayout layout : {BatchLayout::batch_first, BatchLayout::batch_last})
+        for (Op op : {Op::none, Op::transpose}) {
+          SCOPED_TRACE(pat.to_string() + " batch " + std::to_string(batch) + " " + to_string(layout) + " op " +
+                       to_string(op) + " " + to_string(DType(sizeof(T) == 4 ? DType::f32 : DType::f64)));
+          const auto k = test::random_factor<T>(pat, ++seed);
+          const std::size_t rows = op == Op::none ? pat.rows() : pat.cols();
+          const std::size_t cols = op == Op::none ? pat.cols() : pat.rows();
+          const auto x = test::random_vector<T>(cols * batch, ++seed);
+          std::vector<T> y(rows * batch, std::numeric_limits<T>::quiet_NaN());
+          const KsStatus st = ks_multiply<T>(k, x, y, batch, layout, op, backend);
+          ASSERT_TRUE(st.ok()) << st.message;
+          const LMat kd = test::dense_op(k, op), xm = test::to_matrix(x, cols, batch, layout);
+          const double kk = double(op == Op::none ? pat.c : pat.b);
+          const LMat bound = (test::gamma_k(kk, test::unit_roundoff<T>()) +
+                              test::gamma_k(kk, test::unit_roundoff<long double>())) *
+                             (kd.cwiseAbs() * xm.cwiseAbs());
+          EXPECT_LE(test::bound_ratio(test::to_matrix(y, rows, batch, layout), kd * xm, bound), 1.0);
+        }
+}
+
+TEST_P(KsMultiplyTest, RandomPatternsMatchDenseReferenceF64) { check_single<double>(GetParam()); }
+TEST_P(KsMultiplyTest, RandomPatternsMatchDenseReferenceF32) { check_single<float>(GetParam()); }
+
+/// Chains: the square dyadic (butterfly) chain of n = 32, a Monarch pair and a
+/// size-compatible but non-chainable chain; both layouts, K and K^T.
+template <class T>
+void check_chain(Backend backend) {
+  const std::vector<std::vector<KPattern>> chains = {
+      {{1, 2, 2, 16}, {2, 2, 2, 8}, {4, 2, 2, 4}, {8, 2, 2, 2}, {16, 2, 2, 1}},  // (2^{l-1}, 2, 2, 2^{N-l})
+      {{1, 4, 8, 6}, {8, 6, 3, 1}},                                             // Monarch (1,p,q,m/p),(q,m/p,n/q,1)
+      {{3, 2, 1, 2}, {1, 6, 4, 1}, {2, 1, 3, 2}}};
+  std::uint64_t seed = 100;
+  for (const auto& pats : chains)
+    for (std::size_t batch : {std::size_t(1), std::size_t(7), std::size_t(20)})
+      for (BatchLayout layout : {BatchLayout::batch_first, BatchLayout::batch_last})
+        for (Op op : {Op::none, Op::transpose}) {
+          SCOPED_TRACE(to_string(pats) + " batch " + std::to_string(batch) + " " + to_string(layout) + " op " +
+                       to_string(op));
+          std::vector<KsFactor<T>> chain;
+          for (const auto& p : pats) chain.push_back(test::random_factor<T>(p, ++seed));
+          LMat prod = chain.front().to_dense().template cast<long double>(), abs_prod = prod.cwiseAbs();
+          for (std::size_t l = 1; l < chain.size(); ++l) {
+            const LMat f = chain[l].to_dense().template cast<long double>();
+            prod = LMat(prod * f);
+            abs_prod = LMat(abs_prod * f.cwiseAbs());
+          }
+          if (op == Op::transpose) prod.transposeInPlace(), abs_prod.transposeInPlace();
+          const auto cols = std::size_t(prod.cols()), rows = std::size_t(prod.rows());
+          const auto x = test::random_vector<T>(cols * batch, ++seed);
+          std::vector<T> y(rows * batch);
+          const KsStatus st = apply_chain<T>(chain, x, y, batch, layout, op, backend);
+          ASSERT_TRUE(st.ok()) << st.message;
+          double growth = 1, ref = 0;
+          for (const auto& p : pats) {
+            growth *= 1 + test::gamma_k(double(op == Op::none ? p.c : p.b), test::unit_roundoff<T>());
+          }
+          // The long double reference: N + 1 dense products of inner length <= the largest dimension.
+          const double dim = double(std::max(prod.rows(), prod.cols()) * 8);
+          ref = double(pats.size() + 1) * test::gamma_k(dim, test::unit_roundoff<long double>());
+          const LMat xm = test::to_matrix(x, cols, batch, layout);
+          const LMat bound = (growth - 1 + ref) * (abs_prod * xm.cwiseAbs());
+          EXPECT_LE(test::bound_ratio(test::to_matrix(y, rows, batch, layout), prod * xm, bound), 1.0);
+        }
+}
+
+TEST_P(KsMultiplyTest, ChainsMatchDenseReferenceF64) { check_chain<double>(GetParam()); }
+TEST_P(KsMultiplyTest, ChainsMatchDenseReferenceF32) { check_chain<float>(GetParam()); }
+
+// The Eigen overloads: ColMajor is batch_first, RowMajor is batch_last.
+TEST_P(KsMultiplyTest, EigenOverloadsAgreeWithDenseProduct) {
+  const KPattern pat{2, 3, 4, 2};
+  const auto k = test::random_factor<double>(pat, 5);
+  const MatX<double> dense = k.to_dense();
+  const MatX<double> x = MatX<double>::Random(Eigen::Index(pat.cols()), 9);
+  MatX<double> y;
+  ASSERT_TRUE(ks_multiply(k, x, y, Op::none, GetParam()).ok());
+  EXPECT_LE((y - dense * x).cwiseAbs().maxCoeff(), 1e-14 * 4 * (dense.cwiseAbs() * x.cwiseAbs()).maxCoeff());
+  const RowMatX<double> xr = MatX<double>::Random(Eigen::Index(pat.rows()), 9);
+  RowMatX<double> yr;
+  ASSERT_TRUE(ks_multiply(k, xr, yr, Op::transpose, GetParam()).ok());
+  EXPECT_LE((yr - dense.transpose() * xr).cwiseAbs().maxCoeff(), 1e-14 * 4 * (dense.cwiseAbs().transpose() * xr.cwiseAbs()).maxCoeff());
+  const std::vector<KsFactor<double>> chain = {k, test::random_factor<double>({1, 4, 2, 4}, 6)};
+  MatX<double> yc;
+  const MatX<double> xc = MatX<double>::Random(8, 3);
+  ASSERT_TRUE(apply_chain(chain, xc, yc, Op::none, GetParam()).ok());
+  const MatX<double> refc = dense * chain[1].to_dense() * xc;
+  EXPECT_LE((yc - refc).cwiseAbs().maxCoeff(), 1e-13);
+}
+
+// bf16 in and out, f32 accumulation, on the device only. Bound:
+// |y - y_ref| <= (u_bf16 + (1 + u_bf16) gamma_k(u_f32)) |K| |x|, y_ref from
+// the bf16-rounded inputs (the output is rounded once to bf16).
+TEST_P(KsMultiplyTest, Bf16OnTheDevice) {
+  if (GetParam() != Backend::cuda) GTEST_SKIP() << "bf16 is a CUDA-only dtype";
+  const auto to_bf16 = [](float f) {
+    std::uint32_t u;
+    std::memcpy(&u, &f, 4);
+    u += 0x7FFF + ((u >> 16) & 1);  // round to nearest even
+    return std::uint16_t(u >> 16);
+  };
+  const auto from_bf16 = [](std::uint16_t h) {
+    const std::uint32_t u = std::uint32_t(h) << 16;
+    float f;
+    std::memcpy(&f, &u, 4);
+    return f;
+  };
+  const KPattern pat{2, 5, 6, 3};
+  const std::size_t batch = 33;
+  const auto kf = test::random_factor<float>(pat, 9);
+  const auto xf = test::random_vector<float>(pat.cols() * batch, 10);
+  std::vector<std::uint16_t> kv, xv, yv(pat.rows() * batch);
+  for (float v : kf.values()) kv.push_back(to_bf16(v));
+  for (float v : xf) xv.push_back(to_bf16(v));
+  DeviceBuffer dk, dx, dy;
+  ASSERT_TRUE(dk.allocate(kv.size() * 2).ok());
+  ASSERT_TRUE(dx.allocate(xv.size() * 2).ok());
+  ASSERT_TRUE(dy.allocate(yv.size() * 2).ok());
+  ASSERT_TRUE(dk.upload(kv.data(), kv.size() * 2).ok());
+  ASSERT_TRUE(dx.upload(xv.data(), xv.size() * 2).ok());
+  KsArguments a;
+  a.pattern = pat;
+  a.layout = BatchLayout::batch_last;
+  a.batch = batch;
+  a.dtype = DType::bf16;
+  a.values = dk.data(), a.values_size = kv.size();
+  a.x = dx.data(), a.x_size = xv.size();
+  a.y = dy.data(), a.y_size = yv.size();
+  ASSERT_TRUE(ks_multiply_device(a).ok());
+  ASSERT_TRUE(device_synchronize().ok());
+  ASSERT_TRUE(dy.download(yv.data(), yv.size() * 2).ok());
+  std::vector<float> kr, xr, yr;
+  for (auto h : kv) kr.push_back(from_bf16(h));
+  for (auto h : xv) xr.push_back(from_bf16(h));
+  for (auto h : yv) yr.push_back(from_bf16(h));
+  const KsFactor<float> krf(pat, kr);
+  const LMat kd = test::dense_op(krf, Op::none), xm = test::to_matrix(xr, pat.cols(), batch, a.layout);
+  const double ub = 1.0 / 256;
+  const LMat bound = (ub + (1 + ub) * test::gamma_k(double(pat.c), test::unit_roundoff<float>())) * (kd.cwiseAbs() * xm.cwiseAbs());
+  EXPECT_LE(test::bound_ratio(test::to_matrix(yr, pat.rows(), batch, a.layout), kd * xm, bound), 1.0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, KsMultiplyTest, ::testing::Values(Backend::cpu, Backend::cuda),
+                         [](const ::testing::TestParamInfo<Backend>& i) { return to_string(i.param); });
+
+// ----- conversions ----------------------------------------------------------
+
+TEST(KsFactor, DenseRoundTripAndNumericLayer) {
+  const KPattern pat{2, 3, 2, 2};
+  const auto k = test::random_factor<double>(pat, 3);
+  const MatX<double> d = k.to_dense();
+  EXPECT_EQ(std::size_t(d.rows()), pat.rows());
+  EXPECT_EQ(std::size_t(d.cols()), pat.cols());
+  // The dense matrix lives on S_theta exactly (generic random values).
+  EXPECT_EQ(numeric::support_of(d), pat.support());
+  const auto back = KsFactor<double>::from_dense(pat, d);
+  EXPECT_TRUE(std::equal(back.values().begin(), back.values().end(), k.values().begin()));
+  const auto fromnum = KsFactor<float>::from_numeric(pat, k.to_numeric());
+  for (std::size_t i = 0; i < pat.nnz(); ++i) EXPECT_EQ(fromnum.values()[i], float(k.values()[i]));
+}
+
+TEST(KsFactor, ChainConversionsKeepTheProduct) {
+  const KChain pats = {{1, 2, 2, 4}, {2, 2, 2, 2}, {4, 2, 2, 1}};
+  std::vector<numeric::Matrix> factors;
+  for (std::size_t l = 0; l < pats.size(); ++l) factors.push_back(test::random_factor<double>(pats[l], 40 + l).to_numeric());
+  const auto chain = ks_chain_from_numeric<double>(pats, factors);
+  const auto back = ks_chain_to_numeric(chain);
+  ASSERT_EQ(back.size(), factors.size());
+  EXPECT_EQ(numeric::chain_product(back), numeric::chain_product(factors));
+  // The product of the factors applied to the identity is the dense product.
+  MatX<double> y;
+  ASSERT_TRUE(apply_chain(chain, MatX<double>(MatX<double>::Identity(8, 8)), y).ok());
+  EXPECT_LE((y - numeric::chain_product(factors)).cwiseAbs().maxCoeff(), 1e-14);
+}
+
+TEST(KsFactor, EntryOutsideTheSupportIsRejectedByName) {
+  const KPattern pat{2, 2, 2, 1};
+  MatX<double> d = test::random_factor<double>(pat, 1).to_dense();
+  d(0, 3) = 0.5;  // row 0 is block alpha = 0, column 3 is block alpha = 1
+  try {
+    (void)KsFactor<double>::from_dense(pat, d);
+    FAIL() << "expected std::invalid_argument";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("entry (0, 3) = 0.5"), std::string::npos) << e.what();
+  }
+  EXPECT_NO_THROW((void)KsFactor<double>::from_dense(pat, d, 0.5));  // within tolerance
+  EXPECT_THROW((void)KsFactor<double>::from_dense(pat, MatX<double>::Zero(4, 5)), std::invalid_argument);
+  EXPECT_THROW(KsFactor<double>(pat, std::vector<double>(7)), std::invalid_argument);
+  EXPECT_THROW(KsFactor<double>(KPattern{1, 0, 1, 1}), std::invalid_argument);
+  const KChain pats = {{1, 2, 2, 2}, {1, 3, 3, 1}};
+  const std::vector<numeric::Matrix> bad = {numeric::Matrix::Zero(4, 4), numeric::Matrix::Zero(3, 3)};
+  EXPECT_THROW((void)ks_chain_from_numeric<double>(pats, bad), std::invalid_argument);
+}
+
+// ----- contract violations vs outcomes ---------------------------------------
+
+TEST(KsChecks, ShapeMismatchesThrowNamingTheArgument) {
+  const KPattern pat{2, 3, 4, 1};  // 6 x 8
+  const auto k = test::random_factor<double>(pat, 1);
+  std::vector<double> x(8 * 2), y(6 * 2);
+  const auto expect_msg = [](auto&& f, const std::string& needle) {
+    try {
+      f();
+      ADD_FAILURE() << "expected std::invalid_argument containing '" << needle << "'";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+    }
+  };
+  expect_msg([&] { (void)ks_multiply<double>(k, std::span<const double>(x).first(15), y, 2, BatchLayout::batch_last); },
+             "x has 15 elements, expected cols(op(K)) * batch = 8 * 2 = 16");
+  expect_msg([&] { (void)ks_multiply<double>(k, x, std::span<double>(y).first(11), 2, BatchLayout::batch_last); },
+             "y has 11 elements");
+  // K^T maps 6 -> 8: the same buffers are now the wrong way round.
+  expect_msg([&] { (void)ks_multiply<double>(k, x, y, 2, BatchLayout::batch_first, Op::transpose); }, "x has 16 elements");
+  expect_msg([&] { (void)ks_multiply<double>(pat, std::span<const double>(k.values()).first(5), x, y, 2, BatchLayout::batch_last); },
+             "values has 5 elements");
+  expect_msg([&] { (void)ks_multiply<double>(KPattern{0, 3, 4, 1}, k.values(), x, y, 2, BatchLayout::batch_last); },
+             "zero entry");
+  std::vector<double> buf(16);
+  expect_msg([&] {
+    (void)ks_multiply<double>(k, std::span<const double>(buf), std::span<double>(buf).subspan(2, 12), 2, BatchLayout::batch_last);
+  }, "overlaps");
+  MatX<double> xm(7, 2), ym;
+  expect_msg([&] { (void)ks_multiply(k, xm, ym); }, "X has 7 rows");
+  const std::vector<KsFactor<double>> chain = {k, test::random_factor<double>({1, 3, 3, 1}, 2)};
+  std::vector<double> xc(3), yc(6);
+  expect_msg([&] { (void)apply_chain<double>(chain, xc, yc, 1, BatchLayout::batch_last); }, "factor 0");
+  expect_msg([&] { (void)apply_chain<double>({}, xc, yc, 1, BatchLayout::batch_last); }, "empty");
+}
+
+TEST(KsChecks, OutcomesAreStatusesNotExceptions) {
+  const KPattern pat{1, 2, 2, 1};
+  KsArguments a;
+  a.pattern = pat;
+  a.batch = 3;
+  std::vector<std::uint16_t> v(4), x(6), y(6);
+  a.values = v.data(), a.values_size = 4;
+  a.x = x.data(), a.x_size = 6;
+  a.y = y.data(), a.y_size = 6;
+  a.dtype = DType::bf16;
+  EXPECT_EQ(can_implement(a, Backend::cpu).code, KsStatus::Code::unsupported);
+  a.dtype = DType::f32;
+  EXPECT_TRUE(can_implement(a, Backend::cpu).ok());
+  const KsStatus cuda = can_implement(a, Backend::cuda);
+  if (!cuda_compiled()) EXPECT_EQ(cuda.code, KsStatus::Code::not_compiled);
+  else if (cuda_device_count() == 0) EXPECT_EQ(cuda.code, KsStatus::Code::no_device);
+  else EXPECT_TRUE(cuda.ok()) << cuda.message;
+  // The host-level call returns the same outcome instead of throwing.
+  const auto k = test::random_factor<float>(pat, 1);
+  std::vector<float> xf(6), yf(6);
+  const KsStatus st = ks_multiply<float>(k, xf, yf, 3, BatchLayout::batch_last, Op::none, Backend::cuda);
+  EXPECT_EQ(st.code, cuda.code);
+  a.x_size = 5;  // a contract violation is reported as such, before the backend question
+  EXPECT_EQ(can_implement(a, Backend::cuda).code, KsStatus::Code::invalid_argument);
+  // Batch 0 is an empty product, not an error.
+  std::vector<float> none;
+  EXPECT_TRUE(ks_multiply<float>(k, none, none, 0, BatchLayout::batch_first).ok());
+}
+
+TEST(KsChecks, NonFiniteValuesPropagateWithoutError) {
+  const KPattern pat{1, 2, 2, 2};
+  auto k = test::random_factor<double>(pat, 1);
+  k.at(0, 1, 0, 0) = std::numeric_limits<double>::infinity();  // block delta = 1 feeds rows 1 and 3 only
+  std::vector<double> x(4, 1.0), y(4);
+  ASSERT_TRUE(ks_multiply<double>(k, x, y, 1, BatchLayout::batch_last).ok());
+  EXPECT_TRUE(std::isfinite(y[0]) && std::isfinite(y[2]));
+  EXPECT_TRUE(std::isinf(y[1]));
+}
+
+}  // namespace
+}  // namespace wellposed::gpu
