@@ -28,7 +28,7 @@ int max_threads() {
 }
 
 // Below this many multiply-adds a parallel region costs more than it saves.
-constexpr index_t kParallelWork = index_t(1) << 15;
+constexpr index_t kParallelWork = index_t(1) << 17;
 
 /// Strides of op(K)'s block entries inside K's row-major b x c block.
 struct BlockStrides {
@@ -229,6 +229,26 @@ void gemm_batch_first(const KsProblem& p, const T* values, const T* x, T* y) {
   }
 }
 
+/// batch_first through the batch_last kernels: chunks of vectors are turned
+/// batch_last in a buffer of ~2 MB (cache-resident), multiplied, turned back.
+/// Used for small d, where the delta-vectorized kernel has nothing to vectorize.
+template <class T>
+void stream_batch_first_small_d(const KsProblem& p, const T* values, const T* x, T* y) {
+  const index_t B = p.batch, m = p.rows(), n = p.cols();
+  index_t chunk = (index_t(2) << 20) / index_t(sizeof(T)) / (n + m);
+  chunk = std::clamp<index_t>(chunk, 8, B);
+  std::vector<T> xt(static_cast<std::size_t>(n * chunk)), yt(static_cast<std::size_t>(m * chunk));
+  for (index_t s0 = 0; s0 < B; s0 += chunk) {
+    const index_t len = std::min(chunk, B - s0);
+    Eigen::Map<RM<T>>(xt.data(), n, len) = Eigen::Map<const CM<T>>(x + s0 * n, n, len);
+    KsProblem sub = p;
+    sub.layout = BatchLayout::batch_last;
+    sub.batch = len;
+    stream_batch_last(sub, values, xt.data(), yt.data());
+    Eigen::Map<CM<T>>(y + s0 * m, m, len) = Eigen::Map<const RM<T>>(yt.data(), m, len);
+  }
+}
+
 }  // namespace
 
 template <class T>
@@ -242,6 +262,8 @@ void ks_multiply_cpu_unchecked(const KsProblem& p, const T* values, const T* x, 
     else stream_batch_last(q, values, x, y);
   } else if (big) {
     gemm_batch_first(p, values, x, y);
+  } else if (p.k.d < 8) {
+    stream_batch_first_small_d(p, values, x, y);
   } else {
     stream_batch_first(p, values, x, y);
   }

@@ -108,7 +108,8 @@ KsStatus apply_chain(const std::vector<KsFactor<T>>& chain, const RowMatX<T>& x,
 /// Eigen's GEMM one block at a time (compute-bound); everything else to
 /// streaming kernels vectorized along the unit-stride direction (the batch
 /// for batch_last, delta for batch_first); OpenMP across the a d blocks (or
-/// the vectors when a d is small) when built with OpenMP.
+/// the vectors when a d is small) when built with OpenMP. batch_first with
+/// d < 8 runs the batch_last kernels on cache-sized transposed chunks.
 template <class T>
 void ks_multiply_cpu_unchecked(const KsProblem& p, const T* values, const T* x, T* y);
 
