@@ -1,3 +1,9 @@
 #pragma once
 // Umbrella header of the numeric layer.
 #include "wellposed/numeric/dense.hpp"
+#include "wellposed/numeric/hierarchical.hpp"
+#include "wellposed/numeric/interval.hpp"
+#include "wellposed/numeric/kronecker_factor.hpp"
+#include "wellposed/numeric/two_factor.hpp"
+#include "wellposed/numeric/gradient.hpp"
+#include "wellposed/numeric/membership.hpp"

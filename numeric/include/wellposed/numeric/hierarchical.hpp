@@ -1,0 +1,103 @@
+#pragma once
+// Hierarchical Kronecker-sparse ("deformable butterfly") factorization,
+// thesis Sec. 6.4-6.5: A ~ X_1 X_2 ... X_N with supp X_l <= S_{theta_l} for a
+// chainable chain Theta (Def 6.3.10) and a split order sigma.
+//
+// Algorithm 7: split the node [l, r] containing s = sigma_k by Algorithm 5 on
+//   the supports (S_{theta_l * ... * theta_s}, S_{theta_{s+1} * ... * theta_r}).
+// Algorithm 8: the same, after the orthonormalizations of Algorithm 9 make every
+//   node left of the split q-column-orthonormal and every node right of it
+//   q-row-orthonormal. Guarantee (Thm 6.5.9, any sigma): in exact arithmetic
+//   ||A - X_1...X_N||_F <= sum_k 2^{N-1-k} E_{sigma_k}(A); for sigma = id also
+//   Thm 6.5.14.
+//
+// Every split is a batch of small dense problems: by Lemma 6.4.1 the classes of
+// a q-chainable pair are explicit, |P| = q, |R_P| = b_1, |C_P| = c_2, so the split
+// costs one b_1 x c_2 truncated SVD per class and never builds an m x n mask.
+// Classes are processed in parallel (OpenMP).
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "wellposed/algebra/kpattern.hpp"
+#include "wellposed/numeric/dense.hpp"
+#include "wellposed/numeric/interval.hpp"
+#include "wellposed/numeric/kronecker_factor.hpp"
+
+namespace wellposed::numeric {
+
+enum class HierarchicalAlgorithm { alg7, alg8 };
+enum class RedundancyPolicy { reduce, refuse };
+
+/// sigma = (1, ..., N-1): factorize from left to right (Fig 6.2a).
+std::vector<std::size_t> split_order_left_to_right(std::size_t num_factors);
+/// Split every interval in its middle, preorder (Fig 6.2b).
+std::vector<std::size_t> split_order_balanced(std::size_t num_factors);
+
+struct HierarchicalOptions {
+  HierarchicalAlgorithm algorithm = HierarchicalAlgorithm::alg8;
+  /// sigma as 1-based split points s in [1, N-1] (split between theta_s and
+  /// theta_{s+1}); a permutation of 1..N-1. Empty: left to right.
+  std::vector<std::size_t> order;
+  RedundancyPolicy redundancy = RedundancyPolicy::reduce;
+  /// Compute E_s(A) for every split s (needed for the a-priori bounds; costs one
+  /// batch of full block SVDs of A per s). When false only E_{sigma_1}(A) is
+  /// computed, for free, during the first split.
+  bool all_split_errors = true;
+  /// Also enclose the residual by multiplying the factors out densely (with a
+  /// rounding bound) when rows * cols * N does not exceed this; 0 disables.
+  std::size_t direct_residual_max_work = std::size_t{1} << 24;
+};
+
+/// Certified error enclosure of one factorization. Every Interval contains
+/// the exact real it names (rounding model: interval.hpp).
+struct ErrorEnclosure {
+  /// E_s(A) = min ||A - X Y||_F, supp X <= S_{theta_1*...*theta_s},
+  /// supp Y <= S_{theta_{s+1}*...*theta_N} (Def 6.5.6, closed form (6.54)),
+  /// indexed by s - 1; nullopt where not computed.
+  std::vector<std::optional<Interval>> split_errors;
+  /// max_s E_s(A) <= E^Theta(A) = inf ||A - X_1...X_N||_F (Lemma 6.5.7).
+  Interval lower_bound;
+  /// ||A - X_1...X_N||_F of the returned doubles.
+  Interval residual;
+  std::string residual_method;  ///< "telescoping", "direct" or "telescoping+direct"
+  /// RHS of Thm 6.5.9, sum_k 2^{N-1-k} E_{sigma_k}(A) (when all E_s are known).
+  std::optional<Interval> apriori_6_5_9;
+  /// RHS of Thm 6.5.14 (sigma = id only), sqrt(3^{N-2} E_1^2 + 2 sum_{k>=2} 3^{N-1-k} E_k^2).
+  std::optional<Interval> apriori_6_5_14;
+  /// Proven: residual <= ratio_upper * E^Theta(A) (residual.hi / lower_bound.lo;
+  /// +inf when the lower bound is 0).
+  double ratio_upper = 0.0;
+};
+
+struct HierarchicalResult {
+  KChain chain;                        ///< the chain factorized (after reduction)
+  std::vector<std::size_t> order;      ///< sigma used (1-based)
+  std::vector<std::size_t> qs;         ///< q_1..q_{N-1}
+  std::vector<KFactor> factors;        ///< X_1..X_N, X_l on S_{chain[l]}
+  ErrorEnclosure enclosure;
+  std::size_t orthonormalizations = 0; ///< Algorithm 9 steps actually executed
+};
+
+/// Algorithm 7 / 8. Throws std::invalid_argument for a non-chainable chain
+/// (naming the pair), a refused redundant chain (naming the pair and q >
+/// min(b_1, c_2)), a bad order, wrong-shaped or non-finite A.
+HierarchicalResult factorize_hierarchical(const Matrix& A, const KChain& chain, const HierarchicalOptions& options = {});
+
+/// Certified enclosure of E_s(A) (1-based s) by closed form (6.54): the
+/// uncovered mass of A plus, per class P of the split, the tail
+/// sum_{j > q_s} sigma_j^2(A[R_P, C_P]).
+Interval split_error(const Matrix& A, const KChain& chain, std::size_t s);
+
+/// Certified enclosure of ||A - X_1 ... X_N||_F by dense multiplication:
+/// |fl(X_1...X_N) - X_1...X_N| <= ((1 + gamma_k)^{N-1} - 1) |X_1|...|X_N|, k the
+/// largest inner dimension, then the subtraction from A.
+Interval direct_residual(const Matrix& A, const std::vector<KFactor>& factors);
+
+/// Algorithm 9 on a chainable non-redundant pair (theta_X, theta_Y): returns
+/// (X~, Y~) with X~ Y~ = X Y (up to rounding) and X~ q-column-orthonormal
+/// (`column` = true) or Y~ q-row-orthonormal (false).
+std::pair<KFactor, KFactor> orthonormalize_pair(const KFactor& X, const KFactor& Y, bool column);
+
+}  // namespace wellposed::numeric

@@ -1,0 +1,160 @@
+#include "block_kernels.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include <Eigen/SVD>
+
+namespace wellposed::numeric::detail {
+
+namespace {
+constexpr double inf = std::numeric_limits<double>::infinity();
+
+// Upper bound of sqrt(sum x_i^2) for doubles x_i >= 0 given as a computed sum of squares.
+double norm_up(double computed_sum_sq, std::size_t n) { return sqrt(nonneg_sum_enclosure(computed_sum_sq, n)).hi; }
+}  // namespace
+
+Interval squared_norm_enclosure(const Matrix& B) {
+  return nonneg_sum_enclosure(B.squaredNorm(), static_cast<std::size_t>(B.size()));
+}
+
+double spectral_norm_upper(const Matrix& M) {
+  if (M.size() == 0) return 0.0;
+  const double frob = norm_up(M.squaredNorm(), static_cast<std::size_t>(M.size()));
+  const Eigen::Index k = std::min(M.rows(), M.cols());
+  if (k > 16) return frob;
+  // ||M||_2^2 = ||G||_2 <= ||G||_inf for the k x k Gram matrix G of the small side;
+  // |G_ij - G^_ij| <= gamma_n W_ij + n eta with W = |M|^T |M| (n = long side),
+  // and W_ij <= W^_ij / (1 - gamma_n).
+  const bool cols_small = M.cols() <= M.rows();
+  const Matrix G = cols_small ? Matrix(M.transpose() * M) : Matrix(M * M.transpose());
+  const Matrix Ma = M.cwiseAbs();
+  const Matrix W = cols_small ? Matrix(Ma.transpose() * Ma) : Matrix(Ma * Ma.transpose());
+  const auto n = static_cast<std::size_t>(std::max(M.rows(), M.cols()));
+  const double g = gamma(n + 2);
+  double best = 0.0;
+  for (Eigen::Index i = 0; i < k; ++i) {
+    double row = 0.0;
+    for (Eigen::Index j = 0; j < k; ++j) row += std::abs(G(i, j)) + g * W(i, j);
+    best = std::max(best, row);
+  }
+  // The row sums above are 2k non-negative terms with <= 2 roundings each.
+  best = round_up(round_up(best * round_up(1.0 + gamma(2 * static_cast<std::size_t>(k) + 2))) +
+                  static_cast<double>(k) * static_cast<double>(n + 1) * underflow_eta * 4.0);
+  const double spec = round_up(std::sqrt(best));
+  return std::min(spec, frob);
+}
+
+Interval certified_tail_squared(const Matrix& B, std::size_t q, const Matrix& U) {
+  const auto b = static_cast<std::size_t>(B.rows()), c = static_cast<std::size_t>(B.cols());
+  const Interval bnorm_sq = squared_norm_enclosure(B);
+  if (q >= b) return {0.0, 0.0};  // rank(B) <= b <= q: exactly representable
+  const Interval trivial{0.0, bnorm_sq.hi};
+  if (!std::isfinite(bnorm_sq.hi)) return {0.0, inf};
+
+  // (1) eta >= ||U^T U - I||_F >= ||U^T U - I||_2.
+  const Matrix G = U.transpose() * U;
+  const Matrix W = U.cwiseAbs().transpose() * U.cwiseAbs();
+  const double gb = gamma(b + 2);
+  double eta_sq = 0.0;
+  for (std::size_t i = 0; i < b; ++i)
+    for (std::size_t j = 0; j < b; ++j) {
+      const auto ii = static_cast<Eigen::Index>(i), jj = static_cast<Eigen::Index>(j);
+      const double f = std::abs(G(ii, jj) - (i == j ? 1.0 : 0.0)) * (1.0 + 2 * unit_roundoff) + gb * W(ii, jj) * 1.01 +
+                       static_cast<double>(b) * underflow_eta;
+      const double fu = f * (1.0 + 8.0 * unit_roundoff);  // covers the roundings of the three-term sum
+      eta_sq += fu * fu;
+    }
+  const double eta = norm_up(eta_sq, b * b);
+  if (!(eta < 0.5)) return trivial;
+
+  // (2) C^ = U^T B, delta >= ||C^ - U^T B||_F.
+  const Matrix C = U.transpose() * B;
+  const double ufro = round_up(std::sqrt(round_up(static_cast<double>(b) * round_up(1.0 + eta))));
+  const double delta = round_up(round_up(gamma(b) * ufro) * round_up(std::sqrt(bnorm_sq.hi)) +
+                                std::sqrt(static_cast<double>(b * c)) * static_cast<double>(b) * underflow_eta * 2.0);
+
+  // (3) row norms of C^ and the off-diagonal of C^ C^T.
+  std::vector<Interval> diag(b);
+  for (std::size_t i = 0; i < b; ++i)
+    diag[i] = nonneg_sum_enclosure(C.row(static_cast<Eigen::Index>(i)).squaredNorm(), c);
+  const double gc = gamma(c);
+  double off_sq = 0.0;
+  for (std::size_t i = 0; i < b; ++i)
+    for (std::size_t j = i + 1; j < b; ++j) {
+      const double o = std::abs(C.row(static_cast<Eigen::Index>(i)).dot(C.row(static_cast<Eigen::Index>(j)))) *
+                           (1.0 + 2 * unit_roundoff) +
+                       gc * round_up(std::sqrt(diag[i].hi * diag[j].hi)) * 1.01 +
+                       static_cast<double>(c) * underflow_eta;
+      const double ou = o * (1.0 + 8.0 * unit_roundoff);
+      off_sq += 2.0 * ou * ou;
+    }
+  const double off = norm_up(off_sq, b * b);
+  double hi = 0.0;
+  for (std::size_t i = q; i < b; ++i) hi = round_up(hi + diag[i].hi);
+  std::vector<double> los(b);
+  for (std::size_t i = 0; i < b; ++i) los[i] = diag[i].lo;
+  std::sort(los.begin(), los.end());
+  double lo = 0.0;
+  for (std::size_t i = 0; i < b - q; ++i) lo = round_down(lo + los[i]);
+  lo = round_down(lo - round_up(static_cast<double>(q) * off));
+  // tau_q(C^) in [sqrt(lo), sqrt(hi)]; tau_q(C) within delta; tau_q(B)^2 = tail(G) via Ostrowski.
+  const double tc_lo = std::max(0.0, round_down(round_down(std::sqrt(std::max(lo, 0.0))) - delta));
+  const double tc_hi = round_up(round_up(std::sqrt(hi)) + delta);
+  Interval out{round_down(round_down(tc_lo * tc_lo) / round_up(1.0 + eta)),
+               round_up(round_up(tc_hi * tc_hi) / round_down(1.0 - eta))};
+  out.lo = std::max(0.0, out.lo);
+  out.hi = std::min(out.hi, bnorm_sq.hi);
+  return out;
+}
+
+void truncated_block(const Matrix& B, std::size_t q, Balance balance, Matrix& H, Matrix& K, ResidualAccumulator& acc,
+                     Interval* tail_sq) {
+  const Eigen::Index m = B.rows(), n = B.cols(), qi = static_cast<Eigen::Index>(q);
+  H = Matrix::Zero(m, qi);
+  K = Matrix::Zero(qi, n);
+  const bool tr = m > n;
+  const Matrix Bo = tr ? Matrix(B.transpose()) : B;  // b x c with b <= c
+  const Eigen::Index b = Bo.rows();
+  const Eigen::Index r = std::min<Eigen::Index>(qi, b);
+  if (b > 0 && r > 0) {
+    Eigen::JacobiSVD<Matrix> svd(Bo, Eigen::ComputeFullU | Eigen::ComputeThinV);
+    const Matrix& U = svd.matrixU();  // b x b
+    const Matrix& V = svd.matrixV();  // c x b
+    const auto& S = svd.singularValues();
+    // In the original orientation B = L S R^T with (L, R) = (U, V), or (V, U) if transposed.
+    const Matrix Lq = tr ? Matrix(V.leftCols(r)) : Matrix(U.leftCols(r));
+    const Matrix Rq = tr ? Matrix(U.leftCols(r)) : Matrix(V.leftCols(r));
+    switch (balance) {
+      case Balance::left_orthonormal:
+        H.leftCols(r) = Lq;
+        K.topRows(r) = Lq.transpose() * B;
+        break;
+      case Balance::right_orthonormal:
+        K.topRows(r) = Rq.transpose();
+        H.leftCols(r) = B * Rq;
+        break;
+      case Balance::sqrt_sigma:
+        for (Eigen::Index t = 0; t < r; ++t) {
+          const double s = std::sqrt(S(t));
+          H.col(t) = Lq.col(t) * s;
+          K.row(t) = Rq.col(t).transpose() * s;
+        }
+        break;
+    }
+    if (tail_sq) *tail_sq = certified_tail_squared(Bo, q, U);
+  } else if (tail_sq) {
+    *tail_sq = squared_norm_enclosure(B);
+  }
+  // ||B - H K||_F from the stored doubles (inner-product bound with q + 1 terms).
+  const Matrix P = H * K;
+  const Matrix Wm = B.cwiseAbs() + H.cwiseAbs() * K.cwiseAbs();
+  acc.ss += (B - P).squaredNorm();
+  acc.ww += Wm.squaredNorm();
+  acc.count += static_cast<std::size_t>(B.size());
+  acc.terms = std::max(acc.terms, q + 1);
+}
+
+}  // namespace wellposed::numeric::detail

@@ -1,0 +1,508 @@
+#include "wellposed/numeric/hierarchical.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <sstream>
+#include <stdexcept>
+
+#include <Eigen/QR>
+
+#include "block_kernels.hpp"
+
+namespace wellposed::numeric {
+
+namespace {
+
+constexpr double inf = std::numeric_limits<double>::infinity();
+
+// --- classes of a q-chainable pair (Lemma 6.4.1) ----------------------------
+// Inner index k (a column of S_L, a row of S_R) has rank-one support
+// R_k x C_k with R_k = {alpha1 b1 d1 + beta d1 + delta1 : beta < b1} and
+// C_k = {alpha2 c2 d2 + gamma d2 + delta2 : gamma < c2}, where (alpha1, delta1)
+// come from k as a column of S_L and (alpha2, delta2) from k as a row of S_R.
+// k ~ l iff the four numbers agree; Lemma 6.4.1: every class has q members.
+struct ClassList {
+  KPattern L, R;
+  std::size_t q = 0, count = 0;
+  std::vector<std::size_t> inner;                  // count * q, class c at [c q, c q + q)
+  std::vector<std::array<std::size_t, 4>> key;     // alpha1, delta1, alpha2, delta2
+  std::size_t row(std::size_t c, std::size_t beta) const {
+    return key[c][0] * L.b * L.d + beta * L.d + key[c][1];
+  }
+  std::size_t col(std::size_t c, std::size_t gam) const {
+    return key[c][2] * R.c * R.d + gam * R.d + key[c][3];
+  }
+};
+
+ClassList enumerate_classes(const KPattern& L, const KPattern& R, std::size_t q) {
+  ClassList cl;
+  cl.L = L;
+  cl.R = R;
+  cl.q = q;
+  const std::size_t r = L.a * L.c * L.d;
+  std::vector<std::pair<std::size_t, std::size_t>> keyed(r);
+  for (std::size_t k = 0; k < r; ++k) {
+    const std::size_t a1 = k / (L.c * L.d), d1 = k % L.d, a2 = k / (R.b * R.d), d2 = k % R.d;
+    keyed[k] = {((a1 * L.d + d1) * R.a + a2) * R.d + d2, k};
+  }
+  std::sort(keyed.begin(), keyed.end());
+  for (std::size_t u = 0; u < r;) {
+    std::size_t v = u;
+    while (v < r && keyed[v].first == keyed[u].first) ++v;
+    if (v - u != q) {
+      std::ostringstream os;
+      os << "internal error: class of size " << v - u << " != q = " << q << " for the pair " << L.to_string() << ", "
+         << R.to_string() << " (Lemma 6.4.1)";
+      throw std::logic_error(os.str());
+    }
+    const std::size_t k = keyed[u].second;
+    cl.key.push_back({k / (L.c * L.d), k % L.d, k / (R.b * R.d), k % R.d});
+    for (std::size_t w = u; w < v; ++w) cl.inner.push_back(keyed[w].second);
+    u = v;
+  }
+  cl.count = cl.key.size();
+  return cl;
+}
+
+// Read access to a node: the dense root A (column-major) or a KFactor.
+struct Source {
+  const double* data = nullptr;
+  bool dense = false;
+  std::size_t m = 0;
+  KPattern t;
+  std::size_t row(std::size_t i) const {
+    if (dense) return i;
+    const std::size_t al = i / (t.b * t.d), be = (i / t.d) % t.b, de = i % t.d;
+    return (al * t.b + be) * t.c * t.d + de;
+  }
+  std::size_t col(std::size_t j) const { return dense ? j * m : ((j / t.d) % t.c) * t.d; }
+};
+
+struct SplitOutput {
+  ResidualAccumulator acc;
+  Interval tail{0.0, 0.0};
+  double mu_left = 0.0, mu_right = 0.0;
+};
+
+// Algorithm 5 on one node with the pair (L, R): one truncated SVD per class.
+SplitOutput run_split(const Source& src, const KPattern& L, const KPattern& R, std::size_t q, detail::Balance balance,
+                      bool certify, KFactor* outL, KFactor* outR) {
+  const ClassList cl = enumerate_classes(L, R, q);
+  SplitOutput total;
+  const auto count = static_cast<std::ptrdiff_t>(cl.count);
+#pragma omp parallel
+  {
+    SplitOutput local;
+    std::vector<std::size_t> rp(L.b), cp(R.c);
+    Matrix B(static_cast<Eigen::Index>(L.b), static_cast<Eigen::Index>(R.c)), H, K;
+#pragma omp for schedule(dynamic, 4)
+    for (std::ptrdiff_t ci = 0; ci < count; ++ci) {
+      const auto c = static_cast<std::size_t>(ci);
+      for (std::size_t be = 0; be < L.b; ++be) rp[be] = src.row(cl.row(c, be));
+      for (std::size_t ga = 0; ga < R.c; ++ga) cp[ga] = src.col(cl.col(c, ga));
+      for (std::size_t ga = 0; ga < R.c; ++ga)
+        for (std::size_t be = 0; be < L.b; ++be)
+          B(static_cast<Eigen::Index>(be), static_cast<Eigen::Index>(ga)) = src.data[rp[be] + cp[ga]];
+      Interval tail;
+      detail::truncated_block(B, q, balance, H, K, local.acc, certify ? &tail : nullptr);
+      if (certify) local.tail = local.tail + tail;
+      if (outL) {
+        local.mu_left = std::max(local.mu_left, detail::spectral_norm_upper(H));
+        local.mu_right = std::max(local.mu_right, detail::spectral_norm_upper(K));
+        for (std::size_t u = 0; u < q; ++u) {
+          const std::size_t k = cl.inner[c * q + u];
+          for (std::size_t be = 0; be < L.b; ++be)
+            outL->values[outL->offset(cl.row(c, be), k)] = H(static_cast<Eigen::Index>(be), static_cast<Eigen::Index>(u));
+          for (std::size_t ga = 0; ga < R.c; ++ga)
+            outR->values[outR->offset(k, cl.col(c, ga))] = K(static_cast<Eigen::Index>(u), static_cast<Eigen::Index>(ga));
+        }
+      }
+    }
+#pragma omp critical
+    {
+      total.acc.merge(local.acc);
+      total.tail = total.tail + local.tail;
+      total.mu_left = std::max(total.mu_left, local.mu_left);
+      total.mu_right = std::max(total.mu_right, local.mu_right);
+    }
+  }
+  return total;
+}
+
+// ||A o (1 - S_theta)||_F^2 for the dense root.
+Interval uncovered_sq(const Matrix& A, const KPattern& t) {
+  if (t.a == 1 && t.d == 1) return {0.0, 0.0};
+  const KFactor probe(KPattern{t.a, t.b, t.c, t.d});
+  double s = 0.0;
+  std::size_t n = 0;
+  for (Eigen::Index j = 0; j < A.cols(); ++j)
+    for (Eigen::Index i = 0; i < A.rows(); ++i)
+      if (!probe.in_support(static_cast<std::size_t>(i), static_cast<std::size_t>(j))) {
+        s += A(i, j) * A(i, j);
+        ++n;
+      }
+  return nonneg_sum_enclosure(s, std::max<std::size_t>(n, 1));
+}
+
+KPattern interval_pattern(const KChain& chain, std::size_t l, std::size_t r) {
+  return chain_product(KChain(chain.begin() + static_cast<std::ptrdiff_t>(l), chain.begin() + static_cast<std::ptrdiff_t>(r) + 1));
+}
+
+// max_P ||node[R_P, P]||_2 (node on the left of the pair) or max_P ||node[P, C_P]||_2
+// (node on the right): by disjointness of the class blocks (Lemma 6.4.1),
+// ||node * Y||_F <= mu ||Y||_F for every Y supported on S_other, and likewise
+// ||Y * node||_F <= mu ||Y||_F (the isometry argument of Lemma 6.5.3, with
+// the orthonormality defect of the computed factors made explicit).
+double class_spectral_bound(const KFactor& node, const KPattern& other, bool node_is_left) {
+  const KPattern L = node_is_left ? node.theta : other, R = node_is_left ? other : node.theta;
+  const auto q = chainable(L, R);
+  if (!q) throw std::logic_error("internal error: neighbour pair not chainable (Lemma 6.4.2)");
+  const ClassList cl = enumerate_classes(L, R, *q);
+  double mu = 0.0;
+  const auto count = static_cast<std::ptrdiff_t>(cl.count);
+#pragma omp parallel for reduction(max : mu) schedule(static) if (cl.count * cl.q * (node_is_left ? L.b : R.c) > 4096)
+  for (std::ptrdiff_t ci = 0; ci < count; ++ci) {
+    const auto c = static_cast<std::size_t>(ci);
+    Matrix M;
+    if (node_is_left) {
+      M.resize(static_cast<Eigen::Index>(L.b), static_cast<Eigen::Index>(cl.q));
+      for (std::size_t u = 0; u < cl.q; ++u)
+        for (std::size_t be = 0; be < L.b; ++be)
+          M(static_cast<Eigen::Index>(be), static_cast<Eigen::Index>(u)) = node.values[node.offset(cl.row(c, be), cl.inner[c * cl.q + u])];
+    } else {
+      M.resize(static_cast<Eigen::Index>(cl.q), static_cast<Eigen::Index>(R.c));
+      for (std::size_t ga = 0; ga < R.c; ++ga)
+        for (std::size_t u = 0; u < cl.q; ++u)
+          M(static_cast<Eigen::Index>(u), static_cast<Eigen::Index>(ga)) = node.values[node.offset(cl.inner[c * cl.q + u], cl.col(c, ga))];
+    }
+    mu = std::max(mu, detail::spectral_norm_upper(M));
+  }
+  return mu;
+}
+
+// Algorithm 9 with the certified size of the change ||X Y - X~ Y~||_F.
+std::pair<KFactor, KFactor> orthonormalize_impl(const KFactor& X, const KFactor& Y, bool column, ResidualAccumulator* acc) {
+  const auto q = chainable(X.theta, Y.theta);
+  if (!q) throw std::invalid_argument("orthonormalize_pair: " + X.theta.to_string() + ", " + Y.theta.to_string() + " is not chainable");
+  if (redundant(X.theta, Y.theta))
+    throw std::invalid_argument("orthonormalize_pair: the pair " + X.theta.to_string() + ", " + Y.theta.to_string() +
+                                " is redundant (q > min(b1, c2)); Algorithm 9 needs a thin QR (Def 6.3.20)");
+  const ClassList cl = enumerate_classes(X.theta, Y.theta, *q);
+  KFactor Xt = X, Yt = Y;
+  const std::size_t b1 = X.theta.b, c2 = Y.theta.c, qq = *q;
+  ResidualAccumulator total;
+  const auto count = static_cast<std::ptrdiff_t>(cl.count);
+#pragma omp parallel
+  {
+    ResidualAccumulator local;
+    Matrix XP(static_cast<Eigen::Index>(b1), static_cast<Eigen::Index>(qq)), YP(static_cast<Eigen::Index>(qq), static_cast<Eigen::Index>(c2));
+#pragma omp for schedule(dynamic, 4)
+    for (std::ptrdiff_t ci = 0; ci < count; ++ci) {
+      const auto c = static_cast<std::size_t>(ci);
+      for (std::size_t u = 0; u < qq; ++u) {
+        const std::size_t k = cl.inner[c * qq + u];
+        for (std::size_t be = 0; be < b1; ++be) XP(static_cast<Eigen::Index>(be), static_cast<Eigen::Index>(u)) = X.values[X.offset(cl.row(c, be), k)];
+        for (std::size_t ga = 0; ga < c2; ++ga) YP(static_cast<Eigen::Index>(u), static_cast<Eigen::Index>(ga)) = Y.values[Y.offset(k, cl.col(c, ga))];
+      }
+      Matrix Xn, Yn;
+      if (column) {
+        Eigen::HouseholderQR<Matrix> qr(XP);
+        Xn = qr.householderQ() * Matrix::Identity(static_cast<Eigen::Index>(b1), static_cast<Eigen::Index>(qq));
+        const Matrix Rm = qr.matrixQR().topRows(static_cast<Eigen::Index>(qq)).triangularView<Eigen::Upper>();
+        Yn = Rm * YP;
+      } else {
+        Eigen::HouseholderQR<Matrix> qr(YP.transpose());
+        const Matrix Qm = qr.householderQ() * Matrix::Identity(static_cast<Eigen::Index>(c2), static_cast<Eigen::Index>(qq));
+        const Matrix Rm = qr.matrixQR().topRows(static_cast<Eigen::Index>(qq)).triangularView<Eigen::Upper>();
+        Yn = Qm.transpose();
+        Xn = XP * Rm.transpose();
+      }
+      if (acc) {
+        local.ss += (XP * YP - Xn * Yn).squaredNorm();
+        local.ww += (XP.cwiseAbs() * YP.cwiseAbs() + Xn.cwiseAbs() * Yn.cwiseAbs()).squaredNorm();
+        local.count += b1 * c2;
+        local.terms = std::max(local.terms, 2 * qq);
+      }
+      for (std::size_t u = 0; u < qq; ++u) {
+        const std::size_t k = cl.inner[c * qq + u];
+        for (std::size_t be = 0; be < b1; ++be) Xt.values[X.offset(cl.row(c, be), k)] = Xn(static_cast<Eigen::Index>(be), static_cast<Eigen::Index>(u));
+        for (std::size_t ga = 0; ga < c2; ++ga) Yt.values[Y.offset(k, cl.col(c, ga))] = Yn(static_cast<Eigen::Index>(u), static_cast<Eigen::Index>(ga));
+      }
+    }
+#pragma omp critical
+    total.merge(local);
+  }
+  if (acc) *acc = total;
+  return {std::move(Xt), std::move(Yt)};
+}
+
+struct Node {
+  std::size_t l = 0, r = 0;  // 0-based, inclusive
+  KPattern theta;
+  KFactor f;
+  bool is_root = false;
+  bool col_orth = false, row_orth = false;
+};
+
+void validate_chain(const KChain& chain) {
+  if (chain.empty()) throw std::invalid_argument("factorize_hierarchical: empty chain");
+  for (const auto& t : chain) t.validate();
+  for (std::size_t l = 0; l + 1 < chain.size(); ++l) {
+    if (chain[l].cols() != chain[l + 1].rows()) {
+      std::ostringstream os;
+      os << "factorize_hierarchical: theta_" << l + 1 << " = " << chain[l].to_string() << " has " << chain[l].cols()
+         << " columns but theta_" << l + 2 << " = " << chain[l + 1].to_string() << " has " << chain[l + 1].rows() << " rows (6.9)";
+      throw std::invalid_argument(os.str());
+    }
+    if (!chainable(chain[l], chain[l + 1])) {
+      std::ostringstream os;
+      os << "factorize_hierarchical: (theta_" << l + 1 << ", theta_" << l + 2 << ") = (" << chain[l].to_string() << ", "
+         << chain[l + 1].to_string() << ") is not chainable (Def 6.3.7 needs a1 c1 / a2 = b2 d2 / d1 = q integer, a1 | a2, d2 | d1)";
+      throw std::invalid_argument(os.str());
+    }
+  }
+}
+
+double mul_up(double a, double b) { return round_up(a * b); }
+
+}  // namespace
+
+std::vector<std::size_t> split_order_left_to_right(std::size_t num_factors) {
+  std::vector<std::size_t> o(num_factors > 0 ? num_factors - 1 : 0);
+  std::iota(o.begin(), o.end(), std::size_t{1});
+  return o;
+}
+
+std::vector<std::size_t> split_order_balanced(std::size_t num_factors) {
+  std::vector<std::size_t> o;
+  // Preorder over intervals [l, r] of factor indices (1-based).
+  std::vector<std::pair<std::size_t, std::size_t>> stack;
+  if (num_factors >= 2) stack.push_back({1, num_factors});
+  while (!stack.empty()) {
+    auto [l, r] = stack.back();
+    stack.pop_back();
+    if (l >= r) continue;
+    const std::size_t s = (l + r - 1) / 2;  // split between s and s + 1
+    o.push_back(s);
+    stack.push_back({s + 1, r});
+    stack.push_back({l, s});
+  }
+  return o;
+}
+
+std::pair<KFactor, KFactor> orthonormalize_pair(const KFactor& X, const KFactor& Y, bool column) {
+  return orthonormalize_impl(X, Y, column, nullptr);
+}
+
+Interval split_error(const Matrix& A, const KChain& chain, std::size_t s) {
+  validate_chain(chain);
+  if (s < 1 || s >= chain.size())
+    throw std::invalid_argument("split_error: s = " + std::to_string(s) + " must lie in [1, " + std::to_string(chain.size() - 1) + "]");
+  const KPattern whole = chain_product(chain);
+  if (static_cast<std::size_t>(A.rows()) != whole.rows() || static_cast<std::size_t>(A.cols()) != whole.cols())
+    throw std::invalid_argument("split_error: A is " + std::to_string(A.rows()) + " x " + std::to_string(A.cols()) +
+                                ", the chain needs " + std::to_string(whole.rows()) + " x " + std::to_string(whole.cols()));
+  require_finite(A, "split_error: A");
+  const KPattern L = interval_pattern(chain, 0, s - 1), R = interval_pattern(chain, s, chain.size() - 1);
+  const std::size_t q = *chainable(L, R);
+  Source src{A.data(), true, static_cast<std::size_t>(A.rows()), whole};
+  const SplitOutput out = run_split(src, L, R, q, detail::Balance::left_orthonormal, true, nullptr, nullptr);
+  return sqrt(uncovered_sq(A, whole) + out.tail);
+}
+
+Interval direct_residual(const Matrix& A, const std::vector<KFactor>& factors) {
+  const Matrix P = chain_product(factors);
+  if (P.rows() != A.rows() || P.cols() != A.cols()) throw std::invalid_argument("direct_residual: shape mismatch");
+  Matrix W = factors.back().to_dense().cwiseAbs();
+  std::size_t k = factors.back().theta.c;
+  for (std::size_t l = factors.size() - 1; l-- > 0;) {
+    W = factors[l].apply_abs(W);
+    k = std::max(k, factors[l].theta.c);
+  }
+  const auto steps = static_cast<double>(factors.size() - 1);
+  const double g = gamma(k + 1);
+  const double kg = round_up(steps * g);
+  if (!(kg < 0.01)) return {0.0, inf};
+  // ((1+g)^s - 1) / (1-g)^s <= s g (1 + 5 s g) for s g < 0.01.
+  const double factor = round_up(round_up(kg * round_up(1.0 + round_up(5.0 * kg))) * (1.0 + 1e-12));
+  const Matrix D = A - P;
+  const Interval dn = sqrt(detail::squared_norm_enclosure(D));
+  const double wn = round_up(sqrt(detail::squared_norm_enclosure(W)).hi / round_down(1.0 - kg));
+  const double err = round_up(round_up(round_up(2.0 * unit_roundoff) * dn.hi) + round_up(factor * wn) +
+                              std::sqrt(static_cast<double>(A.size())) * static_cast<double>(factors.size() * (k + 2)) * underflow_eta * 4.0);
+  return {std::max(0.0, round_down(dn.lo - err)), round_up(dn.hi + err)};
+}
+
+HierarchicalResult factorize_hierarchical(const Matrix& A, const KChain& chain_in, const HierarchicalOptions& opt) {
+  validate_chain(chain_in);
+  KChain chain = chain_in;
+  for (std::size_t l = 0; l + 1 < chain.size(); ++l)
+    if (redundant(chain[l], chain[l + 1]) && opt.redundancy == RedundancyPolicy::refuse) {
+      std::ostringstream os;
+      os << "factorize_hierarchical: (theta_" << l + 1 << ", theta_" << l + 2 << ") = (" << chain[l].to_string() << ", "
+         << chain[l + 1].to_string() << ") is redundant: q = " << *chainable(chain[l], chain[l + 1]) << " > min(b1, c2) = "
+         << std::min(chain[l].b, chain[l + 1].c) << " (Def 6.3.20); use RedundancyPolicy::reduce (Lemma 6.3.22)";
+      throw std::invalid_argument(os.str());
+    }
+  if (is_redundant(chain)) chain = reduce_redundant(chain);
+  const std::size_t N = chain.size();
+  const KPattern whole = chain_product(chain);
+  if (static_cast<std::size_t>(A.rows()) != whole.rows() || static_cast<std::size_t>(A.cols()) != whole.cols()) {
+    std::ostringstream os;
+    os << "factorize_hierarchical: A is " << A.rows() << " x " << A.cols() << " but the chain's product "
+       << whole.to_string() << " is " << whole.rows() << " x " << whole.cols();
+    throw std::invalid_argument(os.str());
+  }
+  require_finite(A, "factorize_hierarchical: A");
+
+  HierarchicalResult res;
+  res.chain = chain;
+  res.order = opt.order.empty() ? split_order_left_to_right(N) : opt.order;
+  {
+    std::vector<std::size_t> sorted = res.order;
+    std::sort(sorted.begin(), sorted.end());
+    if (sorted != split_order_left_to_right(N)) {
+      std::ostringstream os;
+      os << "factorize_hierarchical: the split order must be a permutation of 1.." << N - 1 << " (chain of " << N
+         << " factors" << (N != chain_in.size() ? ", after the redundancy reduction of Lemma 6.3.22" : "") << ")";
+      throw std::invalid_argument(os.str());
+    }
+  }
+  if (N >= 2) res.qs = *chain_qs(chain);
+  auto& enc = res.enclosure;
+  enc.split_errors.assign(N >= 1 ? N - 1 : 0, std::nullopt);
+  const Interval off_sq = uncovered_sq(A, whole);
+
+  if (N == 1) {
+    res.factors.push_back(KFactor(whole));
+    auto& f = res.factors.back();
+    for (Eigen::Index j = 0; j < A.cols(); ++j)
+      for (Eigen::Index i = 0; i < A.rows(); ++i)
+        if (f.in_support(static_cast<std::size_t>(i), static_cast<std::size_t>(j)))
+          f.values[f.offset(static_cast<std::size_t>(i), static_cast<std::size_t>(j))] = A(i, j);
+    enc.residual = sqrt(off_sq);  // the projection is exact: residual = uncovered mass
+    enc.lower_bound = enc.residual;
+    enc.residual_method = "projection";
+    enc.ratio_upper = 1.0;
+    return res;
+  }
+
+  std::vector<Node> nodes(1);
+  nodes[0].l = 0;
+  nodes[0].r = N - 1;
+  nodes[0].theta = whole;
+  nodes[0].is_root = true;
+
+  std::vector<double> terms;  // upper bounds of the telescoping terms
+  // Bound on ||Left * D * Right||_F for D supported on theta_[l, r], with the
+  // nodes [0, left_end) on the left and [right_begin, end) on the right.
+  auto neighbour_factor = [&](std::size_t left_end, std::size_t right_begin, std::size_t l, std::size_t r) {
+    double f = 1.0;
+    std::size_t cur_r = r;
+    for (std::size_t k = right_begin; k < nodes.size(); ++k) {
+      f = mul_up(f, class_spectral_bound(nodes[k].f, interval_pattern(chain, l, cur_r), false));
+      cur_r = nodes[k].r;
+    }
+    std::size_t cur_l = l;
+    for (std::size_t k = left_end; k-- > 0;) {
+      f = mul_up(f, class_spectral_bound(nodes[k].f, interval_pattern(chain, cur_l, cur_r), true));
+      cur_l = nodes[k].l;
+    }
+    return f;
+  };
+  auto orth_step = [&](std::size_t k, bool column) {  // Algorithm 9 on (nodes[k], nodes[k+1])
+    ResidualAccumulator acc;
+    auto [Xt, Yt] = orthonormalize_impl(nodes[k].f, nodes[k + 1].f, column, &acc);
+    nodes[k].f = std::move(Xt);
+    nodes[k + 1].f = std::move(Yt);
+    nodes[k].col_orth = column;
+    nodes[k].row_orth = false;
+    nodes[k + 1].row_orth = !column;
+    nodes[k + 1].col_orth = false;
+    ++res.orthonormalizations;
+    terms.push_back(mul_up(neighbour_factor(k, k + 2, nodes[k].l, nodes[k + 1].r), acc.norm().hi));
+  };
+
+  for (std::size_t step = 0; step + 1 < N; ++step) {
+    const std::size_t s0 = res.order[step] - 1;  // split between theta_{s0} and theta_{s0+1} (0-based)
+    std::size_t j = 0;
+    while (!(nodes[j].l <= s0 && s0 < nodes[j].r)) ++j;
+    detail::Balance balance = detail::Balance::sqrt_sigma;
+    if (opt.algorithm == HierarchicalAlgorithm::alg8) {
+      // Algorithm 8: orthonormalize towards the node to split. A step whose
+      // left (column pass) or right (row pass) member is already orthonormal
+      // is the identity in exact arithmetic and is skipped.
+      for (std::size_t k = 0; k < j; ++k)
+        if (!nodes[k].col_orth) orth_step(k, true);
+      for (std::size_t k = nodes.size() - 1; k > j; --k)
+        if (!nodes[k].row_orth) orth_step(k - 1, false);
+      const bool next_right = step + 2 < N ? res.order[step + 1] - 1 > s0 : true;
+      balance = next_right ? detail::Balance::left_orthonormal : detail::Balance::right_orthonormal;
+    }
+    Node& nd = nodes[j];
+    Node left, right;
+    left.l = nd.l;
+    left.r = s0;
+    right.l = s0 + 1;
+    right.r = nd.r;
+    left.theta = interval_pattern(chain, left.l, left.r);
+    right.theta = interval_pattern(chain, right.l, right.r);
+    left.f = KFactor(left.theta);
+    right.f = KFactor(right.theta);
+    Source src;
+    if (nd.is_root)
+      src = Source{A.data(), true, static_cast<std::size_t>(A.rows()), whole};
+    else
+      src = Source{nd.f.values.data(), false, nd.f.rows(), nd.theta};
+    const bool certify = step == 0;
+    const SplitOutput out = run_split(src, left.theta, right.theta, res.qs[s0], balance, certify, &left.f, &right.f);
+    left.col_orth = balance == detail::Balance::left_orthonormal;
+    right.row_orth = balance == detail::Balance::right_orthonormal;
+    Interval dnorm = out.acc.norm();
+    if (nd.is_root) {
+      dnorm = sqrt(square(dnorm) + off_sq);
+      enc.split_errors[s0] = sqrt(off_sq + out.tail);
+    }
+    nodes[j] = std::move(left);
+    nodes.insert(nodes.begin() + static_cast<std::ptrdiff_t>(j) + 1, std::move(right));
+    terms.push_back(mul_up(neighbour_factor(j, j + 2, nodes[j].l, nodes[j + 1].r), dnorm.hi));
+  }
+  for (auto& nd : nodes) res.factors.push_back(std::move(nd.f));
+
+  // --- enclosure -------------------------------------------------------------
+  if (opt.all_split_errors)
+    for (std::size_t s = 1; s < N; ++s)
+      if (!enc.split_errors[s - 1]) enc.split_errors[s - 1] = split_error(A, chain, s);
+  enc.lower_bound = {0.0, 0.0};
+  for (const auto& e : enc.split_errors)
+    if (e) enc.lower_bound = {std::max(enc.lower_bound.lo, e->lo), std::max(enc.lower_bound.hi, e->hi)};
+  double tele = 0.0;
+  for (double t : terms) tele = round_up(tele + t);
+  enc.residual = {enc.lower_bound.lo, std::max(tele, enc.lower_bound.lo)};
+  enc.residual_method = "telescoping";
+  if (opt.direct_residual_max_work > 0 && whole.rows() * whole.cols() * N <= opt.direct_residual_max_work) {
+    const Interval d = direct_residual(A, res.factors);
+    enc.residual = intersect(enc.residual, d);
+    enc.residual_method = "telescoping+direct";
+  }
+  // The returned factors are feasible, so the residual is at least E^Theta(A) >= lower_bound.
+  enc.residual.lo = std::max(enc.residual.lo, enc.lower_bound.lo);
+  const bool all = std::all_of(enc.split_errors.begin(), enc.split_errors.end(), [](const auto& e) { return e.has_value(); });
+  if (all) {
+    Interval sum{0.0, 0.0};
+    for (std::size_t k = 1; k < N; ++k) sum = sum + std::ldexp(1.0, static_cast<int>(N - 1 - k)) * *enc.split_errors[res.order[k - 1] - 1];
+    enc.apriori_6_5_9 = sum;
+    if (res.order == split_order_left_to_right(N)) {
+      Interval s2 = std::pow(3.0, static_cast<double>(N) - 2.0) * square(*enc.split_errors[0]);
+      for (std::size_t k = 2; k < N; ++k) s2 = s2 + (2.0 * std::pow(3.0, static_cast<double>(N - 1 - k))) * square(*enc.split_errors[k - 1]);
+      enc.apriori_6_5_14 = sqrt(s2);
+    }
+  }
+  enc.ratio_upper = enc.lower_bound.lo > 0.0 ? round_up(enc.residual.hi / enc.lower_bound.lo) : inf;
+  return res;
+}
+
+}  // namespace wellposed::numeric

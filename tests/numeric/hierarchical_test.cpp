@@ -1,0 +1,246 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "numeric_test_util.hpp"
+#include "wellposed/algebra/architecture.hpp"
+
+namespace wellposed::numeric {
+namespace {
+
+using testing::random_factors;
+using testing::random_matrix;
+
+struct Case {
+  const char* name;
+  KChain chain;
+};
+
+std::vector<Case> cases() {
+  return {
+      {"dyadic16", butterfly_chain(16)},
+      {"monarch", monarch_chain(12, 12, 3, 4)},
+      {"low_rank", {KPattern{1, 6, 2, 1}, KPattern{1, 2, 5, 1}}},
+      {"general_rrr", {KPattern{1, 4, 4, 4}, KPattern{2, 4, 4, 2}, KPattern{4, 4, 2, 1}}},
+      {"block_diag_dyadic", {KPattern{2, 2, 2, 4}, KPattern{4, 2, 2, 2}, KPattern{8, 2, 2, 1}}},
+  };
+}
+
+void check_factors_respect_chain(const HierarchicalResult& r) {
+  ASSERT_EQ(r.factors.size(), r.chain.size());
+  for (std::size_t l = 0; l < r.chain.size(); ++l) EXPECT_EQ(r.factors[l].theta, r.chain[l]);
+}
+
+TEST(Hierarchical, ExactRecoveryOfProducts) {
+  for (const auto& c : cases()) {
+    ASSERT_TRUE(is_chainable(c.chain)) << c.name;
+    const Matrix A = chain_product(random_factors(c.chain, 3));
+    const std::size_t N = c.chain.size();
+    for (auto alg : {HierarchicalAlgorithm::alg7, HierarchicalAlgorithm::alg8})
+      for (const auto& order : {split_order_left_to_right(N), split_order_balanced(N)}) {
+        HierarchicalOptions o;
+        o.algorithm = alg;
+        o.order = order;
+        const auto r = factorize_hierarchical(A, c.chain, o);
+        check_factors_respect_chain(r);
+        const double rel = (A - chain_product(r.factors)).norm() / A.norm();
+        EXPECT_LT(rel, 1e-12) << c.name;
+        // A in B^Theta: every E_s(A) is 0 up to rounding, and the residual is certified tiny.
+        EXPECT_LT(r.enclosure.residual.hi / A.norm(), 1e-10) << c.name;
+        for (const auto& e : r.enclosure.split_errors) {
+          ASSERT_TRUE(e.has_value());
+          EXPECT_LT(e->hi / A.norm(), 1e-10) << c.name;
+        }
+      }
+  }
+}
+
+TEST(Hierarchical, UserGivenOrderAndWrongOrders) {
+  const KChain ch = butterfly_chain(16);
+  const Matrix A = chain_product(random_factors(ch, 5));
+  HierarchicalOptions o;
+  o.order = {2, 3, 1};
+  const auto r = factorize_hierarchical(A, ch, o);
+  EXPECT_LT((A - chain_product(r.factors)).norm() / A.norm(), 1e-12);
+  o.order = {1, 1, 2};
+  EXPECT_THROW(factorize_hierarchical(A, ch, o), std::invalid_argument);
+  o.order = {1, 2};
+  EXPECT_THROW(factorize_hierarchical(A, ch, o), std::invalid_argument);
+}
+
+TEST(Hierarchical, EnclosureIsConsistentOnNoisyTargets) {
+  for (const auto& c : cases()) {
+    const KPattern w = chain_product(c.chain);
+    const std::size_t N = c.chain.size();
+    Matrix A = chain_product(random_factors(c.chain, 9)) +
+               0.3 * random_matrix(static_cast<Eigen::Index>(w.rows()), static_cast<Eigen::Index>(w.cols()), 11);
+    for (auto alg : {HierarchicalAlgorithm::alg7, HierarchicalAlgorithm::alg8})
+      for (const auto& order : {split_order_left_to_right(N), split_order_balanced(N)}) {
+        HierarchicalOptions o;
+        o.algorithm = alg;
+        o.order = order;
+        const auto r = factorize_hierarchical(A, c.chain, o);
+        const auto& e = r.enclosure;
+        const double achieved = (A - chain_product(r.factors)).norm();
+        EXPECT_TRUE(e.residual.contains(achieved)) << c.name << " " << e.residual.lo << " " << achieved << " " << e.residual.hi;
+        EXPECT_LE(e.lower_bound.lo, achieved) << c.name;
+        EXPECT_GE(e.ratio_upper, 1.0);
+        EXPECT_LE(achieved, e.ratio_upper * e.lower_bound.lo * (1 + 1e-12));
+        // Thm 6.5.9 bounds Algorithm 8 for every sigma (and Alg 7 for sigma = id,
+        // where the two coincide in exact arithmetic).
+        ASSERT_TRUE(e.apriori_6_5_9.has_value());
+        if (alg == HierarchicalAlgorithm::alg8 || order == split_order_left_to_right(N)) {
+          EXPECT_LE(achieved, e.apriori_6_5_9->hi * (1 + 1e-9)) << c.name;
+        }
+        if (order == split_order_left_to_right(N) && alg == HierarchicalAlgorithm::alg8) {
+          ASSERT_TRUE(e.apriori_6_5_14.has_value());
+          EXPECT_LE(achieved, e.apriori_6_5_14->hi * (1 + 1e-9)) << c.name;
+        }
+        // The telescoping bound alone (no dense product) is also valid.
+        HierarchicalOptions o2 = o;
+        o2.direct_residual_max_work = 0;
+        const auto r2 = factorize_hierarchical(A, c.chain, o2);
+        EXPECT_TRUE(r2.enclosure.residual.contains((A - chain_product(r2.factors)).norm())) << c.name;
+      }
+  }
+}
+
+TEST(Hierarchical, SplitErrorMatchesTwoFactorOptimum) {
+  // E_s(A) is the optimum of a two-factor problem on the merged supports (Def 6.5.6).
+  const KChain ch = {KPattern{1, 4, 4, 4}, KPattern{2, 4, 4, 2}, KPattern{4, 4, 2, 1}};
+  const KPattern w = chain_product(ch);
+  const Matrix A = random_matrix(static_cast<Eigen::Index>(w.rows()), static_cast<Eigen::Index>(w.cols()), 21);
+  for (std::size_t s = 1; s < ch.size(); ++s) {
+    const KPattern L = chain_product(KChain(ch.begin(), ch.begin() + static_cast<std::ptrdiff_t>(s)));
+    const KPattern R = chain_product(KChain(ch.begin() + static_cast<std::ptrdiff_t>(s), ch.end()));
+    const auto two = factorize_two_factors(A, L.support(), R.support());
+    const Interval e = split_error(A, ch, s);
+    EXPECT_TRUE(e.contains(std::sqrt(two.optimal_value_sq))) << e.lo << " " << std::sqrt(two.optimal_value_sq) << " " << e.hi;
+    EXPECT_LT(e.width(), 1e-12 * A.norm());
+  }
+}
+
+TEST(Hierarchical, EnclosuresContainExactValues) {
+  // Small dyadic case: residual recomputed exactly over Q; E_s recomputed with
+  // 200-digit MPFR from the exact closed form of 2 x c blocks
+  // (sigma_2^2 = (f - sqrt(f^2 - 4 g)) / 2 with f = ||B||^2, g = det(B B^T)).
+  const KChain ch = butterfly_chain(4);
+  const Matrix A = random_matrix(4, 4, 31);
+  for (auto alg : {HierarchicalAlgorithm::alg7, HierarchicalAlgorithm::alg8}) {
+    HierarchicalOptions o;
+    o.algorithm = alg;
+    const auto r = factorize_hierarchical(A, ch, o);
+    const auto P = testing::exact_product(r.factors);
+    testing::Rational s = 0;
+    for (std::size_t i = 0; i < 4; ++i)
+      for (std::size_t j = 0; j < 4; ++j) {
+        const testing::Rational d = testing::Rational(A(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j))) - P[i][j];
+        s += d * d;
+      }
+    EXPECT_TRUE(testing::contains_sqrt(r.enclosure.residual, s));
+    HierarchicalOptions o2 = o;
+    o2.direct_residual_max_work = 0;
+    EXPECT_TRUE(testing::contains_sqrt(factorize_hierarchical(A, ch, o2).enclosure.residual, s));
+  }
+  // E_1 for theta_1 = (1,2,2,2), theta_2 = (2,2,2,1): classes are 2 x 2 blocks
+  // rows {d, d+2}, cols {2a, 2a+1}.
+  testing::Big e1sq = 0;
+  for (int d = 0; d < 2; ++d)
+    for (int a = 0; a < 2; ++a) {
+      testing::Rational b[2][2];
+      for (int u = 0; u < 2; ++u)
+        for (int v = 0; v < 2; ++v) b[u][v] = testing::Rational(A(d + 2 * u, 2 * a + v));
+      const testing::Rational f = b[0][0] * b[0][0] + b[0][1] * b[0][1] + b[1][0] * b[1][0] + b[1][1] * b[1][1];
+      const testing::Rational det = b[0][0] * b[1][1] - b[0][1] * b[1][0];
+      const testing::Big fb(f), gb(det * det);
+      e1sq += (fb - boost::multiprecision::sqrt(fb * fb - 4 * gb)) / 2;
+    }
+  const Interval e1 = split_error(A, ch, 1);
+  const testing::Big e1v = boost::multiprecision::sqrt(e1sq);
+  EXPECT_LE(testing::Big(e1.lo), e1v);
+  EXPECT_GE(testing::Big(e1.hi), e1v);
+  // E_1 is also the exact optimum of the pair; it is a lower bound on the achieved error.
+  const auto r = factorize_hierarchical(A, ch);
+  EXPECT_LE(testing::Big(r.enclosure.lower_bound.lo), boost::multiprecision::sqrt(testing::Big(
+                                                           testing::exact_sq_distance(A, chain_product(r.factors)))));
+}
+
+TEST(Hierarchical, Algorithm9KeepsProductAndOrthonormalizes) {
+  const KPattern t1{1, 4, 4, 4}, t2{2, 4, 4, 2};  // (r,r,r)-type pair, q = 2
+  ASSERT_EQ(chainable(t1, t2), std::optional<std::size_t>(2));
+  const KFactor X = testing::random_factor(t1, 1), Y = testing::random_factor(t2, 2);
+  const Matrix XY = X.to_dense() * Y.to_dense();
+  for (bool column : {true, false}) {
+    const auto [Xt, Yt] = orthonormalize_pair(X, Y, column);
+    EXPECT_EQ(Xt.theta, t1);
+    EXPECT_EQ(Yt.theta, t2);
+    EXPECT_LT((Xt.to_dense() * Yt.to_dense() - XY).norm() / XY.norm(), 1e-13);
+    // Lemma 6.5.3: a column-orthonormal left factor is an isometry on matrices
+    // supported on S_{t2}; a row-orthonormal right factor on S_{t1} from the left.
+    const Matrix Xd = Xt.to_dense(), Yd = Yt.to_dense();
+    for (int k = 0; k < 3; ++k) {
+      if (column) {
+        const Matrix Z = testing::random_factor(t2, 40 + k).to_dense();
+        EXPECT_NEAR((Xd * Z).norm(), Z.norm(), 1e-12 * Z.norm());
+      } else {
+        const Matrix Z = testing::random_factor(t1, 50 + k).to_dense();
+        EXPECT_NEAR((Z * Yd).norm(), Z.norm(), 1e-12 * Z.norm());
+      }
+    }
+  }
+}
+
+TEST(Hierarchical, RedundantChainsReducedOrRefused) {
+  // (1,4,4,1)(1,4,4,1): q = 4 > min(b1, c2)? q = a1 c1 / a2 = 4 = min(4, 4): not redundant.
+  // (1,2,4,1)(1,4,2,1): q = 4 > min(2, 2) = 2: redundant, merges into (1,2,2,1).
+  const KChain ch = {KPattern{1, 2, 4, 1}, KPattern{1, 4, 2, 1}, KPattern{1, 2, 2, 1}};
+  ASSERT_TRUE(is_redundant(ch));
+  const Matrix A = random_matrix(2, 2, 3);
+  const auto r = factorize_hierarchical(A, ch);
+  EXPECT_LT(r.chain.size(), ch.size());
+  EXPECT_LT((A - chain_product(r.factors)).norm(), 1e-12);
+  HierarchicalOptions o;
+  o.redundancy = RedundancyPolicy::refuse;
+  try {
+    factorize_hierarchical(A, ch, o);
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("redundant"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Hierarchical, RejectsBadInput) {
+  const KChain ch = butterfly_chain(8);
+  Matrix A = random_matrix(8, 8, 1);
+  EXPECT_THROW(factorize_hierarchical(random_matrix(8, 4, 1), ch), std::invalid_argument);
+  A(3, 5) = std::numeric_limits<double>::quiet_NaN();
+  try {
+    factorize_hierarchical(A, ch);
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("(3, 5)"), std::string::npos) << e.what();
+  }
+  const KChain kal = kaleidoscope_chain(8);
+  try {
+    factorize_hierarchical(random_matrix(8, 8, 2), kal);
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("not chainable"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Hierarchical, HadamardExact) {
+  Matrix H(1, 1);
+  H(0, 0) = 1.0;
+  for (int k = 0; k < 6; ++k) {
+    Matrix H2(2 * H.rows(), 2 * H.cols());
+    H2 << H, H, H, -H;
+    H = H2;
+  }
+  const auto r = factorize_hierarchical(H, butterfly_chain(64));
+  EXPECT_LT((H - chain_product(r.factors)).norm() / H.norm(), 1e-13);
+  EXPECT_LT(r.enclosure.residual.hi / H.norm(), 1e-12);
+}
+
+}  // namespace
+}  // namespace wellposed::numeric
