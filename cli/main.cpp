@@ -1,0 +1,59 @@
+// wellposed: CI checks on proposed sparse architectures, factorization, export.
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "commands.hpp"
+
+int main(int argc, char** argv) {
+  using namespace wellposed::cli;
+  CLI::App app{"wellposed: decide whether fixed-support sparse factorization is well-posed, with proofs"};
+  app.require_subcommand(1);
+
+  CheckOptions check;
+  auto* c = app.add_subcommand("check", "verdict per spec: closed (well-posed), not closed (ill-posed) or unknown");
+  c->add_option("specs", check.spec_files, "spec files (JSON, docs/spec.md)")->required();
+  c->add_option("--timeout", check.timeout_seconds, "seconds allowed per spec for the exact route")
+      ->check(CLI::PositiveNumber);
+  c->add_flag("--json", check.json, "one machine-readable report on stdout");
+  c->add_option("--svg", check.svg_dir, "write a picture per spec into this folder");
+
+  std::string cert_file;
+  auto* ce = app.add_subcommand("certify", "re-check a certificate with the independent checker");
+  ce->add_option("certificate", cert_file, "a verdict JSON as written by check --json (one result or a report)")
+      ->required();
+
+  FactorizeOptions fac;
+  auto* f = app.add_subcommand("factorize", "factorize a matrix with the supports of a spec, with certified error bounds");
+  f->add_option("matrix", fac.matrix_file, "the target: .npy or Matrix Market .mtx")->required();
+  f->add_option("--spec", fac.spec_file, "the architecture (spec file)")->required();
+  f->add_option("--order", fac.order, "split order of the hierarchical algorithm")
+      ->check(CLI::IsMember({"balanced", "l2r", "r2l"}));
+  f->add_flag("--ortho", fac.ortho, "orthonormalize between splits (Algorithm 8)");
+  f->add_option("-o,--output", fac.output, "folder for F1.npy ... and manifest.json, or a .json manifest")->required();
+  f->add_flag("--quiet", fac.quiet, "no progress bar");
+
+  ExportOptions ex;
+  auto* e = app.add_subcommand("export", "print the decision sentence for another solver");
+  e->add_option("spec", ex.spec_file, "spec file (one spec)")->required();
+  e->add_option("--format", ex.format, "smt2 (z3, cvc5) or qepcad")->check(CLI::IsMember({"smt2", "qepcad"}));
+  e->add_option("--sentence", ex.sentence, "which sentence: not-closed (Lemma 3.2.16) or well-posed (Lemma 3.2.18)")
+      ->check(CLI::IsMember({"not-closed", "well-posed"}));
+  e->add_option("-o,--output", ex.output, "write to this file instead of stdout");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& err) {
+    const int rc = app.exit(err);
+    return rc == 0 ? 0 : kExitBadInput;
+  }
+  try {
+    if (*c) return run_check(check, std::cout, std::cerr);
+    if (*ce) return run_certify(cert_file, std::cout, std::cerr);
+    if (*f) return run_factorize(fac, std::cout, std::cerr);
+    if (*e) return run_export(ex, std::cout, std::cerr);
+  } catch (const std::exception& err) {
+    std::cerr << "wellposed: error: " << err.what() << "\n";
+    return kExitBadInput;
+  }
+  return kExitBadInput;
+}

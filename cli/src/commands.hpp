@@ -1,0 +1,55 @@
+#pragma once
+// The subcommands of `wellposed`. Each returns the process exit code:
+//   0  every spec well-posed (closed) / success
+//   1  some spec ill-posed (not closed)
+//   3  some spec unknown and none ill-posed
+//   2  bad input or usage (a one-line error naming the file, JSON path and value)
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace wellposed::cli {
+
+inline constexpr int kExitClosed = 0;
+inline constexpr int kExitNotClosed = 1;
+inline constexpr int kExitBadInput = 2;
+inline constexpr int kExitUnknown = 3;
+
+/// Bad input from the user: reported as one line, exit code 2.
+struct InputError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct CheckOptions {
+  std::vector<std::string> spec_files;
+  double timeout_seconds = 10.0;
+  bool json = false;
+  std::string svg_dir;  ///< empty: no pictures
+};
+int run_check(const CheckOptions& o, std::ostream& out, std::ostream& err);
+
+int run_certify(const std::string& certificate_file, std::ostream& out, std::ostream& err);
+
+struct FactorizeOptions {
+  std::string matrix_file;
+  std::string spec_file;
+  std::string order = "l2r";  ///< balanced | l2r | r2l
+  bool ortho = false;
+  std::string output;  ///< a folder (one .npy per factor + manifest.json) or a .json manifest
+  bool quiet = false;
+};
+int run_factorize(const FactorizeOptions& o, std::ostream& out, std::ostream& err);
+
+struct ExportOptions {
+  std::string spec_file;
+  std::string format = "smt2";          ///< smt2 | qepcad
+  std::string sentence = "not-closed";  ///< not-closed | well-posed
+  std::string output;                   ///< empty: stdout
+};
+int run_export(const ExportOptions& o, std::ostream& out, std::ostream& err);
+
+/// Writes `content` to `path` atomically (temporary file + rename): a failure
+/// never leaves a partial file behind.
+void write_file_atomically(const std::string& path, const std::string& content);
+
+}  // namespace wellposed::cli

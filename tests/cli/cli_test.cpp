@@ -1,0 +1,261 @@
+// End-to-end tests of the `wellposed` binary on the example specs: verdicts,
+// exit codes, the JSON schema, certify, export, factorize, pictures, and bad
+// input (one-line error, exit code 2, no partial output).
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sys/wait.h>
+
+#include <nlohmann/json.hpp>
+#include <wellposed/algebra/npy.hpp>
+#include <wellposed/numeric.hpp>
+
+namespace {
+
+namespace fs = std::filesystem;
+const std::string kBin = WELLPOSED_CLI_PATH;
+const std::string kSrc = WELLPOSED_SOURCE_DIR;
+
+struct CliRun {
+  int code;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+
+CliRun run(const std::string& args) {
+  static int counter = 0;
+  const fs::path errf = fs::temp_directory_path() / ("wellposed_cli_err_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
+  const std::string cmd = "cd '" + kSrc + "' && '" + kBin + "' " + args + " 2>'" + errf.string() + "'";
+  CliRun r{-1, "", ""};
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return r;
+  std::array<char, 4096> buf{};
+  std::size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+  const int status = pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::ifstream e(errf);
+  r.err.assign(std::istreambuf_iterator<char>(e), std::istreambuf_iterator<char>());
+  fs::remove(errf);
+  return r;
+}
+
+fs::path scratch(const std::string& name) {
+  const fs::path d = fs::temp_directory_path() / ("wellposed_cli_" + std::to_string(::getpid())) / name;
+  fs::remove_all(d);
+  fs::create_directories(d.parent_path());
+  return d;
+}
+
+// Expected verdicts from the seeds: LU is ill-posed (Thm 3.1.8, Lemma 3.1.10;
+// detector Thm 4.3.1), butterfly/Monarch/Kronecker chains closed (Cor 6.5.12),
+// HODLR closed (Lemma 5.2.4 + Thm 5.2.3), low rank closed (rank sets).
+TEST(CliCheck, ExampleSpecsGetTheSeedsVerdictsAndExitCodes) {
+  struct Case {
+    const char* spec;
+    const char* verdict;
+    int code;
+  };
+  for (const Case& c : {Case{"examples/specs/lu-2.json", "not_closed", 1}, Case{"examples/specs/lu-4.json", "not_closed", 1},
+                        Case{"examples/specs/butterfly-16.json", "closed", 0}, Case{"examples/specs/monarch.json", "closed", 0},
+                        Case{"examples/specs/hodlr-3.json", "closed", 0}, Case{"examples/specs/lowrank.json", "closed", 0},
+                        Case{"examples/specs/kronecker-chain.json", "closed", 0},
+                        Case{"examples/specs/np-hardness.json", "not_closed", 1}}) {
+    const CliRun r = run(std::string("check --json ") + c.spec);
+    ASSERT_EQ(r.code, c.code) << c.spec << "\n" << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    ASSERT_EQ(j.at("results").size(), 1u);
+    EXPECT_EQ(j["results"][0].at("verdict"), c.verdict) << c.spec;
+    EXPECT_TRUE(j["results"][0].at("certificate_checked").get<bool>()) << c.spec;
+  }
+  // Kaleidoscope is not chainable: it must not be claimed closed by that route.
+  const CliRun k = run("check --json examples/specs/kaleidoscope-8.json");
+  const auto kj = nlohmann::json::parse(k.out);
+  EXPECT_FALSE(kj["results"][0]["verdict"] == "closed" &&
+               kj["results"][0]["method"].get<std::string>().find("Cor 6.5.12") != std::string::npos);
+  EXPECT_FALSE(kj["results"][0]["structure"]["kronecker"]["chainable"].get<bool>());
+  // Mixed: one ill-posed spec makes the exit code 1.
+  EXPECT_EQ(run("check examples/specs/butterfly-16.json examples/specs/lu-4.json").code, 1);
+}
+
+TEST(CliCheck, JsonReportHasTheDocumentedSchema) {
+  const CliRun r = run("check --json examples/specs/random-masks.json examples/specs/hodlr-3.json");
+  ASSERT_TRUE(r.code == 0 || r.code == 1 || r.code == 3) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_TRUE(j.at("results").is_array());
+  ASSERT_EQ(j["results"].size(), 3u);
+  for (const auto& res : j["results"]) {
+    for (const char* key : {"name", "verdict", "method", "certificate", "seconds", "structure", "stages"})
+      EXPECT_TRUE(res.contains(key)) << key;
+    const std::string v = res["verdict"];
+    EXPECT_TRUE(v == "closed" || v == "not_closed" || v == "unknown") << v;
+    EXPECT_GE(res["seconds"].get<double>(), 0.0);
+    EXPECT_EQ(res["structure"]["parameter_count"].get<std::size_t>() > 0, true);
+  }
+  bool any_unknown = false, any_not_closed = false;
+  for (const auto& res : j["results"]) {
+    any_unknown |= res["verdict"] == "unknown";
+    any_not_closed |= res["verdict"] == "not_closed";
+  }
+  EXPECT_EQ(r.code, any_not_closed ? 1 : any_unknown ? 3 : 0);
+  // Redundancy is reported with the cheaper equivalent chain (Lemma 6.3.22).
+  const fs::path spec = scratch("redundant.json");
+  std::ofstream(spec) << R"({"name": "redundant", "family": "kronecker", "chain": [[1, 3, 5, 1], [1, 5, 2, 1]]})";
+  const CliRun rr = run("check --json '" + spec.string() + "'");
+  const auto rj = nlohmann::json::parse(rr.out);
+  const auto& k = rj["results"][0]["structure"]["kronecker"];
+  EXPECT_TRUE(k["redundant"].get<bool>());
+  EXPECT_EQ(k["equivalent_parameter_count"].get<std::size_t>(), 6u);
+  EXPECT_EQ(rj["results"][0]["structure"]["parameter_count"].get<std::size_t>(), 25u);
+}
+
+TEST(CliCertify, ReportCertificatesAreValidAndTamperedOnesRejected) {
+  const fs::path report = scratch("report.json");
+  const CliRun r = run("check --json examples/specs/lu-4.json examples/specs/hodlr-3.json examples/specs/butterfly-16.json");
+  std::ofstream(report) << r.out;
+  const CliRun ok = run("certify '" + report.string() + "'");
+  EXPECT_EQ(ok.code, 0) << ok.out << ok.err;
+  EXPECT_EQ(std::count(ok.out.begin(), ok.out.end(), '\n'), 3) << ok.out;
+  EXPECT_EQ(ok.out.find("REJECTED"), std::string::npos);
+  // Flip the claimed verdict of the LU spec: its certificate proves non-closedness.
+  auto j = nlohmann::json::parse(r.out);
+  j["results"][0]["verdict"] = "closed";
+  std::ofstream(report) << j.dump();
+  const CliRun bad = run("certify '" + report.string() + "'");
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_NE(bad.out.find("REJECTED"), std::string::npos);
+  // Corrupt a witness index of the LU certificate.
+  j = nlohmann::json::parse(r.out);
+  j["results"][0]["certificate"]["indices"]["j2"] = 0;
+  std::ofstream(report) << j.dump();
+  EXPECT_EQ(run("certify '" + report.string() + "'").code, 1);
+}
+
+TEST(CliSvg, OneWellFormedPictureWithOneCellPerSupportEntry) {
+  const fs::path dir = scratch("svg");
+  const CliRun r = run("check examples/specs/lu-4.json examples/specs/butterfly-16.json --svg '" + dir.string() + "'");
+  ASSERT_EQ(r.code, 1) << r.err;
+  for (const char* name : {"lu-4.svg", "butterfly-16.svg"}) {
+    std::ifstream in(dir / name);
+    ASSERT_TRUE(in) << name;
+    const std::string svg((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(svg.rfind("<?xml", 0), 0u);
+    EXPECT_NE(svg.find("</svg>"), std::string::npos);
+    // Tags balance: every <g> closed, every rect self-closed or closed.
+    const auto count = [&](const std::string& pat) {
+      std::size_t c = 0;
+      for (auto p = svg.find(pat); p != std::string::npos; p = svg.find(pat, p + 1)) ++c;
+      return c;
+    };
+    EXPECT_EQ(count("<g "), count("</g>"));
+    const std::size_t on = count("class=\"cell-on");
+    if (std::string(name) == "lu-4.svg") {
+      // F1 lower (10) + F2 upper (10) + product cells (16, all in the support of L U).
+      EXPECT_EQ(on, 10u + 10u + 16u);
+      EXPECT_EQ(count("class=\"witness\""), 4u);  // the four cells of the LU-type pattern
+      EXPECT_EQ(count("<rect"), 16u + 16u + 16u + 4u);
+    } else {
+      EXPECT_EQ(on, 4u * 32u);  // four butterfly factors with 2n = 32 entries each
+    }
+  }
+}
+
+TEST(CliExport, SentencesAreReadBySolverSyntax) {
+  const CliRun s = run("export examples/specs/lu-2.json");
+  ASSERT_EQ(s.code, 0) << s.err;
+  EXPECT_NE(s.out.find("(set-logic NRA)"), std::string::npos);
+  EXPECT_NE(s.out.find("(check-sat)"), std::string::npos);
+  EXPECT_EQ(std::count(s.out.begin(), s.out.end(), '('), std::count(s.out.begin(), s.out.end(), ')'));
+  const CliRun q = run("export examples/specs/lu-2.json --format qepcad --sentence well-posed");
+  ASSERT_EQ(q.code, 0) << q.err;
+  EXPECT_NE(q.out.find("finish"), std::string::npos);
+  EXPECT_NE(q.out.find("(A "), std::string::npos);
+  const fs::path spec = scratch("big.json");
+  std::ofstream(spec) << R"({"name": "b32", "family": "butterfly", "n": 32})";
+  const CliRun big = run("export '" + spec.string() + "'");
+  EXPECT_EQ(big.code, 2);
+  EXPECT_NE(big.err.find("variables"), std::string::npos);
+}
+
+TEST(CliFactorize, HadamardIntoButterflyFactorsIsExactAndCertified) {
+  const fs::path out = scratch("h16");
+  const CliRun r = run("factorize examples/matrices/hadamard-16.npy --spec examples/specs/butterfly-16.json -o '" +
+                    out.string() + "' --quiet");
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::ifstream m(out / "manifest.json");
+  const auto manifest = nlohmann::json::parse(m);
+  ASSERT_EQ(manifest["factors"].size(), 4u);
+  // Multiply the written factors and compare with H_16 (Hadamard is in B^Theta: exact recovery).
+  std::vector<wellposed::numeric::Matrix> fsv;
+  for (int l = 1; l <= 4; ++l) {
+    const auto a = wellposed::read_npy((out / ("F" + std::to_string(l) + ".npy")).string());
+    wellposed::numeric::Matrix X(16, 16);
+    for (int i = 0; i < 16; ++i)
+      for (int j = 0; j < 16; ++j) X(i, j) = a.data[static_cast<std::size_t>(i * 16 + j)];
+    EXPECT_LE(wellposed::numeric::support_of(X).nnz(), 32u);
+    fsv.push_back(X);
+  }
+  const auto H = wellposed::read_npy(kSrc + "/examples/matrices/hadamard-16.npy");
+  const auto P = wellposed::numeric::chain_product(fsv);
+  double err = 0;
+  for (int i = 0; i < 16; ++i)
+    for (int j = 0; j < 16; ++j) err = std::max(err, std::abs(P(i, j) - H.data[static_cast<std::size_t>(i * 16 + j)]));
+  EXPECT_LT(err, 1e-12);
+  const auto& enc = manifest["enclosure"]["residual"];
+  EXPECT_LE(enc[0].get<double>(), enc[1].get<double>());
+  EXPECT_LT(enc[1].get<double>(), 1e-10);
+}
+
+TEST(CliBadInput, OneLineErrorExitCodeTwoAndNoPartialOutput) {
+  const fs::path dir = scratch("bad");
+  fs::create_directories(dir);
+  auto write = [&](const std::string& name, const std::string& text) {
+    std::ofstream(dir / name) << text;
+    return "'" + (dir / name).string() + "'";
+  };
+  struct Case {
+    std::string args;
+    std::string expect;  // part of the one-line error
+  };
+  const std::vector<Case> cases{
+      {"check " + write("malformed.json", "{\"factors\": [ "), "malformed JSON"},
+      {"check " + write("key.json", R"({"factors": [{"rows": 2, "cols": 2, "suport": "full"}]})"), "did you mean 'support'"},
+      {"check " + write("dims.json", R"({"factors": [{"rows": 2, "cols": 3, "support": "full"}, {"rows": 2, "cols": 2, "support": "full"}]})"),
+       "$.factors[1]"},
+      {"check " + write("mask.json", R"({"factors": [{"rows": 3, "cols": 2, "support": {"mask": ["11", "01"]}}]})"), "2x2"},
+      {"check " + write("npy.json", R"({"factors": [{"support": {"npy": "nothere.npy"}}]})"), "nothere.npy"},
+      {"check " + write("notnpy.json", R"({"factors": [{"support": {"npy": "notnpy.json"}}]})"), "bad magic"},
+      {"check " + write("huge.json", R"({"family": "butterfly", "n": 1048576})"), "limit"},
+      {"check " + (dir / "missing.json").string(), "cannot open"},
+      {"check", "required"},
+      {"frobnicate", ""},
+  };
+  for (const auto& c : cases) {
+    const CliRun r = run(c.args);
+    EXPECT_EQ(r.code, 2) << c.args << "\n" << r.err;
+    EXPECT_NE(r.err.find(c.expect), std::string::npos) << c.args << "\n" << r.err;
+    EXPECT_TRUE(r.out.empty() || c.args == "frobnicate") << c.args << "\n" << r.out;
+  }
+  // A matrix with NaN, a wrong-shaped matrix, an untractable spec: exit 2, nothing written.
+  wellposed::write_npy((dir / "nan.npy").string(), 16, 16, std::vector<double>(256, std::nan("")));
+  wellposed::write_npy((dir / "small.npy").string(), 4, 4, std::vector<double>(16, 1.0));
+  const fs::path out = dir / "out";
+  for (const std::string& args :
+       {"factorize '" + (dir / "nan.npy").string() + "' --spec examples/specs/butterfly-16.json -o '" + out.string() + "'",
+        "factorize '" + (dir / "small.npy").string() + "' --spec examples/specs/butterfly-16.json -o '" + out.string() + "'",
+        "factorize '" + (dir / "small.npy").string() + "' --spec examples/specs/lu-4.json -o '" + out.string() + "'",
+        "factorize '" + (dir / "small.npy").string() + "' --spec examples/specs/lu-4.json -o '" + out.string() + ".json'"}) {
+    const CliRun r = run(args);
+    EXPECT_EQ(r.code, 2) << args << "\n" << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_FALSE(fs::exists(out)) << args;
+    EXPECT_FALSE(fs::exists(out.string() + ".json")) << args;
+    EXPECT_FALSE(fs::exists(out.string() + ".partial")) << args;
+  }
+}
+
+}  // namespace
