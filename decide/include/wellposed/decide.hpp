@@ -8,3 +8,8 @@
 #include "wellposed/decide/kronecker.hpp"
 #include "wellposed/decide/lu_pattern.hpp"
 #include "wellposed/decide/tractable.hpp"
+#include "wellposed/decide/z3_backend.hpp"
+#include "wellposed/decide/reductions.hpp"
+#include "wellposed/decide/exact.hpp"
+#include "wellposed/decide/exact_checker.hpp"
+#include "wellposed/decide/export.hpp"

@@ -1,0 +1,92 @@
+#pragma once
+// Exact decisions with Z3, made fast by reductions (issue 3): membership
+// A in L_I, closedness of L_I (any L >= 2), attainment for an instance (A, I).
+//
+// Every answer is yes / no / unknown (closed / not_closed / unknown) with the
+// method that decided and re-checkable evidence. A Z3 time-out or "unknown"
+// is UNKNOWN with the reason, never an answer; every witness Z3 returns is
+// re-checked in exact rationals before it is believed.
+//
+// Closedness routes, in order, per block of reduce_for_closedness():
+//   1. "asymptotic-cone" (two factors): one quantifier-free query, UNSAT =>
+//      the block is closed (reductions.hpp, asymptotic_cone_formula). SUFFICIENT.
+//   2. "witness-search": targets A with entries 0/1 on growing supports (the
+//      scaling reduction (4b) makes 0/1 natural); "A not in S" by a
+//      quantifier-free UNSAT, then "A in cl S" by the one-alternation
+//      sentence (forall eps exists X). Both => not closed. SUFFICIENT.
+//   3. "sentence": Lemma 3.2.16 for the block (entrywise residual, target
+//      scaled to 0/1 on a spanning forest, factors gauge-fixed). EXACT, slow.
+// Certificates: kinds "exact_closed" and "exact_not_closed" (exact_checker.hpp).
+#include <cstddef>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "wellposed/algebra/architecture.hpp"
+#include "wellposed/algebra/rational_matrix.hpp"
+#include "wellposed/algebra/sentences.hpp"
+#include "wellposed/decide/reductions.hpp"
+#include "wellposed/decide/verdict.hpp"
+#include "wellposed/decide/z3_backend.hpp"
+
+namespace wellposed {
+
+enum class Answer { yes, no, unknown };
+std::string to_string(Answer a);
+
+struct ExactOptions {
+  double seconds = 10.0;          ///< wall-clock budget of the whole decision
+  std::size_t memory_mib = 4096;  ///< Z3's memory limit
+  ReductionOptions reductions;
+  MaskedSentenceOptions sentences;
+  bool cone_route = true;
+  bool witness_search = true;
+  bool full_sentence = true;
+  /// Share of the time left after route 1 that route 2 may use.
+  double witness_share = 0.5;
+  /// Largest support of a 0/1 witness tried.
+  std::size_t witness_max_support = 5;
+  /// Time limit of one witness query (non-membership, closure).
+  double witness_query_seconds = 2.0;
+  /// Refuse (unknown) beyond this many parameters: the sentences are
+  /// doubly exponential in it.
+  std::size_t max_parameters = 80;
+};
+
+struct ExactAnswer {
+  Answer answer = Answer::unknown;
+  std::string method;   ///< what decided ("z3 membership", "closed set", ...)
+  std::string reason;   ///< why / what was missing
+  nlohmann::json certificate;
+  double seconds = 0.0;
+};
+
+/// A in L_I? yes: certificate {"kind": "membership", "factors", "target",
+/// "witness": [[[r, c, "v"], ...] per factor]} whose product was re-checked
+/// to equal A exactly; no: {"kind": "non_membership", "factors", "target",
+/// "smtlib2": the (reduced) sentence Z3 found unsat, re-decidable by cvc5}.
+/// A model with irrational algebraic values gives unknown.
+ExactAnswer decide_membership(const Architecture& arch, const RationalMatrix& A, const ExactOptions& o = {});
+
+/// Attainment for the instance (A, I) (Lemma 3.2.18.1): is min_X ||A - X_1...X_L||_F attained?
+/// yes when A in L_I (membership, minimum 0) or L_I is closed (Prop 3.1.6,
+/// via analyze's detectors or this file's closedness decision); otherwise the
+/// sentence exists X* forall X: P(A,X*) <= P(A,X) with the remaining budget.
+ExactAnswer decide_attainment(const Architecture& arch, const RationalMatrix& A, const ExactOptions& o = {});
+
+/// Closedness of L_I by the routes above. The verdict's method names the
+/// route that decided each block; certificates are checked by check_certificate.
+Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o = {});
+
+/// Baseline (a) of the benchmark: the seed's sentence (Lemma 3.2.16,
+/// entrywise residual) for the whole architecture, no reduction. Verdict with
+/// method "plain-sentence" and certificate kind "exact_sentence" (not for the
+/// checker: for timing only).
+Verdict decide_closedness_plain_sentence(const Architecture& arch, double seconds,
+                                          ResidualForm form = ResidualForm::entrywise);
+
+/// Registers decide_closedness_exact with analyze() under the name "z3"
+/// (idempotent, thread-safe). The CLI calls this once at start-up.
+void register_z3_decider();
+
+}  // namespace wellposed

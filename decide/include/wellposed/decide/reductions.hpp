@@ -1,0 +1,154 @@
+#pragma once
+// Exact reductions applied before any sentence is built (issue 3).
+//
+// The object reduced is a MASKED CHAIN: supports I_1..I_L (A = X_1...X_L)
+// and a mask M of the product's entries; its set is
+//   S(I, M) = { (X_1 ... X_L) restricted to the entries of M : supp X_l <= I_l }
+// (a subset of R^M). An Architecture is the masked chain with the full mask.
+// Every reduction below maps the problem to masked chains ("blocks") with
+//   L_I closed  <=>  every block's set is closed,
+// and a point of cl(S_B) \ S_B of one block lifts (zeros elsewhere) to a point
+// of cl(L_I) \ L_I. Proofs are in the doc comments; tests compare reduced and
+// unreduced decisions on small cases (tests/decide/reduction_test.cpp).
+//
+// (1) CEC quotient (L = 2 only; Def 5.2.5, Lemma 5.2.6). Let T be the union
+//     of the complete classes and V the coordinate subspace on S_T. Each
+//     complete class spans exactly V_P = {Z : supp Z <= R_P x C_P}, so
+//     L_I = V + L' with L' the products over the other inner indices, and
+//     L_I = pi^{-1}(pi(L_I)) for pi = "forget the entries of S_T" (L_I + V =
+//     L_I). pi is a continuous open surjection, so L_I is closed iff
+//     pi(L_I) = pi(L') = S(I', complement of S_T) is closed (complements:
+//     R^{mn} \ L_I = pi^{-1}(R^M \ pi(L_I)), and pi maps open sets to open
+//     sets and is onto). Rank-one classes are thereby merged (Def 5.2.2): a
+//     complete class is removed as a whole, a class with |P| > min(|R_P|,
+//     |C_P|) is complete.
+// (2) Useless variables. A variable X_l[a, b] occurs exactly in the entries
+//     (i, j) with a path i -> a at levels < l and b -> j at levels > l
+//     (entry polynomials (3.3)). If none of those is in M, setting it to zero
+//     changes no masked entry, so the set is the same with I_l[a, b] removed.
+//     Rows i (columns j) of the product with no entry in M are dropped
+//     (coordinates not in R^M), and inner indices with no variable left.
+// (3) Independent blocks. Join two masked entries when one variable occurs
+//     in both; the classes ("blocks") use pairwise disjoint sets of variables
+//     (a variable occurs only in entries of its block). So S is the Cartesian
+//     product of the blocks' sets over a partition of the coordinates; a
+//     product of non-empty sets is closed iff each factor is (projections of
+//     limits are limits; 0 lies in each).
+// (4) Scaling invariance (used when sentences are built, see
+//     ReductionOptions): for invertible diagonal D_0..D_L,
+//     X_l -> D_{l-1}^{-1} X_l D_l keeps supports and maps the product
+//     A -> D_0^{-1} A D_L. Hence (a) for a fixed target only one point per
+//     inner scaling orbit is needed: with a pivot entry X_l[p_k, k] per inner
+//     index k, the constraint X_l[p_k,k] (X_l[p_k,k] - 1) = 0 is met by some
+//     point of every orbit (scale column k by 1/X_l[p_k,k] when non-zero);
+//     (b) S is invariant under A -> D A D', so a witness of non-closedness
+//     may be taken with A = 0 or 1 on the edges of a spanning forest of the
+//     bipartite graph (rows, columns, M): root each tree, scale the row or
+//     column across each edge, in order from the root, to make that entry 1
+//     (or leave it 0).
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "wellposed/algebra/architecture.hpp"
+#include "wellposed/algebra/formula.hpp"
+#include "wellposed/algebra/rational_matrix.hpp"
+#include "wellposed/algebra/support.hpp"
+
+namespace wellposed {
+
+/// A masked chain with its place in the original architecture.
+struct MaskedChain {
+  std::vector<Support> factors;  ///< I_1..I_L (re-indexed), never empty
+  Support mask;                  ///< N_0 x N_L: the entries that count
+  /// original_index[l][k]: original index of the block's index k at level l
+  /// (l = 0: rows of A, l = L: columns of A, else inner dimension l).
+  std::vector<std::vector<std::size_t>> original_index;
+
+  std::size_t num_factors() const { return factors.size(); }
+  std::size_t rows() const { return mask.rows(); }
+  std::size_t cols() const { return mask.cols(); }
+  std::size_t parameter_count() const;
+  /// The chain as an Architecture (its products, before masking).
+  Architecture architecture() const;
+  /// Certificate form: {"edges": [[l, r, c], ...] (original indices, l
+  /// zero-based factor), "entries": [[i, j], ...] (original indices)}.
+  nlohmann::json to_json() const;
+};
+
+/// The masked chain of an architecture with the full mask.
+MaskedChain as_masked_chain(const Architecture& arch);
+
+struct ReductionOptions {
+  bool cec_quotient = true;      ///< (1), L = 2 only
+  bool drop_useless = true;      ///< (2)
+  bool split_blocks = true;      ///< (3)
+};
+
+struct ClosednessReduction {
+  /// L_I is closed iff every block's set is closed (no blocks: L_I is a
+  /// linear subspace, closed).
+  std::vector<MaskedChain> blocks;
+  /// Inner indices (original, zero-based) of the complete classes removed by (1).
+  std::vector<std::size_t> cec_inner;
+  /// What was done, for reports.
+  std::vector<std::string> steps;
+  /// {"cec_inner": [...], "blocks": [MaskedChain::to_json(), ...]}.
+  nlohmann::json to_json() const;
+};
+
+ClosednessReduction reduce_for_closedness(const Architecture& arch, const ReductionOptions& options = {});
+
+/// (2) and (3) applied to one masked chain (used after (1), and on its own).
+std::vector<MaskedChain> drop_useless_and_split(const MaskedChain& chain, bool split = true);
+
+/// (4a): one pivot per inner index with a variable: {factor l (0-based), row, col}.
+struct Pivot {
+  std::size_t factor, row, col;
+};
+std::vector<Pivot> scaling_pivots(const MaskedChain& chain);
+/// (4b): the edges (i, j) of a spanning forest of the bipartite graph of the mask.
+std::vector<std::pair<std::size_t, std::size_t>> spanning_forest(const Support& mask);
+
+// --- sentences about one masked chain (variables as in sentences.hpp) ------
+
+struct MaskedSentenceOptions {
+  bool gauge = true;          ///< (4a) pivot constraints on the factors
+  bool scale_target = true;   ///< (4b) target 0/1 on a spanning forest (non-closedness)
+};
+
+/// exists X: P_ij(X) = A_ij for (i, j) in the mask. A is N_0 x N_L of the chain.
+Formula masked_membership_sentence(const MaskedChain& chain, const RationalMatrix& A,
+                                   const MaskedSentenceOptions& o = {});
+/// forall eps > 0 exists X: |P_ij(X) - A_ij| < eps on the mask: A in cl(S).
+Formula masked_closure_sentence(const MaskedChain& chain, const RationalMatrix& A,
+                                const MaskedSentenceOptions& o = {});
+/// Lemma 3.2.16 for the masked set, entrywise residual: TRUE iff S not closed.
+Formula masked_non_closedness_sentence(const MaskedChain& chain, const MaskedSentenceOptions& o = {});
+
+/// Normalization of the asymptotic-cone query.
+enum class ConeNormalization { some_entry_one, sum_of_squares };
+
+/// The quantifier-free closedness test (two factors only; throws
+/// std::invalid_argument otherwise). With the chain's inner indices grouped
+/// into rank-one classes P (same column support of I_1 and row support of
+/// I_2, Def 5.2.2), z_P = X_1[:, P] X_2[P, :] ranges over the closed cone M_P
+/// of rank <= |P| matrices on R_P x C_P, and S = pi(sum_P M_P) (pi: keep the
+/// masked entries). The formula is
+///   exists X: pi(sum_P z_P) = 0 and (not all z_P = 0),
+/// the latter written as "some entry of some z_P is 1" (cones are closed
+/// under scaling) or "sum of squares of all z_P entries = 1".
+///
+/// Criterion (proved here): if the formula is FALSE, S is closed.
+/// Proof. Let y_n = pi(sum_P z_P^n) -> y with z_P^n in M_P. If the z^n are
+/// bounded, a subsequence converges to z with z_P in M_P (closed), and
+/// y = pi(sum z_P) in S. Otherwise t_n = max_P |z_P^n| -> infinity along a
+/// subsequence; w_P^n = z_P^n / t_n lies in M_P (a cone), has max norm 1, and
+/// pi(sum_P w_P^n) = y_n / t_n -> 0; a further subsequence converges to w
+/// with w_P in M_P, max_P |w_P| = 1 and pi(sum_P w_P) = 0: the formula is
+/// TRUE, a contradiction. (SUFFICIENT only: TRUE proves nothing.)
+Formula asymptotic_cone_formula(const MaskedChain& chain, ConeNormalization n = ConeNormalization::some_entry_one);
+
+}  // namespace wellposed

@@ -1,0 +1,427 @@
+#include "wellposed/decide/exact.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <set>
+
+#include "wellposed/algebra/entry_polynomials.hpp"
+#include "wellposed/algebra/sentences.hpp"
+#include "wellposed/decide/analyze.hpp"
+#include "wellposed/decide/detectors.hpp"
+
+namespace wellposed {
+
+std::string to_string(Answer a) {
+  switch (a) {
+    case Answer::yes: return "yes";
+    case Answer::no: return "no";
+    case Answer::unknown: return "unknown";
+  }
+  return "unknown";
+}
+
+namespace {
+
+using idx = std::size_t;
+using json = nlohmann::json;
+using clock_type = std::chrono::steady_clock;
+
+struct Timer {
+  clock_type::time_point t0 = clock_type::now();
+  double total;
+  explicit Timer(double seconds) : total(seconds) {}
+  double elapsed() const { return std::chrono::duration<double>(clock_type::now() - t0).count(); }
+  double left() const { return total - elapsed(); }
+};
+
+json support_json(const Support& s) { return {{"rows", s.rows()}, {"cols", s.cols()}, {"mask", s.to_rows()}}; }
+
+json factors_json(const Architecture& arch) {
+  json f = json::array();
+  for (const auto& s : arch.factors()) f.push_back(support_json(s));
+  return f;
+}
+
+json matrix_json(const RationalMatrix& A) {
+  json e = json::array();
+  for (idx i = 0; i < A.rows(); ++i)
+    for (idx j = 0; j < A.cols(); ++j)
+      if (A(i, j) != 0) e.push_back({i, j, A(i, j).str()});
+  return {{"rows", A.rows()}, {"cols", A.cols()}, {"entries", e}};
+}
+
+RationalMatrix restrict_target(const MaskedChain& b, const RationalMatrix& A) {
+  RationalMatrix r(b.rows(), b.cols());
+  for (idx i = 0; i < b.rows(); ++i)
+    for (idx j = 0; j < b.cols(); ++j) r(i, j) = A(b.original_index.front()[i], b.original_index.back()[j]);
+  return r;
+}
+
+// The block's target a (block coordinates), as original-coordinate entries.
+json lift_entries(const MaskedChain& b, const RationalMatrix& a) {
+  json e = json::array();
+  for (auto [i, j] : b.mask.entries())
+    e.push_back({b.original_index.front()[i], b.original_index.back()[j], a(i, j).str()});
+  return e;
+}
+
+Z3Budget budget(double seconds, const ExactOptions& o) { return {seconds, o.memory_mib}; }
+
+std::string smt(const Formula& f, const std::string& comment) {
+  SmtLib2Options so;
+  so.comment = comment;
+  return to_smtlib2(f, so);
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- membership
+ExactAnswer decide_membership(const Architecture& arch, const RationalMatrix& A, const ExactOptions& o) {
+  Timer timer(o.seconds);
+  ExactAnswer out;
+  out.method = "z3 membership";
+  if (A.rows() != arch.rows() || A.cols() != arch.cols())
+    throw std::invalid_argument("decide_membership: target is " + std::to_string(A.rows()) + "x" +
+                                std::to_string(A.cols()) + ", the architecture's product is " +
+                                std::to_string(arch.rows()) + "x" + std::to_string(arch.cols()));
+  const json base = {{"factors", factors_json(arch)}, {"target", matrix_json(A)}};
+  auto finish = [&](Answer a, std::string method, std::string reason, json cert) {
+    out.answer = a;
+    out.method = std::move(method);
+    out.reason = std::move(reason);
+    out.certificate = std::move(cert);
+    out.seconds = timer.elapsed();
+    return out;
+  };
+  // Blocks of the full-mask chain: entries outside every block are identically 0.
+  const auto blocks = drop_useless_and_split(as_masked_chain(arch), true);
+  std::set<std::pair<idx, idx>> covered;
+  for (const auto& b : blocks)
+    for (auto [i, j] : b.mask.entries()) covered.emplace(b.original_index.front()[i], b.original_index.back()[j]);
+  for (idx i = 0; i < A.rows(); ++i)
+    for (idx j = 0; j < A.cols(); ++j)
+      if (A(i, j) != 0 && !covered.count({i, j})) {
+        json c = base;
+        c["kind"] = "non_membership";
+        c["structural"] = {{"entry", {i, j}}, {"why", "no path i -> j in the supports: the entry is 0 on L_I"}};
+        return finish(Answer::no, "structural", "entry (" + std::to_string(i) + ", " + std::to_string(j) +
+                      ") is non-zero but no product of the supports reaches it", c);
+      }
+  std::vector<RationalMatrix> factor_values;
+  for (const auto& s : arch.factors()) factor_values.emplace_back(s.rows(), s.cols());
+  for (idx bi = 0; bi < blocks.size(); ++bi) {
+    const auto& b = blocks[bi];
+    const RationalMatrix a = restrict_target(b, A);
+    const Formula f = masked_membership_sentence(b, a, o.sentences);
+    const Z3Result r = z3_check(f, budget(timer.left(), o), Z3Tactic::nlsat);
+    if (r.answer == SolverAnswer::unknown)
+      return finish(Answer::unknown, "z3 membership", "block " + std::to_string(bi) + ": " + r.reason, {});
+    if (r.answer == SolverAnswer::unsat) {
+      json c = base;
+      c["kind"] = "non_membership";
+      c["block"] = b.to_json();
+      c["smtlib2"] = smt(f, "wellposed: A restricted to an independent block of L_I; unsat proves A not in L_I");
+      return finish(Answer::no, "z3 membership (" + r.tactic + ")",
+                    "the block's equations P_ij(X) = A_ij have no real solution (z3 unsat)", c);
+    }
+    if (!r.irrational.empty())
+      return finish(Answer::unknown, "z3 membership",
+                    "z3's model has irrational algebraic values (e.g. " + r.irrational.begin()->first.name() + " = " +
+                        r.irrational.begin()->second + "); no exact rational factorization was found",
+                    {});
+    const EntryPolynomials x = entry_polynomials(b.architecture(), "x");
+    for (idx l = 0; l < b.num_factors(); ++l)
+      for (auto [rr, cc] : b.factors[l].entries()) {
+        auto it = r.model.find(x.factors[l].at(rr, cc));
+        factor_values[l](b.original_index[l][rr], b.original_index[l + 1][cc]) =
+            it == r.model.end() ? Rational(0) : it->second;
+      }
+  }
+  // Exact re-check: the product of the assembled factors is A.
+  RationalMatrix P = factor_values.front();
+  for (idx l = 1; l < factor_values.size(); ++l) P = P * factor_values[l];
+  if (!(P == A))
+    return finish(Answer::unknown, "z3 membership",
+                  "z3 answered sat but its model fails the exact re-check (product " + P.to_string() + ")", {});
+  json w = json::array();
+  for (const auto& F : factor_values) w.push_back(matrix_json(F)["entries"]);
+  json c = base;
+  c["kind"] = "membership";
+  c["witness"] = w;
+  return finish(Answer::yes, "z3 membership (qfnra-nlsat)",
+                "factors found; their product equals A in exact rational arithmetic", c);
+}
+
+// ---------------------------------------------------------------- closedness
+namespace {
+
+struct BlockOutcome {
+  Closedness c = Closedness::unknown;
+  std::string route, why;
+};
+
+// A not in S_b (quantifier-free, unsat) then A in cl(S_b) (one alternation).
+// Returns closure-sentence text when both hold.
+bool witness_holds(const MaskedChain& b, const RationalMatrix& a, const ExactOptions& o, const Timer& timer,
+                   double per_query, std::string& why) {
+  const Formula mem = masked_membership_sentence(b, a, o.sentences);
+  const Z3Result r1 = z3_check(mem, budget(std::min(per_query, timer.left()), o), Z3Tactic::nlsat);
+  if (r1.answer != SolverAnswer::unsat) {
+    why = r1.answer == SolverAnswer::sat ? "member" : "membership unknown: " + r1.reason;
+    return false;
+  }
+  const Formula clo = masked_closure_sentence(b, a, o.sentences);
+  const Z3Result r2 = z3_check(clo, budget(std::min(per_query, timer.left()), o));
+  if (r2.answer != SolverAnswer::sat) {
+    why = r2.answer == SolverAnswer::unsat ? "not in the closure" : "closure unknown: " + r2.reason;
+    return false;
+  }
+  return true;
+}
+
+json not_closed_certificate(const Architecture& arch, const ClosednessReduction& red, idx block,
+                            const json& witness, const std::string& route) {
+  json c = {{"kind", "exact_not_closed"}, {"factors", factors_json(arch)}, {"reduction", red.to_json()},
+            {"block", block},          {"route", route}};
+  c["witness"] = witness;
+  return c;
+}
+
+}  // namespace
+
+Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o) {
+  Timer timer(o.seconds);
+  Verdict v;
+  v.method = "exact (z3)";
+  auto done = [&](Closedness c, std::string method, std::string reason, json cert) {
+    v.closedness = c;
+    v.method = std::move(method);
+    v.reason = std::move(reason);
+    v.certificate = std::move(cert);
+    v.seconds = timer.elapsed();
+    return v;
+  };
+  if (arch.num_factors() < 2) return done(Closedness::unknown, "exact (z3)", "needs L >= 2 (L = 1 is trivial)", {});
+  if (arch.parameter_count() > o.max_parameters)
+    return done(Closedness::unknown, "exact (z3)",
+                std::to_string(arch.parameter_count()) + " parameters exceed the exact route's limit of " +
+                    std::to_string(o.max_parameters),
+                {});
+  const ClosednessReduction red = reduce_for_closedness(arch, o.reductions);
+  std::string steps;
+  for (const auto& s : red.steps) steps += (steps.empty() ? "" : "; ") + s;
+  std::vector<BlockOutcome> out(red.blocks.size());
+  auto closed_cert = [&] {
+    json by = json::array();
+    for (const auto& b : out) by.push_back(b.route);
+    return json{{"kind", "exact_closed"},
+                {"factors", factors_json(arch)},
+                {"reduction", red.to_json()},
+                {"closed_by", by}};
+  };
+  auto all_closed = [&] {
+    return std::all_of(out.begin(), out.end(), [](const BlockOutcome& b) { return b.c == Closedness::closed; });
+  };
+  auto routes_summary = [&] {
+    std::map<std::string, int> n;
+    for (const auto& b : out) ++n[b.route];
+    std::string s;
+    for (const auto& [r, k] : n) s += (s.empty() ? "" : ", ") + r + " x" + std::to_string(k);
+    return s;
+  };
+  if (red.blocks.empty())
+    return done(Closedness::closed, "exact: reduction",
+                steps + "; nothing left: L_I is the linear subspace of the complete classes", closed_cert());
+
+  // Route 1: the quantifier-free asymptotic-cone criterion.
+  if (o.cone_route)
+    for (idx bi = 0; bi < out.size(); ++bi) {
+      const auto& b = red.blocks[bi];
+      if (b.num_factors() != 2 || timer.left() <= 0) continue;
+      const Z3Result r = z3_check(asymptotic_cone_formula(b), budget(std::min(timer.left(), 0.3 * o.seconds + 0.05), o),
+                                  Z3Tactic::nlsat);
+      if (r.answer == SolverAnswer::unsat) out[bi] = {Closedness::closed, "asymptotic-cone", ""};
+      else out[bi].why = r.answer == SolverAnswer::sat ? "cone criterion inconclusive (recession directions exist)"
+                                                      : "cone query: " + r.reason;
+    }
+  if (all_closed())
+    return done(Closedness::closed, "exact: " + routes_summary(), steps, closed_cert());
+
+  // Route 2: 0/1 witnesses.
+  if (o.witness_search) {
+    const double stop_at = timer.elapsed() + o.witness_share * std::max(0.0, timer.left());
+    for (idx bi = 0; bi < out.size(); ++bi) {
+      if (out[bi].c != Closedness::unknown) continue;
+      const auto& b = red.blocks[bi];
+      const auto E = b.mask.entries();
+      for (idx s = 1; s <= std::min(o.witness_max_support, E.size()); ++s) {
+        std::vector<idx> comb(s);
+        for (idx k = 0; k < s; ++k) comb[k] = k;
+        while (true) {
+          if (timer.elapsed() >= stop_at) goto witness_done;
+          RationalMatrix a(b.rows(), b.cols());
+          for (idx k : comb) a(E[k].first, E[k].second) = 1;
+          std::string why;
+          if (witness_holds(b, a, o, timer, std::min(o.witness_query_seconds, stop_at - timer.elapsed()), why))
+            return done(Closedness::not_closed, "exact: witness-search",
+                        steps + "; block " + std::to_string(bi) + ": A = " + a.to_string() +
+                            " is not in the block's set but in its closure",
+                        not_closed_certificate(arch, red, bi, lift_entries(b, a), "witness-search"));
+          // next combination
+          idx k = s;
+          while (k > 0 && comb[k - 1] == E.size() - s + (k - 1)) --k;
+          if (k == 0) break;
+          ++comb[k - 1];
+          for (idx t = k; t < s; ++t) comb[t] = comb[t - 1] + 1;
+        }
+      }
+      out[bi].why += "; no 0/1 witness with support <= " + std::to_string(o.witness_max_support);
+    }
+  }
+witness_done:
+
+  // Route 3: the block's full sentence.
+  if (o.full_sentence)
+    for (idx bi = 0; bi < out.size(); ++bi) {
+      if (out[bi].c != Closedness::unknown || timer.left() <= 0) continue;
+      const auto& b = red.blocks[bi];
+      const Z3Result r = z3_check(masked_non_closedness_sentence(b, o.sentences), budget(timer.left(), o));
+      if (r.answer == SolverAnswer::unsat) {
+        out[bi] = {Closedness::closed, "sentence", ""};
+        continue;
+      }
+      if (r.answer == SolverAnswer::unknown) {
+        out[bi].why += "; sentence: " + r.reason;
+        continue;
+      }
+      // TRUE: try to extract and re-check the witness A (Z3 4.8 is not trusted).
+      json witness = nullptr;
+      if (r.irrational.empty()) {
+        const auto av = target_variables(b.rows(), b.cols());
+        RationalMatrix a(b.rows(), b.cols());
+        bool complete = true;
+        for (auto [i, j] : b.mask.entries()) {
+          auto it = r.model.find(av[i][j]);
+          if (it == r.model.end()) complete = false;
+          else a(i, j) = it->second;
+        }
+        std::string why;
+        if (complete && witness_holds(b, a, o, timer, timer.left(), why)) witness = lift_entries(b, a);
+      }
+      return done(Closedness::not_closed, "exact: sentence",
+                  steps + "; block " + std::to_string(bi) + ": Lemma 3.2.16 sentence is TRUE" +
+                      (witness.is_null() ? " (no re-checked witness; the checker re-decides the sentence)" : ""),
+                  not_closed_certificate(arch, red, bi, witness, "sentence"));
+    }
+  if (all_closed()) return done(Closedness::closed, "exact: " + routes_summary(), steps, closed_cert());
+  std::string why;
+  for (idx bi = 0; bi < out.size(); ++bi)
+    if (out[bi].c == Closedness::unknown) why += (why.empty() ? "" : "; ") + ("block " + std::to_string(bi) + ":" + out[bi].why);
+  return done(Closedness::unknown, "exact (z3)", steps + "; " + why, {});
+}
+
+Verdict decide_closedness_plain_sentence(const Architecture& arch, double seconds, ResidualForm form) {
+  Verdict v;
+  v.method = "plain-sentence";
+  const Z3Result r = z3_check(non_closedness_sentence(arch, form), {seconds, 4096});
+  v.seconds = r.seconds;
+  if (r.answer == SolverAnswer::unknown) {
+    v.reason = r.reason;
+    return v;
+  }
+  v.closedness = r.answer == SolverAnswer::sat ? Closedness::not_closed : Closedness::closed;
+  v.reason = "Lemma 3.2.16 sentence decided by z3 (" + r.tactic + ")";
+  v.certificate = {{"kind", "exact_sentence"}, {"factors", factors_json(arch)}};
+  return v;
+}
+
+// ---------------------------------------------------------------- attainment
+ExactAnswer decide_attainment(const Architecture& arch, const RationalMatrix& A, const ExactOptions& o) {
+  Timer timer(o.seconds);
+  ExactAnswer out;
+  auto finish = [&](Answer a, std::string method, std::string reason, json cert) {
+    out.answer = a;
+    out.method = std::move(method);
+    out.reason = std::move(reason);
+    out.certificate = std::move(cert);
+    out.seconds = timer.elapsed();
+    return out;
+  };
+  ExactOptions sub = o;
+  sub.seconds = 0.3 * o.seconds;
+  const ExactAnswer m = decide_membership(arch, A, sub);
+  if (m.answer == Answer::yes)
+    return finish(Answer::yes, "membership", "A is in L_I: the minimum 0 is attained", m.certificate);
+  if (m.answer == Answer::no) {
+    // A not in L_I and A in cl(L_I): the infimum 0 is not attained (no optimum).
+    const MaskedChain whole = as_masked_chain(arch);
+    const Z3Result c = z3_check(masked_closure_sentence(whole, A, o.sentences), budget(0.3 * timer.left(), o));
+    if (c.answer == SolverAnswer::sat) {
+      json cert = m.certificate;
+      cert["closure"] = "forall eps > 0 exists X: |X_1...X_L - A| < eps (z3 " + c.tactic + ": TRUE)";
+      return finish(Answer::no, "non-membership + closure",
+                    "A is not in L_I but in its closure: inf = 0 is not attained (ill-posed instance)", cert);
+    }
+  }
+  const Verdict d = detect(arch);
+  if (d.closedness == Closedness::closed)
+    return finish(Answer::yes, "closed set (" + d.method + ")",
+                  "L_I is closed, so every target has an optimum (Prop 3.1.6)", d.certificate);
+  sub.seconds = 0.4 * timer.left();
+  const Verdict e = decide_closedness_exact(arch, sub);
+  if (e.closedness == Closedness::closed)
+    return finish(Answer::yes, "closed set (" + e.method + ")",
+                  "L_I is closed, so every target has an optimum (Prop 3.1.6)", e.certificate);
+  // Lemma 3.2.18.1 with the rest of the budget.
+  const Z3Result r = z3_check(attainment_sentence(arch, A), budget(timer.left(), o));
+  if (r.answer == SolverAnswer::unknown)
+    return finish(Answer::unknown, "attainment sentence", "z3: " + r.reason + "; membership: " + m.reason, {});
+  json cert = {{"kind", "attainment_sentence"}, {"factors", factors_json(arch)}, {"target", matrix_json(A)}};
+  if (r.answer == SolverAnswer::unsat)
+    return finish(Answer::no, "attainment sentence (z3 " + r.tactic + ")",
+                  "exists X* forall X: P(A,X*) <= P(A,X) is FALSE: no optimum (ill-posed instance)", cert);
+  // Re-check the optimum X* Z3 proposes: "exists X with P(A,X) < P(A,X*)" must be unsat.
+  if (!r.irrational.empty())
+    return finish(Answer::unknown, "attainment sentence",
+                  "z3 says attained but its optimum has irrational values: not re-checked", {});
+  const EntryPolynomials xs = entry_polynomials(arch, "xs");
+  const EntryPolynomials x = entry_polynomials(arch, "x");
+  Assignment star;
+  for (const auto& var : xs.variables()) {
+    auto it = r.model.find(var);
+    star[var] = it == r.model.end() ? Rational(0) : it->second;
+  }
+  const Rational best = residual(xs, A).evaluate(star);
+  const Formula better = Formula::exists(x.variables(), lt(residual(x, A), Polynomial(best)));
+  const Z3Result rc = z3_check(better, budget(timer.left(), o), Z3Tactic::nlsat);
+  if (rc.answer != SolverAnswer::unsat)
+    return finish(Answer::unknown, "attainment sentence",
+                  "z3 says attained, but its optimum X* was not confirmed (" + to_string(rc.answer) + " " + rc.reason + ")",
+                  {});
+  json w = json::array();
+  for (idx l = 0; l < arch.num_factors(); ++l) {
+    RationalMatrix F(arch.factor(l).rows(), arch.factor(l).cols());
+    for (auto [rr, cc] : arch.factor(l).entries()) F(rr, cc) = star[xs.factors[l].at(rr, cc)];
+    w.push_back(matrix_json(F)["entries"]);
+  }
+  cert["optimum"] = w;
+  cert["loss"] = best.str();
+  return finish(Answer::yes, "attainment sentence (z3 " + r.tactic + ")",
+                "optimum X* with loss " + best.str() + "; no X does better (z3 unsat, re-checked)", cert);
+}
+
+// ---------------------------------------------------------------- registration
+void register_z3_decider() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    register_exact_decider("z3", [](const Architecture& arch, double left) {
+      ExactOptions o;
+      o.seconds = 0.6 * left;  // the rest for the checker, which re-runs the solver
+      return decide_closedness_exact(arch, o);
+    });
+  });
+}
+
+}  // namespace wellposed

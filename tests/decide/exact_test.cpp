@@ -1,0 +1,159 @@
+// Exact decisions (issue 3): membership, closedness, attainment, analyze().
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+
+#include "wellposed/algebra/architecture.hpp"
+#include "wellposed/decide/analyze.hpp"
+#include "wellposed/decide/checker.hpp"
+#include "wellposed/decide/detectors.hpp"
+#include "wellposed/decide/exact.hpp"
+
+namespace wellposed {
+namespace {
+
+ExactOptions opts(double seconds) {
+  ExactOptions o;
+  o.seconds = seconds;
+  o.memory_mib = 2048;
+  return o;
+}
+
+TEST(ExactMembership, AntiDiagonalIsNotAnLuProduct) {
+  const auto A = RationalMatrix::from_integers({{0, 1}, {1, 0}});
+  const ExactAnswer r = decide_membership(lu(2), A, opts(10));
+  EXPECT_EQ(r.answer, Answer::no) << r.reason;
+  EXPECT_EQ(r.certificate.at("kind"), "non_membership");
+}
+
+TEST(ExactMembership, ExactLuProductIsAMemberWithRecheckedFactors) {
+  const auto Lm = RationalMatrix(std::vector<std::vector<Rational>>{{2, 0, 0}, {Rational(1, 3), 1, 0}, {-1, 5, 7}});
+  const auto Um = RationalMatrix(std::vector<std::vector<Rational>>{{1, -2, Rational(1, 2)}, {0, 3, 1}, {0, 0, 4}});
+  const RationalMatrix A = Lm * Um;
+  const ExactAnswer r = decide_membership(lu(3), A, opts(20));
+  ASSERT_EQ(r.answer, Answer::yes) << r.reason;
+  // Re-multiply the certificate's factors here too.
+  std::vector<RationalMatrix> F;
+  for (std::size_t l = 0; l < 2; ++l) {
+    RationalMatrix M(3, 3);
+    for (const auto& e : r.certificate.at("witness")[l]) {
+      const auto i = e[0].get<std::size_t>(), j = e[1].get<std::size_t>();
+      EXPECT_TRUE(lu(3).factor(l)(i, j));
+      M(i, j) = Rational(e[2].get<std::string>());
+    }
+    F.push_back(M);
+  }
+  EXPECT_EQ(F[0] * F[1], A);
+}
+
+TEST(ExactMembership, NonMemberSentenceIsRecheckedByCvc5WhenInstalled) {
+  if (std::system("command -v cvc5 > /dev/null 2>&1") != 0) GTEST_SKIP() << "cvc5 not installed";
+  const auto A = RationalMatrix::from_integers({{0, 1}, {1, 0}});
+  const ExactAnswer r = decide_membership(lu(2), A, opts(10));
+  ASSERT_EQ(r.answer, Answer::no);
+  const std::string path = ::testing::TempDir() + "wellposed_nonmember.smt2";
+  std::ofstream(path) << r.certificate.at("smtlib2").get<std::string>();
+  FILE* p = popen(("cvc5 --tlimit=20000 " + path + " 2>&1").c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  char buf[256] = {0};
+  std::string out;
+  while (fgets(buf, sizeof buf, p)) out += buf;
+  pclose(p);
+  EXPECT_EQ(out.substr(0, 5), "unsat") << out;
+}
+
+void expect_checked(const Architecture& arch, const Verdict& v) {
+  const CheckResult c = check_certificate(arch, v);
+  EXPECT_TRUE(c.ok) << c.reason << "\n" << v.certificate.dump();
+}
+
+TEST(ExactClosedness, Lu2AndLu3AreNotClosed) {
+  for (std::size_t n : {2u, 3u}) {
+    const Verdict v = decide_closedness_exact(lu(n), opts(30));
+    ASSERT_EQ(v.closedness, Closedness::not_closed) << n << ": " << v.reason;
+    expect_checked(lu(n), v);
+  }
+}
+
+TEST(ExactClosedness, FullSupportsAreClosed) {
+  for (auto [m, n, r] : std::vector<std::array<std::size_t, 3>>{{2, 2, 1}, {3, 3, 2}, {3, 3, 1}, {2, 3, 2}}) {
+    const Architecture a = low_rank(m, n, r);
+    const Verdict v = decide_closedness_exact(a, opts(20));
+    ASSERT_EQ(v.closedness, Closedness::closed) << m << n << r << ": " << v.reason;
+    expect_checked(a, v);
+  }
+}
+
+TEST(ExactClosedness, Hodlr2IsClosedAndAgreesWithDetectors) {
+  const Architecture a = hodlr(2);
+  const Verdict v = decide_closedness_exact(a, opts(30));
+  ASSERT_EQ(v.closedness, Closedness::closed) << v.reason;
+  EXPECT_EQ(detect(a).closedness, Closedness::closed);
+  expect_checked(a, v);
+}
+
+TEST(ExactClosedness, ThreeFactorLuChainIsNotClosed) {
+  // X_1 lower, X_2 identity pattern... use lower * diagonal * upper: the same set as LU(2).
+  const Architecture a({Support::lower(2), Support::diagonal(2), Support::upper(2)});
+  const Verdict v = decide_closedness_exact(a, opts(30));
+  ASSERT_EQ(v.closedness, Closedness::not_closed) << v.reason;
+  expect_checked(a, v);
+}
+
+TEST(ExactClosedness, TinyBudgetIsUnknownNotAVerdict) {
+  ExactOptions o = opts(0.001);
+  const Verdict v = decide_closedness_exact(lu(3), o);
+  EXPECT_EQ(v.closedness, Closedness::unknown) << v.reason;
+  EXPECT_FALSE(v.reason.empty());
+}
+
+TEST(ExactClosedness, TamperedCertificatesAreRejected) {
+  Verdict v = decide_closedness_exact(lu(2), opts(20));
+  ASSERT_EQ(v.closedness, Closedness::not_closed);
+  Verdict w = v;
+  w.certificate["witness"] = nlohmann::json::array({nlohmann::json::array({1, 0, "1"})});  // a member
+  EXPECT_FALSE(check_certificate(lu(2), w).ok);
+  Verdict c = v;
+  c.closedness = Closedness::closed;
+  EXPECT_FALSE(check_certificate(lu(2), c).ok);
+  Verdict r = decide_closedness_exact(low_rank(3, 3, 2), opts(20));
+  ASSERT_EQ(r.closedness, Closedness::closed);
+  r.certificate["reduction"]["blocks"][0]["edges"].erase(0);  // an edge in no block
+  EXPECT_FALSE(check_certificate(low_rank(3, 3, 2), r).ok);
+}
+
+TEST(ExactClosedness, AnalyzeUsesTheRegisteredDecider) {
+  // Not decided by the detectors: I_1 = [[1,1],[1,0],[0,1]] style pair found by search.
+  const Architecture a({Support::from_rows({"110", "011", "101"}), Support::from_rows({"110", "011", "101"})});
+  AnalyzeOptions o;
+  o.budget_seconds = 30;
+  o.exact_deciders = std::vector<NamedExactDecider>{};
+  const Analysis without = analyze(a, o);
+  register_z3_decider();
+  o.exact_deciders.reset();
+  const Analysis with = analyze(a, o);
+  if (without.verdict.decided()) {
+    EXPECT_EQ(with.verdict.closedness, without.verdict.closedness);
+  } else {
+    EXPECT_TRUE(with.verdict.decided()) << with.verdict.reason;
+    EXPECT_NE(with.check.find("re-"), std::string::npos) << with.check;
+  }
+}
+
+TEST(ExactAttainment, AntiDiagonalOnLu2HasNoOptimumAndLuProductsHave) {
+  const auto bad = RationalMatrix::from_integers({{0, 1}, {1, 0}});
+  const ExactAnswer no = decide_attainment(lu(2), bad, opts(10));
+  EXPECT_EQ(no.answer, Answer::no) << no.reason;
+  EXPECT_EQ(no.method, "non-membership + closure");
+  const auto good = RationalMatrix::from_integers({{1, 2}, {3, 4}});
+  const ExactAnswer yes = decide_attainment(lu(2), good, opts(20));
+  EXPECT_EQ(yes.answer, Answer::yes) << yes.reason;
+  const ExactAnswer closed = decide_attainment(low_rank(2, 2, 1), good, opts(20));
+  EXPECT_EQ(closed.answer, Answer::yes) << closed.reason;
+}
+
+}  // namespace
+}  // namespace wellposed
