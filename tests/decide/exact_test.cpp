@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <array>
 #include <map>
 
 #include "wellposed/algebra/architecture.hpp"
@@ -153,6 +154,41 @@ TEST(ExactAttainment, AntiDiagonalOnLu2HasNoOptimumAndLuProductsHave) {
   EXPECT_EQ(yes.answer, Answer::yes) << yes.reason;
   const ExactAnswer closed = decide_attainment(low_rank(2, 2, 1), good, opts(20));
   EXPECT_EQ(closed.answer, Answer::yes) << closed.reason;
+}
+
+}  // namespace
+}  // namespace wellposed
+
+namespace wellposed {
+namespace {
+
+// 200 seeded small random pairs: the exact pipeline agrees with the plain
+// seed sentence wherever both finish, and with every polynomial-time
+// detector wherever both decide. A disagreement is a release blocker.
+TEST(ExactRandom, PipelineAgreesWithPlainSentenceAndDetectorsOn200Pairs) {
+  const std::array<std::array<std::size_t, 3>, 4> sizes{{{2, 2, 2}, {2, 3, 2}, {3, 2, 2}, {3, 3, 2}}};
+  int both = 0, pipeline_decided = 0;
+  for (std::uint64_t seed = 0; seed < 200; ++seed) {
+    const auto [m, n, r] = sizes[seed % 4];
+    const double density = 0.4 + 0.3 * static_cast<double>(seed % 7) / 6.0;
+    const Architecture a({Support::random(m, r, density, 2 * seed + 1), Support::random(r, n, density, 2 * seed + 2)});
+    const std::string name = a.factor(0).to_string() + " / " + a.factor(1).to_string();
+    const Verdict v = decide_closedness_exact(a, opts(1.5));
+    if (!v.decided()) continue;
+    ++pipeline_decided;
+    const Verdict p = decide_closedness_plain_sentence(a, 0.3);
+    if (p.decided()) {
+      ++both;
+      EXPECT_EQ(v.closedness, p.closedness) << "RELEASE BLOCKER: pipeline vs plain sentence on " << name;
+    }
+    for (const Verdict& d : run_all_detectors(a))
+      if (d.decided()) {
+        EXPECT_EQ(v.closedness, d.closedness) << "RELEASE BLOCKER: pipeline vs " << d.method << " on " << name;
+      }
+  }
+  EXPECT_GT(pipeline_decided, 150);
+  EXPECT_GT(both, 20);
+  std::printf("[ info ] pipeline decided %d/200, plain sentence also finished on %d\n", pipeline_decided, both);
 }
 
 }  // namespace
