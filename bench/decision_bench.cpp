@@ -1,0 +1,201 @@
+// Decision benchmark of issue 3: the plain seed sentence (a) versus the full
+// pipeline (b: detectors, reductions, asymptotic-cone query, 0/1 witnesses,
+// reduced sentence) on a fixed, seeded suite. A plain main() (Google
+// Benchmark is linked by bench/CMakeLists.txt but not used: the figures are
+// fractions decided within a time limit, not repetitions).
+//
+// Usage: decision_bench [--plain-timeout S] [--pipeline-timeout S]
+//                       [--per-size N] [--groups lu,full,pairs222,random] [--tactic-study]
+// Prints one line per case (TSV) and a summary table in Markdown.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <wellposed/algebra/architecture.hpp>
+#include <wellposed/algebra/sentences.hpp>
+#include <wellposed/decide/detectors.hpp>
+#include <wellposed/decide/exact.hpp>
+#include <wellposed/decide/z3_backend.hpp>
+
+using namespace wellposed;
+
+namespace {
+
+struct Case {
+  std::string size;
+  Architecture arch;
+};
+
+struct Outcome {
+  bool decided = false;
+  double seconds = 0;
+  std::string answer, route;
+};
+
+double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
+
+Outcome run_plain(const Architecture& a, double timeout) {
+  const double t0 = now();
+  const Verdict v = decide_closedness_plain_sentence(a, timeout);
+  return {v.decided(), now() - t0, std::string(to_string(v.closedness)), "plain-sentence"};
+}
+
+Outcome run_pipeline(const Architecture& a, double timeout) {
+  const double t0 = now();
+  Verdict v = detect(a);
+  std::string route = "detectors: " + v.method;
+  if (!v.decided()) {
+    ExactOptions o;
+    o.seconds = timeout - (now() - t0);
+    v = decide_closedness_exact(a, o);
+    route = v.method;
+  }
+  return {v.decided(), now() - t0, std::string(to_string(v.closedness)), route};
+}
+
+std::vector<Case> suite(const std::string& groups, std::size_t per_size) {
+  std::vector<Case> c;
+  auto has = [&](const char* g) { return groups.find(g) != std::string::npos; };
+  if (has("lu"))
+    for (std::size_t n = 2; n <= 5; ++n) c.push_back({"LU(" + std::to_string(n) + ")", lu(n)});
+  if (has("full"))
+    for (std::size_t m = 2; m <= 4; ++m)
+      for (std::size_t r = 1; r <= 3; ++r)
+        c.push_back({"full m=n=" + std::to_string(m) + " r=" + std::to_string(r), low_rank(m, m, r)});
+  if (has("pairs222"))
+    for (unsigned bits = 0; bits < 256; ++bits) {
+      Support I(2, 2), J(2, 2);
+      for (unsigned t = 0; t < 4; ++t) {
+        if (bits >> t & 1) I.set(t / 2, t % 2);
+        if (bits >> (4 + t) & 1) J.set(t / 2, t % 2);
+      }
+      c.push_back({"all pairs m=n=r=2", Architecture({I, J})});
+    }
+  if (has("random")) {
+    const std::vector<std::array<std::size_t, 3>> sizes{{3, 3, 2}, {3, 3, 3}, {4, 4, 3}, {4, 4, 4}};
+    for (const auto& [m, n, r] : sizes)
+      for (std::size_t k = 0; k < 200; ++k) {
+        if (k >= per_size) break;
+        // Seed = (m, n, r, k): the suite is fixed. Density in [0.4, 0.7].
+        const std::uint64_t seed = 1000003ull * (m * 100 + n * 10 + r) + k;
+        std::mt19937_64 g(seed);
+        const double density = 0.4 + 0.3 * static_cast<double>(g() % 1001) / 1000.0;
+        Support I = Support::random(m, r, density, g()), J = Support::random(r, n, density, g());
+        c.push_back({"random " + std::to_string(m) + "x" + std::to_string(n) + " r=" + std::to_string(r),
+                     Architecture({I, J})});
+      }
+  }
+  return c;
+}
+
+struct Stats {
+  std::vector<double> times;  // decided cases
+  std::size_t total = 0, within10 = 0, within60 = 0;
+};
+
+double median(std::vector<double> v) {
+  if (v.empty()) return -1;
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+void tactic_study() {
+  // LU(2), plain entrywise sentence, each quantified tactic, 3 runs.
+  std::printf("## tactic study: LU(2) non-closedness sentence (entrywise), median of 3 runs\n");
+  for (Z3Tactic t : {Z3Tactic::nlqsat, Z3Tactic::qsat, Z3Tactic::qe, Z3Tactic::smt}) {
+    std::vector<double> s;
+    std::string ans;
+    for (int k = 0; k < 3; ++k) {
+      const Z3Result r = z3_check(non_closedness_sentence(lu(2), ResidualForm::entrywise), {30.0, 4096}, t);
+      s.push_back(r.seconds);
+      ans = to_string(r.answer) + (r.reason.empty() ? "" : " (" + r.reason + ")");
+    }
+    std::printf("| %s | %s | %.4f s |\n", to_string(t).c_str(), ans.c_str(), median(s));
+  }
+  std::printf("## tactic study: LU(3) reduced block, fixed witness closure query, median of 3 runs\n");
+  const auto red = reduce_for_closedness(lu(3));
+  for (Z3Tactic t : {Z3Tactic::nlqsat, Z3Tactic::qsat, Z3Tactic::qe, Z3Tactic::smt}) {
+    std::vector<double> s;
+    std::string ans;
+    for (int k = 0; k < 3; ++k) {
+      const auto& b = red.blocks.front();
+      RationalMatrix a(b.rows(), b.cols());
+      const auto E = b.mask.entries();
+      // The LU witness [[0,1,..],[1,..]]: entries (0,1) and (1,0) in original coordinates.
+      for (auto [i, j] : E)
+        if ((b.original_index[0][i] == 0 && b.original_index.back()[j] == 1) ||
+            (b.original_index[0][i] == 1 && b.original_index.back()[j] == 0))
+          a(i, j) = 1;
+      const Z3Result r = z3_check(masked_closure_sentence(b, a), {30.0, 4096}, t);
+      s.push_back(r.seconds);
+      ans = to_string(r.answer) + (r.reason.empty() ? "" : " (" + r.reason + ")");
+    }
+    std::printf("| %s | %s | %.4f s |\n", to_string(t).c_str(), ans.c_str(), median(s));
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  double plain_timeout = 60, pipeline_timeout = 60;
+  std::size_t per_size = 200;
+  std::string groups = "lu,full,pairs222,random";
+  bool tactics = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto next = [&] { return std::string(i + 1 < argc ? argv[++i] : ""); };
+    if (a == "--plain-timeout") plain_timeout = std::stod(next());
+    else if (a == "--pipeline-timeout") pipeline_timeout = std::stod(next());
+    else if (a == "--per-size") per_size = std::stoul(next());
+    else if (a == "--groups") groups = next();
+    else if (a == "--tactic-study") tactics = true;
+    else {
+      std::fprintf(stderr, "unknown argument %s\n", a.c_str());
+      return 2;
+    }
+  }
+  if (tactics) {
+    tactic_study();
+    return 0;
+  }
+  std::map<std::string, Stats> plain, pipe;
+  std::vector<std::string> order;
+  std::size_t contradictions = 0;
+  std::printf("size\tcase\tplain\tplain_s\tpipeline\tpipeline_s\troute\n");
+  std::size_t idx = 0;
+  for (const auto& c : suite(groups, per_size)) {
+    if (!plain.count(c.size)) order.push_back(c.size);
+    const Outcome p = plain_timeout > 0 ? run_plain(c.arch, plain_timeout) : Outcome{};
+    const Outcome q = run_pipeline(c.arch, pipeline_timeout);
+    if (p.decided && q.decided && p.answer != q.answer) ++contradictions;
+    for (auto [o, s, lim] : {std::tuple{&p, &plain[c.size], plain_timeout}, std::tuple{&q, &pipe[c.size], pipeline_timeout}}) {
+      ++s->total;
+      if (o->decided) {
+        s->times.push_back(o->seconds);
+        if (o->seconds <= 10) ++s->within10;
+        if (o->seconds <= 60) ++s->within60;
+      }
+      (void)lim;
+    }
+    std::printf("%s\t%zu\t%s\t%.3f\t%s\t%.3f\t%s\n", c.size.c_str(), idx++, p.answer.c_str(), p.seconds,
+                q.answer.c_str(), q.seconds, q.route.c_str());
+    std::fflush(stdout);
+  }
+  std::printf("\n| size | cases | (a) plain <=10 s | (a) plain <=60 s | (a) median s | (b) pipeline <=10 s | (b) pipeline <=60 s | (b) median s |\n");
+  std::printf("|---|---|---|---|---|---|---|---|\n");
+  for (const auto& s : order) {
+    const auto& a = plain[s];
+    const auto& b = pipe[s];
+    auto frac = [](std::size_t k, std::size_t n) { return n ? 100.0 * static_cast<double>(k) / static_cast<double>(n) : 0.0; };
+    std::printf("| %s | %zu | %.0f%% | %.0f%% | %.3f | %.0f%% | %.0f%% | %.3f |\n", s.c_str(), b.total,
+                frac(a.within10, a.total), frac(a.within60, a.total), median(a.times), frac(b.within10, b.total),
+                frac(b.within60, b.total), median(b.times));
+  }
+  std::printf("\ncontradictions between (a) and (b): %zu%s\n", contradictions, contradictions ? "  <-- RELEASE BLOCKER" : "");
+  return contradictions ? 1 : 0;
+}
