@@ -115,12 +115,21 @@ std::string dense_name(std::size_t m, std::size_t n, std::size_t batch) {
   return "dense/" + std::to_string(m) + "x" + std::to_string(n) + "/B:" + std::to_string(batch);
 }
 
+// "name/real_time" and "name/manual_time" -> "name".
+std::string strip(std::string n) {
+  for (const char* suffix : {"/real_time", "/manual_time"}) {
+    const std::size_t len = std::strlen(suffix);
+    if (n.size() > len && n.compare(n.size() - len, len, suffix) == 0) n.resize(n.size() - len);
+  }
+  return n;
+}
+
 class Collector : public benchmark::ConsoleReporter {
  public:
   void ReportRuns(const std::vector<Run>& runs) override {
     for (const auto& r : runs)
       if (!r.error_occurred && r.iterations > 0 && r.run_type == Run::RT_Iteration)
-        g_seconds[r.benchmark_name()] = r.real_accumulated_time / double(r.iterations);
+        g_seconds[strip(r.benchmark_name())] = r.real_accumulated_time / double(r.iterations);
     ConsoleReporter::ReportRuns(runs);
   }
 };
