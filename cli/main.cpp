@@ -36,8 +36,11 @@ int main(int argc, char** argv) {
   auto* e = app.add_subcommand("export", "print the decision sentence for another solver");
   e->add_option("spec", ex.spec_file, "spec file (one spec)")->required();
   e->add_option("--format", ex.format, "smt2 (z3, cvc5) or qepcad")->check(CLI::IsMember({"smt2", "qepcad"}));
-  e->add_option("--sentence", ex.sentence, "which sentence: not-closed (Lemma 3.2.16) or well-posed (Lemma 3.2.18)")
-      ->check(CLI::IsMember({"not-closed", "well-posed"}));
+  e->add_option("--sentence", ex.sentence,
+                 "not-closed (Lemma 3.2.16: TRUE iff ill-posed), well-posed (TRUE iff closed), or asymptotic-cone "
+                 "(two factors: FALSE proves closed)")
+      ->check(CLI::IsMember({"not-closed", "well-posed", "asymptotic-cone"}));
+  e->add_flag("--no-reduce", ex.no_reduce, "the seed's sentence verbatim, without the equivalence-preserving reductions");
   e->add_option("-o,--output", ex.output, "write to this file instead of stdout");
 
   try {

@@ -43,7 +43,8 @@ int run_factorize(const FactorizeOptions& o, std::ostream& out, std::ostream& er
 struct ExportOptions {
   std::string spec_file;
   std::string format = "smt2";          ///< smt2 | qepcad
-  std::string sentence = "not-closed";  ///< not-closed | well-posed
+  std::string sentence = "not-closed";  ///< not-closed | well-posed | asymptotic-cone
+  bool no_reduce = false;               ///< the seed's sentence verbatim
   std::string output;                   ///< empty: stdout
 };
 int run_export(const ExportOptions& o, std::ostream& out, std::ostream& err);

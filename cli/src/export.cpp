@@ -2,8 +2,7 @@
 #include <iostream>
 
 #include "commands.hpp"
-#include "wellposed/algebra/formula.hpp"
-#include "wellposed/algebra/sentences.hpp"
+#include "wellposed/decide/export.hpp"
 #include "wellposed/algebra/spec.hpp"
 
 namespace wellposed::cli {
@@ -30,23 +29,21 @@ int run_export(const ExportOptions& o, std::ostream& out, std::ostream& err) {
         << " variables (more than " << kMaxVariables << "); export is meant for small architectures\n";
     return kExitBadInput;
   }
-  const bool not_closed = o.sentence == "not-closed";
-  // Lemma 3.2.16 (entrywise residual: same truth value, degree L instead of 2L) or Lemma 3.2.18.2.
-  const Formula f = not_closed ? non_closedness_sentence(s.architecture, ResidualForm::entrywise)
-                               : well_posedness_sentence(s.architecture);
-  const std::string meaning = not_closed ? "TRUE (sat) iff L_I is NOT closed: the architecture is ill-posed (Lemma 3.2.16)"
-                                         : "TRUE (sat) iff every target has an optimum: well-posed (Lemma 3.2.18.2)";
-  std::string text;
-  if (o.format == "smt2") {
-    SmtLib2Options so;
-    so.comment = "wellposed export of '" + s.name + "' (" + o.spec_file + ")\n" + meaning +
-                 "\nproducts read left to right: A = F1 F2 ... FL";
-    text = to_smtlib2(f, so);
-  } else {
-    QepcadOptions qo;
-    qo.description = "wellposed export of " + s.name + ": " + meaning;
-    text = to_qepcad(f, qo);
+  const SentenceKind kind = o.sentence == "not-closed"   ? SentenceKind::non_closedness
+                           : o.sentence == "well-posed" ? SentenceKind::well_posedness
+                                                        : SentenceKind::asymptotic_cone;
+  if (kind == SentenceKind::asymptotic_cone && s.architecture.num_factors() != 2) {
+    err << "wellposed: error: " << o.spec_file << ": the asymptotic-cone sentence is defined for two factors; "
+        << s.name << " has " << s.architecture.num_factors() << "\n";
+    return kExitBadInput;
   }
+  // Reduced (independent blocks, gauge fixed, target scaled; equivalent, see
+  // decide/reductions.hpp) unless --no-reduce asks for the seed's sentence verbatim.
+  std::string text = export_sentence(s.architecture, o.format == "smt2" ? ExportFormat::smtlib2 : ExportFormat::qepcad,
+                                     kind, !o.no_reduce);
+  // QEPCAD reads exactly one bracketed description first (export_sentence
+  // writes it), so the provenance line goes into SMT-LIB2 output only.
+  if (o.format == "smt2") text = "; wellposed export of '" + s.name + "' from " + o.spec_file + "\n" + text;
   if (o.output.empty()) {
     out << text;
   } else {
