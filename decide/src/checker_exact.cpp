@@ -219,6 +219,23 @@ std::string check_cone(const Block& b, idx L) {
   return "asymptotic-cone query re-decided UNSAT (" + std::to_string(classes.size()) + " classes)";
 }
 
+std::string check_surjective(const Block& b, idx L) {
+  z3::context c;
+  std::map<Cell, z3::expr> a;
+  z3::expr_vector avars(c);
+  for (const auto& ij : b.entries) {
+    z3::expr v = c.real_const(("cs" + std::to_string(ij.first) + "_" + std::to_string(ij.second)).c_str());
+    a.emplace(ij, v);
+    avars.push_back(v);
+  }
+  BlockQueries q(c, b, L, "cy");
+  std::string why;
+  const auto r = solve(c, z3::forall(avars, z3::exists(q.vars(), reached(c, b, L, a, q))), true, why);
+  need(r != z3::unknown, "re-deciding surjectivity: z3 unknown (" + why + ")");
+  need(r == z3::sat, "the block's set is not the whole coordinate space");
+  return "surjectivity (forall a exists X) re-decided TRUE";
+}
+
 std::string check_witness(const Block& b, idx L, const json& w) {
   need(w.is_array(), "witness must be an array of [i, j, \"v\"]");
   z3::context c;
@@ -342,6 +359,7 @@ std::string check(const json& c, Closedness claimed, const std::vector<Support>&
   for (idx bi = 0; bi < blocks.size(); ++bi) {
     const std::string route = by[bi].get<std::string>();
     if (route == "asymptotic-cone") out += "; block " + std::to_string(bi) + ": " + check_cone(blocks[bi], L);
+    else if (route == "surjective") out += "; block " + std::to_string(bi) + ": " + check_surjective(blocks[bi], L);
     else if (route == "sentence") out += "; block " + std::to_string(bi) + ": " + check_sentence(blocks[bi], L, false);
     else need(false, "unknown closedness route '" + route + "'");
   }

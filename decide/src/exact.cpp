@@ -246,6 +246,18 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
       else out[bi].why = r.answer == SolverAnswer::sat ? "cone criterion inconclusive (recession directions exist)"
                                                       : "cone query: " + r.reason;
     }
+  // Route 1b: the block is the whole coordinate space (forall a exists X),
+  // tried only where the exact Jacobian rank at a random point is full.
+  if (o.cone_route)
+    for (idx bi = 0; bi < out.size(); ++bi) {
+      const auto& b = red.blocks[bi];
+      if (out[bi].c != Closedness::unknown || timer.left() <= 0) continue;
+      if (jacobian_rank_at_random_point(b) < b.mask.nnz()) continue;
+      const Z3Result r = z3_check(surjectivity_sentence(b, o.sentences),
+                                  budget(std::min(timer.left(), 0.1 * o.seconds + 0.05), o));
+      if (r.answer == SolverAnswer::sat) out[bi] = {Closedness::closed, "surjective", ""};
+      else out[bi].why += r.answer == SolverAnswer::unsat ? "; not surjective" : "; surjectivity: " + r.reason;
+    }
   if (all_closed())
     return done(Closedness::closed, "exact: " + routes_summary(), steps, closed_cert());
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <numeric>
+#include <random>
 #include <set>
 #include <stdexcept>
 
@@ -324,6 +325,54 @@ Formula masked_non_closedness_sentence(const MaskedChain& chain, const MaskedSen
   parts.push_back(Formula::forall(x.variables(), not_reached));
   parts.push_back(approaches(chain, xp, A, o));
   return Formula::exists(avars, Formula::conjunction(parts));
+}
+
+Formula surjectivity_sentence(const MaskedChain& chain, const MaskedSentenceOptions& o) {
+  const auto av = target_variables(chain.rows(), chain.cols());
+  std::vector<std::vector<Polynomial>> A(chain.rows(), std::vector<Polynomial>(chain.cols()));
+  std::vector<Variable> avars;
+  for (auto [i, j] : chain.mask.entries()) {
+    A[i][j] = av[i][j];
+    avars.push_back(av[i][j]);
+  }
+  const EntryPolynomials x = entry_polynomials(chain.architecture(), "x");
+  Formula body = reaches(chain, x, A);
+  if (o.gauge) body = gauge_formula(chain, x) && body;
+  return Formula::forall(avars, Formula::exists(x.variables(), body));
+}
+
+std::size_t jacobian_rank_at_random_point(const MaskedChain& chain, std::uint64_t seed) {
+  const EntryPolynomials x = entry_polynomials(chain.architecture(), "x");
+  const auto vars = x.variables();
+  std::mt19937_64 g(seed);
+  Assignment pt;
+  for (const auto& v : vars) pt[v] = Rational(static_cast<long long>(g() % 19) - 9, static_cast<long long>(g() % 5) + 1);
+  // Entry polynomials are multilinear, so dP/dv = P(v = 1) - P(v = 0) at the point.
+  std::vector<std::vector<Rational>> J;
+  for (auto [i, j] : chain.mask.entries()) {
+    std::vector<Rational> row;
+    for (const auto& v : vars) {
+      Assignment p1 = pt, p0 = pt;
+      p1[v] = 1;
+      p0[v] = 0;
+      row.push_back(x.at(i, j).evaluate(p1) - x.at(i, j).evaluate(p0));
+    }
+    J.push_back(std::move(row));
+  }
+  std::size_t rank = 0;
+  for (idx c = 0; c < vars.size() && rank < J.size(); ++c) {
+    idx piv = rank;
+    while (piv < J.size() && J[piv][c] == 0) ++piv;
+    if (piv == J.size()) continue;
+    std::swap(J[piv], J[rank]);
+    for (idx r = 0; r < J.size(); ++r)
+      if (r != rank && J[r][c] != 0) {
+        const Rational f = J[r][c] / J[rank][c];
+        for (idx k = c; k < vars.size(); ++k) J[r][k] -= f * J[rank][k];
+      }
+    ++rank;
+  }
+  return rank;
 }
 
 Formula asymptotic_cone_formula(const MaskedChain& chain, ConeNormalization n) {

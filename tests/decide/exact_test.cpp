@@ -12,6 +12,7 @@
 #include "wellposed/decide/checker.hpp"
 #include "wellposed/decide/detectors.hpp"
 #include "wellposed/decide/exact.hpp"
+#include "wellposed/decide/exact_checker.hpp"
 
 namespace wellposed {
 namespace {
@@ -189,6 +190,21 @@ TEST(ExactRandom, PipelineAgreesWithPlainSentenceAndDetectorsOn200Pairs) {
   EXPECT_GT(pipeline_decided, 150);
   EXPECT_GT(both, 20);
   std::printf("[ info ] pipeline decided %d/200, plain sentence also finished on %d\n", pipeline_decided, both);
+}
+
+}  // namespace
+}  // namespace wellposed
+
+namespace wellposed {
+namespace {
+
+TEST(ExactClosedness, CheckerRejectsAFalseSurjectivityClaim) {
+  set_exact_checker_query_seconds(5);
+  Verdict r = decide_closedness_exact(low_rank(3, 3, 2), opts(20));
+  ASSERT_EQ(r.closedness, Closedness::closed);
+  r.certificate["closed_by"] = nlohmann::json::array({"surjective"});
+  EXPECT_FALSE(check_certificate(low_rank(3, 3, 2), r).ok);
+  set_exact_checker_query_seconds(60);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "wellposed/decide/detectors.hpp"
 #include "wellposed/decide/exact.hpp"
 #include "wellposed/decide/reductions.hpp"
+#include "wellposed/decide/z3_backend.hpp"
 
 namespace wellposed {
 namespace {
@@ -87,6 +88,26 @@ TEST(Reduction, ReducedAndUnreducedDecisionsAgreeOnSmallPairs) {
       }
     }
   EXPECT_GT(decided_both, 100);
+}
+
+}  // namespace
+}  // namespace wellposed
+
+namespace wellposed {
+namespace {
+
+TEST(Reduction, JacobianRankIsTheDimensionOnSmallCases) {
+  // LU(2) after the quotient: 3 entries, dimension 3. Rank <= 2 in 3x3: dimension 8 < 9.
+  EXPECT_EQ(jacobian_rank_at_random_point(reduce_for_closedness(lu(2)).blocks.at(0)), 3u);
+  EXPECT_EQ(jacobian_rank_at_random_point(as_masked_chain(low_rank(3, 3, 2))), 8u);
+}
+
+TEST(Reduction, SurjectivitySentenceSeparatesFullAndDeficientSets) {
+  // 1 x 2 times 2 x 2 full: every row vector; rank-1 2x2: not every matrix.
+  const Z3Result yes = z3_check(surjectivity_sentence(as_masked_chain(low_rank(1, 2, 2))), {10.0, 2048});
+  EXPECT_EQ(yes.answer, SolverAnswer::sat) << yes.reason;
+  const Z3Result no = z3_check(surjectivity_sentence(as_masked_chain(low_rank(2, 2, 1))), {10.0, 2048});
+  EXPECT_EQ(no.answer, SolverAnswer::unsat) << no.reason;
 }
 
 }  // namespace

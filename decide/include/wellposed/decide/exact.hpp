@@ -10,6 +10,9 @@
 // Closedness routes, in order, per block of reduce_for_closedness():
 //   1. "asymptotic-cone" (two factors): one quantifier-free query, UNSAT =>
 //      the block is closed (reductions.hpp, asymptotic_cone_formula). SUFFICIENT.
+//   1b. "surjective": where the exact Jacobian rank at a random point is full,
+//      "forall a exists X: P(X) = a" (one alternation) TRUE => the block is the
+//      whole coordinate space, closed. SUFFICIENT.
 //   2. "witness-search": targets A with entries 0/1 on growing supports (the
 //      scaling reduction (4b) makes 0/1 natural); "A not in S" by a
 //      quantifier-free UNSAT, then "A in cl S" by the one-alternation

@@ -18,7 +18,8 @@
 //    both re-decided by Z3; without a witness, the block's Lemma 3.2.16
 //    sentence is re-decided TRUE.
 //  * exact_closed: per block, the asymptotic-cone query (two factors) is
-//    re-decided UNSAT, or the block's Lemma 3.2.16 sentence FALSE.
+//    re-decided UNSAT, or "forall a exists X: P(X) = a" TRUE (the block is the
+//    whole coordinate space), or the block's Lemma 3.2.16 sentence FALSE.
 // What it trusts: Z3's unsat / sat answers on these re-built queries, and
 // the theorems quoted in reductions.hpp. A solver time-out fails the check.
 #include <vector>

@@ -47,6 +47,7 @@
 //     column across each edge, in order from the root, to make that entry 1
 //     (or leave it 0).
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -127,6 +128,15 @@ Formula masked_closure_sentence(const MaskedChain& chain, const RationalMatrix& 
                                 const MaskedSentenceOptions& o = {});
 /// Lemma 3.2.16 for the masked set, entrywise residual: TRUE iff S not closed.
 Formula masked_non_closedness_sentence(const MaskedChain& chain, const MaskedSentenceOptions& o = {});
+
+/// forall a on the mask exists X: P_ij(X) = a_ij: TRUE iff S is the whole
+/// coordinate space R^M, which is closed. (SUFFICIENT for closedness.)
+Formula surjectivity_sentence(const MaskedChain& chain, const MaskedSentenceOptions& o = {});
+
+/// The rank of the Jacobian of the masked entry map at a seeded random
+/// rational point (exact): a lower bound on dim S; rank < |M| proves that S
+/// is not the whole space (so surjectivity_sentence is FALSE).
+std::size_t jacobian_rank_at_random_point(const MaskedChain& chain, std::uint64_t seed = 1);
 
 /// Normalization of the asymptotic-cone query.
 enum class ConeNormalization { some_entry_one, sum_of_squares };
