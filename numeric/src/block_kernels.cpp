@@ -24,6 +24,7 @@ double spectral_norm_upper(const Matrix& M) {
   if (M.size() == 0) return 0.0;
   const double frob = norm_up(M.squaredNorm(), static_cast<std::size_t>(M.size()));
   const Eigen::Index k = std::min(M.rows(), M.cols());
+  if (k <= 1) return frob;  // a vector: ||M||_2 = ||M||_F
   if (k > 16) return frob;
   // ||M||_2^2 = ||G||_2 <= ||G||_inf for the k x k Gram matrix G of the small side;
   // |G_ij - G^_ij| <= gamma_n W_ij + n eta with W = |M|^T |M| (n = long side),
@@ -51,6 +52,22 @@ Interval certified_tail_squared(const Matrix& B, std::size_t q, const Matrix& U)
   const auto b = static_cast<std::size_t>(B.rows()), c = static_cast<std::size_t>(B.cols());
   const Interval bnorm_sq = squared_norm_enclosure(B);
   if (q >= b) return {0.0, 0.0};  // rank(B) <= b <= q: exactly representable
+  if (!std::isfinite(bnorm_sq.hi)) return {0.0, inf};
+  const Matrix C = U.transpose() * B;
+  std::vector<double> row_sq(b);
+  Matrix dots = Matrix::Zero(static_cast<Eigen::Index>(b), static_cast<Eigen::Index>(b));
+  for (std::size_t i = 0; i < b; ++i) {
+    row_sq[i] = C.row(static_cast<Eigen::Index>(i)).squaredNorm();
+    for (std::size_t j = i + 1; j < b; ++j)
+      dots(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) =
+          C.row(static_cast<Eigen::Index>(i)).dot(C.row(static_cast<Eigen::Index>(j)));
+  }
+  return certified_tail_from_rotated(b, c, q, bnorm_sq, U, row_sq.data(), dots);
+}
+
+Interval certified_tail_from_rotated(std::size_t b, std::size_t c, std::size_t q, const Interval& bnorm_sq, const Matrix& U,
+                                     const double* row_sq, const Matrix& dots) {
+  if (q >= b) return {0.0, 0.0};
   const Interval trivial{0.0, bnorm_sq.hi};
   if (!std::isfinite(bnorm_sq.hi)) return {0.0, inf};
 
@@ -70,24 +87,20 @@ Interval certified_tail_squared(const Matrix& B, std::size_t q, const Matrix& U)
   const double eta = norm_up(eta_sq, b * b);
   if (!(eta < 0.5)) return trivial;
 
-  // (2) C^ = U^T B, delta >= ||C^ - U^T B||_F.
-  const Matrix C = U.transpose() * B;
+  // (2) C^ (computed U^T B, each entry a b-term inner product), delta >= ||C^ - U^T B||_F.
   const double ufro = round_up(std::sqrt(round_up(static_cast<double>(b) * round_up(1.0 + eta))));
   const double delta = round_up(round_up(gamma(b) * ufro) * round_up(std::sqrt(bnorm_sq.hi)) +
                                 std::sqrt(static_cast<double>(b * c)) * static_cast<double>(b) * underflow_eta * 2.0);
 
   // (3) row norms of C^ and the off-diagonal of C^ C^T.
   std::vector<Interval> diag(b);
-  for (std::size_t i = 0; i < b; ++i)
-    diag[i] = nonneg_sum_enclosure(C.row(static_cast<Eigen::Index>(i)).squaredNorm(), c);
+  for (std::size_t i = 0; i < b; ++i) diag[i] = nonneg_sum_enclosure(row_sq[i], c);
   const double gc = gamma(c);
   double off_sq = 0.0;
   for (std::size_t i = 0; i < b; ++i)
     for (std::size_t j = i + 1; j < b; ++j) {
-      const double o = std::abs(C.row(static_cast<Eigen::Index>(i)).dot(C.row(static_cast<Eigen::Index>(j)))) *
-                           (1.0 + 2 * unit_roundoff) +
-                       gc * round_up(std::sqrt(diag[i].hi * diag[j].hi)) * 1.01 +
-                       static_cast<double>(c) * underflow_eta;
+      const double o = std::abs(dots(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j))) * (1.0 + 2 * unit_roundoff) +
+                       gc * round_up(std::sqrt(diag[i].hi * diag[j].hi)) * 1.01 + static_cast<double>(c) * underflow_eta;
       const double ou = o * (1.0 + 8.0 * unit_roundoff);
       off_sq += 2.0 * ou * ou;
     }
@@ -108,6 +121,52 @@ Interval certified_tail_squared(const Matrix& B, std::size_t q, const Matrix& U)
   out.lo = std::max(0.0, out.lo);
   out.hi = std::min(out.hi, bnorm_sq.hi);
   return out;
+}
+
+void two_row_rank_one(const double* x, const double* y, std::size_t c, Balance balance, double* h, double* k,
+                      double* scratch, ResidualAccumulator& acc, Interval* tail_sq) {
+  using Row = Eigen::Map<const Eigen::ArrayXd>;
+  using RowMut = Eigen::Map<Eigen::ArrayXd>;
+  const auto n = static_cast<Eigen::Index>(c);
+  const Row X(x, n), Y(y, n);
+  RowMut K(k, n), P(scratch, n);
+  // Gram matrix of the two rows; its dominant eigenvector (closed form, Jacobi
+  // rotation angle) is the left singular vector u. Its accuracy only affects
+  // how tight the bounds are: the certificate below holds for any computed
+  // rotation (certified_tail_from_rotated measures its orthogonality defect).
+  const double sxx = (X * X).sum(), syy = (Y * Y).sum(), sxy = (X * Y).sum();
+  const double th = 0.5 * std::atan2(2.0 * sxy, sxx - syy);
+  const double cs = std::cos(th), sn = std::sin(th);
+  K = cs * X + sn * Y;  // row 1 of C = U^T B (a 2-term inner product per entry)
+  if (tail_sq) {
+    P = cs * Y - sn * X;  // row 2 of C
+    Matrix U(2, 2);
+    U << cs, -sn, sn, cs;
+    const double row_sq[2] = {(K * K).sum(), (P * P).sum()};
+    Matrix dots = Matrix::Zero(2, 2);
+    dots(0, 1) = (K * P).sum();
+    *tail_sq = certified_tail_from_rotated(2, c, 1, nonneg_sum_enclosure(sxx + syy, 2 * c), U, row_sq, dots);
+  }
+  h[0] = cs;
+  h[1] = sn;
+  if (balance == Balance::sqrt_sigma) {
+    // H = u s^{1/2}, K = s^{-1/2} u^T B with s = ||u^T B|| = sigma_1.
+    const double s = std::sqrt((K * K).sum());
+    if (s > 0.0 && std::isfinite(s)) {
+      const double r = std::sqrt(s);
+      h[0] = cs * r;
+      h[1] = sn * r;
+      K = K / r;
+    } else {
+      h[0] = h[1] = 0.0;
+      K.setZero();
+    }
+  }
+  // ||B - h k||_F from the stored doubles (inner-product bound with 2 terms).
+  acc.ss += (X - h[0] * K).square().sum() + (Y - h[1] * K).square().sum();
+  acc.ww += (X.abs() + (h[0] * K).abs()).square().sum() + (Y.abs() + (h[1] * K).abs()).square().sum();
+  acc.count += 2 * c;
+  acc.terms = std::max<std::size_t>(acc.terms, 2);
 }
 
 void truncated_block(const Matrix& B, std::size_t q, Balance balance, Matrix& H, Matrix& K, ResidualAccumulator& acc,

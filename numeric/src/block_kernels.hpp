@@ -38,6 +38,22 @@ void truncated_block(const Matrix& B, std::size_t q, Balance balance, Matrix& H,
 double spectral_norm_upper(const Matrix& M);
 Interval certified_tail_squared(const Matrix& B, std::size_t q, const Matrix& U);
 
+/// Step (1)-(3) of certified_tail_squared from quantities already computed:
+/// row_sq[i] = fl(||C^_i||^2) (a c-term sum), dots(i, j) = fl(<C^_i, C^_j>) for
+/// i < j, where C^ = fl(U^T B) with each entry a b-term inner product, and
+/// bnorm_sq an enclosure of ||B||_F^2.
+Interval certified_tail_from_rotated(std::size_t b, std::size_t c, std::size_t q, const Interval& bnorm_sq, const Matrix& U,
+                                     const double* row_sq, const Matrix& dots);
+
+/// Rank-1 approximation of a 2 x c block with rows x, y (contiguous), the fast
+/// path of the square dyadic butterfly: closed-form 2 x 2 rotation from the
+/// Gram matrix, no heap allocation beyond two 2 x 2 matrices when certifying.
+/// balance: left_orthonormal or sqrt_sigma. Writes h[0..1] (the 2 x 1 H) and
+/// k[0..c) (the 1 x c K); scratch has c doubles. Accumulates ||B - h k||_F into
+/// acc; if tail_sq is non-null stores an enclosure of sigma_2(B)^2.
+void two_row_rank_one(const double* x, const double* y, std::size_t c, Balance balance, double* h, double* k,
+                      double* scratch, ResidualAccumulator& acc, Interval* tail_sq);
+
 /// Enclosure of ||B||_F^2.
 Interval squared_norm_enclosure(const Matrix& B);
 

@@ -6,6 +6,12 @@
 #include <limits>
 #include <numeric>
 #include <sstream>
+#include <tuple>
+
+#ifdef __linux__
+#include <sys/mman.h>
+#endif
+#include <cstdint>
 #include <stdexcept>
 
 #include <Eigen/QR>
@@ -46,7 +52,7 @@ ClassList enumerate_classes(const KPattern& L, const KPattern& R, std::size_t q)
   std::vector<std::pair<std::size_t, std::size_t>> keyed(r);
   for (std::size_t k = 0; k < r; ++k) {
     const std::size_t a1 = k / (L.c * L.d), d1 = k % L.d, a2 = k / (R.b * R.d), d2 = k % R.d;
-    keyed[k] = {((a1 * L.d + d1) * R.a + a2) * R.d + d2, k};
+    keyed[k] = {((a1 * R.a + a2) * R.d + d2) * L.d + d1, k};  // delta1 innermost: see run_split
   }
   std::sort(keyed.begin(), keyed.end());
   for (std::size_t u = 0; u < r;) {
@@ -84,49 +90,103 @@ struct Source {
 struct SplitOutput {
   ResidualAccumulator acc;
   Interval tail{0.0, 0.0};
-  double mu_left = 0.0, mu_right = 0.0;
 };
 
+// KFactor storage offset split as offset(i, j) = row_part(i) + col_part(j)
+// for (i, j) in S_t (the layout of kronecker_factor.hpp).
+std::size_t row_part(const KPattern& t, std::size_t i) {
+  const std::size_t al = i / (t.b * t.d), be = (i / t.d) % t.b, de = i % t.d;
+  return (al * t.b + be) * t.c * t.d + de;
+}
+std::size_t col_part(const KPattern& t, std::size_t j) { return ((j / t.d) % t.c) * t.d; }
+
 // Algorithm 5 on one node with the pair (L, R): one truncated SVD per class.
+// Memory layout: classes are enumerated with delta1 innermost, so consecutive
+// classes with the same (alpha2, delta2) share their columns C_P and have
+// adjacent rows R_P; a tile of up to 8 of them is gathered column by column
+// (contiguous reads in both the column-major root and a KFactor node) into
+// contiguous row-major blocks. Index arithmetic (divisions) is done once per
+// row / column of a tile, never per entry. 2 x c blocks with q = 1 (every
+// split of a square dyadic chain in left-to-right order) use the closed-form
+// kernel two_row_rank_one; other shapes the Jacobi SVD of truncated_block.
 SplitOutput run_split(const Source& src, const KPattern& L, const KPattern& R, std::size_t q, detail::Balance balance,
                       bool certify, KFactor* outL, KFactor* outR) {
   const ClassList cl = enumerate_classes(L, R, q);
+  const std::size_t b1 = L.b, c2 = R.c, blk = b1 * c2;
+  const bool fast = b1 == 2 && q == 1 && balance != detail::Balance::right_orthonormal;
+  const std::size_t T = std::clamp<std::size_t>(65536 / std::max<std::size_t>(blk, 1), 1, 8);
+  std::vector<std::size_t> tile_begin;
+  for (std::size_t c = 0; c < cl.count;) {
+    tile_begin.push_back(c);
+    std::size_t e = c + 1;
+    while (e < cl.count && e - c < T && cl.key[e][2] == cl.key[c][2] && cl.key[e][3] == cl.key[c][3]) ++e;
+    c = e;
+  }
+  tile_begin.push_back(cl.count);
+  const auto tiles = static_cast<std::ptrdiff_t>(tile_begin.size()) - 1;
   SplitOutput total;
-  const auto count = static_cast<std::ptrdiff_t>(cl.count);
 #pragma omp parallel
   {
     SplitOutput local;
-    std::vector<std::size_t> rp(L.b), cp(R.c);
-    Matrix B(static_cast<Eigen::Index>(L.b), static_cast<Eigen::Index>(R.c)), H, K;
-#pragma omp for schedule(dynamic, 4)
-    for (std::ptrdiff_t ci = 0; ci < count; ++ci) {
-      const auto c = static_cast<std::size_t>(ci);
-      for (std::size_t be = 0; be < L.b; ++be) rp[be] = src.row(cl.row(c, be));
-      for (std::size_t ga = 0; ga < R.c; ++ga) cp[ga] = src.col(cl.col(c, ga));
-      for (std::size_t ga = 0; ga < R.c; ++ga)
-        for (std::size_t be = 0; be < L.b; ++be)
-          B(static_cast<Eigen::Index>(be), static_cast<Eigen::Index>(ga)) = src.data[rp[be] + cp[ga]];
-      Interval tail;
-      detail::truncated_block(B, q, balance, H, K, local.acc, certify ? &tail : nullptr);
-      if (certify) local.tail = local.tail + tail;
-      if (outL) {
-        local.mu_left = std::max(local.mu_left, detail::spectral_norm_upper(H));
-        local.mu_right = std::max(local.mu_right, detail::spectral_norm_upper(K));
-        for (std::size_t u = 0; u < q; ++u) {
-          const std::size_t k = cl.inner[c * q + u];
-          for (std::size_t be = 0; be < L.b; ++be)
-            outL->values[outL->offset(cl.row(c, be), k)] = H(static_cast<Eigen::Index>(be), static_cast<Eigen::Index>(u));
-          for (std::size_t ga = 0; ga < R.c; ++ga)
-            outR->values[outR->offset(k, cl.col(c, ga))] = K(static_cast<Eigen::Index>(u), static_cast<Eigen::Index>(ga));
+    std::vector<double> buf(T * blk), kbuf(c2), scratch(c2);
+    std::vector<std::size_t> rp(T * b1), cp(c2), rcol(c2);
+    std::size_t have_a2 = std::numeric_limits<std::size_t>::max(), have_d2 = have_a2;
+    Matrix B(static_cast<Eigen::Index>(b1), static_cast<Eigen::Index>(c2)), H, K;
+#pragma omp for schedule(dynamic, 1)
+    for (std::ptrdiff_t ti = 0; ti < tiles; ++ti) {
+      const std::size_t c0 = tile_begin[static_cast<std::size_t>(ti)], nt = tile_begin[static_cast<std::size_t>(ti) + 1] - c0;
+      if (cl.key[c0][2] != have_a2 || cl.key[c0][3] != have_d2) {
+        for (std::size_t ga = 0; ga < c2; ++ga) {
+          const std::size_t j = cl.col(c0, ga);
+          cp[ga] = src.col(j);
+          if (outR) rcol[ga] = col_part(R, j);
         }
+        have_a2 = cl.key[c0][2];
+        have_d2 = cl.key[c0][3];
+      }
+      for (std::size_t t = 0; t < nt; ++t)
+        for (std::size_t be = 0; be < b1; ++be) rp[t * b1 + be] = src.row(cl.row(c0 + t, be));
+      const std::size_t nr = nt * b1;
+      for (std::size_t ga = 0; ga < c2; ++ga) {
+        const double* col = src.data + cp[ga];
+        for (std::size_t u = 0; u < nr; ++u) buf[u * c2 + ga] = col[rp[u]];
+      }
+      for (std::size_t t = 0; t < nt; ++t) {
+        const std::size_t c = c0 + t;
+        const double* bp = buf.data() + t * blk;
+        Interval tail;
+        if (fast) {
+          double h[2];
+          detail::two_row_rank_one(bp, bp + c2, c2, balance, h, kbuf.data(), scratch.data(), local.acc,
+                                   certify ? &tail : nullptr);
+          if (outL) {
+            const std::size_t k = cl.inner[c];
+            const std::size_t lc = col_part(L, k), rb = row_part(R, k);
+            for (std::size_t be = 0; be < 2; ++be) outL->values[row_part(L, cl.row(c, be)) + lc] = h[be];
+            double* dst = outR->values.data() + rb;
+            for (std::size_t ga = 0; ga < c2; ++ga) dst[rcol[ga]] = kbuf[ga];
+          }
+        } else {
+          B = Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
+              bp, static_cast<Eigen::Index>(b1), static_cast<Eigen::Index>(c2));
+          detail::truncated_block(B, q, balance, H, K, local.acc, certify ? &tail : nullptr);
+          if (outL)
+            for (std::size_t u = 0; u < q; ++u) {
+              const std::size_t k = cl.inner[c * q + u];
+              const std::size_t lc = col_part(L, k), rb = row_part(R, k);
+              for (std::size_t be = 0; be < b1; ++be)
+                outL->values[row_part(L, cl.row(c, be)) + lc] = H(static_cast<Eigen::Index>(be), static_cast<Eigen::Index>(u));
+              for (std::size_t ga = 0; ga < c2; ++ga)
+                outR->values[rb + rcol[ga]] = K(static_cast<Eigen::Index>(u), static_cast<Eigen::Index>(ga));
+            }
+        }
+        if (certify) local.tail = local.tail + tail;
       }
     }
 #pragma omp critical
     {
       total.acc.merge(local.acc);
       total.tail = total.tail + local.tail;
-      total.mu_left = std::max(total.mu_left, local.mu_left);
-      total.mu_right = std::max(total.mu_right, local.mu_right);
     }
   }
   return total;
@@ -163,10 +223,12 @@ double class_spectral_bound(const KFactor& node, const KPattern& other, bool nod
   const ClassList cl = enumerate_classes(L, R, *q);
   double mu = 0.0;
   const auto count = static_cast<std::ptrdiff_t>(cl.count);
-#pragma omp parallel for reduction(max : mu) schedule(static) if (cl.count * cl.q * (node_is_left ? L.b : R.c) > 4096)
+#pragma omp parallel reduction(max : mu) if (cl.count * cl.q * (node_is_left ? L.b : R.c) > 4096)
+  {
+  Matrix M;
+#pragma omp for schedule(static)
   for (std::ptrdiff_t ci = 0; ci < count; ++ci) {
     const auto c = static_cast<std::size_t>(ci);
-    Matrix M;
     if (node_is_left) {
       M.resize(static_cast<Eigen::Index>(L.b), static_cast<Eigen::Index>(cl.q));
       for (std::size_t u = 0; u < cl.q; ++u)
@@ -179,6 +241,7 @@ double class_spectral_bound(const KFactor& node, const KPattern& other, bool nod
           M(static_cast<Eigen::Index>(u), static_cast<Eigen::Index>(ga)) = node.values[node.offset(cl.inner[c * cl.q + u], cl.col(c, ga))];
     }
     mu = std::max(mu, detail::spectral_norm_upper(M));
+  }
   }
   return mu;
 }
@@ -245,7 +308,17 @@ struct Node {
   KFactor f;
   bool is_root = false;
   bool col_orth = false, row_orth = false;
+  /// class_spectral_bound(f, other, left) already computed for this f (cleared when f changes).
+  std::vector<std::tuple<KPattern, bool, double>> mu_cache;
 };
+
+double cached_spectral_bound(Node& nd, const KPattern& other, bool node_is_left) {
+  for (const auto& [o, left, mu] : nd.mu_cache)
+    if (left == node_is_left && o == other) return mu;
+  const double mu = class_spectral_bound(nd.f, other, node_is_left);
+  nd.mu_cache.emplace_back(other, node_is_left, mu);
+  return mu;
+}
 
 void validate_chain(const KChain& chain) {
   if (chain.empty()) throw std::invalid_argument("factorize_hierarchical: empty chain");
@@ -267,6 +340,27 @@ void validate_chain(const KChain& chain) {
 }
 
 double mul_up(double a, double b) { return round_up(a * b); }
+
+// The zero factor on S_t. Its storage is reserved before it is touched so that,
+// on Linux, the kernel can back it with transparent huge pages (a 8192 x 8192
+// butterfly allocates about |A| of fresh node storage; with 4 KiB pages the
+// first-touch page faults cost several passes over A).
+KFactor zero_factor(const KPattern& t) {
+  KFactor f;
+  f.theta = t;
+  const std::size_t n = t.nnz();
+  f.values.reserve(n);
+#ifdef __linux__
+  const std::size_t bytes = n * sizeof(double);
+  if (bytes >= (std::size_t{4} << 20)) {
+    const auto p = reinterpret_cast<std::uintptr_t>(f.values.data());
+    const std::uintptr_t page = 4096, lo = (p + page - 1) / page * page, hi = (p + bytes) / page * page;
+    if (hi > lo) madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_HUGEPAGE);  // advisory: failure is harmless
+  }
+#endif
+  f.values.resize(n);
+  return f;
+}
 
 }  // namespace
 
@@ -403,12 +497,12 @@ HierarchicalResult factorize_hierarchical(const Matrix& A, const KChain& chain_i
     double f = 1.0;
     std::size_t cur_r = r;
     for (std::size_t k = right_begin; k < nodes.size(); ++k) {
-      f = mul_up(f, class_spectral_bound(nodes[k].f, interval_pattern(chain, l, cur_r), false));
+      f = mul_up(f, cached_spectral_bound(nodes[k], interval_pattern(chain, l, cur_r), false));
       cur_r = nodes[k].r;
     }
     std::size_t cur_l = l;
     for (std::size_t k = left_end; k-- > 0;) {
-      f = mul_up(f, class_spectral_bound(nodes[k].f, interval_pattern(chain, cur_l, cur_r), true));
+      f = mul_up(f, cached_spectral_bound(nodes[k], interval_pattern(chain, cur_l, cur_r), true));
       cur_l = nodes[k].l;
     }
     return f;
@@ -418,6 +512,8 @@ HierarchicalResult factorize_hierarchical(const Matrix& A, const KChain& chain_i
     auto [Xt, Yt] = orthonormalize_impl(nodes[k].f, nodes[k + 1].f, column, &acc);
     nodes[k].f = std::move(Xt);
     nodes[k + 1].f = std::move(Yt);
+    nodes[k].mu_cache.clear();
+    nodes[k + 1].mu_cache.clear();
     nodes[k].col_orth = column;
     nodes[k].row_orth = false;
     nodes[k + 1].row_orth = !column;
@@ -450,8 +546,8 @@ HierarchicalResult factorize_hierarchical(const Matrix& A, const KChain& chain_i
     right.r = nd.r;
     left.theta = interval_pattern(chain, left.l, left.r);
     right.theta = interval_pattern(chain, right.l, right.r);
-    left.f = KFactor(left.theta);
-    right.f = KFactor(right.theta);
+    left.f = zero_factor(left.theta);
+    right.f = zero_factor(right.theta);
     Source src;
     if (nd.is_root)
       src = Source{A.data(), true, static_cast<std::size_t>(A.rows()), whole};
