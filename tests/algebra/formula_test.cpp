@@ -204,7 +204,7 @@ TEST(SmtLib2, Z3AgreesWithTheExactEvaluatorOnRandomFormulasAndPoints) {
   std::mt19937_64 rng(11);
   const std::vector<Variable> vars = {Variable::named("u"), Variable::named("v"), Variable::named("w")};
   int true_count = 0;
-  for (int trial = 0; trial < 60; ++trial) {
+  for (int trial = 0; trial < 40; ++trial) {
     Assignment point;
     std::vector<Formula> pin;
     for (const Variable& v : vars) {
@@ -218,8 +218,8 @@ TEST(SmtLib2, Z3AgreesWithTheExactEvaluatorOnRandomFormulasAndPoints) {
     EXPECT_EQ(z3_check(to_smtlib2(pinned)), expected ? z3::sat : z3::unsat) << f;
   }
   // Both truth values were exercised.
-  EXPECT_GT(true_count, 5);
-  EXPECT_LT(true_count, 55);
+  EXPECT_GT(true_count, 3);
+  EXPECT_LT(true_count, 37);
 }
 
 TEST(SmtLib2, SentencesAreDecidedCorrectlyByZ3) {
