@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 #endif
 #include <cstdint>
+
 #include <stdexcept>
 
 #include <Eigen/QR>
@@ -103,7 +104,7 @@ std::size_t col_part(const KPattern& t, std::size_t j) { return ((j / t.d) % t.c
 // Algorithm 5 on one node with the pair (L, R): one truncated SVD per class.
 // Memory layout: classes are enumerated with delta1 innermost, so consecutive
 // classes with the same (alpha2, delta2) share their columns C_P and have
-// adjacent rows R_P; a tile of up to 8 of them is gathered column by column
+// adjacent rows R_P; a tile of up to 4 of them is gathered column by column
 // (contiguous reads in both the column-major root and a KFactor node) into
 // contiguous row-major blocks. Index arithmetic (divisions) is done once per
 // row / column of a tile, never per entry. 2 x c blocks with q = 1 (every
@@ -114,7 +115,7 @@ SplitOutput run_split(const Source& src, const KPattern& L, const KPattern& R, s
   const ClassList cl = enumerate_classes(L, R, q);
   const std::size_t b1 = L.b, c2 = R.c, blk = b1 * c2;
   const bool fast = b1 == 2 && q == 1 && balance != detail::Balance::right_orthonormal;
-  const std::size_t T = std::clamp<std::size_t>(65536 / std::max<std::size_t>(blk, 1), 1, 8);
+  const std::size_t T = std::clamp<std::size_t>((std::size_t{1} << 16) / std::max<std::size_t>(blk, 1), 1, 4);
   std::vector<std::size_t> tile_begin;
   for (std::size_t c = 0; c < cl.count;) {
     tile_begin.push_back(c);
@@ -522,6 +523,27 @@ HierarchicalResult factorize_hierarchical(const Matrix& A, const KChain& chain_i
     terms.push_back(mul_up(neighbour_factor(k, k + 2, nodes[k].l, nodes[k + 1].r), acc.norm().hi));
   };
 
+  // Storage of split nodes is reused for later nodes (first-touch page faults
+  // of fresh memory cost more than the split itself on a VM): a spare vector is
+  // taken when its capacity is at most 4x the need, so for sigma = id the
+  // nodes ping-pong between two buffers and no returned factor keeps much slack.
+  std::vector<std::vector<double>> spare;
+  auto recycled_factor = [&](const KPattern& t) {
+    const std::size_t n = t.nnz();
+    std::size_t best = spare.size();
+    for (std::size_t k = 0; k < spare.size(); ++k)
+      if (spare[k].capacity() >= n && spare[k].capacity() <= 4 * n &&
+          (best == spare.size() || spare[k].capacity() < spare[best].capacity()))
+        best = k;
+    if (best == spare.size()) return zero_factor(t);
+    KFactor f;
+    f.theta = t;
+    f.values = std::move(spare[best]);
+    spare.erase(spare.begin() + static_cast<std::ptrdiff_t>(best));
+    f.values.assign(n, 0.0);
+    return f;
+  };
+
   for (std::size_t step = 0; step + 1 < N; ++step) {
     const std::size_t s0 = res.order[step] - 1;  // split between theta_{s0} and theta_{s0+1} (0-based)
     std::size_t j = 0;
@@ -546,8 +568,8 @@ HierarchicalResult factorize_hierarchical(const Matrix& A, const KChain& chain_i
     right.r = nd.r;
     left.theta = interval_pattern(chain, left.l, left.r);
     right.theta = interval_pattern(chain, right.l, right.r);
-    left.f = zero_factor(left.theta);
-    right.f = zero_factor(right.theta);
+    left.f = recycled_factor(left.theta);
+    right.f = recycled_factor(right.theta);
     Source src;
     if (nd.is_root)
       src = Source{A.data(), true, static_cast<std::size_t>(A.rows()), whole};
@@ -562,11 +584,16 @@ HierarchicalResult factorize_hierarchical(const Matrix& A, const KChain& chain_i
       dnorm = sqrt(square(dnorm) + off_sq);
       enc.split_errors[s0] = sqrt(off_sq + out.tail);
     }
+    if (!nd.is_root) spare.push_back(std::move(nd.f.values));
     nodes[j] = std::move(left);
     nodes.insert(nodes.begin() + static_cast<std::ptrdiff_t>(j) + 1, std::move(right));
     terms.push_back(mul_up(neighbour_factor(j, j + 2, nodes[j].l, nodes[j + 1].r), dnorm.hi));
   }
-  for (auto& nd : nodes) res.factors.push_back(std::move(nd.f));
+  spare.clear();
+  for (auto& nd : nodes) {
+    nd.f.values.shrink_to_fit();
+    res.factors.push_back(std::move(nd.f));
+  }
 
   // --- enclosure -------------------------------------------------------------
   if (opt.all_split_errors)

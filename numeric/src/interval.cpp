@@ -14,7 +14,11 @@ double gamma(std::size_t n) {
   return round_up(nu / round_down(1.0 - nu));
 }
 
-Interval operator+(const Interval& x, const Interval& y) { return {round_down(x.lo + y.lo), round_up(x.hi + y.hi)}; }
+Interval operator+(const Interval& x, const Interval& y) {
+  // Non-negative operands: the sum is >= 0, so the outward step below zero
+  // (round_down(0) = -4.9e-324) is clamped away; an exact 0 stays 0.
+  return {std::max(0.0, round_down(x.lo + y.lo)), round_up(x.hi + y.hi)};
+}
 
 Interval operator*(const Interval& x, const Interval& y) {
   // Non-negative operands (norms): the product is monotone in each argument.

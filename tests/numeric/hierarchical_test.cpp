@@ -165,6 +165,53 @@ TEST(Hierarchical, EnclosuresContainExactValues) {
                                                            testing::exact_sq_distance(A, chain_product(r.factors)))));
 }
 
+TEST(Hierarchical, FastTwoRowKernelEnclosesExactSplitError) {
+  // The 2 x c closed-form kernel (every split of a left-to-right dyadic chain):
+  // E_1 against 200-digit MPFR from the exact closed form, on a generic target
+  // and on nearly-factorizable ones (sigma_2 << sigma_1 in every block, where a
+  // careless Gram-matrix bound would lose the lower bound's soundness).
+  const std::size_t n = 16, h = n / 2;
+  const auto ni = static_cast<Eigen::Index>(n);
+  const KChain ch = butterfly_chain(n);
+  const Matrix P = chain_product(random_factors(ch, 41));
+  for (double noise : {1.0, 1e-6, 1e-12}) {
+    const Matrix A = (noise == 1.0 ? random_matrix(ni, ni, 43) : Matrix(P + noise * random_matrix(ni, ni, 44)));
+    testing::Big e1sq = 0;
+    for (std::size_t d = 0; d < h; ++d)
+      for (std::size_t a = 0; a < 2; ++a) {
+        testing::Rational sxx = 0, syy = 0, sxy = 0;
+        for (std::size_t g = 0; g < h; ++g) {
+          const testing::Rational x(A(static_cast<Eigen::Index>(d), static_cast<Eigen::Index>(a * h + g)));
+          const testing::Rational y(A(static_cast<Eigen::Index>(d + h), static_cast<Eigen::Index>(a * h + g)));
+          sxx += x * x;
+          syy += y * y;
+          sxy += x * y;
+        }
+        const testing::Big f(sxx + syy), gdet(sxx * syy - sxy * sxy);
+        e1sq += (f - boost::multiprecision::sqrt(f * f - 4 * gdet)) / 2;
+      }
+    const testing::Big e1v = boost::multiprecision::sqrt(e1sq);
+    const Interval e1 = split_error(A, ch, 1);
+    EXPECT_LE(testing::Big(e1.lo), e1v) << noise;
+    EXPECT_GE(testing::Big(e1.hi), e1v) << noise;
+    const auto r = factorize_hierarchical(A, ch);
+    ASSERT_TRUE(r.enclosure.split_errors[0].has_value());
+    EXPECT_LE(testing::Big(r.enclosure.split_errors[0]->lo), e1v) << noise;
+    EXPECT_GE(testing::Big(r.enclosure.split_errors[0]->hi), e1v) << noise;
+    EXPECT_TRUE(testing::contains_sqrt(r.enclosure.residual, testing::exact_sq_distance(A, chain_product(r.factors))))
+        << noise;
+    // Norm enclosures never dip below 0 (no -4.9e-324 from outward rounding of 0).
+    for (const auto& e : r.enclosure.split_errors) EXPECT_GE(e->lo, 0.0);
+    ASSERT_TRUE(r.enclosure.apriori_6_5_9.has_value());
+    EXPECT_GE(r.enclosure.apriori_6_5_9->lo, 0.0);
+    EXPECT_GE(r.enclosure.lower_bound.lo, 0.0);
+  }
+  // An exact product: every E_s is 0 and the a-priori intervals start at exactly 0.
+  const auto r = factorize_hierarchical(P, ch);
+  EXPECT_GE(r.enclosure.apriori_6_5_9->lo, 0.0);
+  EXPECT_GE(r.enclosure.apriori_6_5_14->lo, 0.0);
+}
+
 TEST(Hierarchical, Algorithm9KeepsProductAndOrthonormalizes) {
   const KPattern t1{1, 4, 4, 4}, t2{2, 4, 4, 2};  // (r,r,r)-type pair, q = 2
   ASSERT_EQ(chainable(t1, t2), std::optional<std::size_t>(2));
