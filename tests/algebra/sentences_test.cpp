@@ -15,47 +15,19 @@
 #include <wellposed/algebra/entry_polynomials.hpp>
 #include <wellposed/algebra/sentences.hpp>
 
+#include "algebra/solver_runners.hpp"
+
 namespace wellposed {
 namespace {
 
-z3::check_result z3_check(const std::string& smt2, unsigned timeout_ms) {
-  z3::context ctx;
-  const z3::expr_vector assertions = ctx.parse_string(smt2.c_str());
-  z3::solver s = smt2.find("(set-logic NRA)") != std::string::npos ? z3::solver(ctx, "NRA") : z3::solver(ctx);
-  z3::params p(ctx);
-  p.set("timeout", timeout_ms);
-  s.set(p);
-  s.add(assertions);
-  return s.check();
-}
+using testing::z3_check;
 
 z3::check_result decide(const Formula& sentence, unsigned timeout_ms = 20000) {
   EXPECT_TRUE(sentence.is_sentence()) << sentence;
   return z3_check(to_smtlib2(sentence), timeout_ms);
 }
 
-// QEPCAD B on `input` (unlimited stack, 60 s); the line after "An equivalent
-// quantifier-free formula:", or the whole output when there is none.
-std::string run_qepcad(const std::string& input) {
-  static int counter = 0;
-  const auto path = std::filesystem::temp_directory_path() /
-                    ("wellposed_sentences_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++) + ".qe");
-  std::ofstream(path) << input;
-  const std::string cmd = "bash -c 'ulimit -s unlimited; timeout 60 qepcad +N20000000 < \"" + path.string() + "\"' 2>&1";
-  std::string out;
-  if (FILE* pipe = ::popen(cmd.c_str(), "r")) {
-    char buf[4096];
-    std::size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
-    ::pclose(pipe);
-  }
-  std::filesystem::remove(path);
-  const std::string marker = "An equivalent quantifier-free formula:";
-  const auto at = out.find(marker);
-  if (at == std::string::npos) return out;
-  const std::size_t begin = out.find_first_not_of(" \n\r\t", at + marker.size());
-  return begin == std::string::npos ? out : out.substr(begin, out.find('\n', begin) - begin);
-}
+using testing::run_qepcad;
 
 std::size_t count_bound(const Formula& f) {
   std::size_t n = f.bound_variables().size();
