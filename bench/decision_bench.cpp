@@ -7,7 +7,7 @@
 // Usage: decision_bench [--plain-timeout S] [--pipeline-timeout S]
 //                       [--per-size N] [--plain-every K] [--groups lu,full,pairs222,random]
 //                       [--tactic-study]
-// --plain-timeout 0 skips (a); --plain-every K runs (a) on every K-th case only
+// --plain-timeout 0 skips (a), --pipeline-timeout 0 skips (b); --plain-every K runs (a) on every K-th case only
 // (the plain sentence times out on most cases, so a full (a) run costs hours).
 // Prints one line per case (TSV) and a summary table in Markdown.
 #include <algorithm>
@@ -177,9 +177,10 @@ int main(int argc, char** argv) {
     if (!plain.count(c.size)) order.push_back(c.size);
     const bool with_plain = plain_timeout > 0 && idx % plain_every == 0;
     const Outcome p = with_plain ? run_plain(c.arch, plain_timeout) : Outcome{false, 0, "skipped", ""};
-    const Outcome q = run_pipeline(c.arch, pipeline_timeout);
+    const bool with_pipeline = pipeline_timeout > 0;
+    const Outcome q = with_pipeline ? run_pipeline(c.arch, pipeline_timeout) : Outcome{false, 0, "skipped", ""};
     if (p.decided && q.decided && p.answer != q.answer) ++contradictions;
-    for (auto [o, s, run] : {std::tuple{&p, &plain[c.size], with_plain}, std::tuple{&q, &pipe[c.size], true}}) {
+    for (auto [o, s, run] : {std::tuple{&p, &plain[c.size], with_plain}, std::tuple{&q, &pipe[c.size], with_pipeline}}) {
       if (!run) continue;
       ++s->total;
       if (o->decided) {
