@@ -200,6 +200,26 @@ void gemm_batch_last(const KsProblem& p, const T* values, const T* x, T* y) {
 /// batch_first, big blocks. d == 1: the blocks are contiguous row ranges of
 /// every vector, so one GEMM per alpha on views. d > 1: chunks of vectors are
 /// turned batch_last (buffers of at most ~8 MB), multiplied, turned back.
+/// Runs a batch_last kernel on a batch_first problem: chunks of vectors are
+/// transposed into a buffer of about `buffer_bytes`, multiplied, transposed back.
+template <class T, class Kernel>
+void through_batch_last(const KsProblem& p, const T* values, const T* x, T* y, index_t buffer_bytes,
+                        index_t min_chunk, Kernel kernel) {
+  const index_t B = p.batch, m = p.rows(), n = p.cols();
+  index_t chunk = buffer_bytes / index_t(sizeof(T)) / (n + m);
+  chunk = std::clamp<index_t>(chunk, min_chunk, B);
+  std::vector<T> xt(static_cast<std::size_t>(n * chunk)), yt(static_cast<std::size_t>(m * chunk));
+  for (index_t s0 = 0; s0 < B; s0 += chunk) {
+    const index_t len = std::min(chunk, B - s0);
+    Eigen::Map<RM<T>>(xt.data(), n, len) = Eigen::Map<const CM<T>>(x + s0 * n, n, len);
+    KsProblem sub = p;
+    sub.layout = BatchLayout::batch_last;
+    sub.batch = len;
+    kernel(sub, values, xt.data(), yt.data());
+    Eigen::Map<CM<T>>(y + s0 * m, m, len) = Eigen::Map<const RM<T>>(yt.data(), m, len);
+  }
+}
+
 template <class T>
 void gemm_batch_first(const KsProblem& p, const T* values, const T* x, T* y) {
   const index_t B = p.batch, a = p.k.a, d = p.k.d, out = p.out_per_block(), in = p.in_per_block();
@@ -215,18 +235,7 @@ void gemm_batch_first(const KsProblem& p, const T* values, const T* x, T* y) {
     (void)par;
     return;
   }
-  index_t chunk = (index_t(8) << 20) / index_t(sizeof(T)) / (n + m);
-  chunk = std::clamp<index_t>(chunk, 16, B);
-  std::vector<T> xt(static_cast<std::size_t>(n * chunk)), yt(static_cast<std::size_t>(m * chunk));
-  for (index_t s0 = 0; s0 < B; s0 += chunk) {
-    const index_t len = std::min(chunk, B - s0);
-    Eigen::Map<RM<T>>(xt.data(), n, len) = Eigen::Map<const CM<T>>(x + s0 * n, n, len);
-    KsProblem sub = p;
-    sub.layout = BatchLayout::batch_last;
-    sub.batch = len;
-    gemm_batch_last(sub, values, xt.data(), yt.data());
-    Eigen::Map<CM<T>>(y + s0 * m, m, len) = Eigen::Map<const RM<T>>(yt.data(), m, len);
-  }
+  through_batch_last<T>(p, values, x, y, index_t(8) << 20, 16, gemm_batch_last<T>);
 }
 
 /// batch_first through the batch_last kernels: chunks of vectors are turned
@@ -234,19 +243,7 @@ void gemm_batch_first(const KsProblem& p, const T* values, const T* x, T* y) {
 /// Used for small d, where the delta-vectorized kernel has nothing to vectorize.
 template <class T>
 void stream_batch_first_small_d(const KsProblem& p, const T* values, const T* x, T* y) {
-  const index_t B = p.batch, m = p.rows(), n = p.cols();
-  index_t chunk = (index_t(2) << 20) / index_t(sizeof(T)) / (n + m);
-  chunk = std::clamp<index_t>(chunk, 8, B);
-  std::vector<T> xt(static_cast<std::size_t>(n * chunk)), yt(static_cast<std::size_t>(m * chunk));
-  for (index_t s0 = 0; s0 < B; s0 += chunk) {
-    const index_t len = std::min(chunk, B - s0);
-    Eigen::Map<RM<T>>(xt.data(), n, len) = Eigen::Map<const CM<T>>(x + s0 * n, n, len);
-    KsProblem sub = p;
-    sub.layout = BatchLayout::batch_last;
-    sub.batch = len;
-    stream_batch_last(sub, values, xt.data(), yt.data());
-    Eigen::Map<CM<T>>(y + s0 * m, m, len) = Eigen::Map<const RM<T>>(yt.data(), m, len);
-  }
+  through_batch_last<T>(p, values, x, y, index_t(2) << 20, 8, stream_batch_last<T>);
 }
 
 }  // namespace
