@@ -259,6 +259,41 @@ Architecture family_from_json(Ctx& c, const std::string& path, const nlohmann::j
   c.fail(fp, "unknown family '" + family + "' (did you mean '" + closest_word(family, families) + "'?)");
 }
 
+// {"network": "relu", "factors": [W_1, ..., W_L]}: layers listed input to
+// output, W_l of size N_l x N_{l-1} (thesis Ch. 7, eq. 7.1). The Spec's
+// architecture is L_I in library order (network.hpp).
+Spec network_spec_from_json(Ctx& c, const std::string& path, const nlohmann::json& j,
+                            const std::optional<std::string>& name) {
+  const std::string np = path + ".network";
+  const auto& kind = j.at("network");
+  if (!kind.is_string()) c.fail(np, "expected the string \"relu\", got " + dump(kind));
+  if (kind.get<std::string>() != "relu")
+    c.fail(np, "unknown network kind '" + kind.get<std::string>() + "' (only \"relu\" is supported)");
+  if (j.contains("family"))
+    c.fail(path, "a network spec lists its layer masks in 'factors' (input to output), not a 'family'");
+  check_keys(c, path, j, {"name", "factors", "description", "network"});
+  if (!j.contains("factors")) c.fail(path, "missing key 'factors' (the layer masks W_1, ..., W_L, input to output)");
+  const auto& fs = j.at("factors");
+  if (!fs.is_array() || fs.empty())
+    c.fail(path + ".factors", "expected a non-empty list of layers W_1, ..., W_L, got " + dump(fs));
+  std::vector<Support> layers;
+  for (std::size_t i = 0; i < fs.size(); ++i) {
+    const std::string fp = path + ".factors[" + std::to_string(i) + "]";
+    layers.push_back(factor_from_json(c, fp, fs[i]));
+    // W_{i+1} (N_{i+1} x N_i) follows W_i (N_i x N_{i-1}): its columns are W_i's rows.
+    if (i > 0 && layers[i].cols() != layers[i - 1].rows())
+      c.fail(fp, "layer W_" + std::to_string(i + 1) + " has " + std::to_string(layers[i].cols()) +
+                     " columns but W_" + std::to_string(i) + " has " + std::to_string(layers[i - 1].rows()) +
+                     " rows (network layers are listed input to output; W_l is N_l x N_{l-1}: rows = its output width)");
+  }
+  const std::string nm = name.value_or(c.file + (path == "$" ? "" : path));
+  ReluNetwork net(std::move(layers), nm);
+  Architecture lin = net.linear_architecture();
+  Spec s{nm, std::move(lin), c.file, path, std::nullopt, j, std::nullopt};
+  s.network = std::move(net);
+  return s;
+}
+
 Spec spec_from_json(Ctx& c, const std::string& path, const nlohmann::json& j) {
   if (!j.is_object()) c.fail(path, "expected a spec object, got " + dump(j));
   c.mask_entries = 0;
@@ -270,12 +305,13 @@ Spec spec_from_json(Ctx& c, const std::string& path, const nlohmann::json& j) {
   if (j.contains("description") && !j.at("description").is_string())
     c.fail(path + ".description", "expected a string, got " + dump(j.at("description")));
   if (j.contains("family") && j.contains("factors")) c.fail(path, "give either 'factors' or 'family', not both");
+  if (j.contains("network")) return network_spec_from_json(c, path, j, name);
   if (j.contains("family")) {
     if (!j.at("family").is_string()) c.fail(path + ".family", "expected a string, got " + dump(j.at("family")));
     const std::string fam = j.at("family").get<std::string>();
     Architecture a = family_from_json(c, path, j, fam);
     if (name) a.set_name(*name);
-    return Spec{name.value_or(a.name()), std::move(a), c.file, path, fam, j};
+    return Spec{name.value_or(a.name()), std::move(a), c.file, path, fam, j, std::nullopt};
   }
   check_keys(c, path, j, {"name", "factors", "description"});
   if (!j.contains("factors")) c.fail(path, "missing key 'factors' (or 'family')");
@@ -291,7 +327,7 @@ Spec spec_from_json(Ctx& c, const std::string& path, const nlohmann::json& j) {
                      " columns (A = F1 F2 ... FL needs them equal)");
   }
   const std::string nm = name.value_or(c.file + (path == "$" ? "" : path));
-  return Spec{nm, Architecture(std::move(factors), nm), c.file, path, std::nullopt, j};
+  return Spec{nm, Architecture(std::move(factors), nm), c.file, path, std::nullopt, j, std::nullopt};
 }
 
 }  // namespace
@@ -319,6 +355,15 @@ std::vector<Spec> load_specs(const std::string& path) {
   }
   const auto dir = std::filesystem::path(path).parent_path();
   return parse_specs(j, path, dir.empty() ? "." : dir.string());
+}
+
+nlohmann::json to_spec_json(const ReluNetwork& n) {
+  nlohmann::json layers = nlohmann::json::array();
+  for (const auto& f : n.layers())
+    layers.push_back({{"rows", f.rows()}, {"cols", f.cols()}, {"support", {{"mask", f.to_rows()}}}});
+  nlohmann::json j{{"network", "relu"}, {"factors", layers}};
+  if (!n.name().empty()) j["name"] = n.name();
+  return j;
 }
 
 nlohmann::json to_spec_json(const Architecture& a) {

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include <wellposed/algebra/npy.hpp>
+#include <wellposed/algebra/network.hpp>
 #include <wellposed/algebra/spec.hpp>
 
 namespace wellposed {
@@ -108,6 +109,57 @@ TEST(Spec, ErrorsNameFilePathAndValue) {
   e = error_of(json::parse(R"({"factors": [{"rows": 2, "cols": 2, "support": {"random": {"density": 2}}}]})"));
   EXPECT_TRUE(contains(e, "density")) << e;
   EXPECT_FALSE(error_of(json::parse(R"([])")).empty());
+}
+
+// Ch. 7 networks: layers listed input to output (W_l is N_l x N_{l-1});
+// the spec's architecture is L_I in library order [I_L, ..., I_1].
+TEST(Spec, ReluNetworkLayersInputToOutput) {
+  const json j = json::parse(R"({"name": "net", "network": "relu", "factors": [
+      {"rows": 3, "cols": 4, "support": "upper"},
+      {"rows": 2, "cols": 3, "support": {"mask": ["110", "011"]}}]})");
+  const auto specs = parse_specs(j, "net.json");
+  ASSERT_EQ(specs.size(), 1u);
+  ASSERT_TRUE(specs[0].network.has_value());
+  const ReluNetwork& n = *specs[0].network;
+  EXPECT_EQ(n.widths(), (std::vector<std::size_t>{4, 3, 2}));
+  EXPECT_EQ(n.layer(0), Support::upper(3, 4));
+  EXPECT_EQ(specs[0].architecture.factor(0), Support::from_rows({"110", "011"}));  // W_2 first: A = W_2 W_1
+  EXPECT_EQ(specs[0].architecture.factor(1), Support::upper(3, 4));
+  EXPECT_EQ(specs[0].architecture.rows(), 2u);
+  EXPECT_EQ(specs[0].architecture.cols(), 4u);
+  EXPECT_EQ(specs[0].name, "net");
+  // Round trip.
+  const auto again = parse_specs(to_spec_json(n), "rt.json");
+  ASSERT_TRUE(again[0].network.has_value());
+  EXPECT_EQ(*again[0].network, n);
+  // Old specs have no network.
+  EXPECT_FALSE(parse_specs(json::parse(R"({"family": "lu", "n": 3})"))[0].network.has_value());
+}
+
+TEST(Spec, MalformedReluNetworkSpecsNameFileAndPath) {
+  auto contains = [](const std::string& msg, const std::string& part) { return msg.find(part) != std::string::npos; };
+  // Dimension chaining: W_2 must have N_1 = 3 columns.
+  std::string e = error_of(json::parse(R"({"network": "relu", "factors": [
+      {"rows": 3, "cols": 4, "support": "full"}, {"rows": 2, "cols": 4, "support": "full"}]})"));
+  EXPECT_TRUE(contains(e, "test.json")) << e;
+  EXPECT_TRUE(contains(e, "$.factors[1]")) << e;
+  EXPECT_TRUE(contains(e, "W_2 has 4 columns but W_1 has 3 rows")) << e;
+  e = error_of(json::parse(R"({"network": "sigmoid", "factors": [{"rows": 1, "cols": 1, "support": "full"}]})"));
+  EXPECT_TRUE(contains(e, "$.network")) << e;
+  EXPECT_TRUE(contains(e, "sigmoid")) << e;
+  e = error_of(json::parse(R"({"network": 1, "factors": [{"rows": 1, "cols": 1, "support": "full"}]})"));
+  EXPECT_TRUE(contains(e, "$.network")) << e;
+  e = error_of(json::parse(R"({"network": "relu", "family": "lu", "n": 3})"));
+  EXPECT_TRUE(contains(e, "'factors'")) << e;
+  e = error_of(json::parse(R"({"network": "relu"})"));
+  EXPECT_TRUE(contains(e, "missing key 'factors'")) << e;
+  e = error_of(json::parse(R"({"network": "relu", "factors": []})"));
+  EXPECT_TRUE(contains(e, "$.factors")) << e;
+  e = error_of(json::parse(R"({"network": "relu", "layers": [], "factors": [{"rows": 1, "cols": 1, "support": "full"}]})"));
+  EXPECT_TRUE(contains(e, "unknown key 'layers'")) << e;
+  e = error_of(json::parse(R"([{"family": "lu", "n": 2}, {"network": "relu", "factors": [
+      {"rows": 2, "cols": 2, "support": {"mask": ["10", "2"]}}]}])"));
+  EXPECT_TRUE(contains(e, "$[1].factors[0].support.mask")) << e;
 }
 
 TEST(Spec, LoadFromFileResolvesNpyRelativeToTheSpec) {

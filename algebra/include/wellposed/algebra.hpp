@@ -4,6 +4,7 @@
 #include "wellposed/algebra/entry_polynomials.hpp"
 #include "wellposed/algebra/formula.hpp"
 #include "wellposed/algebra/kpattern.hpp"
+#include "wellposed/algebra/network.hpp"
 #include "wellposed/algebra/npy.hpp"
 #include "wellposed/algebra/orientation.hpp"
 #include "wellposed/algebra/polynomial.hpp"

@@ -9,6 +9,12 @@
 // "lowrank" (m,n,r), "lu" (n), "hodlr" (levels), "kronecker" (chain),
 // "kaleidoscope" (n), "np-hardness" (mask). A file holds one spec or a list.
 //
+// A sparse ReLU network (thesis Ch. 7) is a spec with "network": "relu" whose
+// "factors" are the layer masks W_1, W_2, ..., W_L listed INPUT TO OUTPUT
+// (W_l has rows = N_l, cols = N_{l-1}). Its `architecture` is the linear
+// architecture L_I in library order [I_L, ..., I_1] (network.hpp) and
+// `network` holds the masks in the network's own order.
+//
 // Every error is a SpecError whose message names the file, the JSON path
 // (e.g. $[1].factors[0].support) and the offending value.
 #include <cstddef>
@@ -20,6 +26,7 @@
 #include <nlohmann/json.hpp>
 
 #include "wellposed/algebra/architecture.hpp"
+#include "wellposed/algebra/network.hpp"
 
 namespace wellposed {
 
@@ -40,6 +47,8 @@ struct Spec {
   std::string json_path;              ///< "$" or "$[i]"
   std::optional<std::string> family;  ///< the family name when given as a family
   nlohmann::json source;              ///< the JSON it was parsed from
+  /// Set for "network": "relu" specs; then `architecture` is its L_I.
+  std::optional<ReluNetwork> network;
 };
 
 /// Largest support a spec may ask for, in mask entries summed over factors
@@ -54,6 +63,9 @@ std::vector<Spec> parse_specs(const nlohmann::json& j, const std::string& file =
                               const std::string& base_dir = ".");
 /// An explicit spec (one {"mask": [...]} per factor) describing `a`.
 nlohmann::json to_spec_json(const Architecture& a);
+
+/// A network spec {"network": "relu", "factors": [W_1, ..., W_L]} describing `n`.
+nlohmann::json to_spec_json(const ReluNetwork& n);
 
 /// The candidate closest to `word` by edit distance (for "did you mean" hints).
 std::string closest_word(const std::string& word, const std::vector<std::string>& candidates);
