@@ -13,3 +13,4 @@
 #include "wellposed/decide/exact.hpp"
 #include "wellposed/decide/exact_checker.hpp"
 #include "wellposed/decide/export.hpp"
+#include "wellposed/decide/network.hpp"

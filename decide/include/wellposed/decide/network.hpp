@@ -1,0 +1,169 @@
+#pragma once
+// Closedness of the function space F_I of a sparse ReLU network and the
+// existence of optimal parameters (thesis Ch. 7). Every decided answer names
+// the theorem that gives it and the DOMAIN it covers; nothing else is claimed.
+//
+// Two domains, two different questions (they are not interchangeable):
+//  * "finite_data": F_I(Omega) in R^{N_L x P} for finite Omega = {x_1..x_P}.
+//    Closed for EVERY finite Omega <=> training (7.3) has an optimum for every
+//    finite data set (Prop 7.3.2, any continuous coercive loss with l(., y)
+//    uniquely minimized at y, e.g. the square loss).
+//  * "bounded_box": F_I(Omega) in (C^0(Omega), sup norm) for Omega = [-B, B]^d
+//    (any B > 0). Not-closed answers hold for every bounded Omega with
+//    non-empty interior (Thm 7.4.1). Closedness here does NOT give optima
+//    (Ex B.2.1) and says nothing about finite data sets.
+//
+// What is decided (SEEDMAP §5):
+//  * NECESSARY condition (Thm 7.3.3 via Lemma 7.3.4, finite data; Thm 7.4.1
+//    via Lemma 7.6.1, bounded domains): L_I not closed => F_I not closed on
+//    both domains. L_I is decided by analyze() (detectors, then the exact
+//    route if registered) and its certificate re-verified by check_certificate.
+//    The data set of Lemma 7.3.4 (grid on [0,1]^{N_0}, labels A x_i with A in
+//    cl(L_I) \ L_I taken from the certificate) is described, with its size,
+//    and materialized only when asked and small enough.
+//  * SUFFICIENT conditions (one hidden layer, L = 2):
+//      N_2 = 1: closed on finite data (Thm 7.3.7) and on the box (Cor 7.4.4);
+//      I_2 full on the neurons that matter: closed on the box if L_{I_S} is
+//      closed in R^{N_2 x N_0} (⚠ the seed prints R^{N_2 x N_1}) for every
+//      non-empty S (Thm 7.4.2; 2^{N_1} - 1 decisions, shared
+//      through exact reductions and a cache); dense I_1 too: Cor 7.4.3.
+//  * otherwise unknown, with the missing condition. A subset S with L_{I_S}
+//    not closed does NOT make F_I not closed: Thm 7.4.2 is only sufficient.
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "wellposed/algebra/network.hpp"
+#include "wellposed/algebra/rational_matrix.hpp"
+#include "wellposed/decide/analyze.hpp"
+#include "wellposed/decide/checker.hpp"
+#include "wellposed/decide/verdict.hpp"
+
+namespace wellposed {
+
+struct NetworkOptions {
+  /// Wall-clock budget of the whole decision (L_I plus the Thm 7.4.2 subsets).
+  double budget_seconds = 10.0;
+  /// Cap on one reduced L_{I_S} problem handed to analyze() (exact route).
+  double per_problem_seconds = 2.0;
+  /// Thm 7.4.2 is refused (unknown) beyond this many hidden neurons that
+  /// matter: 2^{N_1} - 1 subsets are enumerated.
+  std::size_t max_subset_neurons = 20;
+  /// Stop at the first subset whose L_{I_S} is not proven closed (the
+  /// condition has then failed; the rest are counted as "not examined").
+  bool stop_at_first_failure = true;
+  /// Materialize the Lemma 7.3.4 grid when it has at most this many points
+  /// (0: never; sizes are always reported).
+  std::uint64_t materialize_max_points = 0;
+  /// Passed to analyze() (nullopt: the process-wide registry).
+  std::optional<std::vector<NamedExactDecider>> exact_deciders;
+};
+
+/// The data set of Lemma 7.3.4: Omega = {0, 1/p, ..., 1}^{N_0} (P = (p+1)^{N_0}
+/// points), labels y_i = A x_i with A in cl(L_I) \ L_I.
+/// ⚠ Exponent mismatch in the seed: the statement has p = 3 N_0 4^{sum_{i<L} N_i},
+/// the proof p = 3 N_0 K^2 with K = 2^{sum_{i<=L} N_i}. The proof as printed
+/// supports the larger p ("proof"); the smaller ("statement") also holds if K
+/// counts activation patterns of hidden neurons only (each pattern's region is
+/// a convex polyhedron, so at most 2^{sum_{i<L} N_i} pieces) [DERIVED, not in
+/// the seed]. The grid that is materialized uses the proof's p.
+struct Lemma734Dataset {
+  bool has_target = false;  ///< an A in cl(L_I) \ L_I was read from the certificate
+  std::string target_source;  ///< where A came from, or why there is none
+  RationalMatrix A;           ///< N_L x N_0
+  std::size_t input_dim = 0, output_dim = 0;
+  std::size_t exponent_statement = 0, exponent_proof = 0;  ///< sum_{i<L} N_i, sum_{i<=L} N_i
+  std::string p_statement, p_proof;  ///< decimal (exact) or "~1e123" when huge
+  std::string P_statement, P_proof;
+  double log10_P_statement = 0, log10_P_proof = 0;
+  bool materialized = false;
+  std::string not_materialized_why;
+  std::uint64_t p_used = 0, points = 0;
+  std::vector<double> inputs;   ///< points x N_0, row-major (grid points i/p)
+  std::vector<double> outputs;  ///< points x N_L, row-major (A x_i)
+};
+
+/// Thm 7.4.2's subset condition, with the work it took.
+struct SubsetReport {
+  bool ran = false;
+  std::string why_not;                      ///< when not run
+  std::vector<std::size_t> kept_neurons;    ///< H: neurons with a non-empty I_1 row and I_2 column
+  std::uint64_t total = 0;                  ///< 2^{|H|} - 1
+  std::uint64_t closed = 0, not_closed = 0, unknown = 0, not_examined = 0;
+  /// How each subset was settled: "reduction" (L_{I_S} reduced to a linear
+  /// subspace), "cache" (every reduced block seen before), "analyzed" (some
+  /// block handed to analyze()), "not_examined". Sums to total.
+  std::map<std::string, std::uint64_t> subsets_by_how;
+  /// Distinct reduced problems handed to analyze(), by deciding method.
+  std::map<std::string, std::uint64_t> problems_by_method;
+  /// Each distinct reduced problem: {"factors" (library order), "verdict",
+  /// "method", "reason", "certificate", "checker", "seconds", "first_subset"}.
+  nlohmann::json problems = nlohmann::json::array();
+  std::vector<std::size_t> failing_subset;  ///< first S (original neuron indices) not proven closed
+  std::string failure;                      ///< its verdict and reason
+  double seconds = 0;
+};
+
+struct DomainVerdict {
+  std::string domain;  ///< "finite_data" or "bounded_box"
+  std::string scope;   ///< the exact set of domains covered, in words
+  Verdict verdict;     ///< method = the theorem; certificate kind "relu_network"
+};
+
+struct NetworkAnalysis {
+  std::vector<std::size_t> widths;
+  Analysis linear;             ///< L_I (library order) by analyze()
+  bool linear_checked = false; ///< decided and accepted by check_certificate
+  std::string linear_check;    ///< the checker's account, or why it rejected
+  DomainVerdict finite_data, bounded_box;
+  std::optional<Lemma734Dataset> dataset;
+  std::optional<SubsetReport> subsets;
+  /// Both domains closed => closed; both not closed => not closed; else unknown.
+  Verdict overall;
+};
+
+NetworkAnalysis analyze_network(const ReluNetwork& net, const NetworkOptions& options = {});
+
+nlohmann::json to_json(const Lemma734Dataset& d);
+nlohmann::json to_json(const SubsetReport& r);
+nlohmann::json to_json(const NetworkAnalysis& a);
+
+/// Lemma 7.3.4's data set for a given A (N_L x N_0) and the network's widths;
+/// materialized when it has at most `materialize_max_points` points.
+Lemma734Dataset lemma_7_3_4_dataset(const std::vector<std::size_t>& widths, const RationalMatrix& A,
+                                    std::uint64_t materialize_max_points);
+
+/// A in cl(L_I) \ L_I read from a not-closed certificate ("lu_pattern"
+/// target, "exact_not_closed" witness, through "reduced" wrappers); nullopt
+/// with `why` when the certificate does not name one (e.g. an exact
+/// certificate proven by the sentence without an extracted witness).
+std::optional<RationalMatrix> closure_point_from_certificate(const nlohmann::json& certificate, std::size_t rows,
+                                                             std::size_t cols, std::string& why);
+
+/// Lemma 7.6.1's biases: for weights W_1..W_L (input to output, W_l row-major
+/// N_l x N_{l-1}) and the box [lo, hi]^{N_0}, biases b_1..b_L such that every
+/// hidden pre-activation is >= 0 on the box, hence R_theta(x) = W_L...W_1 x
+/// there (b_l = c_l 1, c_l = sup of the layer's sup-norm; b_L cancels them).
+/// The sups are computed exactly for affine maps on a box (interval bounds).
+std::vector<std::vector<double>> lemma_7_6_1_biases(const std::vector<std::vector<double>>& weights,
+                                                    const std::vector<std::size_t>& widths, double lo, double hi);
+
+/// Evaluates R_theta(x) (eq. 7.1) for one input.
+std::vector<double> relu_forward(const std::vector<std::vector<double>>& weights,
+                                 const std::vector<std::vector<double>>& biases, const std::vector<std::size_t>& widths,
+                                 const std::vector<double>& x);
+
+/// Re-checks a certificate of kind "relu_network" against the claimed answer:
+/// recomputes the theorem's hypotheses from the masks in the certificate; for
+/// "not closed" re-verifies the carried L_I certificate with check_certificate;
+/// for Thm 7.4.2 re-enumerates the subsets, re-runs the exact reduction (the
+/// same code as the prover, proved in network.cpp) and re-verifies every
+/// reduced block's closed certificate with check_certificate.
+CheckResult check_network_certificate(const nlohmann::json& certificate, Closedness claimed);
+
+}  // namespace wellposed
