@@ -16,6 +16,10 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   c->add_flag("--json", check.json, "one machine-readable report on stdout");
   c->add_option("--svg", check.svg_dir, "write a picture per spec into this folder");
+  c->add_option("--dataset", check.dataset_dir,
+                "ReLU network specs: write Lemma 7.3.4's data set (<name>-inputs.npy, <name>-labels.npy) here when small");
+  c->add_option("--dataset-max-points", check.dataset_max_points, "largest data set --dataset writes (grid points)")
+      ->check(CLI::PositiveNumber);
 
   std::string cert_file;
   auto* ce = app.add_subcommand("certify", "re-check a certificate with the independent checker");

@@ -8,6 +8,7 @@
 
 #include "commands.hpp"
 #include "svg.hpp"
+#include "wellposed/algebra/npy.hpp"
 #include "wellposed/algebra/rank_one.hpp"
 #include "wellposed/algebra/spec.hpp"
 #include "wellposed/decide.hpp"
@@ -99,6 +100,110 @@ std::string safe_file_name(const std::string& name) {
   return s.empty() ? "spec" : s;
 }
 
+/// The network certificate check, or the architecture checker for any other kind.
+CheckResult check_any(const Verdict& v) {
+  if (v.certificate.is_object() && v.certificate.value("kind", "") == "relu_network")
+    return check_network_certificate(v.certificate, v.closedness);
+  return check_certificate(v);
+}
+
+/// `check` for a {"network": "relu"} spec (thesis Ch. 7): F_I per domain,
+/// each with its theorem; the L_I decision inside; Thm 7.4.2's subset counts;
+/// Lemma 7.3.4's data set (sizes; written as .npy with --dataset when small).
+nlohmann::json check_network_spec(const Spec& spec, const CheckOptions& o, std::ostream& err) {
+  const auto t0 = std::chrono::steady_clock::now();
+  NetworkOptions no;
+  no.budget_seconds = o.timeout_seconds;
+  no.per_problem_seconds = std::min(2.0, o.timeout_seconds);
+  no.materialize_max_points = o.dataset_dir.empty() ? 0 : o.dataset_max_points;
+  NetworkAnalysis na = analyze_network(*spec.network, no);
+  // Soundness gate, as for architectures: every decided F_I verdict is
+  // re-verified from its certificate before it is printed.
+  auto gate = [&](Verdict& v, const std::string& what) {
+    if (!v.decided()) return std::string();
+    const CheckResult cr = check_network_certificate(v.certificate, v.closedness);
+    if (!cr.ok) {
+      err << "wellposed: internal error: the " << what << " certificate of " << spec.name << " (" << v.method
+          << ") was rejected by the checker: " << cr.reason << "; reporting unknown\n";
+      v = Verdict{Closedness::unknown, v.method, "certificate rejected by the checker: " + cr.reason, {}, v.seconds};
+      return std::string();
+    }
+    return cr.reason;
+  };
+  gate(na.finite_data.verdict, "finite-data");
+  gate(na.bounded_box.verdict, "bounded-box");
+  Verdict v = na.overall;
+  if (v.decided() && (na.finite_data.verdict.closedness != v.closedness ||
+                      na.bounded_box.verdict.closedness != v.closedness))
+    v = Verdict{Closedness::unknown, v.method, "a domain verdict was demoted by the checker", {}, v.seconds};
+  const std::string check_reason = gate(v, "overall");
+  nlohmann::json r;
+  r["name"] = spec.name;
+  r["file"] = spec.file;
+  r["json_path"] = spec.json_path;
+  r["kind"] = "relu_network";
+  r["verdict"] = std::string(to_string(v.closedness));
+  r["method"] = v.method;
+  r["reason"] = v.reason;
+  r["certificate"] = v.certificate;
+  r["certificate_checked"] = v.decided();
+  if (v.decided()) r["checker"] = check_reason;
+  nlohmann::json nj = to_json(na);
+  // The gated domain verdicts replace the raw ones.
+  for (const DomainVerdict* dv : {&na.finite_data, &na.bounded_box}) {
+    nlohmann::json d = to_json(dv->verdict);
+    d["scope"] = dv->scope;
+    nj["domains"][dv->domain] = d;
+  }
+  r["network"] = nj;
+  r["structure"] = structure_report(spec.architecture);
+  r["structure"]["widths"] = na.widths;
+  if (na.dataset && na.dataset->materialized && !o.dataset_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(o.dataset_dir, ec);
+    const auto base = std::filesystem::path(o.dataset_dir) / safe_file_name(spec.name);
+    const auto& d = *na.dataset;
+    write_npy(base.string() + "-inputs.npy", d.points, d.input_dim, d.inputs);
+    write_npy(base.string() + "-labels.npy", d.points, d.output_dim, d.outputs);
+    r["network"]["dataset"]["files"] = {base.string() + "-inputs.npy", base.string() + "-labels.npy"};
+  }
+  if (!o.svg_dir.empty()) {
+    const std::string path = (std::filesystem::path(o.svg_dir) / (safe_file_name(spec.name) + ".svg")).string();
+    const std::string title = spec.name + " (L_I of the ReLU network): " +
+                              std::string(to_string(na.linear.verdict.closedness)) + " (" + na.linear.verdict.method + ")";
+    write_file_atomically(path, render_svg(spec.architecture, title, witness_cells(na.linear.verdict.certificate)));
+    r["svg"] = path;
+  }
+  r["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return r;
+}
+
+void print_network_lines(const nlohmann::json& r, std::ostream& out) {
+  const auto& n = r["network"];
+  const auto& d = n["domains"];
+  auto shown = [](const nlohmann::json& v) {
+    const std::string s = v["verdict"];
+    return (s == "closed" ? "closed" : s == "not_closed" ? "NOT closed" : "unknown") + std::string(" (") +
+           v["method"].get<std::string>() + ")";
+  };
+  out << "    F_I on finite data: " << shown(d["finite_data"]) << "; on [-B,B]^d: " << shown(d["bounded_box"]) << "\n";
+  out << "    L_I (linear net): " << n["linear"]["verdict"].get<std::string>() << " ("
+      << n["linear"]["method"].get<std::string>() << ")\n";
+  if (n.contains("subsets") && n["subsets"].value("ran", false)) {
+    const auto& s = n["subsets"];
+    out << "    Thm 7.4.2 subsets: " << s["total_subsets"] << " total, " << s["closed"] << " closed, " << s["not_closed"]
+        << " not closed, " << s["unknown"] << " unknown, " << s["not_examined"] << " not examined; "
+        << s["distinct_problems"] << " distinct reduced problems\n";
+    if (s.contains("failure")) out << "    " << s["failure"].get<std::string>() << "\n";
+  }
+  if (n.contains("dataset") && n["dataset"].value("has_target", false)) {
+    const auto& ds = n["dataset"];
+    out << "    Lemma 7.3.4 data set: grid of P = " << ds["proof"]["P"].get<std::string>()
+        << " points (proof's exponent; statement's: " << ds["statement"]["P"].get<std::string>() << ")"
+        << (ds.value("materialized", false) ? ", written" : "") << "\n";
+  }
+}
+
 }  // namespace
 
 int run_check(const CheckOptions& o, std::ostream& out, std::ostream& err) {
@@ -128,6 +233,14 @@ int run_check(const CheckOptions& o, std::ostream& out, std::ostream& err) {
   nlohmann::json results = nlohmann::json::array();
   bool any_not_closed = false, any_unknown = false;
   for (const auto& spec : specs) {
+    if (spec.network) {
+      nlohmann::json r = check_network_spec(spec, o, err);
+      const std::string verdict = r["verdict"];
+      any_not_closed |= verdict == "not_closed";
+      any_unknown |= verdict == "unknown";
+      results.push_back(std::move(r));
+      continue;
+    }
     const auto t0 = std::chrono::steady_clock::now();
     AnalyzeOptions ao;
     ao.budget_seconds = o.timeout_seconds;
@@ -191,8 +304,10 @@ int run_check(const CheckOptions& o, std::ostream& out, std::ostream& err) {
         out << " — " << reason;
       }
       out << "\n";
+      if (r.contains("network")) print_network_lines(r, out);
       const auto& st = r["structure"];
-      if (st.contains("kronecker") && st["kronecker"].value("redundant", false))
+      // (Not for networks: ReLU layers cannot be merged like linear factors.)
+      if (!r.contains("network") && st.contains("kronecker") && st["kronecker"].value("redundant", false))
         out << "    redundant chain: an equivalent chain has " << st["kronecker"]["equivalent_parameter_count"]
             << " parameters instead of " << st["parameter_count"] << "\n";
     }
@@ -235,11 +350,29 @@ int run_certify(const std::string& file, std::ostream& out, std::ostream& err) {
     const std::string name = item.is_object() && item.contains("name") && item["name"].is_string()
                                  ? item["name"].get<std::string>()
                                  : path;
+    // A ReLU network result: also its per-domain verdicts (Ch. 7).
+    if (item.is_object() && item.contains("network") && item["network"].contains("domains")) {
+      for (const char* dom : {"finite_data", "bounded_box"}) {
+        if (!item["network"]["domains"].contains(dom)) continue;
+        Verdict dv;
+        try {
+          dv = verdict_from_json(item["network"]["domains"][dom]);
+        } catch (const std::exception& e) {
+          err << "wellposed: error: " << file << ": at " << path << ".network.domains." << dom << ": " << e.what() << "\n";
+          return kExitBadInput;
+        }
+        if (!dv.decided()) continue;
+        const CheckResult dr = check_any(dv);
+        out << name << " [" << dom << "]: " << to_string(dv.closedness) << " — certificate "
+            << (dr.ok ? "VALID" : "REJECTED") << ": " << dr.reason << "\n";
+        all_ok = all_ok && dr.ok;
+      }
+    }
     if (!v.decided()) {
       out << name << ": unknown — nothing to certify\n";
       continue;
     }
-    const CheckResult cr = check_certificate(v);
+    const CheckResult cr = check_any(v);
     out << name << ": " << to_string(v.closedness) << " — certificate " << (cr.ok ? "VALID" : "REJECTED") << ": "
         << cr.reason << "\n";
     all_ok = all_ok && cr.ok;

@@ -4,7 +4,9 @@
 //   1  some spec ill-posed (not closed)
 //   3  some spec unknown and none ill-posed
 //   2  bad input or usage (a one-line error naming the file, JSON path and value)
+#include <cstdint>
 #include <iosfwd>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -25,6 +27,10 @@ struct CheckOptions {
   double timeout_seconds = 10.0;
   bool json = false;
   std::string svg_dir;  ///< empty: no pictures
+  /// ReLU network specs: write Lemma 7.3.4's data set (inputs, labels .npy)
+  /// here when it has at most dataset_max_points points (empty: sizes only).
+  std::string dataset_dir;
+  std::uint64_t dataset_max_points = 1'000'000;
 };
 int run_check(const CheckOptions& o, std::ostream& out, std::ostream& err);
 

@@ -210,6 +210,65 @@ TEST(CliFactorize, HadamardIntoButterflyFactorsIsExactAndCertified) {
   EXPECT_LT(enc[1].get<double>(), 1e-10);
 }
 
+// ReLU network specs (thesis Ch. 7): per-domain verdicts with their theorems.
+TEST(CliNetwork, ExampleNetworkSpecsGetTheChapter7Verdicts) {
+  struct Case {
+    const char* spec;
+    const char* verdict, *finite, *box, *box_method;
+    int code;
+  };
+  for (const Case& c :
+       {Case{"examples/specs/relu-lu.json", "not_closed", "not_closed", "not_closed", "Thm 7.4.1 (Lemma 7.6.1)", 1},
+        Case{"examples/specs/relu-dense.json", "unknown", "unknown", "closed", "Cor 7.4.3", 3},
+        Case{"examples/specs/relu-scalar-random.json", "closed", "closed", "closed", "Cor 7.4.4", 0},
+        Case{"examples/specs/relu-subsets-closed.json", "unknown", "unknown", "closed", "Thm 7.4.2", 3}}) {
+    const CliRun r = run(std::string("check --json ") + c.spec);
+    ASSERT_EQ(r.code, c.code) << c.spec << "\n" << r.err << r.out;
+    const auto j = nlohmann::json::parse(r.out);
+    const auto& res = j.at("results").at(0);
+    EXPECT_EQ(res.at("kind"), "relu_network");
+    EXPECT_EQ(res.at("verdict"), c.verdict) << c.spec;
+    const auto& d = res.at("network").at("domains");
+    EXPECT_EQ(d.at("finite_data").at("verdict"), c.finite) << c.spec;
+    EXPECT_EQ(d.at("bounded_box").at("verdict"), c.box) << c.spec;
+    EXPECT_EQ(d.at("bounded_box").at("method"), c.box_method) << c.spec;
+    EXPECT_EQ(res.at("certificate_checked").get<bool>(), std::string(c.verdict) != "unknown") << c.spec;
+    for (const char* key : {"name", "method", "reason", "certificate", "seconds", "structure"}) EXPECT_TRUE(res.contains(key)) << key;
+  }
+  // LU network: the L_I certificate is carried and the Lemma 7.3.4 grid is sized, not written.
+  const CliRun lu = run("check --json examples/specs/relu-lu.json --dataset '" + scratch("ds").string() + "'");
+  const auto lj = nlohmann::json::parse(lu.out)["results"][0];
+  EXPECT_EQ(lj["certificate"]["linear_certificate"]["kind"], "lu_pattern");
+  EXPECT_EQ(lj["network"]["linear"]["verdict"], "not_closed");
+  EXPECT_TRUE(lj["network"]["dataset"]["has_target"].get<bool>());
+  EXPECT_FALSE(lj["network"]["dataset"]["materialized"].get<bool>());
+  EXPECT_EQ(lj["network"]["dataset"]["statement"]["p"], "3072");  // 3 * N_0 * 4^N_1 = 3 * 4 * 256
+  EXPECT_FALSE(fs::exists(scratch("ds") / "relu-lu-4-inputs.npy"));
+  // The subset condition fails: never claimed closed, and the text names the subset.
+  const CliRun sf = run("check examples/specs/relu-subset-fails.json");
+  EXPECT_EQ(sf.code, 3) << sf.out << sf.err;
+  EXPECT_NE(sf.out.find("S = {1,2}"), std::string::npos) << sf.out;
+  EXPECT_EQ(sf.out.find("closed (Thm 7.4.2)"), std::string::npos) << sf.out;
+}
+
+TEST(CliNetwork, NetworkReportsAreCertifiableAndTamperingIsRejected) {
+  const fs::path report = scratch("net-report.json");
+  const CliRun r = run("check --json examples/specs/relu-lu.json examples/specs/relu-scalar-random.json "
+                       "examples/specs/relu-subsets-closed.json");
+  std::ofstream(report) << r.out;
+  const CliRun ok = run("certify '" + report.string() + "'");
+  EXPECT_EQ(ok.code, 0) << ok.out << ok.err;
+  EXPECT_EQ(ok.out.find("REJECTED"), std::string::npos) << ok.out;
+  EXPECT_NE(ok.out.find("[bounded_box]: closed"), std::string::npos) << ok.out;  // Thm 7.4.2 re-checked
+  // Claim the scalar-output theorem for a net with two outputs.
+  auto j = nlohmann::json::parse(r.out);
+  j["results"][1]["certificate"]["layers"][1] = {{"rows", 2}, {"cols", 12}, {"mask", {std::string(12, '1'), std::string(12, '1')}}};
+  std::ofstream(report) << j.dump();
+  const CliRun bad = run("certify '" + report.string() + "'");
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_NE(bad.out.find("REJECTED"), std::string::npos);
+}
+
 TEST(CliBadInput, OneLineErrorExitCodeTwoAndNoPartialOutput) {
   const fs::path dir = scratch("bad");
   fs::create_directories(dir);
@@ -230,6 +289,9 @@ TEST(CliBadInput, OneLineErrorExitCodeTwoAndNoPartialOutput) {
       {"check " + write("npy.json", R"({"factors": [{"support": {"npy": "nothere.npy"}}]})"), "nothere.npy"},
       {"check " + write("notnpy.json", R"({"factors": [{"support": {"npy": "notnpy.json"}}]})"), "bad magic"},
       {"check " + write("huge.json", R"({"family": "butterfly", "n": 1048576})"), "limit"},
+      {"check " + write("net.json", R"({"network": "relu", "factors": [{"rows": 3, "cols": 4, "support": "full"}, {"rows": 2, "cols": 4, "support": "full"}]})"),
+       "$.factors[1]: layer W_2 has 4 columns but W_1 has 3 rows"},
+      {"check " + write("netkind.json", R"({"network": "tanh", "factors": [{"rows": 1, "cols": 1, "support": "full"}]})"), "$.network"},
       {"check " + (dir / "missing.json").string(), "cannot open"},
       {"check", "required"},
       {"frobnicate", ""},
