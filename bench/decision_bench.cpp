@@ -6,7 +6,10 @@
 //
 // Usage: decision_bench [--plain-timeout S] [--pipeline-timeout S]
 //                       [--per-size N] [--plain-every K] [--groups lu,full,pairs222,random]
-//                       [--tactic-study]
+//                       [--tactic-study] [--case MASKS] [--check-timeout S]
+// Exact-route verdicts of (b) are re-checked by the independent checker with
+// --check-timeout seconds (default 30) per certificate; a failed re-check
+// counts as undecided. The decision time excludes the re-check.
 // --plain-timeout 0 skips (a), --pipeline-timeout 0 skips (b); --plain-every K runs (a) on every K-th case only
 // (the plain sentence times out on most cases, so a full (a) run costs hours).
 // Prints one line per case (TSV) and a summary table in Markdown.
@@ -21,7 +24,9 @@
 
 #include <wellposed/algebra/architecture.hpp>
 #include <wellposed/algebra/sentences.hpp>
+#include <wellposed/decide/checker.hpp>
 #include <wellposed/decide/detectors.hpp>
+#include <wellposed/decide/exact_checker.hpp>
 #include <wellposed/decide/exact.hpp>
 #include <wellposed/decide/z3_backend.hpp>
 
@@ -58,7 +63,19 @@ Outcome run_pipeline(const Architecture& a, double timeout) {
     v = decide_closedness_exact(a, o);
     route = v.method;
   }
-  return {v.decided(), now() - t0, std::string(to_string(v.closedness)), route};
+  const double t = now() - t0;
+  if (v.decided() && route.rfind("detectors", 0) != 0) {
+    // Every exact-route verdict is re-checked by the independent checker
+    // under its own stated budget (g_check_seconds, not counted in the
+    // decision time); a failed or timed-out re-check counts as undecided.
+    const double tc = now();
+    const CheckResult c = check_certificate(a, v);
+    char buf[64];
+    std::snprintf(buf, sizeof buf, " [check %s %.2f s]", c.ok ? "passed" : "FAILED", now() - tc);
+    route += buf;
+    if (!c.ok) return {false, t, "unknown", route + ": " + c.reason};
+  }
+  return {v.decided(), t, std::string(to_string(v.closedness)), route};
 }
 
 std::vector<Case> suite(const std::string& groups, std::size_t per_size) {
@@ -149,6 +166,8 @@ int main(int argc, char** argv) {
   std::size_t per_size = 200;
   std::string groups = "lu,full,pairs222,random";
   bool tactics = false;
+  double check_seconds = 30;  // --check-timeout: the re-check budget of one certificate
+  std::string one_case;  // --case MASKS: run the pipeline on one case (as printed in the TSV) and explain
   std::size_t plain_every = 1;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -159,10 +178,44 @@ int main(int argc, char** argv) {
     else if (a == "--groups") groups = next();
     else if (a == "--plain-every") plain_every = std::stoul(next());
     else if (a == "--tactic-study") tactics = true;
+    else if (a == "--case") one_case = next();
+    else if (a == "--check-timeout") check_seconds = std::stod(next());
     else {
       std::fprintf(stderr, "unknown argument %s\n", a.c_str());
       return 2;
     }
+  }
+  set_exact_checker_query_seconds(check_seconds);
+  if (!one_case.empty()) {
+    std::vector<Support> f;
+    std::string cur;
+    for (char ch : one_case + ";") {
+      if (ch == ';') {
+        std::vector<std::string> rows;
+        std::string r;
+        for (char c2 : cur + ",") {
+          if (c2 == ',') {
+            if (!r.empty()) rows.push_back(r);
+            r.clear();
+          } else r += c2;
+        }
+        f.push_back(Support::from_rows(rows));
+        cur.clear();
+      } else cur += ch;
+    }
+    const Architecture a(f);
+    const Verdict d = detect(a);
+    std::printf("detectors: %s (%s)\n", std::string(to_string(d.closedness)).c_str(), d.method.c_str());
+    ExactOptions o;
+    o.seconds = pipeline_timeout;
+    const Verdict v = decide_closedness_exact(a, o);
+    std::printf("exact: %s in %.3f s by %s\n%s\n", std::string(to_string(v.closedness)).c_str(), v.seconds,
+                v.method.c_str(), v.reason.c_str());
+    if (v.decided()) {
+      const CheckResult c = check_certificate(a, v);
+      std::printf("check: %s: %s\n", c.ok ? "passed" : "FAILED", c.reason.c_str());
+    }
+    return 0;
   }
   if (tactics) {
     tactic_study();
@@ -171,7 +224,7 @@ int main(int argc, char** argv) {
   std::map<std::string, Stats> plain, pipe;
   std::vector<std::string> order;
   std::size_t contradictions = 0;
-  std::printf("size\tcase\tplain\tplain_s\tpipeline\tpipeline_s\troute\n");
+  std::printf("size\tcase\tplain\tplain_s\tpipeline\tpipeline_s\troute\tsupports\n");
   std::size_t idx = 0;
   for (const auto& c : suite(groups, per_size)) {
     if (!plain.count(c.size)) order.push_back(c.size);
@@ -189,8 +242,14 @@ int main(int argc, char** argv) {
         if (o->seconds <= 60) ++s->within60;
       }
     }
-    std::printf("%s\t%zu\t%s\t%.3f\t%s\t%.3f\t%s\n", c.size.c_str(), idx++, p.answer.c_str(), p.seconds,
-                q.answer.c_str(), q.seconds, q.route.c_str());
+    std::string masks;  // the supports, rows joined by ',' and factors by ';' (to re-run a case)
+    for (const auto& f : c.arch.factors()) {
+      std::string m = f.to_string();
+      std::replace(m.begin(), m.end(), '\n', ',');
+      masks += (masks.empty() ? "" : ";") + m;
+    }
+    std::printf("%s\t%zu\t%s\t%.3f\t%s\t%.3f\t%s\t%s\n", c.size.c_str(), idx++, p.answer.c_str(), p.seconds,
+                q.answer.c_str(), q.seconds, q.route.c_str(), masks.c_str());
     std::fflush(stdout);
   }
   std::printf("\n| size | (a) cases | (a) plain <=10 s | (a) plain <=60 s | (a) median s | (b) cases | (b) pipeline <=10 s | (b) pipeline <=60 s | (b) median s |\n");

@@ -14,6 +14,7 @@
 #include <string>
 #include <thread>
 
+#include <boost/multiprecision/gmp.hpp>
 #include <z3++.h>
 
 namespace wellposed {
@@ -24,7 +25,19 @@ using json = nlohmann::json;
 using idx = std::size_t;
 using Cell = std::pair<idx, idx>;
 
+// The re-check budget. g_query_seconds caps the TOTAL solver time spent on
+// one certificate (all its re-run queries together); a certificate may state
+// a smaller "check_seconds" (the analysis budget left to its check). Every
+// query gets what is left of that budget; a solver time-out makes the check
+// fail ("not verified within the re-check budget"), so a verdict whose
+// re-check timed out is never reported as checked.
 std::atomic<double> g_query_seconds{60.0};
+thread_local std::chrono::steady_clock::time_point t_deadline;
+thread_local double t_budget = 0;
+
+double seconds_left() {
+  return std::chrono::duration<double>(t_deadline - std::chrono::steady_clock::now()).count();
+}
 
 struct Bad : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -72,8 +85,12 @@ struct Block {
 
 // Watchdog + tactic: sat / unsat / unknown of the existential closure.
 z3::check_result solve(z3::context& c, const z3::expr& e, bool quantified, std::string& why) {
-  const double seconds = g_query_seconds.load();
-  const unsigned ms = static_cast<unsigned>(seconds * 1000);
+  const double seconds = seconds_left();
+  if (seconds <= 0) {
+    why = "re-check budget of " + std::to_string(t_budget) + " s spent: certificate not verified";
+    return z3::unknown;
+  }
+  const unsigned ms = std::max(1u, static_cast<unsigned>(seconds * 1000));
   z3::solver s = z3::try_for(z3::tactic(c, quantified ? "nlqsat" : "qfnra-nlsat"), ms).mk_solver();
   s.add(e);
   std::mutex m;
@@ -86,7 +103,8 @@ z3::check_result solve(z3::context& c, const z3::expr& e, bool quantified, std::
   z3::check_result r = z3::unknown;
   try {
     r = s.check();
-    if (r == z3::unknown) why = s.reason_unknown();
+    if (r == z3::unknown)
+      why = s.reason_unknown() + " (re-check budget " + std::to_string(t_budget) + " s: certificate not verified)";
   } catch (const z3::exception& ex) {
     why = ex.msg();
   }
@@ -148,10 +166,28 @@ z3::expr conj(z3::context& c, const std::vector<z3::expr>& v) {
 z3::expr num(z3::context& c, const std::string& q) { return c.real_val(q.c_str()); }
 
 // "forall eps > 0 exists X: |P - a| < eps" with a given as numerals or constants.
-z3::expr closure(z3::context& c, const Block& b, idx L, const std::map<Cell, z3::expr>& a) {
+// With `gauge`, the inner "exists X" is restricted to X with one pivot per
+// inner node v(v - 1) = 0 (an edge into the node, else out of it). A
+// restriction of an existential can only make the closure claim harder to
+// hold, so this is sound for claims that the closure sentence is TRUE (and
+// only used for those); it removes the scaling continuum, which makes Z3
+// faster.
+z3::expr closure(z3::context& c, const Block& b, idx L, const std::map<Cell, z3::expr>& a, bool gauge = false) {
   BlockQueries q(c, b, L, "cp");
   z3::expr eps = c.real_const("ceps");
   std::vector<z3::expr> close;
+  if (gauge) {
+    std::map<std::pair<idx, idx>, std::array<idx, 3>> pivot;  // (level, node) -> edge
+    for (const auto& e : b.edges) {  // edges are sorted: the first edge into a node wins
+      if (e[0] + 1 < L) pivot.emplace(std::make_pair(e[0] + 1, e[2]), e);
+    }
+    for (const auto& e : b.edges)
+      if (e[0] > 0) pivot.emplace(std::make_pair(e[0], e[1]), e);
+    for (const auto& [node, e] : pivot) {
+      const z3::expr v = q.x().at(e);
+      close.push_back(v * (v - 1) == 0);
+    }
+  }
   for (const auto& ij : b.entries) {
     const z3::expr d = q.entry(ij.first, ij.second) - a.at(ij);
     close.push_back(d < eps);
@@ -236,19 +272,149 @@ std::string check_surjective(const Block& b, idx L) {
   return "surjectivity (forall a exists X) re-decided TRUE";
 }
 
-std::string check_witness(const Block& b, idx L, const json& w) {
+// The determinantal route, re-derived from the block's edges (independent of
+// reductions.cpp's determinantal_route): the block's entries are all of
+// rows x cols, one factor is full on the block, r <= min(m, n), and Hall's
+// condition max_{k in K} (r - ambient + |support_k|) >= |K| holds for every K.
+// Then the block's set is {rank <= r} (proof in reductions.hpp), closed.
+std::string check_determinantal(const Block& b, idx L) {
+  need(L == 2, "the determinantal route needs two factors");
+  std::set<idx> rows, inner, cols;
+  std::map<idx, std::set<idx>> R, C;  // per inner index
+  for (const auto& e : b.edges) {
+    if (e[0] == 0) {
+      rows.insert(e[1]);
+      inner.insert(e[2]);
+      R[e[2]].insert(e[1]);
+    } else {
+      inner.insert(e[1]);
+      cols.insert(e[2]);
+      C[e[1]].insert(e[2]);
+    }
+  }
+  const idx m = rows.size(), n = cols.size(), r = inner.size();
+  std::set<Cell> ents(b.entries.begin(), b.entries.end());
+  need(ents.size() == m * n, "determinantal: the block's entries are not all of its rows x columns");
+  for (const auto& ij : ents) need(rows.count(ij.first) && cols.count(ij.second), "determinantal: entry outside the block's rows/columns");
+  need(r >= 1 && r <= m && r <= n && r <= 16, "determinantal: needs 1 <= r <= min(m, n)");
+  std::string side;
+  for (int s = 0; s < 2 && side.empty(); ++s) {
+    const auto& fullside = s == 0 ? R : C;
+    const auto& other = s == 0 ? C : R;
+    const idx full_size = s == 0 ? m : n, ambient = s == 0 ? n : m;
+    bool full = fullside.size() == r;
+    for (const auto& [k, set] : fullside) full = full && set.size() == full_size;
+    if (!full) continue;
+    std::vector<long long> bound;
+    for (idx k : inner) {
+      auto it = other.find(k);
+      bound.push_back(static_cast<long long>(r) + static_cast<long long>(it == other.end() ? 0 : it->second.size()) -
+                      static_cast<long long>(ambient));
+    }
+    bool hall = true;
+    for (unsigned K = 1; K < (1u << r) && hall; ++K) {
+      long long best = -1, size = 0;
+      for (idx k = 0; k < r; ++k)
+        if (K >> k & 1u) best = std::max(best, bound[k]), ++size;
+      hall = best >= size;
+    }
+    if (hall) side = s == 0 ? "first factor full" : "second factor full";
+  }
+  need(!side.empty(), "determinantal: no factor is full with Hall's condition on the other");
+  return "determinantal: " + side + ", Hall's condition re-derived: the set is {rank <= " + std::to_string(r) + "}";
+}
+
+// "p" or "p/q" (optional '-' on p, q non-zero) as an exact rational.
+boost::multiprecision::mpq_rational parse_q(const std::string& s) {
+  using Z = boost::multiprecision::mpz_int;
+  const auto slash = s.find('/');
+  std::string num = s.substr(0, slash), den = slash == std::string::npos ? "1" : s.substr(slash + 1);
+  const bool neg = !num.empty() && num[0] == '-';
+  if (neg) num = num.substr(1);
+  auto digits = [](const std::string& d) {
+    return !d.empty() && d.find_first_not_of("0123456789") == std::string::npos;
+  };
+  need(digits(num) && digits(den), "'" + s + "' is not a rational");
+  const Z n(num), d(den);
+  need(d != 0, "'" + s + "' has a zero denominator");
+  boost::multiprecision::mpq_rational q(n, d);
+  return neg ? boost::multiprecision::mpq_rational(-q) : q;
+}
+
+// Laurent polynomials in t: exponent -> coefficient (exact).
+using LaurentQ = std::map<int, boost::multiprecision::mpq_rational>;
+
+// An explicit sequence (route "tangent-sequence"): every factor entry a
+// Laurent polynomial in t on a block edge; the block's entry polynomials
+// are multiplied out exactly and must have no negative power of t and the
+// witness as constant term, so the product converges to the witness as t -> 0.
+std::string check_sequence(const Block& b, idx L, const json& seq, const std::map<Cell, std::string>& target) {
+  using Q = boost::multiprecision::mpq_rational;
+  need(seq.is_array(), "sequence must be an array of [l, r, c, [[e, \"q\"], ...]]");
+  std::set<std::array<idx, 3>> edges(b.edges.begin(), b.edges.end());
+  std::map<std::array<idx, 3>, LaurentQ> x;
+  for (const auto& t : seq) {
+    need(t.is_array() && t.size() == 4 && t[3].is_array(), "sequence entries are [l, r, c, terms]");
+    const std::array<idx, 3> e{index_of(t[0]), index_of(t[1]), index_of(t[2])};
+    need(edges.count(e) == 1, "a sequence entry is not an edge of the block");
+    need(x.count(e) == 0, "a sequence entry is repeated");
+    LaurentQ p;
+    for (const auto& term : t[3]) {
+      need(term.is_array() && term.size() == 2 && term[0].is_number_integer() && term[1].is_string(),
+           "a sequence term is [exponent, \"q\"]");
+      const long long ex = term[0].get<long long>();
+      need(ex >= -64 && ex <= 64, "sequence exponent out of range");
+      p[static_cast<int>(ex)] += parse_q(term[1].get<std::string>());
+    }
+    x.emplace(e, p);
+  }
+  for (const auto& ij : b.entries) {
+    std::map<idx, LaurentQ> cur{{ij.first, LaurentQ{{0, Q(1)}}}};
+    for (idx l = 0; l < L; ++l) {
+      std::map<idx, LaurentQ> next;
+      for (const auto& [e, p] : x) {
+        if (e[0] != l) continue;
+        auto it = cur.find(e[1]);
+        if (it == cur.end()) continue;
+        LaurentQ& acc = next[e[2]];
+        for (const auto& [ea, ca] : it->second)
+          for (const auto& [eb, cb] : p) acc[ea + eb] += ca * cb;
+      }
+      cur = std::move(next);
+    }
+    const LaurentQ prod = cur.count(ij.second) ? cur.at(ij.second) : LaurentQ{};
+    Q constant = 0;
+    for (const auto& [e, c] : prod) {
+      need(e >= 0 || c == 0, "the sequence's product has a t^" + std::to_string(e) + " term at entry (" +
+                                 std::to_string(ij.first) + ", " + std::to_string(ij.second) + "): it diverges");
+      if (e == 0) constant = c;
+    }
+    auto it = target.find(ij);
+    const Q want = it == target.end() ? Q(0) : parse_q(it->second);
+    need(constant == want, "the sequence's limit differs from the witness at (" + std::to_string(ij.first) + ", " +
+                               std::to_string(ij.second) + ")");
+  }
+  return "sequence multiplied out exactly: no negative power of t, limit = the witness";
+}
+
+std::string check_witness(const Block& b, idx L, const json& w, const json* sequence = nullptr) {
   need(w.is_array(), "witness must be an array of [i, j, \"v\"]");
   z3::context c;
   std::map<Cell, z3::expr> a;
+  std::map<Cell, std::string> text;
   for (const auto& ij : b.entries) a.emplace(ij, c.real_val(0));
   for (const auto& t : w) {
     need(t.is_array() && t.size() == 3 && t[2].is_string(), "witness entries are [i, j, \"v\"]");
     const Cell ij{index_of(t[0]), index_of(t[1])};
     need(a.count(ij) == 1, "witness entry outside the block");
+    need(text.count(ij) == 0, "witness entry repeated");
     const std::string v = t[2].get<std::string>();
     need(!v.empty() && v.find_first_not_of("-0123456789/") == std::string::npos, "witness value is not a rational");
     a.at(ij) = num(c, v);
+    text[ij] = v;
   }
+  std::string closure_part;
+  if (sequence) closure_part = check_sequence(b, L, *sequence, text);
   {
     BlockQueries q(c, b, L, "cm");
     std::string why;
@@ -256,8 +422,9 @@ std::string check_witness(const Block& b, idx L, const json& w) {
     need(r != z3::unknown, "re-deciding 'A not in the block's set': z3 unknown (" + why + ")");
     need(r == z3::unsat, "the witness IS a product (z3 sat): not a non-closedness witness");
   }
+  if (sequence) return "witness re-checked: not a product (z3 unsat); " + closure_part;
   std::string why;
-  const auto r = solve(c, closure(c, b, L, a), true, why);
+  const auto r = solve(c, closure(c, b, L, a, /*gauge=*/true), true, why);
   need(r != z3::unknown, "re-deciding 'A in the closure': z3 unknown (" + why + ")");
   need(r == z3::sat, "the witness is not in the closure (z3: the closure sentence is FALSE)");
   return "witness re-checked: not a product (z3 unsat), in the closure (z3 TRUE)";
@@ -352,13 +519,16 @@ std::string check(const json& c, Closedness claimed, const std::vector<Support>&
     need(bi < blocks.size(), "block index out of range");
     const json& w = c.at("witness");
     return out + "; block " + std::to_string(bi) + ": " +
-           (w.is_null() ? check_sentence(blocks[bi], L, true) : check_witness(blocks[bi], L, w));
+           (w.is_null()              ? check_sentence(blocks[bi], L, true)
+            : c.contains("sequence") ? check_witness(blocks[bi], L, w, &c.at("sequence"))
+                                     : check_witness(blocks[bi], L, w));
   }
   const json& by = c.at("closed_by");
   need(by.is_array() && by.size() == blocks.size(), "closed_by must name a route per block");
   for (idx bi = 0; bi < blocks.size(); ++bi) {
     const std::string route = by[bi].get<std::string>();
     if (route == "asymptotic-cone") out += "; block " + std::to_string(bi) + ": " + check_cone(blocks[bi], L);
+    else if (route == "determinantal") out += "; block " + std::to_string(bi) + ": " + check_determinantal(blocks[bi], L);
     else if (route == "surjective") out += "; block " + std::to_string(bi) + ": " + check_surjective(blocks[bi], L);
     else if (route == "sentence") out += "; block " + std::to_string(bi) + ": " + check_sentence(blocks[bi], L, false);
     else need(false, "unknown closedness route '" + route + "'");
@@ -372,6 +542,12 @@ void set_exact_checker_query_seconds(double seconds) { g_query_seconds = seconds
 
 CheckResult check_exact_certificate(const nlohmann::json& certificate, Closedness claimed,
                                     const std::vector<Support>& factors) {
+  double budget = g_query_seconds.load();
+  if (certificate.is_object() && certificate.contains("check_seconds") && certificate["check_seconds"].is_number())
+    budget = std::min(budget, std::max(0.0, certificate["check_seconds"].get<double>()));
+  t_budget = budget;
+  t_deadline = std::chrono::steady_clock::now() +
+               std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(budget));
   try {
     return {true, check(certificate, claimed, factors)};
   } catch (const Bad& e) {

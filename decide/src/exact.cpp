@@ -1,7 +1,10 @@
 #include "wellposed/decide/exact.hpp"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
+#include <iterator>
+#include <random>
 #include <map>
 #include <mutex>
 #include <set>
@@ -181,6 +184,123 @@ bool witness_holds(const MaskedChain& b, const RationalMatrix& a, const ExactOpt
   return true;
 }
 
+// Laurent polynomials in t with rational coefficients: exponent -> coefficient.
+using Laurent = std::map<int, Rational>;
+
+Laurent mul(const Laurent& a, const Laurent& b) {
+  Laurent c;
+  for (const auto& [e, x] : a)
+    for (const auto& [f, y] : b) c[e + f] += x * y;
+  return c;
+}
+void add_to(Laurent& a, const Laurent& b) {
+  for (const auto& [e, x] : b) a[e] += x;
+}
+
+// A candidate of route 2a: the block's factors as Laurent polynomials in t
+// (keys: block-local (l, row, col)) and the limit a of the masked product.
+struct Sequence {
+  std::map<std::array<idx, 3>, Laurent> x;
+  RationalMatrix a;
+};
+
+// The masked product of a Laurent sequence; false when it has a negative
+// power of t (then it does not converge) -- never for route 2a's candidates.
+bool sequence_limit(const MaskedChain& b, Sequence& s) {
+  s.a = RationalMatrix(b.rows(), b.cols());
+  for (auto [i, j] : b.mask.entries()) {
+    std::map<idx, Laurent> cur{{i, Laurent{{0, Rational(1)}}}};
+    for (idx l = 0; l < b.num_factors(); ++l) {
+      std::map<idx, Laurent> next;
+      for (const auto& [key, v] : s.x) {
+        if (key[0] != l) continue;
+        auto it = cur.find(key[1]);
+        if (it != cur.end()) add_to(next[key[2]], mul(it->second, v));
+      }
+      cur = std::move(next);
+    }
+    const Laurent p = cur.count(j) ? cur[j] : Laurent{};
+    for (const auto& [e, c] : p) {
+      if (e < 0 && c != 0) return false;
+      if (e == 0) s.a(i, j) = c;
+    }
+  }
+  return true;
+}
+
+// Route 2a's candidates for a two-factor block (see decide_closedness_exact).
+// For inner indices k != l of different rank-one supports with rows
+// R_k cap R_l and columns C_k cap C_l both non-empty, and integers drawn from
+// `seed`:
+//   X[:,k] = u/t + u',   Y[k,:] = v + t v',
+//   X[:,l] = -u/t + w,   Y[l,:] = v + t v'',
+// (u on R_k cap R_l, v on C_k cap C_l, u' on R_k, w on R_l, v' on C_k, v''
+// on C_l) and every other inner index constant (zero, or generic when
+// `others`). The 1/t terms cancel: the product is
+//   u (v' - v'')^T + (u' + w) v^T + (others) + t (u' v'^T + w v''^T),
+// so it converges, with norms growing like 1/t: the limit lies in the
+// closure, and it is a witness of non-closedness when it is not a product.
+std::vector<Sequence> tangent_candidates(const MaskedChain& b, bool others, std::uint64_t seed) {
+  std::vector<Sequence> out;
+  if (b.num_factors() != 2) return out;
+  const Support& F0 = b.factors[0];
+  const Support& F1 = b.factors[1];
+  const idx r = F0.cols();
+  std::mt19937_64 g(seed);
+  auto draw = [&] {
+    long long v = static_cast<long long>(g() % 4) + 1;
+    return Rational(g() % 2 ? v : -v);
+  };
+  for (idx k = 0; k < r; ++k)
+    for (idx l = k + 1; l < r; ++l) {
+      const auto Rk = F0.col_indices(k), Rl = F0.col_indices(l);
+      const auto Ck = F1.row_indices(k), Cl = F1.row_indices(l);
+      if (Rk == Rl && Ck == Cl) continue;  // one class: the limit is in its cone
+      std::vector<idx> R, C;
+      std::set_intersection(Rk.begin(), Rk.end(), Rl.begin(), Rl.end(), std::back_inserter(R));
+      std::set_intersection(Ck.begin(), Ck.end(), Cl.begin(), Cl.end(), std::back_inserter(C));
+      if (R.empty() || C.empty()) continue;
+      Sequence s;
+      std::map<idx, Rational> u, v;
+      for (idx i : R) u[i] = draw();
+      for (idx j : C) v[j] = draw();
+      for (idx i : Rk) s.x[{0, i, k}][0] = draw();
+      for (idx i : Rl) s.x[{0, i, l}][0] = draw();
+      for (const auto& [i, c] : u) {
+        s.x[{0, i, k}][-1] = c;
+        s.x[{0, i, l}][-1] = -c;
+      }
+      for (idx j : Ck) s.x[{1, k, j}][1] = draw();
+      for (idx j : Cl) s.x[{1, l, j}][1] = draw();
+      for (const auto& [j, c] : v) {
+        s.x[{1, k, j}][0] = c;
+        s.x[{1, l, j}][0] = c;
+      }
+      if (others)
+        for (idx q = 0; q < r; ++q) {
+          if (q == k || q == l) continue;
+          for (idx i : F0.col_indices(q)) s.x[{0, i, q}][0] = draw();
+          for (idx j : F1.row_indices(q)) s.x[{1, q, j}][0] = draw();
+        }
+      if (sequence_limit(b, s)) out.push_back(std::move(s));
+    }
+  return out;
+}
+
+// Certificate form of a sequence: [[l, row, col, [[exponent, "q"], ...]], ...]
+// in original indices.
+json sequence_json(const MaskedChain& b, const Sequence& s) {
+  json out = json::array();
+  for (const auto& [key, p] : s.x) {
+    json terms = json::array();
+    for (const auto& [e, c] : p)
+      if (c != 0) terms.push_back({e, c.str()});
+    if (!terms.empty())
+      out.push_back({key[0], b.original_index[key[0]][key[1]], b.original_index[key[0] + 1][key[2]], terms});
+  }
+  return out;
+}
+
 json not_closed_certificate(const Architecture& arch, const ClosednessReduction& red, idx block,
                             const json& witness, const std::string& route) {
   json c = {{"kind", "exact_not_closed"}, {"factors", factors_json(arch)}, {"reduction", red.to_json()},
@@ -235,11 +355,17 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
     return done(Closedness::closed, "exact: reduction",
                 steps + "; nothing left: L_I is the linear subspace of the complete classes", closed_cert());
 
+  // Route 0: the block is {rank <= r} (reductions.hpp, determinantal_route):
+  // a combinatorial proof, no solver.
+  for (idx bi = 0; bi < out.size(); ++bi) {
+    std::string why;
+    if (determinantal_route(red.blocks[bi], why)) out[bi] = {Closedness::closed, "determinantal", why};
+  }
   // Route 1: the quantifier-free asymptotic-cone criterion.
   if (o.cone_route)
     for (idx bi = 0; bi < out.size(); ++bi) {
       const auto& b = red.blocks[bi];
-      if (b.num_factors() != 2 || timer.left() <= 0) continue;
+      if (out[bi].c != Closedness::unknown || b.num_factors() != 2 || timer.left() <= 0) continue;
       const Z3Result r = z3_check(asymptotic_cone_formula(b), budget(std::min(timer.left(), 0.3 * o.seconds + 0.05), o),
                                   Z3Tactic::nlsat);
       if (r.answer == SolverAnswer::unsat) out[bi] = {Closedness::closed, "asymptotic-cone", ""};
@@ -260,6 +386,32 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
     }
   if (all_closed())
     return done(Closedness::closed, "exact: " + routes_summary(), steps, closed_cert());
+
+  // Route 2a (two factors): tangent witnesses with explicit sequences
+  // (tangent_candidates). A candidate's limit a is in cl(S_b) by exact
+  // Laurent arithmetic; "a not in S_b" is one quantifier-free query. Both =>
+  // not closed, and the certificate carries the sequence, which the checker
+  // re-multiplies exactly (no quantified query).
+  if (o.witness_search)
+    for (idx bi = 0; bi < out.size(); ++bi) {
+      if (out[bi].c != Closedness::unknown || red.blocks[bi].num_factors() != 2) continue;
+      const auto& b = red.blocks[bi];
+      for (int variant = 0; variant < 4; ++variant) {
+        for (const Sequence& s : tangent_candidates(b, variant % 2 == 1, 17 + static_cast<std::uint64_t>(variant))) {
+          if (timer.left() <= 0.7 * o.seconds) break;  // route 2a may use 30% of the budget
+          const Z3Result r = z3_check(masked_membership_sentence(b, s.a, o.sentences),
+                                      budget(std::min(o.witness_query_seconds, timer.left()), o), Z3Tactic::nlsat);
+          if (r.answer != SolverAnswer::unsat) continue;
+          json w = lift_entries(b, s.a);
+          json cert = not_closed_certificate(arch, red, bi, w, "tangent-sequence");
+          cert["sequence"] = sequence_json(b, s);
+          return done(Closedness::not_closed, "exact: tangent-sequence",
+                      steps + "; block " + std::to_string(bi) + ": A = " + s.a.to_string() +
+                          " is the limit of an explicit sequence (1/t terms cancel) and not in the block's set",
+                      cert);
+        }
+      }
+    }
 
   // Route 2: 0/1 witnesses.
   if (o.witness_search) {
@@ -429,9 +581,15 @@ void register_z3_decider() {
   static std::once_flag once;
   std::call_once(once, [] {
     register_exact_decider("z3", [](const Architecture& arch, double left) {
+      // analyze() re-checks the verdict right after this returns, inside the
+      // same budget: the decision gets 60% of what is left, and the
+      // certificate states the rest as its re-check budget ("check_seconds",
+      // see exact_checker.hpp), so decision + re-check stay within `left`.
       ExactOptions o;
-      o.seconds = 0.6 * left;  // the rest for the checker, which re-runs the solver
-      return decide_closedness_exact(arch, o);
+      o.seconds = 0.6 * left;
+      Verdict v = decide_closedness_exact(arch, o);
+      if (v.certificate.is_object()) v.certificate["check_seconds"] = std::max(0.0, 0.95 * left - v.seconds);
+      return v;
     });
   });
 }

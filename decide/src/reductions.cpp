@@ -404,4 +404,37 @@ Formula asymptotic_cone_formula(const MaskedChain& chain, ConeNormalization n) {
   return Formula::exists(x.variables(), Formula::conjunction(parts));
 }
 
+bool determinantal_route(const MaskedChain& chain, std::string& why) {
+  if (chain.num_factors() != 2) return false;
+  const Support& I1 = chain.factors[0];
+  const Support& I2 = chain.factors[1];
+  const idx m = I1.rows(), r = I1.cols(), n = I2.cols();
+  if (chain.mask.nnz() != m * n || r == 0 || r > m || r > n || r > 16) return false;
+  // side 0: I_1 full, sets C_k (size n); side 1: I_2 full, sets R_k (size m).
+  for (int side = 0; side < 2; ++side) {
+    const Support& full = side == 0 ? I1 : I2;
+    if (full.nnz() != full.rows() * full.cols()) continue;
+    const idx ambient = side == 0 ? n : m;
+    std::vector<long long> bound(r);
+    for (idx k = 0; k < r; ++k) {
+      const idx size = side == 0 ? I2.row_count(k) : I1.col_count(k);
+      bound[k] = static_cast<long long>(r + size) - static_cast<long long>(ambient);
+    }
+    bool hall = true;
+    for (std::uint32_t K = 1; K < (1u << r) && hall; ++K) {
+      long long best = -1;
+      for (idx k = 0; k < r; ++k)
+        if (K >> k & 1u) best = std::max(best, bound[k]);
+      hall = best >= static_cast<long long>(__builtin_popcount(K));
+    }
+    if (hall) {
+      why = std::string(side == 0 ? "I_1" : "I_2") + " full, Hall condition on the " +
+            (side == 0 ? "row supports of I_2" : "column supports of I_1") + ": the set is {rank <= " +
+            std::to_string(r) + "}";
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace wellposed

@@ -21,7 +21,8 @@
 //    re-decided UNSAT, or "forall a exists X: P(X) = a" TRUE (the block is the
 //    whole coordinate space), or the block's Lemma 3.2.16 sentence FALSE.
 // What it trusts: Z3's unsat / sat answers on these re-built queries, and
-// the theorems quoted in reductions.hpp. A solver time-out fails the check.
+// the theorems quoted in reductions.hpp. A solver time-out (the budget below)
+// fails the check.
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -32,7 +33,11 @@
 
 namespace wellposed {
 
-/// Seconds the checker allows each re-run solver query (default 60).
+/// The re-check budget: total seconds the checker allows all re-run solver
+/// queries of ONE certificate together (default 60). A certificate may ask for
+/// less with "check_seconds" (the analysis budget left for its check; never
+/// more than this cap). A re-run that does not finish within what is left is a
+/// failed check: "certificate not verified", never a pass.
 void set_exact_checker_query_seconds(double seconds);
 
 /// Checks a certificate of kind "exact_closed" / "exact_not_closed" against

@@ -161,4 +161,27 @@ enum class ConeNormalization { some_entry_one, sum_of_squares };
 /// TRUE, a contradiction. (SUFFICIENT only: TRUE proves nothing.)
 Formula asymptotic_cone_formula(const MaskedChain& chain, ConeNormalization n = ConeNormalization::some_entry_one);
 
+/// The "determinantal" closedness route (two factors; SUFFICIENT). Returns
+/// true, with `why` saying which side is full, when the block's set is
+/// exactly D_r = {M : rank M <= r} on its full mask, which is closed (rank is
+/// lower semicontinuous: {rank <= r} is the zero set of the (r+1)-minors).
+///
+/// Hypotheses (checked here, re-derived by the checker): the mask is every
+/// entry of the block (m x n); one factor is full, say I_1 = [m] x [r]; every
+/// inner index k has C_k = supp I_2[k, :] (R_k for the transposed case);
+/// r <= min(m, n); and for every non-empty K of inner indices
+///     max_{k in K} (r - n + |C_k|) >= |K|.                     (Hall)
+/// Proof (I_1 full; the other case is the transpose). S = {X Y} is contained
+/// in D_r. Conversely let rank M <= r and W be an r-dimensional subspace of
+/// R^n containing the row space of M (r <= n). V_k = W cap R^{C_k} has
+/// dim V_k >= r + |C_k| - n, so dim(sum_{k in K} V_k) >= max_{k in K} dim V_k
+/// >= |K| for every K. By Rado's theorem on independent transversals (the
+/// linear matroid on a basis of each V_k; Hall's condition in rank form) there
+/// are linearly independent y_k in V_k, k = 1..r: the rows of a Y with
+/// supp Y <= I_2 and row space W. Then M = X Y for X = the coordinates of
+/// M's rows in that basis, and X is allowed because I_1 is full. So S = D_r.
+/// (Extends Lemma 5.2.6's "a class with |P| >= min(|R_P|,|C_P|) spans all of
+/// R^{R_P x C_P}" from one class to a full factor meeting several supports.)
+bool determinantal_route(const MaskedChain& chain, std::string& why);
+
 }  // namespace wellposed
