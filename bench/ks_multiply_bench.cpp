@@ -14,7 +14,12 @@
 // (a, b, c, d) with 2^10 <= max(m, n) <= 2^14.
 //
 // Usage: ks_multiply_bench [--sweep=cpu|gpu|all] [--max_elems=LOG2] [google benchmark flags]
-// After the runs a summary (Markdown) is printed: times, ratios, GB/s.
+// After the runs a summary (Markdown) is printed: times, ratios, GB/s, each
+// the median over the repetitions; the recorded runs use
+//   --benchmark_repetitions=3 --benchmark_enable_random_interleaving=true
+// so that the repetitions of one case are spread over the whole run (load on
+// a shared machine changes over minutes), and WELLPOSED_KS_ISA to compare
+// instruction sets.
 #include <benchmark/benchmark.h>
 
 #include <Eigen/Dense>
@@ -71,7 +76,7 @@ std::size_t g_max_elems = std::size_t(1) << 24;  // per operand, in elements
 std::vector<double> g_x, g_y;
 std::map<std::string, KsFactor<double>> g_factors;
 std::map<std::string, Eigen::SparseMatrix<double, Eigen::RowMajor>> g_csr;
-std::map<std::string, double> g_seconds;  // benchmark name -> seconds per iteration
+std::map<std::string, std::vector<double>> g_seconds;  // benchmark name -> seconds per iteration, per repetition
 
 void fill_operands() {
   g_x.resize(g_max_elems);
@@ -129,7 +134,7 @@ class Collector : public benchmark::ConsoleReporter {
   void ReportRuns(const std::vector<Run>& runs) override {
     for (const auto& r : runs)
       if (!r.error_occurred && r.iterations > 0 && r.run_type == Run::RT_Iteration)
-        g_seconds[strip(r.benchmark_name())] = r.real_accumulated_time / double(r.iterations);
+        g_seconds[strip(r.benchmark_name())].push_back(r.real_accumulated_time / double(r.iterations));
     ConsoleReporter::ReportRuns(runs);
   }
 };
@@ -300,11 +305,6 @@ bool register_gpu(const std::vector<Case>& cases) {
 }
 
 // ---- summary ----------------------------------------------------------------
-double seconds(const std::string& n) {
-  auto it = g_seconds.find(n);
-  return it == g_seconds.end() ? NAN : it->second;
-}
-
 double median(std::vector<double> v) {
   v.erase(std::remove_if(v.begin(), v.end(), [](double x) { return std::isnan(x); }), v.end());
   if (v.empty()) return NAN;
@@ -312,47 +312,91 @@ double median(std::vector<double> v) {
   return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
 }
 
+/// Median over the repetitions (--benchmark_repetitions) of one benchmark.
+double seconds(const std::string& n) {
+  auto it = g_seconds.find(n);
+  return it == g_seconds.end() ? NAN : median(it->second);
+}
+
+// Bytes a perfect kernel moves: X and Y once each, the values once.
+double ideal_bytes(const KPattern& p, std::size_t batch) {
+  return 8.0 * (double(p.cols() + p.rows()) * double(batch) + double(p.nnz()));
+}
+// Memory-bound: at most 1 flop per ideal byte (b c / (4 (b + c)) <= 1 for
+// large B, i.e. blocks up to about 8 x 8); the bandwidth target is judged
+// on those with >= 64 MiB moved (larger than any cache here).
+bool memory_bound_large(const KPattern& p, std::size_t batch) {
+  const double bytes = ideal_bytes(p, batch);
+  return bytes >= 64.0 * (1 << 20) && 2.0 * double(p.nnz()) * double(batch) <= bytes;
+}
+
 void summarize_cpu(const std::vector<Case>& cases) {
   const double copy_s = seconds("stream_copy");
   const double stream_gbs = double(g_max_elems) * 16 / copy_s / 1e9;
-  std::printf("\n## Summary (CPU, f64)\n\nstreaming copy: %.2f GB/s (read + write, %zu MiB per array)\n\n", stream_gbs,
-              g_max_elems * 8 >> 20);
+  std::size_t reps = 0;
+  for (const auto& [k, v] : g_seconds) reps = std::max(reps, v.size());
+  std::printf("\n## Summary (CPU, f64, kernels: %s, median of %zu repetitions)\n\n"
+              "streaming copy: %.2f GB/s (read + write, %zu MiB per array)\n\n",
+              to_string(cpu_isa()).c_str(), reps, stream_gbs, g_max_elems * 8 >> 20);
   std::printf("| group | pattern | m x n | B | layout | ks us | ks GB/s | %% stream | GFLOP/s | csr/ks | dense/ks |\n");
   std::printf("|---|---|---|---|---|---|---|---|---|---|---|\n");
+  struct Agg {
+    std::vector<double> csr, dense;
+  };
+  std::map<std::string, Agg> by_group;  // "group B layout"
   std::vector<double> all_csr, large_frac;
   double worst_csr = INFINITY;
   std::string worst_name;
-  std::map<std::string, double> min_csr_per_pattern;
+  std::map<std::string, std::pair<double, std::string>> min_csr_per_pattern;
+  std::size_t ncases = 0, ge3 = 0;
   for (const auto& c : cases)
     for (std::size_t batch : kCpuBatches) {
       if (!fits(c.p, batch)) continue;
       for (BatchLayout l : {BatchLayout::batch_last, BatchLayout::batch_first}) {
         const double t = seconds(name("ks", l, c.p, batch)), tc = seconds(name("csr", l, c.p, batch));
+        if (std::isnan(t) || std::isnan(tc)) continue;
         const double td = seconds(dense_name(c.p.rows(), c.p.cols(), batch));
-        const double bytes = 8.0 * (double(c.p.cols() + c.p.rows()) * double(batch) + double(c.p.nnz()));
+        const double bytes = ideal_bytes(c.p, batch);
         const double gbs = bytes / t / 1e9, frac = gbs / stream_gbs;
         const double gflops = 2.0 * double(c.p.nnz()) * double(batch) / t / 1e9;
         std::printf("| %s | %s | %zux%zu | %zu | %s | %.1f | %.2f | %.0f%% | %.2f | %.2f | %s |\n", c.group.c_str(),
                     c.p.to_string().c_str(), c.p.rows(), c.p.cols(), batch, to_string(l).c_str(), t * 1e6, gbs,
                     100 * frac, gflops, tc / t, std::isnan(td) ? "skipped" : std::to_string(td / t).substr(0, 6).c_str());
+        ++ncases;
+        ge3 += tc / t >= 3.0;
         all_csr.push_back(tc / t);
-        auto& mn = min_csr_per_pattern[c.group + " " + c.p.to_string()];
-        mn = mn == 0 ? tc / t : std::min(mn, tc / t);
+        auto& g = by_group[c.group + " | " + std::to_string(batch) + " | " + to_string(l)];
+        g.csr.push_back(tc / t);
+        if (!std::isnan(td)) g.dense.push_back(td / t);
+        const std::string where = "B " + std::to_string(batch) + " " + to_string(l);
+        auto [it, fresh] = min_csr_per_pattern.try_emplace(c.group + " " + c.p.to_string(), tc / t, where);
+        if (!fresh && tc / t < it->second.first) it->second = {tc / t, where};
         if (tc / t < worst_csr) worst_csr = tc / t, worst_name = name("ks", l, c.p, batch);
-        if (bytes >= 64.0 * (1 << 20)) large_frac.push_back(frac);
+        if (memory_bound_large(c.p, batch)) large_frac.push_back(frac);
       }
     }
-  std::size_t below3 = 0;
-  for (const auto& [k, v] : min_csr_per_pattern) below3 += v < 3.0;
-  std::printf("\ncsr/ks: median %.2f, min %.2f (%s); patterns whose min over (B, layout) is < 3: %zu of %zu\n",
-              median(all_csr), worst_csr, worst_name.c_str(), below3, min_csr_per_pattern.size());
-  if (!large_frac.empty()) {
-    std::printf("large cases (>= 64 MiB moved): %zu, fraction of streaming bandwidth: median %.0f%%, min %.0f%%, max %.0f%%\n",
-                large_frac.size(), 100 * median(large_frac), 100 * *std::min_element(large_frac.begin(), large_frac.end()),
-                100 * *std::max_element(large_frac.begin(), large_frac.end()));
+  std::printf("\n| group | B | layout | median csr/ks | min csr/ks | median dense/ks |\n|---|---|---|---|---|---|\n");
+  for (const auto& [k, g] : by_group) {
+    char dn[32] = "-";
+    if (!g.dense.empty()) std::snprintf(dn, sizeof dn, "%.1f", median(g.dense));
+    std::printf("| %s | %.2f | %.2f | %s |\n", k.c_str(), median(g.csr), *std::min_element(g.csr.begin(), g.csr.end()), dn);
   }
-  std::printf("\nper pattern, min csr/ks over batches and layouts:\n");
-  for (const auto& [k, v] : min_csr_per_pattern) std::printf("  %-26s %.2f\n", k.c_str(), v);
+  std::size_t below3 = 0;
+  for (const auto& [k, v] : min_csr_per_pattern) below3 += v.first < 3.0;
+  std::printf("\ncsr/ks over %zu cases: median %.2f, min %.2f (%s); cases >= 3: %zu\n", ncases, median(all_csr), worst_csr,
+              worst_name.c_str(), ge3);
+  std::printf("patterns whose min csr/ks over (B, layout) is >= 3: %zu of %zu\n", min_csr_per_pattern.size() - below3,
+              min_csr_per_pattern.size());
+  if (!large_frac.empty()) {
+    std::size_t half = 0;
+    for (double f : large_frac) half += f >= 0.5;
+    std::printf("large memory-bound cases (>= 64 MiB, <= 1 flop/byte): %zu, fraction of streaming bandwidth: median %.0f%%, "
+                "min %.0f%%, max %.0f%%; >= 50%%: %zu\n",
+                large_frac.size(), 100 * median(large_frac), 100 * *std::min_element(large_frac.begin(), large_frac.end()),
+                100 * *std::max_element(large_frac.begin(), large_frac.end()), half);
+  }
+  std::printf("\nper pattern, min csr/ks over batches and layouts (where):\n");
+  for (const auto& [k, v] : min_csr_per_pattern) std::printf("  %-26s %6.2f  (%s)\n", k.c_str(), v.first, v.second.c_str());
 }
 
 void summarize_gpu(const std::vector<Case>& cases) {

@@ -5,6 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <cmath>
+#include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "ks_test_util.hpp"
@@ -156,6 +159,79 @@ TEST(KsIndex, EmulatedKernelMatchesDenseReference) {
           EXPECT_LE(test::bound_ratio(test::to_matrix(y, std::size_t(p.rows()), batch, layout), ref, bound), 1.0);
         }
 }
+
+// The software 16-bit conversions the next test (and the device tests)
+// rely on, at known bit patterns: ties to even, the largest finite, the
+// subnormals, overflow to Inf.
+TEST(KsIndex, HostHalfAndBf16ConversionsAreBitExact) {
+  using test::HostBf16;
+  using test::HostHalf;
+  EXPECT_EQ(HostHalf(1.0f).bits, 0x3c00);
+  EXPECT_EQ(HostHalf(-2.0f).bits, 0xc000);
+  EXPECT_EQ(HostHalf(65504.0f).bits, 0x7bff);
+  EXPECT_EQ(HostHalf(65520.0f).bits, 0x7c00);                   // rounds up to Inf
+  EXPECT_EQ(HostHalf(1.0f + 1.0f / 2048).bits, 0x3c00);         // tie -> even
+  EXPECT_EQ(HostHalf(1.0f + 3.0f / 2048).bits, 0x3c02);         // tie -> even (up)
+  EXPECT_EQ(HostHalf(std::ldexp(1.0f, -24)).bits, 0x0001);      // smallest subnormal
+  EXPECT_EQ(HostHalf(std::ldexp(1.0f, -14)).bits, 0x0400);      // smallest normal
+  EXPECT_EQ(float(HostHalf(0.1f)), 0.0999755859375f);
+  EXPECT_EQ(float(HostHalf(std::ldexp(3.0f, -24))), std::ldexp(3.0f, -24));
+  EXPECT_EQ(HostBf16(1.0f).bits, 0x3f80);
+  EXPECT_EQ(HostBf16(1.0f + 1.0f / 256).bits, 0x3f80);          // tie -> even
+  EXPECT_EQ(HostBf16(1.0f + 3.0f / 256).bits, 0x3f82);
+  EXPECT_EQ(float(HostBf16(-3.5f)), -3.5f);
+  EXPECT_TRUE(std::isnan(float(HostBf16(std::numeric_limits<float>::quiet_NaN()))));
+  EXPECT_TRUE(std::isnan(float(HostHalf(std::numeric_limits<float>::quiet_NaN()))));
+  // Every finite half survives float and back.
+  for (std::uint32_t h = 0; h < 0x10000; ++h) {
+    if (((h >> 10) & 0x1f) == 0x1f) continue;
+    HostHalf v;
+    v.bits = std::uint16_t(h);
+    ASSERT_EQ(HostHalf(float(v)).bits, h);
+  }
+}
+
+/// The kernel emulated with the storage types of the f16 / bf16 CUDA
+/// instantiations (16-bit in memory, float accumulators). Inputs are rounded
+/// to H first; the output is rounded once, so against the exact product of
+/// the rounded inputs
+///   |y - y_ref| <= (u_H + (1 + u_H) gamma_k(u_f32)) |op(K)| |x| + eta_H,
+/// eta_H = half the subnormal spacing of H (the output may underflow).
+template <class H>
+void check_emulated_16bit() {
+  const std::vector<KPattern> pats = {{1, 1, 1, 1}, {3, 1, 1, 1}, {1, 7, 1, 1}, {1, 1, 9, 1},
+                                      {2, 3, 4, 5}, {1, 13, 11, 1}, {2, 2, 2, 40}, {1, 2, 19, 2}};
+  for (const auto& pat : pats)
+    for (std::size_t batch : {std::size_t(1), std::size_t(37)})
+      for (BatchLayout layout : {BatchLayout::batch_first, BatchLayout::batch_last})
+        for (Op op : {Op::none, Op::transpose}) {
+          SCOPED_TRACE(pat.to_string() + " batch " + std::to_string(batch) + " " +
+                       (layout == BatchLayout::batch_first ? "batch_first" : "batch_last") +
+                       (op == Op::none ? " K" : " K^T"));
+          const KsProblem p = problem(pat, op, layout, batch);
+          std::vector<H> kv, xv;
+          const auto kf = test::random_factor<float>(pat, 21);  // (not a temporary: values() is a view)
+          for (float v : kf.values()) kv.push_back(H(v));
+          for (float v : test::random_vector<float>(std::size_t(p.cols()) * batch, 22)) xv.push_back(H(v));
+          std::vector<H> y(std::size_t(p.rows()) * batch, H(std::numeric_limits<float>::quiet_NaN()));
+          emulate_kernel<H, float>(p, kv.data(), xv.data(), y.data());
+          std::vector<float> kr, xr, yr;
+          for (H h : kv) kr.push_back(float(h));
+          for (H h : xv) xr.push_back(float(h));
+          for (H h : y) yr.push_back(float(h));
+          const LMat kd = test::dense_op(KsFactor<float>(pat, kr), op);
+          const LMat xm = test::to_matrix(xr, std::size_t(p.cols()), batch, layout);
+          const double u = H::unit_roundoff, kk = double(p.in_per_block());
+          const LMat bound =
+              ((u + (1 + u) * test::gamma_k(kk, test::unit_roundoff<float>())) * (kd.cwiseAbs() * xm.cwiseAbs()))
+                  .array() +
+              static_cast<long double>(H::underflow);
+          EXPECT_LE(test::bound_ratio(test::to_matrix(yr, std::size_t(p.rows()), batch, layout), kd * xm, bound), 1.0);
+        }
+}
+
+TEST(KsIndex, EmulatedKernelF16StorageMatchesBound) { check_emulated_16bit<test::HostHalf>(); }
+TEST(KsIndex, EmulatedKernelBf16StorageMatchesBound) { check_emulated_16bit<test::HostBf16>(); }
 
 }  // namespace
 }  // namespace wellposed::gpu

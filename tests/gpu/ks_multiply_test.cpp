@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -36,7 +37,12 @@ class KsMultiplyTest : public ::testing::TestWithParam<Backend> {
 std::vector<KPattern> test_patterns() {
   std::vector<KPattern> pats = {{1, 1, 1, 1}, {5, 1, 1, 1}, {1, 1, 1, 6},  {1, 7, 1, 1},   {1, 1, 8, 1},
                                 {2, 1, 3, 2}, {2, 3, 1, 2}, {4, 2, 2, 1},  {1, 2, 2, 8},   {2, 2, 2, 2},
-                                {1, 20, 17, 1}, {2, 16, 24, 3}, {3, 17, 16, 1}, {1, 3, 5, 40}};
+                                {1, 20, 17, 1}, {2, 16, 24, 3}, {3, 17, 16, 1}, {1, 3, 5, 40},
+                                // every CPU kernel (make_plan in ks_cpu.cpp): small 1/2/4 blocks with
+                                // d = 1, d < and >= the vector lanes, delta tails (d = 17), larger
+                                // blocks with d >= 8 (packed batch_first path)
+                                {3, 2, 2, 1}, {2, 4, 1, 3}, {2, 2, 2, 32}, {1, 4, 4, 16}, {1, 3, 5, 17},
+                                {1, 1, 4, 32}, {1, 12, 9, 9}};
   std::mt19937_64 rng(2024);
   std::uniform_int_distribution<int> ad(1, 4), bc(1, 20), dd(1, 6);
   for (int i = 0; i < 12; ++i)
@@ -44,21 +50,37 @@ std::vector<KPattern> test_patterns() {
   return pats;
 }
 
+/// Y = op(K) X through the public API, or (isa given) straight through one
+/// instruction set's CPU kernels.
 template <class T>
-void check_single(Backend backend) {
+KsStatus multiply(Backend backend, std::optional<CpuIsa> isa, const KsFactor<T>& k, std::span<const T> x,
+                  std::span<T> y, std::size_t batch, BatchLayout layout, Op op) {
+  if (!isa) return ks_multiply<T>(k, x, y, batch, layout, op, backend);
+  KsProblem p;
+  p.k = KsShape{index_t(k.pattern().a), index_t(k.pattern().b), index_t(k.pattern().c), index_t(k.pattern().d)};
+  p.op = op, p.layout = layout, p.batch = index_t(batch);
+  ks_multiply_cpu_unchecked<T>(p, k.values().data(), x.data(), y.data(), *isa);
+  return {};
+}
+
+template <class T>
+void check_single(Backend backend, std::optional<CpuIsa> isa = std::nullopt,
+                  const std::vector<KPattern>& patterns = test_patterns(),
+                  const std::vector<std::size_t>& batches = {1, 3, 40}) {
   std::uint64_t seed = 1;
-  for (const KPattern& pat : test_patterns())
-    for (std::size_t batch : {std::size_t(1), std::size_t(2), std::size_t(5), std::size_t(17), std::size_t(40)})
+  for (const KPattern& pat : patterns)
+    for (std::size_t batch : batches)
       for (BatchLayout layout : {BatchLayout::batch_first, BatchLayout::batch_last})
         for (Op op : {Op::none, Op::transpose}) {
           SCOPED_TRACE(pat.to_string() + " batch " + std::to_string(batch) + " " + to_string(layout) + " op " +
-                       to_string(op) + " " + to_string(DType(sizeof(T) == 4 ? DType::f32 : DType::f64)));
+                       to_string(op) + " " + to_string(DType(sizeof(T) == 4 ? DType::f32 : DType::f64)) +
+                       (isa ? " isa " + to_string(*isa) : std::string()));
           const auto k = test::random_factor<T>(pat, ++seed);
           const std::size_t rows = op == Op::none ? pat.rows() : pat.cols();
           const std::size_t cols = op == Op::none ? pat.cols() : pat.rows();
           const auto x = test::random_vector<T>(cols * batch, ++seed);
           std::vector<T> y(rows * batch, std::numeric_limits<T>::quiet_NaN());
-          const KsStatus st = ks_multiply<T>(k, x, y, batch, layout, op, backend);
+          const KsStatus st = multiply<T>(backend, isa, k, x, y, batch, layout, op);
           ASSERT_TRUE(st.ok()) << st.message;
           const LMat kd = test::dense_op(k, op), xm = test::to_matrix(x, cols, batch, layout);
           const double kk = double(op == Op::none ? pat.c : pat.b);
@@ -71,6 +93,28 @@ void check_single(Backend backend) {
 
 TEST_P(KsMultiplyTest, RandomPatternsMatchDenseReferenceF64) { check_single<double>(GetParam()); }
 TEST_P(KsMultiplyTest, RandomPatternsMatchDenseReferenceF32) { check_single<float>(GetParam()); }
+
+// The same body through every instruction set this CPU has (the public API
+// above runs only the widest), plus shapes with several vector tiles per
+// block (batch_last: (in + out) B > the 256 KB tile budget; batch_first
+// packed: several tiles of ST vectors).
+TEST(KsCpuKernels, EveryInstructionSetMatchesDenseReference) {
+  int tested = 0;
+  for (CpuIsa isa : {CpuIsa::generic, CpuIsa::avx2, CpuIsa::avx512}) {
+    if (!cpu_isa_available(isa)) continue;
+    ++tested;
+    // One pattern per kernel of make_plan and its tails (and the degenerate ones).
+    const std::vector<KPattern> pats = {{1, 1, 1, 1}, {5, 1, 1, 1}, {1, 7, 1, 1}, {2, 3, 1, 2}, {3, 2, 2, 1},
+                                        {2, 4, 1, 3}, {2, 2, 2, 32}, {1, 4, 4, 16}, {1, 3, 5, 17}, {1, 1, 4, 32},
+                                        {1, 12, 9, 9}, {2, 16, 24, 3}};
+    check_single<double>(Backend::cpu, isa, pats, {1, 17});
+    check_single<float>(Backend::cpu, isa, pats, {1, 17});
+    check_single<double>(Backend::cpu, isa, {{1, 60, 60, 1}, {1, 12, 12, 8}, {2, 2, 2, 3}}, {300});
+  }
+  EXPECT_GE(tested, 1);
+  EXPECT_TRUE(cpu_isa_available(CpuIsa::generic));
+  EXPECT_TRUE(cpu_isa_available(cpu_isa()));
+}
 
 /// Chains: the square dyadic (butterfly) chain of n = 32, a Monarch pair and a
 /// size-compatible but non-chainable chain; both layouts, K and K^T.
@@ -138,30 +182,19 @@ TEST_P(KsMultiplyTest, EigenOverloadsAgreeWithDenseProduct) {
   EXPECT_LE((yc - refc).cwiseAbs().maxCoeff(), 1e-13);
 }
 
-// bf16 in and out, f32 accumulation, on the device only. Bound:
-// |y - y_ref| <= (u_bf16 + (1 + u_bf16) gamma_k(u_f32)) |K| |x|, y_ref from
-// the bf16-rounded inputs (the output is rounded once to bf16).
-TEST_P(KsMultiplyTest, Bf16OnTheDevice) {
-  if (GetParam() != Backend::cuda) GTEST_SKIP() << "bf16 is a CUDA-only dtype";
-  const auto to_bf16 = [](float f) {
-    std::uint32_t u;
-    std::memcpy(&u, &f, 4);
-    u += 0x7FFF + ((u >> 16) & 1);  // round to nearest even
-    return std::uint16_t(u >> 16);
-  };
-  const auto from_bf16 = [](std::uint16_t h) {
-    const std::uint32_t u = std::uint32_t(h) << 16;
-    float f;
-    std::memcpy(&f, &u, 4);
-    return f;
-  };
+// f16 / bf16 in and out, f32 accumulation, on the device only (the CPU
+// backend has no 16-bit types; the same tile code runs emulated with 16-bit
+// storage in ks_index_test.cpp). Bound, against the exact product of the
+// 16-bit inputs (the output is rounded once to H):
+//   |y - y_ref| <= (u_H + (1 + u_H) gamma_k(u_f32)) |K| |x| + eta_H.
+template <class H>
+void check_16bit_on_device(DType dtype, BatchLayout layout) {
   const KPattern pat{2, 5, 6, 3};
   const std::size_t batch = 33;
-  const auto kf = test::random_factor<float>(pat, 9);
-  const auto xf = test::random_vector<float>(pat.cols() * batch, 10);
-  std::vector<std::uint16_t> kv, xv, yv(pat.rows() * batch);
-  for (float v : kf.values()) kv.push_back(to_bf16(v));
-  for (float v : xf) xv.push_back(to_bf16(v));
+  std::vector<H> kv, xv, yv(pat.rows() * batch);
+  const auto kf = test::random_factor<float>(pat, 9);  // (not a temporary: values() is a view)
+  for (float v : kf.values()) kv.push_back(H(v));
+  for (float v : test::random_vector<float>(pat.cols() * batch, 10)) xv.push_back(H(v));
   DeviceBuffer dk, dx, dy;
   ASSERT_TRUE(dk.allocate(kv.size() * 2).ok());
   ASSERT_TRUE(dx.allocate(xv.size() * 2).ok());
@@ -170,24 +203,36 @@ TEST_P(KsMultiplyTest, Bf16OnTheDevice) {
   ASSERT_TRUE(dx.upload(xv.data(), xv.size() * 2).ok());
   KsArguments a;
   a.pattern = pat;
-  a.layout = BatchLayout::batch_last;
+  a.layout = layout;
   a.batch = batch;
-  a.dtype = DType::bf16;
+  a.dtype = dtype;
   a.values = dk.data(), a.values_size = kv.size();
   a.x = dx.data(), a.x_size = xv.size();
   a.y = dy.data(), a.y_size = yv.size();
-  ASSERT_TRUE(ks_multiply_device(a).ok());
+  const KsStatus st = ks_multiply_device(a);
+  ASSERT_TRUE(st.ok()) << st.message;
   ASSERT_TRUE(device_synchronize().ok());
   ASSERT_TRUE(dy.download(yv.data(), yv.size() * 2).ok());
   std::vector<float> kr, xr, yr;
-  for (auto h : kv) kr.push_back(from_bf16(h));
-  for (auto h : xv) xr.push_back(from_bf16(h));
-  for (auto h : yv) yr.push_back(from_bf16(h));
-  const KsFactor<float> krf(pat, kr);
-  const LMat kd = test::dense_op(krf, Op::none), xm = test::to_matrix(xr, pat.cols(), batch, a.layout);
-  const double ub = 1.0 / 256;
-  const LMat bound = (ub + (1 + ub) * test::gamma_k(double(pat.c), test::unit_roundoff<float>())) * (kd.cwiseAbs() * xm.cwiseAbs());
-  EXPECT_LE(test::bound_ratio(test::to_matrix(yr, pat.rows(), batch, a.layout), kd * xm, bound), 1.0);
+  for (H h : kv) kr.push_back(float(h));
+  for (H h : xv) xr.push_back(float(h));
+  for (H h : yv) yr.push_back(float(h));
+  const LMat kd = test::dense_op(KsFactor<float>(pat, kr), Op::none), xm = test::to_matrix(xr, pat.cols(), batch, layout);
+  const double u = H::unit_roundoff;
+  const LMat bound = ((u + (1 + u) * test::gamma_k(double(pat.c), test::unit_roundoff<float>())) *
+                      (kd.cwiseAbs() * xm.cwiseAbs())).array() + static_cast<long double>(H::underflow);
+  EXPECT_LE(test::bound_ratio(test::to_matrix(yr, pat.rows(), batch, layout), kd * xm, bound), 1.0);
+}
+
+TEST_P(KsMultiplyTest, Bf16OnTheDevice) {
+  if (GetParam() != Backend::cuda) GTEST_SKIP() << "bf16 is a CUDA-only dtype";
+  for (BatchLayout l : {BatchLayout::batch_last, BatchLayout::batch_first})
+    check_16bit_on_device<test::HostBf16>(DType::bf16, l);
+}
+TEST_P(KsMultiplyTest, F16OnTheDevice) {
+  if (GetParam() != Backend::cuda) GTEST_SKIP() << "f16 is a CUDA-only dtype";
+  for (BatchLayout l : {BatchLayout::batch_last, BatchLayout::batch_first})
+    check_16bit_on_device<test::HostHalf>(DType::f16, l);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, KsMultiplyTest, ::testing::Values(Backend::cpu, Backend::cuda),

@@ -8,6 +8,7 @@
 // long double reference.
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <random>
 #include <vector>
@@ -73,5 +74,74 @@ inline double bound_ratio(const LMat& y, const LMat& ref, const LMat& bound) {
     }
   return worst;
 }
+
+// ----- 16-bit storage types on the host ------------------------------------
+// Bit-exact software conversions (round to nearest even), so that the tile
+// code of ks_index.hpp can be emulated on the CPU with the storage types of
+// the f16/bf16 CUDA instantiations (gpu/cuda/ks_kernels.cu: __half and
+// __nv_bfloat16 in memory, float accumulators), and device results can be
+// prepared and read back without cuda_fp16.h.
+
+inline std::uint32_t float_bits(float f) {
+  std::uint32_t u;
+  std::memcpy(&u, &f, 4);
+  return u;
+}
+inline float bits_float(std::uint32_t u) {
+  float f;
+  std::memcpy(&f, &u, 4);
+  return f;
+}
+
+/// IEEE binary16: 1 sign, 5 exponent, 10 fraction bits; u = 2^-11.
+struct HostHalf {
+  std::uint16_t bits = 0;
+  static constexpr double unit_roundoff = 1.0 / 2048;
+  /// Half of the subnormal spacing 2^-24: the absolute error of rounding a
+  /// result below the normal range (2^-14).
+  static constexpr double underflow = 1.0 / 33554432;
+  HostHalf() = default;
+  explicit HostHalf(float f) {
+    std::uint32_t x = float_bits(f);
+    const std::uint32_t sign = (x >> 16) & 0x8000u;
+    x &= 0x7fffffffu;
+    if (x >= 0x7f800000u) {  // Inf, NaN (quiet)
+      bits = std::uint16_t(sign | 0x7c00u | (x > 0x7f800000u ? 0x200u : 0u));
+    } else if (x >= 0x477ff000u) {  // >= 65520 rounds to Inf
+      bits = std::uint16_t(sign | 0x7c00u);
+    } else if (x < 0x38800000u) {  // below 2^-14: subnormal (multiples of 2^-24)
+      bits = std::uint16_t(sign | std::uint32_t(std::nearbyint(std::fabs(f) * 16777216.0f)));
+    } else {  // rebias 127 -> 15, round 23 -> 10 fraction bits (a carry may bump the exponent)
+      std::uint32_t r = x - 0x38000000u;
+      r += 0xfffu + ((r >> 13) & 1u);
+      bits = std::uint16_t(sign | (r >> 13));
+    }
+  }
+  explicit operator float() const {
+    const std::uint32_t sign = std::uint32_t(bits & 0x8000u) << 16, e = (bits >> 10) & 0x1fu, m = bits & 0x3ffu;
+    if (e == 0) return (sign ? -1.0f : 1.0f) * std::ldexp(float(m), -24);
+    if (e == 31) return bits_float(sign | 0x7f800000u | (m << 13));
+    return bits_float(sign | ((e + 112) << 23) | (m << 13));
+  }
+};
+
+/// bfloat16: the upper half of a float; u = 2^-8.
+struct HostBf16 {
+  std::uint16_t bits = 0;
+  static constexpr double unit_roundoff = 1.0 / 256;
+  static constexpr double underflow = 0;  // float's exponent range: no underflow at these magnitudes
+  HostBf16() = default;
+  explicit HostBf16(float f) {
+    std::uint32_t u = float_bits(f);
+    if ((u & 0x7fffffffu) > 0x7f800000u) {
+      bits = std::uint16_t((u >> 16) | 0x40u);  // quiet NaN
+    } else {
+      u += 0x7fffu + ((u >> 16) & 1u);
+      bits = std::uint16_t(u >> 16);
+    }
+  }
+  explicit operator float() const { return bits_float(std::uint32_t(bits) << 16); }
+};
+static_assert(sizeof(HostHalf) == 2 && sizeof(HostBf16) == 2, "same storage as __half / __nv_bfloat16");
 
 }  // namespace wellposed::gpu::test

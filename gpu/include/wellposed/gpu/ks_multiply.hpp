@@ -103,15 +103,30 @@ template <class T>
 KsStatus apply_chain(const std::vector<KsFactor<T>>& chain, const RowMatX<T>& x, RowMatX<T>& y,
                      Op op = Op::none, Backend backend = Backend::cpu);
 
+/// Instruction sets of the CPU kernels. The library is compiled without
+/// -march; on x86-64 with GCC the kernels are also compiled for AVX2+FMA and
+/// AVX-512 (F, DQ, VL, BW) and the widest set the CPU reports is used.
+enum class CpuIsa { generic = 0, avx2 = 1, avx512 = 2 };
+std::string to_string(CpuIsa isa);
+/// True if this build has kernels for `isa` and this CPU can run them.
+bool cpu_isa_available(CpuIsa isa);
+/// The set ks_multiply uses: the widest available, or the one named by the
+/// environment variable WELLPOSED_KS_ISA (generic|avx2|avx512) if available
+/// (read once).
+CpuIsa cpu_isa();
+
 /// The CPU kernels, without checks (args already passed can_implement).
-/// Dispatch: blocks with >= 16 rows and columns and >= 16 vectors go to
-/// Eigen's GEMM one block at a time (compute-bound); everything else to
-/// streaming kernels vectorized along the unit-stride direction (the batch
-/// for batch_last, delta for batch_first); OpenMP across the a d blocks (or
-/// the vectors when a d is small) when built with OpenMP. batch_first with
-/// d < 8 runs the batch_last kernels on cache-sized transposed chunks.
+/// Every kernel's innermost loop is unit-stride (the batch for batch_last,
+/// delta for batch_first and B = 1) and nothing reads y before writing it;
+/// the rule that picks one is make_plan in gpu/src/ks_cpu.cpp, the kernels
+/// are in gpu/src/ks_cpu_kernels.inc. OpenMP splits independent work items
+/// (blocks x vector tiles) in contiguous ranges when the problem has at least
+/// 2^16 multiply-adds + moved elements; the result does not depend on the
+/// number of threads. An unavailable `isa` falls back to cpu_isa().
 template <class T>
 void ks_multiply_cpu_unchecked(const KsProblem& p, const T* values, const T* x, T* y);
+template <class T>
+void ks_multiply_cpu_unchecked(const KsProblem& p, const T* values, const T* x, T* y, CpuIsa isa);
 
 /// The problem description of validated arguments.
 KsProblem to_problem(const KsArguments& args);
