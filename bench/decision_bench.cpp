@@ -206,6 +206,9 @@ int main(int argc, char** argv) {
     const Architecture a(f);
     const Verdict d = detect(a);
     std::printf("detectors: %s (%s)\n", std::string(to_string(d.closedness)).c_str(), d.method.c_str());
+    for (const auto& b : reduce_for_closedness(a).blocks)
+      std::printf("block: %zux%zu, %zu masked entries, %zu parameters, generic rank %zu\n", b.rows(), b.cols(),
+                  b.mask.nnz(), b.parameter_count(), jacobian_rank_at_random_point(b));
     ExactOptions o;
     o.seconds = pipeline_timeout;
     const Verdict v = decide_closedness_exact(a, o);

@@ -166,6 +166,24 @@ z3::expr conj(z3::context& c, const std::vector<z3::expr>& v) {
 z3::expr num(z3::context& c, const std::string& q) { return c.real_val(q.c_str()); }
 
 // "forall eps > 0 exists X: |P - a| < eps" with a given as numerals or constants.
+// One pivot per inner node (an edge into it, else one out of it):
+// v (v - 1) = 0. Only ever added to an EXISTENTIAL block whose truth is
+// claimed (closure, surjectivity): restricting it can only turn TRUE into
+// FALSE, never the reverse, so the check stays sound whatever the pivots.
+std::vector<z3::expr> gauge_constraints(const Block& b, idx L, const BlockQueries& q) {
+  std::map<std::pair<idx, idx>, std::array<idx, 3>> pivot;  // (level, node) -> edge
+  for (const auto& e : b.edges)
+    if (e[0] + 1 < L) pivot.emplace(std::make_pair(e[0] + 1, e[2]), e);
+  for (const auto& e : b.edges)
+    if (e[0] > 0) pivot.emplace(std::make_pair(e[0], e[1]), e);
+  std::vector<z3::expr> out;
+  for (const auto& [node, e] : pivot) {
+    const z3::expr v = q.x().at(e);
+    out.push_back(v * (v - 1) == 0);
+  }
+  return out;
+}
+
 // With `gauge`, the inner "exists X" is restricted to X with one pivot per
 // inner node v(v - 1) = 0 (an edge into the node, else out of it). A
 // restriction of an existential can only make the closure claim harder to
@@ -176,18 +194,7 @@ z3::expr closure(z3::context& c, const Block& b, idx L, const std::map<Cell, z3:
   BlockQueries q(c, b, L, "cp");
   z3::expr eps = c.real_const("ceps");
   std::vector<z3::expr> close;
-  if (gauge) {
-    std::map<std::pair<idx, idx>, std::array<idx, 3>> pivot;  // (level, node) -> edge
-    for (const auto& e : b.edges) {  // edges are sorted: the first edge into a node wins
-      if (e[0] + 1 < L) pivot.emplace(std::make_pair(e[0] + 1, e[2]), e);
-    }
-    for (const auto& e : b.edges)
-      if (e[0] > 0) pivot.emplace(std::make_pair(e[0], e[1]), e);
-    for (const auto& [node, e] : pivot) {
-      const z3::expr v = q.x().at(e);
-      close.push_back(v * (v - 1) == 0);
-    }
-  }
+  if (gauge) close = gauge_constraints(b, L, q);
   for (const auto& ij : b.entries) {
     const z3::expr d = q.entry(ij.first, ij.second) - a.at(ij);
     close.push_back(d < eps);
@@ -266,7 +273,9 @@ std::string check_surjective(const Block& b, idx L) {
   }
   BlockQueries q(c, b, L, "cy");
   std::string why;
-  const auto r = solve(c, z3::forall(avars, z3::exists(q.vars(), reached(c, b, L, a, q))), true, why);
+  std::vector<z3::expr> body = gauge_constraints(b, L, q);  // sound: see gauge_constraints
+  body.push_back(reached(c, b, L, a, q));
+  const auto r = solve(c, z3::forall(avars, z3::exists(q.vars(), conj(c, body))), true, why);
   need(r != z3::unknown, "re-deciding surjectivity: z3 unknown (" + why + ")");
   need(r == z3::sat, "the block's set is not the whole coordinate space");
   return "surjectivity (forall a exists X) re-decided TRUE";

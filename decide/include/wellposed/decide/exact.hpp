@@ -8,11 +8,22 @@
 // re-checked in exact rationals before it is believed.
 //
 // Closedness routes, in order, per block of reduce_for_closedness():
+//   0. "determinantal" (two factors): one factor full and Hall's condition
+//      on the other's supports => the block's set is {rank <= r}, closed
+//      (proof at reductions.hpp, determinantal_route). SUFFICIENT; no solver.
 //   1. "asymptotic-cone" (two factors): one quantifier-free query, UNSAT =>
 //      the block is closed (reductions.hpp, asymptotic_cone_formula). SUFFICIENT.
 //   1b. "surjective": where the exact Jacobian rank at a random point is full,
 //      "forall a exists X: P(X) = a" (one alternation) TRUE => the block is the
 //      whole coordinate space, closed. SUFFICIENT.
+//   2a. "tangent-sequence" (two factors): for inner indices k, l of
+//      different rank-one supports that share rows and columns, the explicit
+//      sequence X[:,k] = u/t + u', Y[k,:] = v + t v', X[:,l] = -u/t + w,
+//      Y[l,:] = v + t v'' (the 1/t terms cancel; exact Laurent arithmetic)
+//      converges to a = u(v' - v'')^T + (u' + w)v^T (+ fixed other columns);
+//      "a not in S" by one quantifier-free UNSAT => not closed. The
+//      certificate carries the sequence; the checker multiplies it out
+//      exactly instead of re-running a quantified query. SUFFICIENT.
 //   2. "witness-search": targets A with entries 0/1 on growing supports (the
 //      scaling reduction (4b) makes 0/1 natural); "A not in S" by a
 //      quantifier-free UNSAT, then "A in cl S" by the one-alternation
