@@ -57,10 +57,10 @@ inline BlockStrides block_strides(const KsProblem& p) {
   return p.op == Op::none ? BlockStrides{p.k.c, 1} : BlockStrides{1, p.k.c};
 }
 
-using RunF32 = void (*)(const KsProblem&, const CpuPlan&, const float*, const float*, float*, index_t, index_t,
-                        float*);
-using RunF64 = void (*)(const KsProblem&, const CpuPlan&, const double*, const double*, double*, index_t, index_t,
-                        double*);
+using RunF32 = void (*)(const KsProblem&, const CpuPlan&, const float*, const float*, const float*, float*, index_t,
+                        index_t, float*);
+using RunF64 = void (*)(const KsProblem&, const CpuPlan&, const double*, const double*, const double*, double*,
+                        index_t, index_t, double*);
 
 namespace generic {
 constexpr int kVB = 16;
@@ -127,11 +127,8 @@ CpuPlan make_plan(const KsProblem& p, CpuIsa isa) {
     pl.items *= B;
   } else if (in * out <= 64 && d >= L) {
     pl.kind = CpuKernel::bf_lane;
-    index_t D = 64;
-    while (D > L && out * in * D > budget / 2) D /= 2;
-    pl.tile = std::min(D, d);
-    pl.items = a * ks_ceil_div(d, pl.tile);
-    pl.scratch = out * in * pl.tile;
+    pl.tile = std::min<index_t>(d, 256);  // a pair's in x 256 slice of X stays in L1 across the out rows
+    pl.items = ks_ceil_div(B, 2) * a * ks_ceil_div(d, pl.tile);
   } else {
     pl.kind = CpuKernel::bf_pack;
     pl.dchunk = std::min<index_t>(d, 64 / index_t(sizeof(T)));  // one cache line of each row
@@ -147,6 +144,24 @@ CpuPlan make_plan(const KsProblem& p, CpuIsa isa) {
               p.rows() * B * index_t(sizeof(T)) >= kStreamBytes;
 #endif
   return pl;
+}
+
+/// The values delta-innermost for bf_lane: vt[((alpha out + r) in + q) d + delta]
+/// = op(V_{alpha, delta})[r, q]; one pass over the nnz values.
+template <class T>
+std::vector<T> regroup_values(const KsProblem& p, const T* values) {
+  const index_t a = p.k.a, b = p.k.b, c = p.k.c, d = p.k.d, out = p.out_per_block(), in = p.in_per_block();
+  std::vector<T> vt(static_cast<std::size_t>(a * b * c * d));
+  for (index_t al = 0; al < a; ++al)
+    for (index_t de = 0; de < d; ++de) {
+      const T* vb = values + (al * d + de) * b * c;
+      for (index_t be = 0; be < b; ++be)
+        for (index_t ga = 0; ga < c; ++ga) {
+          const index_t r = p.op == Op::none ? be : ga, q = p.op == Op::none ? ga : be;
+          vt[static_cast<std::size_t>(((al * out + r) * in + q) * d + de)] = vb[be * c + ga];
+        }
+    }
+  return vt;
 }
 
 template <class T>
@@ -220,6 +235,7 @@ void ks_multiply_cpu_unchecked(const KsProblem& p, const T* values, const T* x, 
   if (q.batch == 1) q.layout = BatchLayout::batch_last;  // identical memory
   const CpuPlan plan = make_plan<T>(q, isa);
   const auto run = runner<T>(isa);
+  const std::vector<T> pre = plan.kind == CpuKernel::bf_lane ? regroup_values(q, values) : std::vector<T>();
   const index_t work = q.k.a * q.k.b * q.k.c * q.k.d * q.batch + (q.rows() + q.cols()) * q.batch;
   int threads = 1;
 #if defined(_OPENMP)
@@ -227,7 +243,7 @@ void ks_multiply_cpu_unchecked(const KsProblem& p, const T* values, const T* x, 
 #endif
   if (threads <= 1) {
     std::vector<T> scratch(static_cast<std::size_t>(plan.scratch));
-    run(q, plan, values, x, y, 0, plan.items, scratch.data());
+    run(q, plan, values, pre.data(), x, y, 0, plan.items, scratch.data());
     return;
   }
 #if defined(_OPENMP)
@@ -237,7 +253,7 @@ void ks_multiply_cpu_unchecked(const KsProblem& p, const T* values, const T* x, 
     const index_t nt = omp_get_num_threads(), t = omp_get_thread_num();
     const index_t i0 = plan.items * t / nt, i1 = plan.items * (t + 1) / nt;
     std::vector<T> scratch(static_cast<std::size_t>(plan.scratch));
-    if (i0 < i1) run(q, plan, values, x, y, i0, i1, scratch.data());
+    if (i0 < i1) run(q, plan, values, pre.data(), x, y, i0, i1, scratch.data());
   }
 #endif
   (void)work;
