@@ -6,7 +6,7 @@
 //
 // Usage: decision_bench [--plain-timeout S] [--pipeline-timeout S]
 //                       [--per-size N] [--plain-every K] [--groups lu,full,pairs222,random]
-//                       [--tactic-study] [--case MASKS] [--check-timeout S]
+//                       [--tactic-study] [--case MASKS] [--check-timeout S] [--sizes 332,333,443,444]
 // Exact-route verdicts of (b) are re-checked by the independent checker with
 // --check-timeout seconds (default 30) per certificate; a failed re-check
 // counts as undecided. The decision time excludes the re-check.
@@ -78,7 +78,7 @@ Outcome run_pipeline(const Architecture& a, double timeout) {
   return {v.decided(), t, std::string(to_string(v.closedness)), route};
 }
 
-std::vector<Case> suite(const std::string& groups, std::size_t per_size) {
+std::vector<Case> suite(const std::string& groups, std::size_t per_size, const std::string& sizes_filter) {
   std::vector<Case> c;
   auto has = [&](const char* g) { return groups.find(g) != std::string::npos; };
   if (has("lu"))
@@ -98,7 +98,8 @@ std::vector<Case> suite(const std::string& groups, std::size_t per_size) {
     }
   if (has("random")) {
     const std::vector<std::array<std::size_t, 3>> sizes{{3, 3, 2}, {3, 3, 3}, {4, 4, 3}, {4, 4, 4}};
-    for (const auto& [m, n, r] : sizes)
+    for (const auto& [m, n, r] : sizes) {
+      if (!sizes_filter.empty() && sizes_filter.find(std::to_string(m * 100 + n * 10 + r)) == std::string::npos) continue;
       for (std::size_t k = 0; k < 200; ++k) {
         if (k >= per_size) break;
         // Seed = (m, n, r, k): the suite is fixed. Density in [0.4, 0.7].
@@ -109,6 +110,7 @@ std::vector<Case> suite(const std::string& groups, std::size_t per_size) {
         c.push_back({"random " + std::to_string(m) + "x" + std::to_string(n) + " r=" + std::to_string(r),
                      Architecture({I, J})});
       }
+    }
   }
   return c;
 }
@@ -167,7 +169,8 @@ int main(int argc, char** argv) {
   std::string groups = "lu,full,pairs222,random";
   bool tactics = false;
   double check_seconds = 30;  // --check-timeout: the re-check budget of one certificate
-  std::string one_case;  // --case MASKS: run the pipeline on one case (as printed in the TSV) and explain
+  std::string one_case;
+  std::string sizes;  // --sizes 332,444: only these random sizes (m n r digits)  // --case MASKS: run the pipeline on one case (as printed in the TSV) and explain
   std::size_t plain_every = 1;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -179,6 +182,7 @@ int main(int argc, char** argv) {
     else if (a == "--plain-every") plain_every = std::stoul(next());
     else if (a == "--tactic-study") tactics = true;
     else if (a == "--case") one_case = next();
+    else if (a == "--sizes") sizes = next();
     else if (a == "--check-timeout") check_seconds = std::stod(next());
     else {
       std::fprintf(stderr, "unknown argument %s\n", a.c_str());
@@ -229,7 +233,7 @@ int main(int argc, char** argv) {
   std::size_t contradictions = 0;
   std::printf("size\tcase\tplain\tplain_s\tpipeline\tpipeline_s\troute\tsupports\n");
   std::size_t idx = 0;
-  for (const auto& c : suite(groups, per_size)) {
+  for (const auto& c : suite(groups, per_size, sizes)) {
     if (!plain.count(c.size)) order.push_back(c.size);
     const bool with_plain = plain_timeout > 0 && idx % plain_every == 0;
     const Outcome p = with_plain ? run_plain(c.arch, plain_timeout) : Outcome{false, 0, "skipped", ""};

@@ -31,3 +31,15 @@ cat "$@" | awk -F'\t' '
     }
     printf "\ndisagreements between (a) and (b) on the same case: %d\n", bad + 0
   }'
+# Routes of (b) per size (the route column without its re-check note).
+cat "$@" | awk -F'\t' '
+  $1 == "size" || NF < 7 || $5 == "skipped" { next }
+  {
+    r = $7; sub(/ \[check.*/, "", r); sub(/^exact: /, "", r); sub(/^detectors: /, "detector ", r)
+    if ($5 == "unknown") r = ($7 ~ /check FAILED/) ? "re-check failed/timed out" : "unknown"
+    key = $1 SUBSEP r; if (!(key in c)) { keys[++n] = key } c[key]++
+  }
+  END {
+    print "\n| size | route of (b) | cases |"; print "|---|---|---|"
+    for (i = 1; i <= n; ++i) { split(keys[i], p, SUBSEP); printf "| %s | %s | %d |\n", p[1], p[2], c[keys[i]] }
+  }'
