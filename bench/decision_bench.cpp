@@ -6,7 +6,7 @@
 //
 // Usage: decision_bench [--plain-timeout S] [--pipeline-timeout S]
 //                       [--per-size N] [--plain-every K] [--groups lu,full,pairs222,random]
-//                       [--tactic-study] [--case MASKS] [--check-timeout S] [--sizes 332,333,443,444]
+//                       [--tactic-study] [--case MASKS] [--check-timeout S] [--sizes 332,333,443,444] [--from K]
 // Exact-route verdicts of (b) are re-checked by the independent checker with
 // --check-timeout seconds (default 30) per certificate; a failed re-check
 // counts as undecided. The decision time excludes the re-check.
@@ -78,7 +78,8 @@ Outcome run_pipeline(const Architecture& a, double timeout) {
   return {v.decided(), t, std::string(to_string(v.closedness)), route};
 }
 
-std::vector<Case> suite(const std::string& groups, std::size_t per_size, const std::string& sizes_filter) {
+std::vector<Case> suite(const std::string& groups, std::size_t per_size, const std::string& sizes_filter,
+                        std::size_t from) {
   std::vector<Case> c;
   auto has = [&](const char* g) { return groups.find(g) != std::string::npos; };
   if (has("lu"))
@@ -102,6 +103,7 @@ std::vector<Case> suite(const std::string& groups, std::size_t per_size, const s
       if (!sizes_filter.empty() && sizes_filter.find(std::to_string(m * 100 + n * 10 + r)) == std::string::npos) continue;
       for (std::size_t k = 0; k < 200; ++k) {
         if (k >= per_size) break;
+        if (k < from) continue;  // --from: resume / split a size across runs (same seeds)
         // Seed = (m, n, r, k): the suite is fixed. Density in [0.4, 0.7].
         const std::uint64_t seed = 1000003ull * (m * 100 + n * 10 + r) + k;
         std::mt19937_64 g(seed);
@@ -170,7 +172,8 @@ int main(int argc, char** argv) {
   bool tactics = false;
   double check_seconds = 30;  // --check-timeout: the re-check budget of one certificate
   std::string one_case;
-  std::string sizes;  // --sizes 332,444: only these random sizes (m n r digits)  // --case MASKS: run the pipeline on one case (as printed in the TSV) and explain
+  std::string sizes;  // --sizes 332,444: only these random sizes (m n r digits)
+  std::size_t from = 0;  // --from K: random cases K..199 of each size only  // --case MASKS: run the pipeline on one case (as printed in the TSV) and explain
   std::size_t plain_every = 1;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -183,6 +186,7 @@ int main(int argc, char** argv) {
     else if (a == "--tactic-study") tactics = true;
     else if (a == "--case") one_case = next();
     else if (a == "--sizes") sizes = next();
+    else if (a == "--from") from = std::stoul(next());
     else if (a == "--check-timeout") check_seconds = std::stod(next());
     else {
       std::fprintf(stderr, "unknown argument %s\n", a.c_str());
@@ -233,7 +237,7 @@ int main(int argc, char** argv) {
   std::size_t contradictions = 0;
   std::printf("size\tcase\tplain\tplain_s\tpipeline\tpipeline_s\troute\tsupports\n");
   std::size_t idx = 0;
-  for (const auto& c : suite(groups, per_size, sizes)) {
+  for (const auto& c : suite(groups, per_size, sizes, from)) {
     if (!plain.count(c.size)) order.push_back(c.size);
     const bool with_plain = plain_timeout > 0 && idx % plain_every == 0;
     const Outcome p = with_plain ? run_plain(c.arch, plain_timeout) : Outcome{false, 0, "skipped", ""};
