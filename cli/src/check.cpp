@@ -196,11 +196,12 @@ void print_network_lines(const nlohmann::json& r, std::ostream& out) {
         << s["distinct_problems"] << " distinct reduced problems\n";
     if (s.contains("failure")) out << "    " << s["failure"].get<std::string>() << "\n";
   }
-  if (n.contains("dataset") && n["dataset"].value("has_target", false)) {
+  if (n.contains("dataset") && n["dataset"].contains("proof")) {
     const auto& ds = n["dataset"];
     out << "    Lemma 7.3.4 data set: grid of P = " << ds["proof"]["P"].get<std::string>()
         << " points (proof's exponent; statement's: " << ds["statement"]["P"].get<std::string>() << ")"
-        << (ds.value("materialized", false) ? ", written" : "") << "\n";
+        << (ds.value("materialized", false) ? ", written" : "")
+        << (ds.value("has_target", false) ? "" : "; labels unknown: the certificate names no A") << "\n";
   }
 }
 

@@ -628,10 +628,11 @@ NetworkAnalysis analyze_network(const ReluNetwork& net, const NetworkOptions& o)
       r.dataset = lemma_7_3_4_dataset(r.widths, *A, o.materialize_max_points);
       r.dataset->target_source = "the L_I certificate (" + lv.method + ")";
     } else {
-      Lemma734Dataset d;
+      // The grid's size does not depend on A: report it, without labels.
+      Lemma734Dataset d = lemma_7_3_4_dataset(r.widths, RationalMatrix(lin.rows(), lin.cols()), 0);
+      d.has_target = false;
+      d.A = RationalMatrix();
       d.target_source = why;
-      d.input_dim = r.widths.front();
-      d.output_dim = n2;
       r.dataset = d;
     }
     r.finite_data.verdict = decided(
@@ -744,12 +745,14 @@ json to_json(const Lemma734Dataset& d) {
   j["grid"] = "{0, 1/p, ..., 1}^N_0 (the unit cube), labels y_i = A x_i";
   j["has_target"] = d.has_target;
   j["target_source"] = d.target_source;
-  if (d.has_target) {
-    json e = json::array();
-    for (idx i = 0; i < d.A.rows(); ++i)
-      for (idx k = 0; k < d.A.cols(); ++k)
-        if (d.A(i, k) != 0) e.push_back({i, k, d.A(i, k).str()});
-    j["A"] = {{"rows", d.A.rows()}, {"cols", d.A.cols()}, {"entries", e}};
+  {
+    if (d.has_target) {
+      json e = json::array();
+      for (idx i = 0; i < d.A.rows(); ++i)
+        for (idx k = 0; k < d.A.cols(); ++k)
+          if (d.A(i, k) != 0) e.push_back({i, k, d.A(i, k).str()});
+      j["A"] = {{"rows", d.A.rows()}, {"cols", d.A.cols()}, {"entries", e}};
+    }
     j["statement"] = {{"exponent", d.exponent_statement},
                       {"formula", "p = 3 N_0 4^(N_1 + ... + N_{L-1}), P = (p + 1)^N_0"},
                       {"p", d.p_statement},
