@@ -273,7 +273,7 @@ TEST(ExactTangent, AgreesWithThePlainSentenceOnTwoByTwoPairs) {
   // Every pair m = n = r = 2 the new routes decide: the 2x2 plain sentence
   // (which Z3 finishes on most of these) and the detectors must agree.
   int decided = 0, compared = 0;
-  for (unsigned bits = 0; bits < 256; bits += 5) {
+  for (unsigned bits = 0; bits < 256; bits += 11) {  // 24 pairs spread over all 256
     Support I(2, 2), J(2, 2);
     for (unsigned t = 0; t < 4; ++t) {
       if (bits >> t & 1) I.set(t / 2, t % 2);
@@ -297,8 +297,8 @@ TEST(ExactTangent, AgreesWithThePlainSentenceOnTwoByTwoPairs) {
       EXPECT_EQ(p.closedness, v.closedness) << "RELEASE BLOCKER: " << I.to_string() << " / " << J.to_string();
     }
   }
-  std::printf("[ info ] new routes decided %d of 52 pairs, plain sentence compared on %d\n", decided, compared);
-  EXPECT_GT(decided, 10);
+  std::printf("[ info ] new routes decided %d of 24 pairs, plain sentence compared on %d\n", decided, compared);
+  EXPECT_GT(decided, 8);
   EXPECT_GT(compared, 5);
 }
 
