@@ -65,6 +65,23 @@ Interval certified_tail_squared(const Matrix& B, std::size_t q, const Matrix& U)
   return certified_tail_from_rotated(b, c, q, bnorm_sq, U, row_sq.data(), dots);
 }
 
+double orthogonality_defect(const Matrix& U) {
+  const auto b = static_cast<std::size_t>(U.cols());
+  const Matrix G = U.transpose() * U;
+  const Matrix W = U.cwiseAbs().transpose() * U.cwiseAbs();
+  const double gb = gamma(static_cast<std::size_t>(U.rows()) + 2);
+  double eta_sq = 0.0;
+  for (std::size_t i = 0; i < b; ++i)
+    for (std::size_t j = 0; j < b; ++j) {
+      const auto ii = static_cast<Eigen::Index>(i), jj = static_cast<Eigen::Index>(j);
+      const double f = std::abs(G(ii, jj) - (i == j ? 1.0 : 0.0)) * (1.0 + 2 * unit_roundoff) + gb * W(ii, jj) * 1.01 +
+                       static_cast<double>(U.rows()) * underflow_eta;
+      const double fu = f * (1.0 + 8.0 * unit_roundoff);  // covers the roundings of the three-term sum
+      eta_sq += fu * fu;
+    }
+  return norm_up(eta_sq, b * b);
+}
+
 Interval certified_tail_from_rotated(std::size_t b, std::size_t c, std::size_t q, const Interval& bnorm_sq, const Matrix& U,
                                      const double* row_sq, const Matrix& dots) {
   if (q >= b) return {0.0, 0.0};
@@ -72,19 +89,7 @@ Interval certified_tail_from_rotated(std::size_t b, std::size_t c, std::size_t q
   if (!std::isfinite(bnorm_sq.hi)) return {0.0, inf};
 
   // (1) eta >= ||U^T U - I||_F >= ||U^T U - I||_2.
-  const Matrix G = U.transpose() * U;
-  const Matrix W = U.cwiseAbs().transpose() * U.cwiseAbs();
-  const double gb = gamma(b + 2);
-  double eta_sq = 0.0;
-  for (std::size_t i = 0; i < b; ++i)
-    for (std::size_t j = 0; j < b; ++j) {
-      const auto ii = static_cast<Eigen::Index>(i), jj = static_cast<Eigen::Index>(j);
-      const double f = std::abs(G(ii, jj) - (i == j ? 1.0 : 0.0)) * (1.0 + 2 * unit_roundoff) + gb * W(ii, jj) * 1.01 +
-                       static_cast<double>(b) * underflow_eta;
-      const double fu = f * (1.0 + 8.0 * unit_roundoff);  // covers the roundings of the three-term sum
-      eta_sq += fu * fu;
-    }
-  const double eta = norm_up(eta_sq, b * b);
+  const double eta = orthogonality_defect(U);
   if (!(eta < 0.5)) return trivial;
 
   // (2) C^ (computed U^T B, each entry a b-term inner product), delta >= ||C^ - U^T B||_F.
@@ -213,6 +218,166 @@ void truncated_block(const Matrix& B, std::size_t q, Balance balance, Matrix& H,
   acc.ss += (B - P).squaredNorm();
   acc.ww += Wm.squaredNorm();
   acc.count += static_cast<std::size_t>(B.size());
+  acc.terms = std::max(acc.terms, q + 1);
+}
+
+Interval certified_tail_from_gram(std::size_t k, std::size_t n, std::size_t q, const Interval& bnorm_sq, const Matrix& Ghat,
+                                  const Matrix& U, GramWorkspace& ws) {
+  if (q >= k) return {0.0, 0.0};
+  const Interval trivial{0.0, bnorm_sq.hi};
+  if (!std::isfinite(bnorm_sq.hi)) return {0.0, inf};
+  const auto ki = static_cast<Eigen::Index>(k);
+  // (1) the Gram matrix itself.
+  const double e1 = round_up(round_up(gamma(n) * bnorm_sq.hi) + static_cast<double>(k * n) * underflow_eta * 2.0);
+  // (2) the rotation; G^ read through its lower triangle only.
+  ws.M = Ghat.selfadjointView<Eigen::Lower>();
+  ws.T.noalias() = ws.M * U;
+  const double eta = orthogonality_defect(U);
+  if (!(eta < 0.5)) return trivial;
+  const double g_fro = norm_up(ws.M.squaredNorm(), k * k);
+  const double t_fro = norm_up(ws.T.squaredNorm(), k * k);
+  ws.M.noalias() = U.transpose() * ws.T;
+  const double uf_sq = round_up(static_cast<double>(k) * round_up(1.0 + eta));
+  const double uf = round_up(std::sqrt(uf_sq));
+  const double e2 = round_up(round_up(gamma(k) * round_up(round_up(uf * t_fro) + round_up(uf_sq * g_fro))) +
+                             static_cast<double>(k * k) * underflow_eta * 4.0);
+  const double eps = round_up(round_up(std::sqrt(2.0) * (1.0 + 4 * unit_roundoff)) *
+                              round_up(e2 + round_up(round_up(1.0 + eta) * e1)));
+  if (!std::isfinite(eps)) return trivial;
+  // (3) Ky Fan on S (lower triangle of M^).
+  std::vector<double> d(k);
+  double off_sq = 0.0;
+  for (std::size_t i = 0; i < k; ++i) {
+    d[i] = ws.M(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(i));
+    for (std::size_t j = 0; j < i; ++j) {
+      const double o = ws.M(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j));
+      off_sq += 2.0 * o * o;
+    }
+  }
+  const double off = norm_up(off_sq, k * k);
+  std::sort(d.begin(), d.end());
+  double lo = 0.0, hi = 0.0;
+  for (std::size_t i = 0; i < k - q; ++i) {
+    lo = round_down(lo + d[i]);
+    hi = round_up(hi + d[i]);
+  }
+  const double shift = round_up(round_up(static_cast<double>(std::min(q, k - q)) * off) +
+                                round_up(round_up(std::sqrt(static_cast<double>(k - q))) * eps));
+  lo = round_down(lo - shift);
+  hi = round_up(hi + round_up(round_up(std::sqrt(static_cast<double>(k - q))) * eps));
+  // (4) Ostrowski.
+  Interval out{std::max(0.0, round_down(std::max(lo, 0.0) / round_up(1.0 + eta))), round_up(std::max(hi, 0.0) / round_down(1.0 - eta))};
+  out.hi = std::min(out.hi, bnorm_sq.hi);
+  out.lo = std::min(out.lo, out.hi);
+  (void)ki;
+  return out;
+}
+
+void gram_truncated_block(const double* Bp, std::size_t b, std::size_t c, std::size_t q, Balance balance, GramWorkspace& ws,
+                          ResidualAccumulator& acc, Interval* tail_sq) {
+  using RowMap = Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>;
+  const auto bi = static_cast<Eigen::Index>(b), ci = static_cast<Eigen::Index>(c), qi = static_cast<Eigen::Index>(q);
+  const RowMap B(Bp, bi, ci);
+  const bool tall = c <= b;  // small side = columns
+  const std::size_t k = tall ? c : b, n = tall ? b : c;
+  const auto kk = static_cast<Eigen::Index>(k);
+  const Eigen::Index r = std::min(qi, kk);
+  if (k <= 16) {
+    // Small side: plain loops (Eigen's GEMM setup dominates at this size).
+    ws.G.setZero(kk, kk);
+    if (tall) {
+      for (std::size_t i = 0; i < b; ++i) {
+        const double* row = Bp + i * c;
+        for (std::size_t j = 0; j < c; ++j) {
+          const double x = row[j];
+          double* g = ws.G.data() + j * k;  // column j, rows l >= j (lower triangle)
+          for (std::size_t l = j; l < c; ++l) g[l] += x * row[l];
+        }
+      }
+    } else {
+      for (std::size_t i = 0; i < b; ++i)
+        for (std::size_t l = 0; l <= i; ++l) {
+          const double* ri = Bp + i * c;
+          const double* rl = Bp + l * c;
+          double acc_il = 0.0;
+          for (std::size_t j = 0; j < c; ++j) acc_il += ri[j] * rl[j];
+          ws.G(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(l)) = acc_il;
+        }
+    }
+    for (Eigen::Index j = 0; j < kk; ++j)
+      for (Eigen::Index l = j + 1; l < kk; ++l) ws.G(j, l) = ws.G(l, j);
+  } else if (tall) {
+    ws.G.noalias() = B.transpose() * B;
+  } else {
+    ws.G.noalias() = B * B.transpose();
+  }
+  // ||B||_F^2 = trace(G^) up to the rounding of n-term sums (one more sum of k terms).
+  double tr = 0.0;
+  for (Eigen::Index i = 0; i < kk; ++i) tr += ws.G(i, i);
+  const Interval bnorm_sq = nonneg_sum_enclosure(tr, b * c);
+  ws.H.setZero(bi, qi);
+  ws.K.setZero(qi, ci);
+  if (k > 0 && r > 0 && std::isfinite(tr)) {
+    ws.eig.compute(ws.G, Eigen::ComputeEigenvectors);  // lower triangle only; eigenvalues ascending
+    const Matrix& V = ws.eig.eigenvectors();
+    // Columns of W: the top r eigenvectors (decreasing order).
+    for (Eigen::Index t = 0; t < r; ++t) {
+      const auto vt = V.col(kk - 1 - t);
+      if (tall) {
+        // Right singular vector v_t: H(:, t) = B v_t, K(t, :) = v_t^T (then rescaled).
+        ws.H.col(t).noalias() = B * vt;
+        ws.K.row(t) = vt.transpose();
+      } else {
+        // Left singular vector u_t: H(:, t) = u_t, K(t, :) = u_t^T B.
+        ws.H.col(t) = vt;
+        ws.K.row(t).noalias() = vt.transpose() * B;
+      }
+      const double s = tall ? ws.H.col(t).norm() : ws.K.row(t).norm();  // ~ sigma_t
+      double hs = 1.0;                                                  // H(:, t) *= hs, K(t, :) /= hs
+      const bool orth_side_is_h = !tall;
+      switch (balance) {
+        case Balance::left_orthonormal: hs = orth_side_is_h ? 1.0 : 1.0 / s; break;
+        case Balance::right_orthonormal: hs = orth_side_is_h ? s : 1.0; break;
+        case Balance::sqrt_sigma: hs = orth_side_is_h ? std::sqrt(s) : 1.0 / std::sqrt(s); break;
+      }
+      if (!(s > 0.0) || !std::isfinite(hs) || hs == 0.0) {
+        ws.H.col(t).setZero();
+        ws.K.row(t).setZero();
+      } else if (hs != 1.0) {
+        ws.H.col(t) *= hs;
+        ws.K.row(t) /= hs;
+      }
+    }
+    if (tail_sq) {
+      const Matrix Vd = V.rowwise().reverse();
+      *tail_sq = certified_tail_from_gram(k, n, q, bnorm_sq, ws.G, Vd, ws);
+    }
+  } else if (tail_sq) {
+    *tail_sq = {0.0, bnorm_sq.hi};
+  }
+  // ||B - H K||_F from the stored doubles (inner-product bound with q + 1 terms).
+  double ss = 0.0, ww = 0.0;
+  if (q == 1) {
+    const double* kr = ws.K.data();  // 1 x c
+    for (Eigen::Index i = 0; i < bi; ++i) {
+      const double* brow = Bp + static_cast<std::size_t>(i) * c;
+      const double hi = ws.H(i, 0);
+      for (Eigen::Index j = 0; j < ci; ++j) {
+        const double p = hi * kr[j], bv = brow[j];
+        const double dv = bv - p, wv = std::abs(bv) + std::abs(p);
+        ss += dv * dv;
+        ww += wv * wv;
+      }
+    }
+  } else {
+    ws.P.noalias() = ws.H * ws.K;
+    ss = (B - ws.P).squaredNorm();
+    ws.P.noalias() = ws.H.cwiseAbs() * ws.K.cwiseAbs();
+    ww = (B.cwiseAbs() + ws.P).squaredNorm();
+  }
+  acc.ss += ss;
+  acc.ww += ww;
+  acc.count += b * c;
   acc.terms = std::max(acc.terms, q + 1);
 }
 

@@ -4,6 +4,8 @@
 // of interval.hpp.
 #include <cstddef>
 
+#include <Eigen/Eigenvalues>
+
 #include "wellposed/numeric/dense.hpp"
 #include "wellposed/numeric/interval.hpp"
 
@@ -53,6 +55,51 @@ Interval certified_tail_from_rotated(std::size_t b, std::size_t c, std::size_t q
 /// acc; if tail_sq is non-null stores an enclosure of sigma_2(B)^2.
 void two_row_rank_one(const double* x, const double* y, std::size_t c, Balance balance, double* h, double* k,
                       double* scratch, ResidualAccumulator& acc, Interval* tail_sq);
+
+/// Per-thread scratch of gram_truncated_block (sized on first use, reused:
+/// no heap allocation per block once warm).
+struct GramWorkspace {
+  Matrix G, T, M, H, K, P;
+  Eigen::SelfAdjointEigenSolver<Matrix> eig;
+};
+
+/// Best rank-min(q, k) approximation B ~ H K of a row-major b x c block
+/// (k = min(b, c) the small side) through the k x k Gram matrix of the small
+/// side and a small symmetric eigen-solve: O(b c k) for the Gram, O(b c q) for
+/// the factors, O(k^3) for the eigen-solve and the certificate, instead of a
+/// Jacobi SVD of the whole block. Meant for tall / wide blocks (k << max(b, c)),
+/// where it costs what the shape needs. Accuracy of H, K: the singular
+/// subspace comes from the Gram matrix (angle ~ u kappa^2 for a block of
+/// exact rank q with condition kappa), so callers use it only for large
+/// blocks; the certified quantities do not depend on that accuracy:
+///  - ||B - H K||_F is accumulated into acc entrywise from the stored doubles;
+///  - if tail_sq is non-null, *tail_sq encloses tau_q(B)^2 = sum_{j>q} sigma_j^2(B)
+///    by certified_tail_from_gram.
+/// Writes ws.H (b x q) and ws.K (q x c).
+void gram_truncated_block(const double* B, std::size_t b, std::size_t c, std::size_t q, Balance balance, GramWorkspace& ws,
+                          ResidualAccumulator& acc, Interval* tail_sq);
+
+/// Enclosure of tau_q(B)^2 for a b x c block B from G^ = fl(Gram of the small
+/// side) (k x k, each entry an n-term inner product, n = the long side; only its
+/// lower triangle is read) and any numerically orthogonal k x k U whose columns
+/// are ordered by decreasing eigenvalue. Proof:
+///  (1) ||G^ - G||_F <= gamma_n ||B||_F^2 + k n eta  (|G^ - G| <= gamma_n |B|^T |B|
+///      entrywise, ||(|B|^T |B|)||_F <= ||B||_F^2), G the exact Gram (PSD);
+///  (2) M^ = fl(U^T fl(G^ U)): ||M^ - U^T G^ U||_F <= gamma_k (||U||_F ||T^||_F +
+///      ||U||_F^2 ||G^||_F) + underflow, ||U||_F^2 <= k (1 + eta), ||U||_2^2 <= 1 + eta,
+///      so eps >= sqrt(2) ||S - U^T G U||_F for S the symmetric matrix with
+///      M^'s lower triangle (the sqrt(2) covers the mirrored upper triangle);
+///  (3) Ky Fan on S: sum of its k - q smallest eigenvalues lies in
+///      [sum of the k - q smallest S_ii - min(q, k - q) ||offdiag S||_F,
+///       sum of the k - q smallest S_ii];
+///      Hoffman-Wielandt: moving to U^T G U changes it by <= sqrt(k - q) eps;
+///  (4) Ostrowski (eta = ||U^T U - I||_2 < 1/2): lambda_j(U^T G U) = theta_j lambda_j(G),
+///      theta_j in [1 - eta, 1 + eta], lambda_j(G) >= 0.
+Interval certified_tail_from_gram(std::size_t k, std::size_t n, std::size_t q, const Interval& bnorm_sq, const Matrix& Ghat,
+                                  const Matrix& U, GramWorkspace& ws);
+
+/// Upper bound of ||U^T U - I||_2 (through the Frobenius norm, rounding included).
+double orthogonality_defect(const Matrix& U);
 
 /// Enclosure of ||B||_F^2.
 Interval squared_norm_enclosure(const Matrix& B);

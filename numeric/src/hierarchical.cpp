@@ -11,7 +11,10 @@
 #ifdef __linux__
 #include <sys/mman.h>
 #endif
+#include <chrono>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 
 #include <stdexcept>
 
@@ -24,6 +27,19 @@ namespace wellposed::numeric {
 namespace {
 
 constexpr double inf = std::numeric_limits<double>::infinity();
+
+// WELLPOSED_NUMERIC_TRACE=1: per-phase wall times of factorize_hierarchical on
+// stderr (profiling aid for the 8192^2 target of issue 5; off by default).
+struct PhaseTimer {
+  bool on = std::getenv("WELLPOSED_NUMERIC_TRACE") != nullptr;
+  std::chrono::steady_clock::time_point t = std::chrono::steady_clock::now();
+  void lap(const char* what, std::size_t step) {
+    if (!on) return;
+    const auto n = std::chrono::steady_clock::now();
+    std::fprintf(stderr, "[numeric] step %zu %-12s %8.4f s\n", step, what, std::chrono::duration<double>(n - t).count());
+    t = n;
+  }
+};
 
 // --- classes of a q-chainable pair (Lemma 6.4.1) ----------------------------
 // Inner index k (a column of S_L, a row of S_R) has rank-one support
@@ -91,6 +107,7 @@ struct Source {
 struct SplitOutput {
   ResidualAccumulator acc;
   Interval tail{0.0, 0.0};
+  bool nonfinite = false;  ///< some class had a non-finite Gram trace (stream_root_split)
 };
 
 // KFactor storage offset split as offset(i, j) = row_part(i) + col_part(j)
@@ -110,11 +127,235 @@ std::size_t col_part(const KPattern& t, std::size_t j) { return ((j / t.d) % t.c
 // row / column of a tile, never per entry. 2 x c blocks with q = 1 (every
 // split of a square dyadic chain in left-to-right order) use the closed-form
 // kernel two_row_rank_one; other shapes the Jacobi SVD of truncated_block.
+// Streaming first split of a column-major dense root for the pair
+// L = (1, b1, c1, d1), R = (a2, d1, c2, 1) with q = 1 (c1 = a2): the class
+// (delta1, alpha2) is the block of rows {beta d1 + delta1 : beta < b1} and the
+// c2 contiguous columns alpha2 c2 + [0, c2). One group of c2 columns holds the
+// d1 classes of that alpha2 as its row residues mod d1, so the group is read in
+// A's own layout (no gathering copy) in two passes:
+//  1. the c2 x c2 Gram matrix of every class, the d1 classes as vector lanes;
+//  2. per class the top eigenvector v of its Gram matrix gives H = B v (scaled
+//     by the balance) and K = v^T (inverse scale), written straight into the
+//     node storage, and ||B - H K||_F is accumulated from the stored doubles in
+//     the same pass (inner-product bound with 2 terms, as everywhere else).
+// The certificate tau_1(B)^2 comes from the Gram matrix
+// (detail::certified_tail_from_gram, rigorous for any computed eigenvectors).
+// This is the first split of a "peel from the right" order (split_order_peel):
+// c2 = d1 = 2^k for the square dyadic chain, O(c2 / 2) flops per entry of A.
+bool streamable_root_split(const Source& src, const KPattern& L, const KPattern& R, std::size_t q, const KFactor* outL) {
+  return src.dense && outL && q == 1 && L.a == 1 && R.d == 1 && R.c <= 32 && R.b == L.d && L.c == R.a && L.b >= R.c &&
+         L.b * L.d == src.m;
+}
+
+// The two passes of stream_root_split over one group of c2 columns (col0, leading
+// dimension m), the d1 row residues as lanes. Compiled twice (AVX2+FMA and
+// baseline, chosen at load time): fma contraction is covered by the rounding
+// model of interval.hpp. Lanes of 8 (the peel-3 order) get a fixed-size loop.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+#define WELLPOSED_CLONES __attribute__((target_clones("avx2,fma", "default")))
+#else
+#define WELLPOSED_CLONES
+#endif
+
+template <std::size_t D>
+inline void gram_pass_fixed(const double* col0, std::size_t m, std::size_t b1, std::size_t c2, double* __restrict gram) {
+  for (std::size_t be = 0; be < b1; ++be) {
+    const std::size_t off = be * D;
+    for (std::size_t j = 0; j < c2; ++j) {
+      const double* __restrict aj = col0 + j * m + off;
+      double* __restrict g = gram + j * (j + 1) / 2 * D;
+      for (std::size_t l = 0; l <= j; ++l) {
+        const double* __restrict al = col0 + l * m + off;
+        for (std::size_t de = 0; de < D; ++de) g[l * D + de] += aj[de] * al[de];
+      }
+    }
+  }
+}
+
+WELLPOSED_CLONES void gram_pass(const double* col0, std::size_t m, std::size_t b1, std::size_t d1, std::size_t c2, double* gram) {
+  const std::size_t np = c2 * (c2 + 1) / 2;
+  std::fill(gram, gram + np * d1, 0.0);
+  if (d1 == 8) return gram_pass_fixed<8>(col0, m, b1, c2, gram);
+  if (d1 == 16) return gram_pass_fixed<16>(col0, m, b1, c2, gram);
+  if (d1 == 4) return gram_pass_fixed<4>(col0, m, b1, c2, gram);
+  for (std::size_t be = 0; be < b1; ++be) {
+    const std::size_t off = be * d1;
+    for (std::size_t j = 0; j < c2; ++j) {
+      const double* aj = col0 + j * m + off;
+      for (std::size_t l = 0; l <= j; ++l) {
+        const double* al = col0 + l * m + off;
+        double* g = gram + (j * (j + 1) / 2 + l) * d1;
+        for (std::size_t de = 0; de < d1; ++de) g[de] += aj[de] * al[de];
+      }
+    }
+  }
+}
+
+// h = (B v) hs per lane into L at ((beta c1 + alpha2) d1 + delta1); the stored
+// K is kst (c2 x d1, lane-minor), v = kst hs; residual sums from the stored doubles.
+template <std::size_t D>
+inline void factor_pass_fixed(const double* col0, std::size_t m, std::size_t b1, std::size_t c2, std::size_t c1, std::size_t a2,
+                              const double* __restrict kst, const double* __restrict hsc, double* __restrict outL,
+                              double* __restrict ss, double* __restrict ww) {
+  double hrow[D], s1[D] = {}, s2[D] = {};
+  for (std::size_t be = 0; be < b1; ++be) {
+    const std::size_t off = be * D;
+    for (std::size_t de = 0; de < D; ++de) hrow[de] = 0.0;
+    for (std::size_t j = 0; j < c2; ++j) {
+      const double* __restrict aj = col0 + j * m + off;
+      const double* __restrict kj = kst + j * D;
+      for (std::size_t de = 0; de < D; ++de) hrow[de] += aj[de] * (kj[de] * hsc[de]);
+    }
+    double* __restrict hd = outL + (be * c1 + a2) * D;
+    for (std::size_t de = 0; de < D; ++de) {
+      hrow[de] *= hsc[de];
+      hd[de] = hrow[de];
+    }
+    for (std::size_t j = 0; j < c2; ++j) {
+      const double* __restrict aj = col0 + j * m + off;
+      const double* __restrict kj = kst + j * D;
+      for (std::size_t de = 0; de < D; ++de) {
+        const double p = hrow[de] * kj[de];
+        const double dv = aj[de] - p, wv = std::abs(aj[de]) + std::abs(p);
+        s1[de] += dv * dv;
+        s2[de] += wv * wv;
+      }
+    }
+  }
+  for (std::size_t de = 0; de < D; ++de) {
+    ss[de] = s1[de];
+    ww[de] = s2[de];
+  }
+}
+
+WELLPOSED_CLONES void factor_pass(const double* col0, std::size_t m, std::size_t b1, std::size_t d1, std::size_t c2, std::size_t c1,
+                                  std::size_t a2, const double* kst, const double* hsc, double* outL, double* ss, double* ww) {
+  if (d1 == 8) return factor_pass_fixed<8>(col0, m, b1, c2, c1, a2, kst, hsc, outL, ss, ww);
+  if (d1 == 16) return factor_pass_fixed<16>(col0, m, b1, c2, c1, a2, kst, hsc, outL, ss, ww);
+  if (d1 == 4) return factor_pass_fixed<4>(col0, m, b1, c2, c1, a2, kst, hsc, outL, ss, ww);
+  std::vector<double> hrow(d1);
+  std::fill(ss, ss + d1, 0.0);
+  std::fill(ww, ww + d1, 0.0);
+  for (std::size_t be = 0; be < b1; ++be) {
+    const std::size_t off = be * d1;
+    std::fill(hrow.begin(), hrow.end(), 0.0);
+    for (std::size_t j = 0; j < c2; ++j) {
+      const double* aj = col0 + j * m + off;
+      const double* kj = kst + j * d1;
+      for (std::size_t de = 0; de < d1; ++de) hrow[de] += aj[de] * (kj[de] * hsc[de]);
+    }
+    double* hd = outL + (be * c1 + a2) * d1;
+    for (std::size_t de = 0; de < d1; ++de) {
+      hrow[de] *= hsc[de];
+      hd[de] = hrow[de];
+    }
+    for (std::size_t j = 0; j < c2; ++j) {
+      const double* aj = col0 + j * m + off;
+      const double* kj = kst + j * d1;
+      for (std::size_t de = 0; de < d1; ++de) {
+        const double p = hrow[de] * kj[de];
+        const double dv = aj[de] - p, wv = std::abs(aj[de]) + std::abs(p);
+        ss[de] += dv * dv;
+        ww[de] += wv * wv;
+      }
+    }
+  }
+}
+
+SplitOutput stream_root_split(const Source& src, const KPattern& L, const KPattern& R, detail::Balance balance, bool certify,
+                              KFactor& outL, KFactor& outR) {
+  const std::size_t b1 = L.b, d1 = L.d, c2 = R.c, groups = R.a, m = src.m;
+  const std::size_t c1 = L.c;
+  SplitOutput total;
+  const auto ng = static_cast<std::ptrdiff_t>(groups);
+  const std::size_t npairs = c2 * (c2 + 1) / 2;
+#pragma omp parallel if (groups * b1 * d1 * c2 >= (std::size_t{1} << 18))
+  {
+    SplitOutput local;
+    std::vector<double> gram(npairs * d1), vk(c2 * d1), hsc(d1), ss(d1), ww(d1);
+    detail::GramWorkspace ws;
+    Matrix G(static_cast<Eigen::Index>(c2), static_cast<Eigen::Index>(c2)), Vd;
+#pragma omp for schedule(static)
+    for (std::ptrdiff_t gi = 0; gi < ng; ++gi) {
+      const auto a2 = static_cast<std::size_t>(gi);
+      const double* col0 = src.data + a2 * c2 * m;
+      // Pass 1: Gram matrices, lower triangle, pair (j, l) with l <= j at j (j + 1) / 2 + l.
+      gram_pass(col0, m, b1, d1, c2, gram.data());
+      // Eigen-solves: v per class, scale by the balance (tall block: v is the right singular vector).
+      for (std::size_t de = 0; de < d1; ++de) {
+        for (std::size_t j = 0; j < c2; ++j)
+          for (std::size_t l = 0; l <= j; ++l) {
+            const double g = gram[(j * (j + 1) / 2 + l) * d1 + de];
+            G(static_cast<Eigen::Index>(j), static_cast<Eigen::Index>(l)) = g;
+            G(static_cast<Eigen::Index>(l), static_cast<Eigen::Index>(j)) = g;
+          }
+        double tr = 0.0;
+        for (std::size_t j = 0; j < c2; ++j) tr += G(static_cast<Eigen::Index>(j), static_cast<Eigen::Index>(j));
+        const Interval bnorm_sq = nonneg_sum_enclosure(tr, b1 * c2);
+        double hs = 0.0;
+        if (std::isfinite(tr) && tr > 0.0) {
+          ws.eig.compute(G, Eigen::ComputeEigenvectors);
+          const Matrix& V = ws.eig.eigenvectors();
+          const auto top = static_cast<Eigen::Index>(c2) - 1;
+          const double sv = std::sqrt(std::max(ws.eig.eigenvalues()(top), 0.0));  // ~ sigma_1 = ||B v||
+          switch (balance) {
+            case detail::Balance::left_orthonormal: hs = 1.0 / sv; break;
+            case detail::Balance::right_orthonormal: hs = 1.0; break;
+            case detail::Balance::sqrt_sigma: hs = 1.0 / std::sqrt(sv); break;
+          }
+          if (!(sv > 0.0) || !std::isfinite(hs)) hs = 0.0;
+          for (std::size_t j = 0; j < c2; ++j) vk[j * d1 + de] = V(static_cast<Eigen::Index>(j), top);
+          if (certify) {
+            Vd = V.rowwise().reverse();
+            const Interval t = detail::certified_tail_from_gram(c2, b1, 1, bnorm_sq, G, Vd, ws);
+            local.tail = local.tail + t;
+          }
+        } else {
+          if (!std::isfinite(tr)) local.nonfinite = true;
+          for (std::size_t j = 0; j < c2; ++j) vk[j * d1 + de] = 0.0;
+          if (certify) local.tail = local.tail + Interval{0.0, bnorm_sq.hi};
+        }
+        hsc[de] = hs;
+        // K = v^T / hs, stored in R at ((alpha2 d1 + delta1) c2 + gamma).
+        double* kd = outR.values.data() + (a2 * d1 + de) * c2;
+        for (std::size_t j = 0; j < c2; ++j) {
+          const double v = vk[j * d1 + de];
+          kd[j] = hs > 0.0 ? v / hs : 0.0;
+        }
+      }
+      // vk now holds the unscaled v; the stored K (what the residual must use) per lane:
+      for (std::size_t j = 0; j < c2; ++j)
+        for (std::size_t de = 0; de < d1; ++de) vk[j * d1 + de] = outR.values[(a2 * d1 + de) * c2 + j];
+      // Pass 2: H = B v hs into L at ((beta c1 + alpha2) d1 + delta1), residual from the stored doubles.
+      factor_pass(col0, m, b1, d1, c2, c1, a2, vk.data(), hsc.data(), outL.values.data(), ss.data(), ww.data());
+      for (std::size_t de = 0; de < d1; ++de) {
+        local.acc.ss += ss[de];
+        local.acc.ww += ww[de];
+      }
+      local.acc.count += b1 * c2 * d1;
+      local.acc.terms = std::max<std::size_t>(local.acc.terms, 2);
+    }
+#pragma omp critical
+    {
+      total.acc.merge(local.acc);
+      total.tail = total.tail + local.tail;
+      total.nonfinite = total.nonfinite || local.nonfinite;
+    }
+  }
+  return total;
+}
+
 SplitOutput run_split(const Source& src, const KPattern& L, const KPattern& R, std::size_t q, detail::Balance balance,
                       bool certify, KFactor* outL, KFactor* outR) {
   const ClassList cl = enumerate_classes(L, R, q);
+  if (streamable_root_split(src, L, R, q, outL)) return stream_root_split(src, L, R, balance, certify, *outL, *outR);
   const std::size_t b1 = L.b, c2 = R.c, blk = b1 * c2;
   const bool fast = b1 == 2 && q == 1 && balance != detail::Balance::right_orthonormal;
+  // Large tall / wide blocks: Gram matrix of the small side + small eigen-solve
+  // (cost b1 c2 min(b1, c2) instead of a Jacobi SVD); small or square blocks keep
+  // the Jacobi SVD (accuracy u kappa instead of u kappa^2 on exact products).
+  const std::size_t small = std::min(b1, c2), large = std::max(b1, c2);
+  const bool gram = !fast && small <= 32 && ((large >= 8 * small && blk >= 256) || cl.count * blk >= (std::size_t{1} << 20));
   const std::size_t T = std::clamp<std::size_t>((std::size_t{1} << 16) / std::max<std::size_t>(blk, 1), 1, 4);
   std::vector<std::size_t> tile_begin;
   for (std::size_t c = 0; c < cl.count;) {
@@ -126,13 +367,17 @@ SplitOutput run_split(const Source& src, const KPattern& L, const KPattern& R, s
   tile_begin.push_back(cl.count);
   const auto tiles = static_cast<std::ptrdiff_t>(tile_begin.size()) - 1;
   SplitOutput total;
-#pragma omp parallel
+  // A parallel region costs a wake-up of the other thread (milliseconds when
+  // the cores are shared): only for splits with real work.
+  const bool par = cl.count * blk >= (std::size_t{1} << 18);
+#pragma omp parallel if (par)
   {
     SplitOutput local;
     std::vector<double> buf(T * blk), kbuf(c2), scratch(c2);
     std::vector<std::size_t> rp(T * b1), cp(c2), rcol(c2);
     std::size_t have_a2 = std::numeric_limits<std::size_t>::max(), have_d2 = have_a2;
     Matrix B(static_cast<Eigen::Index>(b1), static_cast<Eigen::Index>(c2)), H, K;
+    detail::GramWorkspace ws;
 #pragma omp for schedule(dynamic, 1)
     for (std::ptrdiff_t ti = 0; ti < tiles; ++ti) {
       const std::size_t c0 = tile_begin[static_cast<std::size_t>(ti)], nt = tile_begin[static_cast<std::size_t>(ti) + 1] - c0;
@@ -168,17 +413,23 @@ SplitOutput run_split(const Source& src, const KPattern& L, const KPattern& R, s
             for (std::size_t ga = 0; ga < c2; ++ga) dst[rcol[ga]] = kbuf[ga];
           }
         } else {
-          B = Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
-              bp, static_cast<Eigen::Index>(b1), static_cast<Eigen::Index>(c2));
-          detail::truncated_block(B, q, balance, H, K, local.acc, certify ? &tail : nullptr);
+          if (gram) {
+            detail::gram_truncated_block(bp, b1, c2, q, balance, ws, local.acc, certify ? &tail : nullptr);
+          } else {
+            B = Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
+                bp, static_cast<Eigen::Index>(b1), static_cast<Eigen::Index>(c2));
+            detail::truncated_block(B, q, balance, H, K, local.acc, certify ? &tail : nullptr);
+          }
+          const Matrix& Hs = gram ? ws.H : H;
+          const Matrix& Ks = gram ? ws.K : K;
           if (outL)
             for (std::size_t u = 0; u < q; ++u) {
               const std::size_t k = cl.inner[c * q + u];
               const std::size_t lc = col_part(L, k), rb = row_part(R, k);
               for (std::size_t be = 0; be < b1; ++be)
-                outL->values[row_part(L, cl.row(c, be)) + lc] = H(static_cast<Eigen::Index>(be), static_cast<Eigen::Index>(u));
+                outL->values[row_part(L, cl.row(c, be)) + lc] = Hs(static_cast<Eigen::Index>(be), static_cast<Eigen::Index>(u));
               for (std::size_t ga = 0; ga < c2; ++ga)
-                outR->values[rb + rcol[ga]] = K(static_cast<Eigen::Index>(u), static_cast<Eigen::Index>(ga));
+                outR->values[rb + rcol[ga]] = Ks(static_cast<Eigen::Index>(u), static_cast<Eigen::Index>(ga));
             }
         }
         if (certify) local.tail = local.tail + tail;
@@ -224,7 +475,7 @@ double class_spectral_bound(const KFactor& node, const KPattern& other, bool nod
   const ClassList cl = enumerate_classes(L, R, *q);
   double mu = 0.0;
   const auto count = static_cast<std::ptrdiff_t>(cl.count);
-#pragma omp parallel reduction(max : mu) if (cl.count * cl.q * (node_is_left ? L.b : R.c) > 4096)
+#pragma omp parallel reduction(max : mu) if (cl.count * cl.q * (node_is_left ? L.b : R.c) >= (std::size_t{1} << 18))
   {
   Matrix M;
 #pragma omp for schedule(static)
@@ -259,7 +510,7 @@ std::pair<KFactor, KFactor> orthonormalize_impl(const KFactor& X, const KFactor&
   const std::size_t b1 = X.theta.b, c2 = Y.theta.c, qq = *q;
   ResidualAccumulator total;
   const auto count = static_cast<std::ptrdiff_t>(cl.count);
-#pragma omp parallel
+#pragma omp parallel if (cl.count * qq * (b1 + c2) >= (std::size_t{1} << 17))
   {
     ResidualAccumulator local;
     Matrix XP(static_cast<Eigen::Index>(b1), static_cast<Eigen::Index>(qq)), YP(static_cast<Eigen::Index>(qq), static_cast<Eigen::Index>(c2));
@@ -388,6 +639,20 @@ std::vector<std::size_t> split_order_balanced(std::size_t num_factors) {
   return o;
 }
 
+std::vector<std::size_t> split_order_peel(std::size_t num_factors, std::size_t k) {
+  if (k == 0) throw std::invalid_argument("split_order_peel: k must be at least 1");
+  std::vector<std::size_t> o;
+  std::vector<bool> used(num_factors + 1, false);
+  for (std::size_t s = num_factors; s > k;) {
+    s -= k;
+    o.push_back(s);
+    used[s] = true;
+  }
+  for (std::size_t s = 1; s < num_factors; ++s)
+    if (!used[s]) o.push_back(s);
+  return o;
+}
+
 std::pair<KFactor, KFactor> orthonormalize_pair(const KFactor& X, const KFactor& Y, bool column) {
   return orthonormalize_impl(X, Y, column, nullptr);
 }
@@ -451,7 +716,7 @@ HierarchicalResult factorize_hierarchical(const Matrix& A, const KChain& chain_i
        << whole.to_string() << " is " << whole.rows() << " x " << whole.cols();
     throw std::invalid_argument(os.str());
   }
-  require_finite(A, "factorize_hierarchical: A");
+  PhaseTimer timer;
 
   HierarchicalResult res;
   res.chain = chain;
@@ -467,9 +732,21 @@ HierarchicalResult factorize_hierarchical(const Matrix& A, const KChain& chain_i
     }
   }
   if (N >= 2) res.qs = *chain_qs(chain);
+  // Every entry of A is read by the Gram pass of a streamed first split, which
+  // flags a non-finite class; the entry is then located by require_finite
+  // below (after the split). Otherwise check A first (one pass).
+  bool streamed_first = false;
+  if (N >= 2) {
+    const std::size_t s0 = res.order[0] - 1;
+    const KFactor probe;
+    streamed_first = streamable_root_split(Source{A.data(), true, static_cast<std::size_t>(A.rows()), whole},
+                                           interval_pattern(chain, 0, s0), interval_pattern(chain, s0 + 1, N - 1), res.qs[s0], &probe);
+  }
+  if (!streamed_first) require_finite(A, "factorize_hierarchical: A");
   auto& enc = res.enclosure;
   enc.split_errors.assign(N >= 1 ? N - 1 : 0, std::nullopt);
   const Interval off_sq = uncovered_sq(A, whole);
+  timer.lap("checks", 0);
 
   if (N == 1) {
     res.factors.push_back(KFactor(whole));
@@ -560,6 +837,7 @@ HierarchicalResult factorize_hierarchical(const Matrix& A, const KChain& chain_i
       const bool next_right = step + 2 < N ? res.order[step + 1] - 1 > s0 : true;
       balance = next_right ? detail::Balance::left_orthonormal : detail::Balance::right_orthonormal;
     }
+    timer.lap("orthonorm.", step);
     Node& nd = nodes[j];
     Node left, right;
     left.l = nd.l;
@@ -576,18 +854,26 @@ HierarchicalResult factorize_hierarchical(const Matrix& A, const KChain& chain_i
     else
       src = Source{nd.f.values.data(), false, nd.f.rows(), nd.theta};
     const bool certify = step == 0;
+    timer.lap("alloc", step);
     const SplitOutput out = run_split(src, left.theta, right.theta, res.qs[s0], balance, certify, &left.f, &right.f);
+    if (out.nonfinite) require_finite(A, "factorize_hierarchical: A");  // throws naming the entry when A has one
+    timer.lap("split", step);
     left.col_orth = balance == detail::Balance::left_orthonormal;
     right.row_orth = balance == detail::Balance::right_orthonormal;
     Interval dnorm = out.acc.norm();
     if (nd.is_root) {
       dnorm = sqrt(square(dnorm) + off_sq);
       enc.split_errors[s0] = sqrt(off_sq + out.tail);
+      // The split's own factors are feasible for Def 6.5.6, so E_{s}(A) <= their
+      // achieved error: a first-order-tight upper end even where the tail
+      // enclosure came from a Gram matrix (half the digits, see block_kernels.hpp).
+      enc.split_errors[s0]->hi = std::max(enc.split_errors[s0]->lo, std::min(enc.split_errors[s0]->hi, dnorm.hi));
     }
     if (!nd.is_root) spare.push_back(std::move(nd.f.values));
     nodes[j] = std::move(left);
     nodes.insert(nodes.begin() + static_cast<std::ptrdiff_t>(j) + 1, std::move(right));
     terms.push_back(mul_up(neighbour_factor(j, j + 2, nodes[j].l, nodes[j + 1].r), dnorm.hi));
+    timer.lap("bound", step);
   }
   spare.clear();
   for (auto& nd : nodes) {
@@ -595,6 +881,7 @@ HierarchicalResult factorize_hierarchical(const Matrix& A, const KChain& chain_i
     res.factors.push_back(std::move(nd.f));
   }
 
+  timer.lap("move out", N);
   // --- enclosure -------------------------------------------------------------
   if (opt.all_split_errors)
     for (std::size_t s = 1; s < N; ++s)

@@ -34,6 +34,14 @@ enum class RedundancyPolicy { reduce, refuse };
 std::vector<std::size_t> split_order_left_to_right(std::size_t num_factors);
 /// Split every interval in its middle, preorder (Fig 6.2b).
 std::vector<std::size_t> split_order_balanced(std::size_t num_factors);
+/// "Peel from the right" by k factors: s = N - k, N - 2k, ... (> 0), then the
+/// remaining split points in increasing order. For the square dyadic chain
+/// the first split then cuts A into 2^k-column groups whose classes are the
+/// row residues mod 2^k: it streams over A's column-major layout once, costs
+/// O(2^k) flops per entry and leaves a node of |A| / 2^k entries (the others
+/// are small); left to right instead leaves |A| / 2 and balanced needs rank-1
+/// SVDs of sqrt(n) x sqrt(n) blocks. Thm 6.5.9 holds for every sigma.
+std::vector<std::size_t> split_order_peel(std::size_t num_factors, std::size_t k);
 
 struct HierarchicalOptions {
   HierarchicalAlgorithm algorithm = HierarchicalAlgorithm::alg8;
