@@ -670,7 +670,12 @@ Interval split_error(const Matrix& A, const KChain& chain, std::size_t s) {
   const std::size_t q = *chainable(L, R);
   Source src{A.data(), true, static_cast<std::size_t>(A.rows()), whole};
   const SplitOutput out = run_split(src, L, R, q, detail::Balance::left_orthonormal, true, nullptr, nullptr);
-  return sqrt(uncovered_sq(A, whole) + out.tail);
+  const Interval off = uncovered_sq(A, whole);
+  Interval e = sqrt(off + out.tail);
+  // The split's rank-q factors are feasible: E_s(A) <= their achieved error, which
+  // keeps the upper end first-order tight where the tail came from a Gram matrix.
+  e.hi = std::max(e.lo, std::min(e.hi, sqrt(square(out.acc.norm()) + off).hi));
+  return e;
 }
 
 Interval direct_residual(const Matrix& A, const std::vector<KFactor>& factors) {
