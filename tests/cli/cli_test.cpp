@@ -3,7 +3,10 @@
 // input (one-line error, exit code 2, no partial output).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
+#include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -318,6 +321,82 @@ TEST(CliBadInput, OneLineErrorExitCodeTwoAndNoPartialOutput) {
     EXPECT_FALSE(fs::exists(out.string() + ".json")) << args;
     EXPECT_FALSE(fs::exists(out.string() + ".partial")) << args;
   }
+}
+
+
+// `check --dataset` end to end on the smallest ill-posed LU network
+// (N_0 = N_1 = N_2 = 2, W_1 upper, W_2 lower; Ex 7.3.5): Lemma 7.3.4's grid
+// with the proof's p = 3 N_0 4^(N_1 + N_2) = 1536 has P = (p + 1)^2 = 2,362,369
+// points. At a limit of exactly P the inputs and labels are written and every
+// label must equal A x_i for the A in the report; one point fewer is refused
+// (sizes only, no file). No smaller LU network is ill-posed (1 x 1 factors
+// give all scalars), so this is the smallest grid the CLI can write.
+TEST(CliNetwork, DatasetFlagWritesLemma734GridAndLabelsAx) {
+  const fs::path spec = scratch("lu2-net.json");
+  std::ofstream(spec) << R"({"name": "relu-lu-2", "network": "relu", "factors": [
+      {"rows": 2, "cols": 2, "support": "upper"}, {"rows": 2, "cols": 2, "support": "lower"}]})";
+  const std::uint64_t P = 1537ull * 1537ull;
+  const fs::path dir = scratch("ds-lu2");
+  const CliRun r = run("check --json '" + spec.string() + "' --dataset '" + dir.string() + "' --dataset-max-points " +
+                       std::to_string(P));
+  ASSERT_EQ(r.code, 1) << r.out << r.err;  // not closed
+  const auto res = nlohmann::json::parse(r.out)["results"][0];
+  const auto& ds = res["network"]["dataset"];
+  ASSERT_TRUE(ds["materialized"].get<bool>()) << ds.dump();
+  EXPECT_EQ(ds["p_used"].get<std::uint64_t>(), 1536u);
+  EXPECT_EQ(ds["points"].get<std::uint64_t>(), P);
+  EXPECT_EQ(ds["proof"]["P"], std::to_string(P));
+  // A from the report (N_L x N_0 = 2 x 2, rational entries "a" or "a/b").
+  ASSERT_EQ(ds["A"]["rows"], 2);
+  ASSERT_EQ(ds["A"]["cols"], 2);
+  double A[2][2] = {{0, 0}, {0, 0}};
+  for (const auto& e : ds["A"]["entries"]) {
+    const std::string v = e[2].get<std::string>();
+    const auto slash = v.find('/');
+    A[e[0].get<int>()][e[1].get<int>()] =
+        slash == std::string::npos ? std::stod(v) : std::stod(v.substr(0, slash)) / std::stod(v.substr(slash + 1));
+  }
+  // Whatever A the certificate names, it must have no LU factorization: A(0,0) = 0 with A != 0 in the first row
+  // or column (Thm 3.1.8 for 2 x 2); the anti-diagonal identity is the usual one.
+  EXPECT_EQ(A[0][0], 0.0);
+  EXPECT_TRUE(A[0][1] != 0.0 || A[1][0] != 0.0);
+  const fs::path in = dir / "relu-lu-2-inputs.npy", lab = dir / "relu-lu-2-labels.npy";
+  ASSERT_EQ(ds["files"], nlohmann::json({in.string(), lab.string()}));
+  ASSERT_TRUE(fs::exists(in));
+  ASSERT_TRUE(fs::exists(lab));
+  const wellposed::NpyArray X = wellposed::read_npy(in.string());
+  const wellposed::NpyArray Y = wellposed::read_npy(lab.string());
+  ASSERT_EQ(X.shape, (std::vector<std::size_t>{P, 2}));
+  ASSERT_EQ(Y.shape, (std::vector<std::size_t>{P, 2}));
+  // Inputs: every point of the grid {0, 1/p, ..., 1}^2 exactly once; labels A x_i.
+  std::vector<char> seen(P, 0);
+  std::size_t bad_grid = 0, bad_label = 0;
+  for (std::size_t q = 0; q < P; ++q) {
+    const double x0 = X.data[2 * q], x1 = X.data[2 * q + 1];
+    const double k0 = std::round(x0 * 1536), k1 = std::round(x1 * 1536);
+    if (k0 < 0 || k0 > 1536 || k1 < 0 || k1 > 1536 || x0 != k0 / 1536 || x1 != k1 / 1536) {
+      ++bad_grid;
+      continue;
+    }
+    seen[static_cast<std::size_t>(k0) * 1537 + static_cast<std::size_t>(k1)] = 1;
+    for (int i = 0; i < 2; ++i)
+      if (std::abs(Y.data[2 * q + i] - (A[i][0] * x0 + A[i][1] * x1)) > 1e-12) ++bad_label;
+  }
+  EXPECT_EQ(bad_grid, 0u);
+  EXPECT_EQ(bad_label, 0u);
+  EXPECT_EQ(std::count(seen.begin(), seen.end(), 1), static_cast<std::ptrdiff_t>(P));
+  // One point under P: refused with the reason, sizes still reported, nothing written.
+  const fs::path dir2 = scratch("ds-lu2-refused");
+  const CliRun s = run("check --json '" + spec.string() + "' --dataset '" + dir2.string() + "' --dataset-max-points " +
+                       std::to_string(P - 1));
+  ASSERT_EQ(s.code, 1) << s.out << s.err;
+  const auto ds2 = nlohmann::json::parse(s.out)["results"][0]["network"]["dataset"];
+  EXPECT_FALSE(ds2["materialized"].get<bool>());
+  EXPECT_NE(ds2["not_materialized"].get<std::string>().find("exceeds the limit of " + std::to_string(P - 1)),
+            std::string::npos)
+      << ds2.dump();
+  EXPECT_FALSE(fs::exists(dir2 / "relu-lu-2-inputs.npy"));
+  fs::remove_all(dir);
 }
 
 }  // namespace
