@@ -68,7 +68,8 @@ struct GramWorkspace {
 /// side and a small symmetric eigen-solve: O(b c k) for the Gram, O(b c q) for
 /// the factors, O(k^3) for the eigen-solve and the certificate, instead of a
 /// Jacobi SVD of the whole block. Meant for tall / wide blocks (k << max(b, c)),
-/// where it costs what the shape needs. Accuracy of H, K: the singular
+/// where it costs what the shape needs, and for any block with k > 32 (a
+/// Jacobi SVD there costs about 10x more, issue 5). Accuracy of H, K: the singular
 /// subspace comes from the Gram matrix (angle ~ u kappa^2 for a block of
 /// exact rank q with condition kappa), so callers use it only for large
 /// blocks; the certified quantities do not depend on that accuracy:

@@ -126,7 +126,8 @@ std::size_t col_part(const KPattern& t, std::size_t j) { return ((j / t.d) % t.c
 // contiguous row-major blocks. Index arithmetic (divisions) is done once per
 // row / column of a tile, never per entry. 2 x c blocks with q = 1 (every
 // split of a square dyadic chain in left-to-right order) use the closed-form
-// kernel two_row_rank_one; other shapes the Jacobi SVD of truncated_block.
+// kernel two_row_rank_one; large blocks gram_truncated_block (see run_split),
+// other shapes the Jacobi SVD of truncated_block.
 // Streaming first split of a column-major dense root for the pair
 // L = (1, b1, c1, d1), R = (a2, d1, c2, 1) with q = 1 (c1 = a2): the class
 // (delta1, alpha2) is the block of rows {beta d1 + delta1 : beta < b1} and the
@@ -352,10 +353,17 @@ SplitOutput run_split(const Source& src, const KPattern& L, const KPattern& R, s
   const std::size_t b1 = L.b, c2 = R.c, blk = b1 * c2;
   const bool fast = b1 == 2 && q == 1 && balance != detail::Balance::right_orthonormal;
   // Large tall / wide blocks: Gram matrix of the small side + small eigen-solve
-  // (cost b1 c2 min(b1, c2) instead of a Jacobi SVD); small or square blocks keep
-  // the Jacobi SVD (accuracy u kappa instead of u kappa^2 on exact products).
+  // (cost b1 c2 min(b1, c2) instead of a Jacobi SVD); small blocks keep the
+  // Jacobi SVD (accuracy u kappa instead of u kappa^2 on exact products).
+  // Blocks whose small side exceeds 32 always take the Gram path: Eigen's
+  // two-sided Jacobi SVD of a k x k block costs many sweeps of O(k^3) (measured
+  // about 4 ms per 64 x 64 block against 0.4 ms for Gram + eigen-solve +
+  // certificate), which made the first split of the balanced order (64 x 64
+  // rank-1 blocks at n = 4096) cost thousands of passes over A (issue 5). The
+  // certified quantities (residual from the stored doubles,
+  // certified_tail_from_gram) do not depend on which path is taken.
   const std::size_t small = std::min(b1, c2), large = std::max(b1, c2);
-  const bool gram = !fast && small <= 32 && ((large >= 8 * small && blk >= 256) || cl.count * blk >= (std::size_t{1} << 20));
+  const bool gram = !fast && (small > 32 || ((large >= 8 * small && blk >= 256) || cl.count * blk >= (std::size_t{1} << 20)));
   const std::size_t T = std::clamp<std::size_t>((std::size_t{1} << 16) / std::max<std::size_t>(blk, 1), 1, 4);
   std::vector<std::size_t> tile_begin;
   for (std::size_t c = 0; c < cl.count;) {

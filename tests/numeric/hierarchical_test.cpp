@@ -313,6 +313,50 @@ TEST(Hierarchical, StreamedRootSplitRejectsNonFinite) {
   }
 }
 
+TEST(Hierarchical, LargeSquareClassBlocksTakeGramPath) {
+  // Classes whose small side exceeds 32 (the first balanced split of an n >= 4096
+  // dyadic chain has 64 x 64 rank-1 blocks) use the Gram matrix + eigen-solve
+  // instead of a Jacobi SVD (issue 5). Here 4 square 40 x 40 rank-1 classes
+  // (q = 1): exact products are recovered with a tiny certified E_1, and on a
+  // generic target E_1 encloses the Jacobi-SVD two-factor optimum (Def 6.5.6).
+  const KChain ch = {KPattern{1, 40, 2, 2}, KPattern{2, 2, 40, 1}};
+  ASSERT_TRUE(is_chainable(ch));
+  ASSERT_EQ(*chainable(ch[0], ch[1]), 1u);
+  const KPattern w = chain_product(ch);
+  const auto m = static_cast<Eigen::Index>(w.rows()), n = static_cast<Eigen::Index>(w.cols());
+  const Matrix P = chain_product(random_factors(ch, 71));
+  for (double noise : {0.0, 1.0}) {
+    const Matrix A = noise == 0.0 ? P : Matrix(P + noise * random_matrix(m, n, 72));
+    for (const auto& order : {split_order_left_to_right(2), split_order_balanced(2)}) {
+      HierarchicalOptions o;
+      o.algorithm = HierarchicalAlgorithm::alg8;
+      o.order = order;
+      o.direct_residual_max_work = 0;  // the telescoping enclosure alone
+      const auto r = factorize_hierarchical(A, ch, o);
+      check_factors_respect_chain(r);
+      const double achieved = (A - chain_product(r.factors)).norm();
+      ASSERT_TRUE(r.enclosure.split_errors[0].has_value());
+      const Interval e1 = *r.enclosure.split_errors[0];
+      EXPECT_TRUE(r.enclosure.residual.contains(achieved)) << noise;
+      EXPECT_LE(r.enclosure.lower_bound.lo, achieved) << noise;
+      const Interval es = split_error(A, ch, 1);
+      const auto two = factorize_two_factors(A, ch[0].support(), ch[1].support());
+      const double opt = std::sqrt(two.optimal_value_sq);
+      if (noise == 0.0) {
+        EXPECT_LT(achieved / A.norm(), 1e-12);
+        EXPECT_LT(e1.hi / A.norm(), 1e-10);
+        EXPECT_LT(es.hi / A.norm(), 1e-10);
+        EXPECT_LT(r.enclosure.residual.hi / A.norm(), 1e-10);
+      } else {
+        EXPECT_TRUE(e1.contains(opt)) << e1.lo << " " << opt << " " << e1.hi;
+        EXPECT_TRUE(es.contains(opt)) << es.lo << " " << opt << " " << es.hi;
+        EXPECT_LT(e1.width(), 1e-6 * A.norm());  // Gram tail: about half the digits
+        EXPECT_GT(e1.lo, 0.5 * opt);
+      }
+    }
+  }
+}
+
 TEST(Hierarchical, PeelOrder) {
   EXPECT_EQ(split_order_peel(7, 3), (std::vector<std::size_t>{4, 1, 2, 3, 5, 6}));
   EXPECT_EQ(split_order_peel(6, 2), (std::vector<std::size_t>{4, 2, 1, 3, 5}));
