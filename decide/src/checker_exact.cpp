@@ -212,15 +212,22 @@ z3::expr reached(z3::context& c, const Block& b, idx L, const std::map<Cell, z3:
   return conj(c, eqs);
 }
 
-std::string check_sentence(const Block& b, idx L, bool expect_true) {
-  z3::context c;
+// One real variable per entry of the block's target A, named prefix<i>_<j>;
+// `avars` lists them for quantification.
+std::map<Cell, z3::expr> target_vars(z3::context& c, const Block& b, const std::string& prefix, z3::expr_vector& avars) {
   std::map<Cell, z3::expr> a;
-  z3::expr_vector avars(c);
   for (const auto& ij : b.entries) {
-    z3::expr v = c.real_const(("ca" + std::to_string(ij.first) + "_" + std::to_string(ij.second)).c_str());
+    z3::expr v = c.real_const((prefix + std::to_string(ij.first) + "_" + std::to_string(ij.second)).c_str());
     a.emplace(ij, v);
     avars.push_back(v);
   }
+  return a;
+}
+
+std::string check_sentence(const Block& b, idx L, bool expect_true) {
+  z3::context c;
+  z3::expr_vector avars(c);
+  const std::map<Cell, z3::expr> a = target_vars(c, b, "ca", avars);
   BlockQueries q(c, b, L, "cx");
   const z3::expr body = z3::forall(q.vars(), !reached(c, b, L, a, q)) && closure(c, b, L, a);
   std::string why;
@@ -264,13 +271,8 @@ std::string check_cone(const Block& b, idx L) {
 
 std::string check_surjective(const Block& b, idx L) {
   z3::context c;
-  std::map<Cell, z3::expr> a;
   z3::expr_vector avars(c);
-  for (const auto& ij : b.entries) {
-    z3::expr v = c.real_const(("cs" + std::to_string(ij.first) + "_" + std::to_string(ij.second)).c_str());
-    a.emplace(ij, v);
-    avars.push_back(v);
-  }
+  const std::map<Cell, z3::expr> a = target_vars(c, b, "cs", avars);
   BlockQueries q(c, b, L, "cy");
   std::string why;
   std::vector<z3::expr> body = gauge_constraints(b, L, q);  // sound: see gauge_constraints
