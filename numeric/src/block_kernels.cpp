@@ -16,29 +16,33 @@ constexpr double inf = std::numeric_limits<double>::infinity();
 double norm_up(double computed_sum_sq, std::size_t n) { return sqrt(nonneg_sum_enclosure(computed_sum_sq, n)).hi; }
 }  // namespace
 
-Interval squared_norm_enclosure(const Matrix& B) {
-  return nonneg_sum_enclosure(B.squaredNorm(), static_cast<std::size_t>(B.size()));
+template <class S>
+Interval squared_norm_enclosure(const MatrixT<S>& B) {
+  return nonneg_sum_enclosure(B.squaredNorm(), square_terms<S>(static_cast<std::size_t>(B.size())));
 }
 
-double spectral_norm_upper(const Matrix& M) {
+template <class S>
+double spectral_norm_upper(const MatrixT<S>& M) {
+  using Mat = MatrixT<S>;
   if (M.size() == 0) return 0.0;
-  const double frob = norm_up(M.squaredNorm(), static_cast<std::size_t>(M.size()));
+  const double frob = norm_up(M.squaredNorm(), square_terms<S>(static_cast<std::size_t>(M.size())));
   const Eigen::Index k = std::min(M.rows(), M.cols());
   if (k <= 1) return frob;  // a vector: ||M||_2 = ||M||_F
   if (k > 16) return frob;
   // ||M||_2^2 = ||G||_2 <= ||G||_inf for the k x k Gram matrix G of the small side;
-  // |G_ij - G^_ij| <= gamma_n W_ij + n eta with W = |M|^T |M| (n = long side),
+  // |G_ij - G^_ij| <= gamma_n W_ij + n eta with W = |M|^T |M| (n = long side;
+  // complex: G = M^H M, inner_terms(n) = 3n, |.| over-estimated by mag_up),
   // and W_ij <= W^_ij / (1 - gamma_n).
   const bool cols_small = M.cols() <= M.rows();
-  const Matrix G = cols_small ? Matrix(M.transpose() * M) : Matrix(M * M.transpose());
-  const Matrix Ma = M.cwiseAbs();
+  const Mat G = cols_small ? Mat(M.adjoint() * M) : Mat(M * M.adjoint());
+  const Matrix Ma = M.unaryExpr([](const S& z) { return mag_up(z); });
   const Matrix W = cols_small ? Matrix(Ma.transpose() * Ma) : Matrix(Ma * Ma.transpose());
-  const auto n = static_cast<std::size_t>(std::max(M.rows(), M.cols()));
+  const auto n = inner_terms<S>(static_cast<std::size_t>(std::max(M.rows(), M.cols())));
   const double g = gamma(n + 2);
   double best = 0.0;
   for (Eigen::Index i = 0; i < k; ++i) {
     double row = 0.0;
-    for (Eigen::Index j = 0; j < k; ++j) row += std::abs(G(i, j)) + g * W(i, j);
+    for (Eigen::Index j = 0; j < k; ++j) row += mag_up(G(i, j)) + g * W(i, j);
     best = std::max(best, row);
   }
   // The row sums above are 2k non-negative terms with <= 2 roundings each.
@@ -48,42 +52,49 @@ double spectral_norm_upper(const Matrix& M) {
   return std::min(spec, frob);
 }
 
-Interval certified_tail_squared(const Matrix& B, std::size_t q, const Matrix& U) {
+template <class S>
+Interval certified_tail_squared(const MatrixT<S>& B, std::size_t q, const MatrixT<S>& U) {
   const auto b = static_cast<std::size_t>(B.rows()), c = static_cast<std::size_t>(B.cols());
   const Interval bnorm_sq = squared_norm_enclosure(B);
   if (q >= b) return {0.0, 0.0};  // rank(B) <= b <= q: exactly representable
   if (!std::isfinite(bnorm_sq.hi)) return {0.0, inf};
-  const Matrix C = U.transpose() * B;
+  const MatrixT<S> C = U.adjoint() * B;
   std::vector<double> row_sq(b);
-  Matrix dots = Matrix::Zero(static_cast<Eigen::Index>(b), static_cast<Eigen::Index>(b));
+  MatrixT<S> dots = MatrixT<S>::Zero(static_cast<Eigen::Index>(b), static_cast<Eigen::Index>(b));
   for (std::size_t i = 0; i < b; ++i) {
     row_sq[i] = C.row(static_cast<Eigen::Index>(i)).squaredNorm();
     for (std::size_t j = i + 1; j < b; ++j)
       dots(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) =
-          C.row(static_cast<Eigen::Index>(i)).dot(C.row(static_cast<Eigen::Index>(j)));
+          C.row(static_cast<Eigen::Index>(j)).dot(C.row(static_cast<Eigen::Index>(i)));  // <C_i, C_j> = C_i C_j^H
   }
   return certified_tail_from_rotated(b, c, q, bnorm_sq, U, row_sq.data(), dots);
 }
 
-double orthogonality_defect(const Matrix& U) {
+template <class S>
+double orthogonality_defect(const MatrixT<S>& U) {
   const auto b = static_cast<std::size_t>(U.cols());
-  const Matrix G = U.transpose() * U;
-  const Matrix W = U.cwiseAbs().transpose() * U.cwiseAbs();
-  const double gb = gamma(static_cast<std::size_t>(U.rows()) + 2);
+  const MatrixT<S> G = U.adjoint() * U;
+  const Matrix Ua = U.unaryExpr([](const S& z) { return mag_up(z); });
+  const Matrix W = Ua.transpose() * Ua;
+  const double gb = gamma(inner_terms<S>(static_cast<std::size_t>(U.rows())) + 2);
   double eta_sq = 0.0;
   for (std::size_t i = 0; i < b; ++i)
     for (std::size_t j = 0; j < b; ++j) {
       const auto ii = static_cast<Eigen::Index>(i), jj = static_cast<Eigen::Index>(j);
-      const double f = std::abs(G(ii, jj) - (i == j ? 1.0 : 0.0)) * (1.0 + 2 * unit_roundoff) + gb * W(ii, jj) * 1.01 +
-                       static_cast<double>(U.rows()) * underflow_eta;
+      const double f = mag_up(G(ii, jj) - (i == j ? S(1) : S(0))) * (1.0 + 2 * unit_roundoff) + gb * W(ii, jj) * 1.01 +
+                       static_cast<double>(inner_terms<S>(static_cast<std::size_t>(U.rows()))) * underflow_eta;
       const double fu = f * (1.0 + 8.0 * unit_roundoff);  // covers the roundings of the three-term sum
       eta_sq += fu * fu;
     }
   return norm_up(eta_sq, b * b);
 }
 
-Interval certified_tail_from_rotated(std::size_t b, std::size_t c, std::size_t q, const Interval& bnorm_sq, const Matrix& U,
-                                     const double* row_sq, const Matrix& dots) {
+template <class S>
+Interval certified_tail_from_rotated(std::size_t b, std::size_t c, std::size_t q, const Interval& bnorm_sq, const MatrixT<S>& U,
+                                     const double* row_sq, const MatrixT<S>& dots) {
+  // Complex: the same proof with conjugate transposes (Ostrowski, Ky Fan and
+  // Lidskii hold for Hermitian matrices), b- and c-term inner products bounded
+  // with inner_terms<S>, row norms as sums of square_terms<S>(c) real squares.
   if (q >= b) return {0.0, 0.0};
   const Interval trivial{0.0, bnorm_sq.hi};
   if (!std::isfinite(bnorm_sq.hi)) return {0.0, inf};
@@ -94,18 +105,19 @@ Interval certified_tail_from_rotated(std::size_t b, std::size_t c, std::size_t q
 
   // (2) C^ (computed U^T B, each entry a b-term inner product), delta >= ||C^ - U^T B||_F.
   const double ufro = round_up(std::sqrt(round_up(static_cast<double>(b) * round_up(1.0 + eta))));
-  const double delta = round_up(round_up(gamma(b) * ufro) * round_up(std::sqrt(bnorm_sq.hi)) +
-                                std::sqrt(static_cast<double>(b * c)) * static_cast<double>(b) * underflow_eta * 2.0);
+  const double delta = round_up(round_up(gamma(inner_terms<S>(b)) * ufro) * round_up(std::sqrt(bnorm_sq.hi)) +
+                                std::sqrt(static_cast<double>(b * c)) * static_cast<double>(inner_terms<S>(b)) * underflow_eta * 2.0);
 
   // (3) row norms of C^ and the off-diagonal of C^ C^T.
   std::vector<Interval> diag(b);
-  for (std::size_t i = 0; i < b; ++i) diag[i] = nonneg_sum_enclosure(row_sq[i], c);
-  const double gc = gamma(c);
+  for (std::size_t i = 0; i < b; ++i) diag[i] = nonneg_sum_enclosure(row_sq[i], square_terms<S>(c));
+  const double gc = gamma(inner_terms<S>(c));
   double off_sq = 0.0;
   for (std::size_t i = 0; i < b; ++i)
     for (std::size_t j = i + 1; j < b; ++j) {
-      const double o = std::abs(dots(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j))) * (1.0 + 2 * unit_roundoff) +
-                       gc * round_up(std::sqrt(diag[i].hi * diag[j].hi)) * 1.01 + static_cast<double>(c) * underflow_eta;
+      const double o = mag_up(dots(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j))) * (1.0 + 2 * unit_roundoff) +
+                       gc * round_up(std::sqrt(diag[i].hi * diag[j].hi)) * 1.01 +
+                       static_cast<double>(inner_terms<S>(c)) * underflow_eta;
       const double ou = o * (1.0 + 8.0 * unit_roundoff);
       off_sq += 2.0 * ou * ou;
     }
@@ -174,13 +186,15 @@ void two_row_rank_one(const double* x, const double* y, std::size_t c, Balance b
   acc.terms = std::max<std::size_t>(acc.terms, 2);
 }
 
-void truncated_block(const Matrix& B, std::size_t q, Balance balance, Matrix& H, Matrix& K, ResidualAccumulator& acc,
-                     Interval* tail_sq) {
+template <class Sc>
+void truncated_block(const MatrixT<Sc>& B, std::size_t q, Balance balance, MatrixT<Sc>& H, MatrixT<Sc>& K,
+                     ResidualAccumulator& acc, Interval* tail_sq) {
+  using Matrix = MatrixT<Sc>;  // this body is shared by double and complex blocks
   const Eigen::Index m = B.rows(), n = B.cols(), qi = static_cast<Eigen::Index>(q);
   H = Matrix::Zero(m, qi);
   K = Matrix::Zero(qi, n);
   const bool tr = m > n;
-  const Matrix Bo = tr ? Matrix(B.transpose()) : B;  // b x c with b <= c
+  const Matrix Bo = tr ? Matrix(B.adjoint()) : B;  // b x c with b <= c
   const Eigen::Index b = Bo.rows();
   const Eigen::Index r = std::min<Eigen::Index>(qi, b);
   if (b > 0 && r > 0) {
@@ -188,23 +202,23 @@ void truncated_block(const Matrix& B, std::size_t q, Balance balance, Matrix& H,
     const Matrix& U = svd.matrixU();  // b x b
     const Matrix& V = svd.matrixV();  // c x b
     const auto& S = svd.singularValues();
-    // In the original orientation B = L S R^T with (L, R) = (U, V), or (V, U) if transposed.
+    // In the original orientation B = L S R^H with (L, R) = (U, V), or (V, U) if transposed.
     const Matrix Lq = tr ? Matrix(V.leftCols(r)) : Matrix(U.leftCols(r));
     const Matrix Rq = tr ? Matrix(U.leftCols(r)) : Matrix(V.leftCols(r));
     switch (balance) {
       case Balance::left_orthonormal:
         H.leftCols(r) = Lq;
-        K.topRows(r) = Lq.transpose() * B;
+        K.topRows(r) = Lq.adjoint() * B;
         break;
       case Balance::right_orthonormal:
-        K.topRows(r) = Rq.transpose();
+        K.topRows(r) = Rq.adjoint();
         H.leftCols(r) = B * Rq;
         break;
       case Balance::sqrt_sigma:
         for (Eigen::Index t = 0; t < r; ++t) {
           const double s = std::sqrt(S(t));
           H.col(t) = Lq.col(t) * s;
-          K.row(t) = Rq.col(t).transpose() * s;
+          K.row(t) = Rq.col(t).adjoint() * s;
         }
         break;
     }
@@ -212,14 +226,29 @@ void truncated_block(const Matrix& B, std::size_t q, Balance balance, Matrix& H,
   } else if (tail_sq) {
     *tail_sq = squared_norm_enclosure(B);
   }
-  // ||B - H K||_F from the stored doubles (inner-product bound with q + 1 terms).
+  // ||B - H K||_F from the stored doubles (inner-product bound with q + 1 terms;
+  // complex: inner_terms, |.| over-estimated by mag_up, 2 real squares per entry).
   const Matrix P = H * K;
-  const Matrix Wm = B.cwiseAbs() + H.cwiseAbs() * K.cwiseAbs();
+  const auto mag = [](const Sc& z) { return mag_up(z); };
+  const Eigen::MatrixXd Wm = B.unaryExpr(mag) + H.unaryExpr(mag) * K.unaryExpr(mag);
   acc.ss += (B - P).squaredNorm();
   acc.ww += Wm.squaredNorm();
-  acc.count += static_cast<std::size_t>(B.size());
-  acc.terms = std::max(acc.terms, q + 1);
+  acc.count += square_terms<Sc>(static_cast<std::size_t>(B.size()));
+  acc.terms = std::max(acc.terms, inner_terms<Sc>(q + 1));
 }
+
+#define WELLPOSED_BLOCK_KERNELS(S)                                                                                        \
+  template Interval squared_norm_enclosure<S>(const MatrixT<S>&);                                                         \
+  template double spectral_norm_upper<S>(const MatrixT<S>&);                                                              \
+  template Interval certified_tail_squared<S>(const MatrixT<S>&, std::size_t, const MatrixT<S>&);                         \
+  template double orthogonality_defect<S>(const MatrixT<S>&);                                                             \
+  template Interval certified_tail_from_rotated<S>(std::size_t, std::size_t, std::size_t, const Interval&, const MatrixT<S>&, \
+                                                   const double*, const MatrixT<S>&);                                     \
+  template void truncated_block<S>(const MatrixT<S>&, std::size_t, Balance, MatrixT<S>&, MatrixT<S>&, ResidualAccumulator&, \
+                                   Interval*);
+WELLPOSED_BLOCK_KERNELS(double)
+WELLPOSED_BLOCK_KERNELS(Complex)
+#undef WELLPOSED_BLOCK_KERNELS
 
 Interval certified_tail_from_gram(std::size_t k, std::size_t n, std::size_t q, const Interval& bnorm_sq, const Matrix& Ghat,
                                   const Matrix& U, GramWorkspace& ws) {

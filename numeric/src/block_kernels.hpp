@@ -23,8 +23,12 @@ enum class Balance {
 /// Accumulates ||B - H K||_F into acc (stored doubles, certified).
 /// If tail_sq is non-null, also stores an enclosure of tau_q(B)^2 =
 /// sum_{j > q} sigma_j(B)^2, see certified_tail_squared.
-void truncated_block(const Matrix& B, std::size_t q, Balance balance, Matrix& H, Matrix& K, ResidualAccumulator& acc,
-                     Interval* tail_sq);
+/// S = double or Complex (every transpose below is then the conjugate
+/// transpose, every inner-product bound uses inner_terms<S>, interval.hpp);
+/// explicitly instantiated for both.
+template <class S>
+void truncated_block(const MatrixT<S>& B, std::size_t q, Balance balance, MatrixT<S>& H, MatrixT<S>& K,
+                     ResidualAccumulator& acc, Interval* tail_sq);
 
 /// Enclosure of tau_q(B)^2 = sum_{j>q} sigma_j^2(B) for B b x c with b <= c,
 /// given any numerically orthogonal b x b matrix U whose columns are ordered by
@@ -37,15 +41,18 @@ void truncated_block(const Matrix& B, std::size_t q, Balance balance, Matrix& H,
 ///  (3) For C^ (exact doubles): with D = diag(C^ C^T), O the off-diagonal part,
 ///      Ky Fan / Lidskii give sum_{j>q} lambda_j(C^ C^T) in
 ///      [sum of the b-q smallest D_ii - q ||O||_F,  sum_{i>q} D_ii].
-double spectral_norm_upper(const Matrix& M);
-Interval certified_tail_squared(const Matrix& B, std::size_t q, const Matrix& U);
+template <class S>
+double spectral_norm_upper(const MatrixT<S>& M);
+template <class S>
+Interval certified_tail_squared(const MatrixT<S>& B, std::size_t q, const MatrixT<S>& U);
 
 /// Step (1)-(3) of certified_tail_squared from quantities already computed:
 /// row_sq[i] = fl(||C^_i||^2) (a c-term sum), dots(i, j) = fl(<C^_i, C^_j>) for
 /// i < j, where C^ = fl(U^T B) with each entry a b-term inner product, and
 /// bnorm_sq an enclosure of ||B||_F^2.
-Interval certified_tail_from_rotated(std::size_t b, std::size_t c, std::size_t q, const Interval& bnorm_sq, const Matrix& U,
-                                     const double* row_sq, const Matrix& dots);
+template <class S>
+Interval certified_tail_from_rotated(std::size_t b, std::size_t c, std::size_t q, const Interval& bnorm_sq, const MatrixT<S>& U,
+                                     const double* row_sq, const MatrixT<S>& dots);
 
 /// Rank-1 approximation of a 2 x c block with rows x, y (contiguous), the fast
 /// path of the square dyadic butterfly: closed-form 2 x 2 rotation from the
@@ -99,10 +106,13 @@ void gram_truncated_block(const double* B, std::size_t b, std::size_t c, std::si
 Interval certified_tail_from_gram(std::size_t k, std::size_t n, std::size_t q, const Interval& bnorm_sq, const Matrix& Ghat,
                                   const Matrix& U, GramWorkspace& ws);
 
-/// Upper bound of ||U^T U - I||_2 (through the Frobenius norm, rounding included).
-double orthogonality_defect(const Matrix& U);
+/// Upper bound of ||U^T U - I||_2 (U^H U for complex; through the Frobenius
+/// norm, rounding included).
+template <class S>
+double orthogonality_defect(const MatrixT<S>& U);
 
-/// Enclosure of ||B||_F^2.
-Interval squared_norm_enclosure(const Matrix& B);
+/// Enclosure of ||B||_F^2 (complex: a sum of 2 |B| real squares).
+template <class S>
+Interval squared_norm_enclosure(const MatrixT<S>& B);
 
 }  // namespace wellposed::numeric::detail

@@ -39,9 +39,26 @@ void require_finite(const Matrix& x, const std::string& what) {
       }
 }
 
-Matrix chain_product(const std::vector<Matrix>& factors) {
+void require_finite(const ComplexMatrix& x, const std::string& what) {
+  for (Eigen::Index j = 0; j < x.cols(); ++j)
+    for (Eigen::Index i = 0; i < x.rows(); ++i) {
+      const Complex z = x(i, j);
+      const bool re = std::isfinite(z.real()), im = std::isfinite(z.imag());
+      if (!re || !im) {
+        std::ostringstream os;
+        os << what << ": entry (" << i << ", " << j << ") = " << z.real() << (z.imag() < 0 ? " - " : " + ")
+           << std::abs(z.imag()) << "i has a non-finite " << (re ? "imaginary" : "real")
+           << " part; only finite values are accepted";
+        throw std::invalid_argument(os.str());
+      }
+    }
+}
+
+namespace {
+template <class S>
+MatrixT<S> chain_product_impl(const std::vector<MatrixT<S>>& factors) {
   if (factors.empty()) throw std::invalid_argument("chain_product: no factors");
-  Matrix p = factors.front();
+  MatrixT<S> p = factors.front();
   for (std::size_t l = 1; l < factors.size(); ++l) {
     if (p.cols() != factors[l].rows()) {
       std::ostringstream os;
@@ -53,5 +70,9 @@ Matrix chain_product(const std::vector<Matrix>& factors) {
   }
   return p;
 }
+}  // namespace
+
+Matrix chain_product(const std::vector<Matrix>& factors) { return chain_product_impl<double>(factors); }
+ComplexMatrix chain_product(const std::vector<ComplexMatrix>& factors) { return chain_product_impl<Complex>(factors); }
 
 }  // namespace wellposed::numeric

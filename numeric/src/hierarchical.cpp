@@ -17,6 +17,7 @@
 #include <cstdlib>
 
 #include <stdexcept>
+#include <type_traits>
 
 #include <Eigen/QR>
 
@@ -90,9 +91,12 @@ ClassList enumerate_classes(const KPattern& L, const KPattern& R, std::size_t q)
   return cl;
 }
 
-// Read access to a node: the dense root A (column-major) or a KFactor.
-struct Source {
-  const double* data = nullptr;
+// Read access to a node: the dense root A (column-major) or a KFactor. S =
+// double or Complex: the general (gathered) path below is one implementation
+// for both; the streamed and closed-form fast paths are double-only.
+template <class S>
+struct SourceT {
+  const S* data = nullptr;
   bool dense = false;
   std::size_t m = 0;
   KPattern t;
@@ -103,6 +107,7 @@ struct Source {
   }
   std::size_t col(std::size_t j) const { return dense ? j * m : ((j / t.d) % t.c) * t.d; }
 };
+using Source = SourceT<double>;
 
 struct SplitOutput {
   ResidualAccumulator acc;
@@ -346,12 +351,15 @@ SplitOutput stream_root_split(const Source& src, const KPattern& L, const KPatte
   return total;
 }
 
-SplitOutput run_split(const Source& src, const KPattern& L, const KPattern& R, std::size_t q, detail::Balance balance,
-                      bool certify, KFactor* outL, KFactor* outR) {
+template <class S>
+SplitOutput run_split(const SourceT<S>& src, const KPattern& L, const KPattern& R, std::size_t q, detail::Balance balance,
+                      bool certify, BasicKFactor<S>* outL, BasicKFactor<S>* outR) {
+  constexpr bool real = std::is_same_v<S, double>;  // complex blocks: Jacobi SVD path only
   const ClassList cl = enumerate_classes(L, R, q);
-  if (streamable_root_split(src, L, R, q, outL)) return stream_root_split(src, L, R, balance, certify, *outL, *outR);
+  if constexpr (real)
+    if (streamable_root_split(src, L, R, q, outL)) return stream_root_split(src, L, R, balance, certify, *outL, *outR);
   const std::size_t b1 = L.b, c2 = R.c, blk = b1 * c2;
-  const bool fast = b1 == 2 && q == 1 && balance != detail::Balance::right_orthonormal;
+  const bool fast = real && b1 == 2 && q == 1 && balance != detail::Balance::right_orthonormal;
   // Large tall / wide blocks: Gram matrix of the small side + small eigen-solve
   // (cost b1 c2 min(b1, c2) instead of a Jacobi SVD); small blocks keep the
   // Jacobi SVD (accuracy u kappa instead of u kappa^2 on exact products).
@@ -363,7 +371,7 @@ SplitOutput run_split(const Source& src, const KPattern& L, const KPattern& R, s
   // certified quantities (residual from the stored doubles,
   // certified_tail_from_gram) do not depend on which path is taken.
   const std::size_t small = std::min(b1, c2), large = std::max(b1, c2);
-  const bool gram = !fast && (small > 32 || ((large >= 8 * small && blk >= 256) || cl.count * blk >= (std::size_t{1} << 20)));
+  const bool gram = real && !fast && (small > 32 || ((large >= 8 * small && blk >= 256) || cl.count * blk >= (std::size_t{1} << 20)));
   const std::size_t T = std::clamp<std::size_t>((std::size_t{1} << 16) / std::max<std::size_t>(blk, 1), 1, 4);
   std::vector<std::size_t> tile_begin;
   for (std::size_t c = 0; c < cl.count;) {
@@ -381,10 +389,11 @@ SplitOutput run_split(const Source& src, const KPattern& L, const KPattern& R, s
 #pragma omp parallel if (par)
   {
     SplitOutput local;
-    std::vector<double> buf(T * blk), kbuf(c2), scratch(c2);
+    std::vector<S> buf(T * blk);
+    std::vector<double> kbuf(c2), scratch(c2);
     std::vector<std::size_t> rp(T * b1), cp(c2), rcol(c2);
     std::size_t have_a2 = std::numeric_limits<std::size_t>::max(), have_d2 = have_a2;
-    Matrix B(static_cast<Eigen::Index>(b1), static_cast<Eigen::Index>(c2)), H, K;
+    MatrixT<S> B(static_cast<Eigen::Index>(b1), static_cast<Eigen::Index>(c2)), H, K;
     detail::GramWorkspace ws;
 #pragma omp for schedule(dynamic, 1)
     for (std::ptrdiff_t ti = 0; ti < tiles; ++ti) {
@@ -402,14 +411,28 @@ SplitOutput run_split(const Source& src, const KPattern& L, const KPattern& R, s
         for (std::size_t be = 0; be < b1; ++be) rp[t * b1 + be] = src.row(cl.row(c0 + t, be));
       const std::size_t nr = nt * b1;
       for (std::size_t ga = 0; ga < c2; ++ga) {
-        const double* col = src.data + cp[ga];
+        const S* col = src.data + cp[ga];
         for (std::size_t u = 0; u < nr; ++u) buf[u * c2 + ga] = col[rp[u]];
       }
       for (std::size_t t = 0; t < nt; ++t) {
         const std::size_t c = c0 + t;
-        const double* bp = buf.data() + t * blk;
+        const S* bp = buf.data() + t * blk;
         Interval tail;
-        if (fast) {
+        // Writes the class's H (b1 x q) and K (q x c2) into the two factors.
+        const auto store = [&](const auto& Hs, const auto& Ks) {
+          if (outL)
+            for (std::size_t u = 0; u < q; ++u) {
+              const std::size_t k = cl.inner[c * q + u];
+              const std::size_t lc = col_part(L, k), rb = row_part(R, k);
+              for (std::size_t be = 0; be < b1; ++be)
+                outL->values[row_part(L, cl.row(c, be)) + lc] = Hs(static_cast<Eigen::Index>(be), static_cast<Eigen::Index>(u));
+              for (std::size_t ga = 0; ga < c2; ++ga)
+                outR->values[rb + rcol[ga]] = Ks(static_cast<Eigen::Index>(u), static_cast<Eigen::Index>(ga));
+            }
+        };
+        bool done = false;
+        if constexpr (real) {
+          if (fast) {
           double h[2];
           detail::two_row_rank_one(bp, bp + c2, c2, balance, h, kbuf.data(), scratch.data(), local.acc,
                                    certify ? &tail : nullptr);
@@ -420,25 +443,18 @@ SplitOutput run_split(const Source& src, const KPattern& L, const KPattern& R, s
             double* dst = outR->values.data() + rb;
             for (std::size_t ga = 0; ga < c2; ++ga) dst[rcol[ga]] = kbuf[ga];
           }
-        } else {
-          if (gram) {
+          done = true;
+          } else if (gram) {
             detail::gram_truncated_block(bp, b1, c2, q, balance, ws, local.acc, certify ? &tail : nullptr);
-          } else {
-            B = Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
-                bp, static_cast<Eigen::Index>(b1), static_cast<Eigen::Index>(c2));
-            detail::truncated_block(B, q, balance, H, K, local.acc, certify ? &tail : nullptr);
+            store(ws.H, ws.K);
+            done = true;
           }
-          const Matrix& Hs = gram ? ws.H : H;
-          const Matrix& Ks = gram ? ws.K : K;
-          if (outL)
-            for (std::size_t u = 0; u < q; ++u) {
-              const std::size_t k = cl.inner[c * q + u];
-              const std::size_t lc = col_part(L, k), rb = row_part(R, k);
-              for (std::size_t be = 0; be < b1; ++be)
-                outL->values[row_part(L, cl.row(c, be)) + lc] = Hs(static_cast<Eigen::Index>(be), static_cast<Eigen::Index>(u));
-              for (std::size_t ga = 0; ga < c2; ++ga)
-                outR->values[rb + rcol[ga]] = Ks(static_cast<Eigen::Index>(u), static_cast<Eigen::Index>(ga));
-            }
+        }
+        if (!done) {
+          B = Eigen::Map<const Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
+              bp, static_cast<Eigen::Index>(b1), static_cast<Eigen::Index>(c2));
+          detail::truncated_block(B, q, balance, H, K, local.acc, certify ? &tail : nullptr);
+          store(H, K);
         }
         if (certify) local.tail = local.tail + tail;
       }
@@ -453,7 +469,8 @@ SplitOutput run_split(const Source& src, const KPattern& L, const KPattern& R, s
 }
 
 // ||A o (1 - S_theta)||_F^2 for the dense root.
-Interval uncovered_sq(const Matrix& A, const KPattern& t) {
+template <class S>
+Interval uncovered_sq(const MatrixT<S>& A, const KPattern& t) {
   if (t.a == 1 && t.d == 1) return {0.0, 0.0};
   const KFactor probe(KPattern{t.a, t.b, t.c, t.d});
   double s = 0.0;
@@ -461,10 +478,10 @@ Interval uncovered_sq(const Matrix& A, const KPattern& t) {
   for (Eigen::Index j = 0; j < A.cols(); ++j)
     for (Eigen::Index i = 0; i < A.rows(); ++i)
       if (!probe.in_support(static_cast<std::size_t>(i), static_cast<std::size_t>(j))) {
-        s += A(i, j) * A(i, j);
+        s += Eigen::numext::abs2(A(i, j));
         ++n;
       }
-  return nonneg_sum_enclosure(s, std::max<std::size_t>(n, 1));
+  return nonneg_sum_enclosure(s, square_terms<S>(std::max<std::size_t>(n, 1)));
 }
 
 KPattern interval_pattern(const KChain& chain, std::size_t l, std::size_t r) {
@@ -476,7 +493,8 @@ KPattern interval_pattern(const KChain& chain, std::size_t l, std::size_t r) {
 // ||node * Y||_F <= mu ||Y||_F for every Y supported on S_other, and likewise
 // ||Y * node||_F <= mu ||Y||_F (the isometry argument of Lemma 6.5.3, with
 // the orthonormality defect of the computed factors made explicit).
-double class_spectral_bound(const KFactor& node, const KPattern& other, bool node_is_left) {
+template <class S>
+double class_spectral_bound(const BasicKFactor<S>& node, const KPattern& other, bool node_is_left) {
   const KPattern L = node_is_left ? node.theta : other, R = node_is_left ? other : node.theta;
   const auto q = chainable(L, R);
   if (!q) throw std::logic_error("internal error: neighbour pair not chainable (Lemma 6.4.2)");
@@ -485,7 +503,7 @@ double class_spectral_bound(const KFactor& node, const KPattern& other, bool nod
   const auto count = static_cast<std::ptrdiff_t>(cl.count);
 #pragma omp parallel reduction(max : mu) if (cl.count * cl.q * (node_is_left ? L.b : R.c) >= (std::size_t{1} << 18))
   {
-  Matrix M;
+  MatrixT<S> M;
 #pragma omp for schedule(static)
   for (std::ptrdiff_t ci = 0; ci < count; ++ci) {
     const auto c = static_cast<std::size_t>(ci);
@@ -506,15 +524,19 @@ double class_spectral_bound(const KFactor& node, const KPattern& other, bool nod
   return mu;
 }
 
-// Algorithm 9 with the certified size of the change ||X Y - X~ Y~||_F.
-std::pair<KFactor, KFactor> orthonormalize_impl(const KFactor& X, const KFactor& Y, bool column, ResidualAccumulator* acc) {
+// Algorithm 9 with the certified size of the change ||X Y - X~ Y~||_F
+// (complex: Q^H in place of Q^T, the unitary version of Lemmas 6.5.1 / 6.5.4).
+template <class S>
+std::pair<BasicKFactor<S>, BasicKFactor<S>> orthonormalize_impl(const BasicKFactor<S>& X, const BasicKFactor<S>& Y, bool column,
+                                                                ResidualAccumulator* acc) {
+  using Matrix = MatrixT<S>;
   const auto q = chainable(X.theta, Y.theta);
   if (!q) throw std::invalid_argument("orthonormalize_pair: " + X.theta.to_string() + ", " + Y.theta.to_string() + " is not chainable");
   if (redundant(X.theta, Y.theta))
     throw std::invalid_argument("orthonormalize_pair: the pair " + X.theta.to_string() + ", " + Y.theta.to_string() +
                                 " is redundant (q > min(b1, c2)); Algorithm 9 needs a thin QR (Def 6.3.20)");
   const ClassList cl = enumerate_classes(X.theta, Y.theta, *q);
-  KFactor Xt = X, Yt = Y;
+  BasicKFactor<S> Xt = X, Yt = Y;
   const std::size_t b1 = X.theta.b, c2 = Y.theta.c, qq = *q;
   ResidualAccumulator total;
   const auto count = static_cast<std::ptrdiff_t>(cl.count);
@@ -534,20 +556,22 @@ std::pair<KFactor, KFactor> orthonormalize_impl(const KFactor& X, const KFactor&
       if (column) {
         Eigen::HouseholderQR<Matrix> qr(XP);
         Xn = qr.householderQ() * Matrix::Identity(static_cast<Eigen::Index>(b1), static_cast<Eigen::Index>(qq));
-        const Matrix Rm = qr.matrixQR().topRows(static_cast<Eigen::Index>(qq)).triangularView<Eigen::Upper>();
+        const Matrix Rm = qr.matrixQR().topRows(static_cast<Eigen::Index>(qq)).template triangularView<Eigen::Upper>();
         Yn = Rm * YP;
       } else {
-        Eigen::HouseholderQR<Matrix> qr(YP.transpose());
+        // Y_P^H = Q R  =>  Y_P = R^H Q^H: Y~ = Q^H, X~ = X_P R^H.
+        Eigen::HouseholderQR<Matrix> qr(YP.adjoint());
         const Matrix Qm = qr.householderQ() * Matrix::Identity(static_cast<Eigen::Index>(c2), static_cast<Eigen::Index>(qq));
-        const Matrix Rm = qr.matrixQR().topRows(static_cast<Eigen::Index>(qq)).triangularView<Eigen::Upper>();
-        Yn = Qm.transpose();
-        Xn = XP * Rm.transpose();
+        const Matrix Rm = qr.matrixQR().topRows(static_cast<Eigen::Index>(qq)).template triangularView<Eigen::Upper>();
+        Yn = Qm.adjoint();
+        Xn = XP * Rm.adjoint();
       }
       if (acc) {
+        const auto mag = [](const S& z) { return mag_up(z); };
         local.ss += (XP * YP - Xn * Yn).squaredNorm();
-        local.ww += (XP.cwiseAbs() * YP.cwiseAbs() + Xn.cwiseAbs() * Yn.cwiseAbs()).squaredNorm();
-        local.count += b1 * c2;
-        local.terms = std::max(local.terms, 2 * qq);
+        local.ww += (XP.unaryExpr(mag) * YP.unaryExpr(mag) + Xn.unaryExpr(mag) * Yn.unaryExpr(mag)).squaredNorm();
+        local.count += square_terms<S>(b1 * c2);
+        local.terms = std::max(local.terms, inner_terms<S>(2 * qq));
       }
       for (std::size_t u = 0; u < qq; ++u) {
         const std::size_t k = cl.inner[c * qq + u];
@@ -562,17 +586,19 @@ std::pair<KFactor, KFactor> orthonormalize_impl(const KFactor& X, const KFactor&
   return {std::move(Xt), std::move(Yt)};
 }
 
+template <class S>
 struct Node {
   std::size_t l = 0, r = 0;  // 0-based, inclusive
   KPattern theta;
-  KFactor f;
+  BasicKFactor<S> f;
   bool is_root = false;
   bool col_orth = false, row_orth = false;
   /// class_spectral_bound(f, other, left) already computed for this f (cleared when f changes).
   std::vector<std::tuple<KPattern, bool, double>> mu_cache;
 };
 
-double cached_spectral_bound(Node& nd, const KPattern& other, bool node_is_left) {
+template <class S>
+double cached_spectral_bound(Node<S>& nd, const KPattern& other, bool node_is_left) {
   for (const auto& [o, left, mu] : nd.mu_cache)
     if (left == node_is_left && o == other) return mu;
   const double mu = class_spectral_bound(nd.f, other, node_is_left);
@@ -605,13 +631,14 @@ double mul_up(double a, double b) { return round_up(a * b); }
 // on Linux, the kernel can back it with transparent huge pages (a 8192 x 8192
 // butterfly allocates about |A| of fresh node storage; with 4 KiB pages the
 // first-touch page faults cost several passes over A).
-KFactor zero_factor(const KPattern& t) {
-  KFactor f;
+template <class S>
+BasicKFactor<S> zero_factor(const KPattern& t) {
+  BasicKFactor<S> f;
   f.theta = t;
   const std::size_t n = t.nnz();
   f.values.reserve(n);
 #ifdef __linux__
-  const std::size_t bytes = n * sizeof(double);
+  const std::size_t bytes = n * sizeof(S);
   if (bytes >= (std::size_t{4} << 20)) {
     const auto p = reinterpret_cast<std::uintptr_t>(f.values.data());
     const std::uintptr_t page = 4096, lo = (p + page - 1) / page * page, hi = (p + bytes) / page * page;
@@ -664,8 +691,14 @@ std::vector<std::size_t> split_order_peel(std::size_t num_factors, std::size_t k
 std::pair<KFactor, KFactor> orthonormalize_pair(const KFactor& X, const KFactor& Y, bool column) {
   return orthonormalize_impl(X, Y, column, nullptr);
 }
+std::pair<ComplexKFactor, ComplexKFactor> orthonormalize_pair(const ComplexKFactor& X, const ComplexKFactor& Y, bool column) {
+  return orthonormalize_impl(X, Y, column, nullptr);
+}
 
-Interval split_error(const Matrix& A, const KChain& chain, std::size_t s) {
+namespace {
+
+template <class Sc>
+Interval split_error_impl(const MatrixT<Sc>& A, const KChain& chain, std::size_t s) {
   validate_chain(chain);
   if (s < 1 || s >= chain.size())
     throw std::invalid_argument("split_error: s = " + std::to_string(s) + " must lie in [1, " + std::to_string(chain.size() - 1) + "]");
@@ -676,8 +709,8 @@ Interval split_error(const Matrix& A, const KChain& chain, std::size_t s) {
   require_finite(A, "split_error: A");
   const KPattern L = interval_pattern(chain, 0, s - 1), R = interval_pattern(chain, s, chain.size() - 1);
   const std::size_t q = *chainable(L, R);
-  Source src{A.data(), true, static_cast<std::size_t>(A.rows()), whole};
-  const SplitOutput out = run_split(src, L, R, q, detail::Balance::left_orthonormal, true, nullptr, nullptr);
+  SourceT<Sc> src{A.data(), true, static_cast<std::size_t>(A.rows()), whole};
+  const SplitOutput out = run_split<Sc>(src, L, R, q, detail::Balance::left_orthonormal, true, nullptr, nullptr);
   const Interval off = uncovered_sq(A, whole);
   Interval e = sqrt(off + out.tail);
   // The split's rank-q factors are feasible: E_s(A) <= their achieved error, which
@@ -686,30 +719,36 @@ Interval split_error(const Matrix& A, const KChain& chain, std::size_t s) {
   return e;
 }
 
-Interval direct_residual(const Matrix& A, const std::vector<KFactor>& factors) {
-  const Matrix P = chain_product(factors);
+template <class Sc>
+Interval direct_residual_impl(const MatrixT<Sc>& A, const std::vector<BasicKFactor<Sc>>& factors) {
+  // Complex: inner products of k terms bounded with inner_terms<Sc>(k) real
+  // terms and |X_l| over-estimated by mag_up (apply_abs), interval.hpp.
+  const MatrixT<Sc> P = chain_product(factors);
   if (P.rows() != A.rows() || P.cols() != A.cols()) throw std::invalid_argument("direct_residual: shape mismatch");
-  Matrix W = factors.back().to_dense().cwiseAbs();
+  Matrix W = factors.back().to_dense().unaryExpr([](const Sc& z) { return mag_up(z); });
   std::size_t k = factors.back().theta.c;
   for (std::size_t l = factors.size() - 1; l-- > 0;) {
     W = factors[l].apply_abs(W);
     k = std::max(k, factors[l].theta.c);
   }
   const auto steps = static_cast<double>(factors.size() - 1);
-  const double g = gamma(k + 1);
+  const double g = gamma(inner_terms<Sc>(k) + 1);
   const double kg = round_up(steps * g);
   if (!(kg < 0.01)) return {0.0, inf};
   // ((1+g)^s - 1) / (1-g)^s <= s g (1 + 5 s g) for s g < 0.01.
   const double factor = round_up(round_up(kg * round_up(1.0 + round_up(5.0 * kg))) * (1.0 + 1e-12));
-  const Matrix D = A - P;
+  const MatrixT<Sc> D = A - P;
   const Interval dn = sqrt(detail::squared_norm_enclosure(D));
   const double wn = round_up(sqrt(detail::squared_norm_enclosure(W)).hi / round_down(1.0 - kg));
   const double err = round_up(round_up(round_up(2.0 * unit_roundoff) * dn.hi) + round_up(factor * wn) +
-                              std::sqrt(static_cast<double>(A.size())) * static_cast<double>(factors.size() * (k + 2)) * underflow_eta * 4.0);
+                              std::sqrt(static_cast<double>(A.size())) * static_cast<double>(factors.size() * (inner_terms<Sc>(k) + 2)) * underflow_eta * 4.0);
   return {std::max(0.0, round_down(dn.lo - err)), round_up(dn.hi + err)};
 }
 
-HierarchicalResult factorize_hierarchical(const Matrix& A, const KChain& chain_in, const HierarchicalOptions& opt) {
+template <class Sc>
+BasicHierarchicalResult<Sc> factorize_hierarchical_impl(const MatrixT<Sc>& A, const KChain& chain_in, const HierarchicalOptions& opt) {
+  constexpr bool real = std::is_same_v<Sc, double>;
+  using Factor = BasicKFactor<Sc>;
   validate_chain(chain_in);
   KChain chain = chain_in;
   for (std::size_t l = 0; l + 1 < chain.size(); ++l)
@@ -731,7 +770,7 @@ HierarchicalResult factorize_hierarchical(const Matrix& A, const KChain& chain_i
   }
   PhaseTimer timer;
 
-  HierarchicalResult res;
+  BasicHierarchicalResult<Sc> res;
   res.chain = chain;
   res.order = opt.order.empty() ? split_order_left_to_right(N) : opt.order;
   {
@@ -749,12 +788,13 @@ HierarchicalResult factorize_hierarchical(const Matrix& A, const KChain& chain_i
   // flags a non-finite class; the entry is then located by require_finite
   // below (after the split). Otherwise check A first (one pass).
   bool streamed_first = false;
-  if (N >= 2) {
-    const std::size_t s0 = res.order[0] - 1;
-    const KFactor probe;
-    streamed_first = streamable_root_split(Source{A.data(), true, static_cast<std::size_t>(A.rows()), whole},
-                                           interval_pattern(chain, 0, s0), interval_pattern(chain, s0 + 1, N - 1), res.qs[s0], &probe);
-  }
+  if constexpr (real)
+    if (N >= 2) {
+      const std::size_t s0 = res.order[0] - 1;
+      const KFactor probe;
+      streamed_first = streamable_root_split(Source{A.data(), true, static_cast<std::size_t>(A.rows()), whole},
+                                             interval_pattern(chain, 0, s0), interval_pattern(chain, s0 + 1, N - 1), res.qs[s0], &probe);
+    }
   if (!streamed_first) require_finite(A, "factorize_hierarchical: A");
   auto& enc = res.enclosure;
   enc.split_errors.assign(N >= 1 ? N - 1 : 0, std::nullopt);
@@ -762,7 +802,7 @@ HierarchicalResult factorize_hierarchical(const Matrix& A, const KChain& chain_i
   timer.lap("checks", 0);
 
   if (N == 1) {
-    res.factors.push_back(KFactor(whole));
+    res.factors.push_back(Factor(whole));
     auto& f = res.factors.back();
     for (Eigen::Index j = 0; j < A.cols(); ++j)
       for (Eigen::Index i = 0; i < A.rows(); ++i)
@@ -775,7 +815,7 @@ HierarchicalResult factorize_hierarchical(const Matrix& A, const KChain& chain_i
     return res;
   }
 
-  std::vector<Node> nodes(1);
+  std::vector<Node<Sc>> nodes(1);
   nodes[0].l = 0;
   nodes[0].r = N - 1;
   nodes[0].theta = whole;
@@ -817,7 +857,7 @@ HierarchicalResult factorize_hierarchical(const Matrix& A, const KChain& chain_i
   // of fresh memory cost more than the split itself on a VM): a spare vector is
   // taken when its capacity is at most 4x the need, so for sigma = id the
   // nodes ping-pong between two buffers and no returned factor keeps much slack.
-  std::vector<std::vector<double>> spare;
+  std::vector<std::vector<Sc>> spare;
   auto recycled_factor = [&](const KPattern& t) {
     const std::size_t n = t.nnz();
     std::size_t best = spare.size();
@@ -825,12 +865,12 @@ HierarchicalResult factorize_hierarchical(const Matrix& A, const KChain& chain_i
       if (spare[k].capacity() >= n && spare[k].capacity() <= 4 * n &&
           (best == spare.size() || spare[k].capacity() < spare[best].capacity()))
         best = k;
-    if (best == spare.size()) return zero_factor(t);
-    KFactor f;
+    if (best == spare.size()) return zero_factor<Sc>(t);
+    Factor f;
     f.theta = t;
     f.values = std::move(spare[best]);
     spare.erase(spare.begin() + static_cast<std::ptrdiff_t>(best));
-    f.values.assign(n, 0.0);
+    f.values.assign(n, Sc(0));
     return f;
   };
 
@@ -851,8 +891,8 @@ HierarchicalResult factorize_hierarchical(const Matrix& A, const KChain& chain_i
       balance = next_right ? detail::Balance::left_orthonormal : detail::Balance::right_orthonormal;
     }
     timer.lap("orthonorm.", step);
-    Node& nd = nodes[j];
-    Node left, right;
+    Node<Sc>& nd = nodes[j];
+    Node<Sc> left, right;
     left.l = nd.l;
     left.r = s0;
     right.l = s0 + 1;
@@ -861,11 +901,11 @@ HierarchicalResult factorize_hierarchical(const Matrix& A, const KChain& chain_i
     right.theta = interval_pattern(chain, right.l, right.r);
     left.f = recycled_factor(left.theta);
     right.f = recycled_factor(right.theta);
-    Source src;
+    SourceT<Sc> src;
     if (nd.is_root)
-      src = Source{A.data(), true, static_cast<std::size_t>(A.rows()), whole};
+      src = SourceT<Sc>{A.data(), true, static_cast<std::size_t>(A.rows()), whole};
     else
-      src = Source{nd.f.values.data(), false, nd.f.rows(), nd.theta};
+      src = SourceT<Sc>{nd.f.values.data(), false, nd.f.rows(), nd.theta};
     const bool certify = step == 0;
     timer.lap("alloc", step);
     const SplitOutput out = run_split(src, left.theta, right.theta, res.qs[s0], balance, certify, &left.f, &right.f);
@@ -898,7 +938,7 @@ HierarchicalResult factorize_hierarchical(const Matrix& A, const KChain& chain_i
   // --- enclosure -------------------------------------------------------------
   if (opt.all_split_errors)
     for (std::size_t s = 1; s < N; ++s)
-      if (!enc.split_errors[s - 1]) enc.split_errors[s - 1] = split_error(A, chain, s);
+      if (!enc.split_errors[s - 1]) enc.split_errors[s - 1] = split_error_impl(A, chain, s);
   enc.lower_bound = {0.0, 0.0};
   for (const auto& e : enc.split_errors)
     if (e) enc.lower_bound = {std::max(enc.lower_bound.lo, e->lo), std::max(enc.lower_bound.hi, e->hi)};
@@ -907,7 +947,7 @@ HierarchicalResult factorize_hierarchical(const Matrix& A, const KChain& chain_i
   enc.residual = {enc.lower_bound.lo, std::max(tele, enc.lower_bound.lo)};
   enc.residual_method = "telescoping";
   if (opt.direct_residual_max_work > 0 && whole.rows() * whole.cols() * N <= opt.direct_residual_max_work) {
-    const Interval d = direct_residual(A, res.factors);
+    const Interval d = direct_residual_impl(A, res.factors);
     enc.residual = intersect(enc.residual, d);
     enc.residual_method = "telescoping+direct";
   }
@@ -926,6 +966,23 @@ HierarchicalResult factorize_hierarchical(const Matrix& A, const KChain& chain_i
   }
   enc.ratio_upper = enc.lower_bound.lo > 0.0 ? round_up(enc.residual.hi / enc.lower_bound.lo) : inf;
   return res;
+}
+
+}  // namespace
+
+Interval split_error(const Matrix& A, const KChain& chain, std::size_t s) { return split_error_impl(A, chain, s); }
+Interval split_error(const ComplexMatrix& A, const KChain& chain, std::size_t s) { return split_error_impl(A, chain, s); }
+
+Interval direct_residual(const Matrix& A, const std::vector<KFactor>& factors) { return direct_residual_impl(A, factors); }
+Interval direct_residual(const ComplexMatrix& A, const std::vector<ComplexKFactor>& factors) {
+  return direct_residual_impl(A, factors);
+}
+
+HierarchicalResult factorize_hierarchical(const Matrix& A, const KChain& chain, const HierarchicalOptions& options) {
+  return factorize_hierarchical_impl(A, chain, options);
+}
+ComplexHierarchicalResult factorize_hierarchical(const ComplexMatrix& A, const KChain& chain, const HierarchicalOptions& options) {
+  return factorize_hierarchical_impl(A, chain, options);
 }
 
 }  // namespace wellposed::numeric

@@ -18,7 +18,8 @@ KChain prepare(const KChain& chain, const char* who) {
 }
 }  // namespace
 
-NumericMembership member_numeric(const Matrix& A, const KChain& chain_in, double tolerance) {
+template <class S>
+NumericMembership member_numeric_impl(const MatrixT<S>& A, const KChain& chain_in, double tolerance) {
   const KChain chain = prepare(chain_in, "member_numeric");
   NumericMembership r;
   const auto N = chain.size();
@@ -33,7 +34,7 @@ NumericMembership member_numeric(const Matrix& A, const KChain& chain_in, double
     double off = 0.0;
     for (Eigen::Index j = 0; j < A.cols(); ++j)
       for (Eigen::Index i = 0; i < A.rows(); ++i)
-        if (!probe.in_support(static_cast<std::size_t>(i), static_cast<std::size_t>(j))) off += A(i, j) * A(i, j);
+        if (!probe.in_support(static_cast<std::size_t>(i), static_cast<std::size_t>(j))) off += Eigen::numext::abs2(A(i, j));
     r.certified_not_member = off > 0.0;
     r.member_within_tolerance = std::sqrt(off) <= r.tolerance * scale;
     return r;
@@ -50,6 +51,13 @@ NumericMembership member_numeric(const Matrix& A, const KChain& chain_in, double
     }
   }
   return r;
+}
+
+NumericMembership member_numeric(const Matrix& A, const KChain& chain, double tolerance) {
+  return member_numeric_impl(A, chain, tolerance);
+}
+NumericMembership member_numeric(const ComplexMatrix& A, const KChain& chain, double tolerance) {
+  return member_numeric_impl(A, chain, tolerance);
 }
 
 std::size_t exact_rank(RationalEntries M) {

@@ -10,8 +10,9 @@ namespace wellposed::numeric {
 
 namespace {
 
-Matrix gather(const Matrix& A, const std::vector<std::size_t>& rows, const std::vector<std::size_t>& cols) {
-  Matrix B(static_cast<Eigen::Index>(rows.size()), static_cast<Eigen::Index>(cols.size()));
+template <class S>
+MatrixT<S> gather(const MatrixT<S>& A, const std::vector<std::size_t>& rows, const std::vector<std::size_t>& cols) {
+  MatrixT<S> B(static_cast<Eigen::Index>(rows.size()), static_cast<Eigen::Index>(cols.size()));
   for (std::size_t j = 0; j < cols.size(); ++j)
     for (std::size_t i = 0; i < rows.size(); ++i)
       B(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) =
@@ -33,7 +34,10 @@ std::string describe(const RankOneClass& p) {
 // each contribution from the running residual R (needed when S_P overlap, as
 // for complete classes). Adds the certified tails of the blocks to tail_sq
 // when the classes are disjoint (then the blocks are blocks of A itself).
-void svd_fsmf(Matrix& R, const std::vector<RankOneClass>& classes, Matrix& X, Matrix& Y, bool subtract, Interval* tail_sq) {
+template <class S>
+void svd_fsmf(MatrixT<S>& R, const std::vector<RankOneClass>& classes, MatrixT<S>& X, MatrixT<S>& Y, bool subtract,
+              Interval* tail_sq) {
+  using Matrix = MatrixT<S>;
   for (const auto& p : classes) {
     if (!nonempty(p)) continue;
     const Matrix B = gather(R, p.rows, p.cols);
@@ -57,7 +61,8 @@ void svd_fsmf(Matrix& R, const std::vector<RankOneClass>& classes, Matrix& X, Ma
 }
 
 // ||A o (1 - cover)||^2 and the Thm 6.2.3 value for disjoint classes.
-double uncovered_sq(const Matrix& A, const std::vector<RankOneClass>& classes, Interval* enclosure) {
+template <class S>
+double uncovered_sq(const MatrixT<S>& A, const std::vector<RankOneClass>& classes, Interval* enclosure) {
   std::vector<char> covered(static_cast<std::size_t>(A.size()), 0);
   for (const auto& p : classes)
     if (nonempty(p))
@@ -68,22 +73,23 @@ double uncovered_sq(const Matrix& A, const std::vector<RankOneClass>& classes, I
   for (Eigen::Index j = 0; j < A.cols(); ++j)
     for (Eigen::Index i = 0; i < A.rows(); ++i)
       if (!covered[static_cast<std::size_t>(j * A.rows() + i)]) {
-        s += A(i, j) * A(i, j);
+        s += Eigen::numext::abs2(A(i, j));
         ++n;
       }
-  if (enclosure) *enclosure = nonneg_sum_enclosure(s, std::max<std::size_t>(n, 1));
+  if (enclosure) *enclosure = nonneg_sum_enclosure(s, square_terms<S>(std::max<std::size_t>(n, 1)));
   return s;
 }
 
 // Thm 6.2.3's value ||A||^2 - sum_P sum_{j<=|P|} sigma_j^2(A[R_P,C_P]), evaluated
 // without cancellation as ||A off the blocks||^2 + sum_P sum_{j>|P|} sigma_j^2
 // (the blocks R_P x C_P are disjoint under the theorem's hypothesis).
-double theorem_value(const Matrix& A, const std::vector<RankOneClass>& classes) {
+template <class S>
+double theorem_value(const MatrixT<S>& A, const std::vector<RankOneClass>& classes) {
   double v = uncovered_sq(A, classes, nullptr);
   for (const auto& p : classes) {
     if (!nonempty(p)) continue;
-    const Matrix B = gather(A, p.rows, p.cols);
-    const Eigen::VectorXd s = Eigen::JacobiSVD<Matrix>(B).singularValues();
+    const MatrixT<S> B = gather(A, p.rows, p.cols);
+    const Eigen::VectorXd s = Eigen::JacobiSVD<MatrixT<S>>(B).singularValues();
     for (Eigen::Index j = static_cast<Eigen::Index>(p.size()); j < s.size(); ++j) v += s(j) * s(j);
   }
   return v;
@@ -120,19 +126,22 @@ std::string why_not_5_2_9(const CecTaxonomy& t) {
   return "Thm 5.2.9 fails";
 }
 
-}  // namespace
-
-Interval certified_residual(const Matrix& A, const Matrix& X, const Matrix& Y) {
+template <class S>
+Interval certified_residual_impl(const MatrixT<S>& A, const MatrixT<S>& X, const MatrixT<S>& Y) {
+  // Complex: inner_terms / square_terms and mag_up (interval.hpp).
   ResidualAccumulator acc;
-  const Matrix P = X * Y;
+  const MatrixT<S> P = X * Y;
+  const auto mag = [](const S& z) { return mag_up(z); };
   acc.ss = (A - P).squaredNorm();
-  acc.ww = (A.cwiseAbs() + X.cwiseAbs() * Y.cwiseAbs()).squaredNorm();
-  acc.count = static_cast<std::size_t>(A.size());
-  acc.terms = static_cast<std::size_t>(X.cols()) + 1;
+  acc.ww = (A.unaryExpr(mag) + X.unaryExpr(mag) * Y.unaryExpr(mag)).squaredNorm();
+  acc.count = square_terms<S>(static_cast<std::size_t>(A.size()));
+  acc.terms = inner_terms<S>(static_cast<std::size_t>(X.cols()) + 1);
   return acc.norm();
 }
 
-TwoFactorResult factorize_two_factors(const Matrix& A, const Support& left, const Support& right) {
+template <class S>
+BasicTwoFactorResult<S> factorize_two_factors_impl(const MatrixT<S>& A, const Support& left, const Support& right) {
+  using Matrix = MatrixT<S>;
   const std::size_t m = left.rows(), r = left.cols(), n = right.cols();
   if (right.rows() != r || static_cast<std::size_t>(A.rows()) != m || static_cast<std::size_t>(A.cols()) != n) {
     std::ostringstream os;
@@ -142,7 +151,7 @@ TwoFactorResult factorize_two_factors(const Matrix& A, const Support& left, cons
     throw std::invalid_argument(os.str());
   }
   require_finite(A, "factorize_two_factors: A");
-  TwoFactorResult res;
+  BasicTwoFactorResult<S> res;
   res.X = Matrix::Zero(static_cast<Eigen::Index>(m), static_cast<Eigen::Index>(r));
   res.Y = Matrix::Zero(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(n));
   const auto classes = rank_one_classes(left, right);
@@ -171,7 +180,7 @@ TwoFactorResult factorize_two_factors(const Matrix& A, const Support& left, cons
     for (std::size_t i = 0; i < m; ++i)
       for (auto j : t.S_T.row_indices(i)) {
         A_T(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = A(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j));
-        A_bar(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = 0.0;
+        A_bar(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = S(0);
       }
     std::vector<RankOneClass> complete;
     for (auto pos : t.complete_class) complete.push_back(t.classes[pos]);
@@ -187,8 +196,22 @@ TwoFactorResult factorize_two_factors(const Matrix& A, const Support& left, cons
     res.optimal_value_sq = theorem_value(A_bar, reduced);
   }
   res.optimal_error = sqrt(opt_sq);
-  res.residual = certified_residual(A, res.X, res.Y);
+  res.residual = certified_residual_impl(A, res.X, res.Y);
   return res;
+}
+
+}  // namespace
+
+Interval certified_residual(const Matrix& A, const Matrix& X, const Matrix& Y) { return certified_residual_impl(A, X, Y); }
+Interval certified_residual(const ComplexMatrix& A, const ComplexMatrix& X, const ComplexMatrix& Y) {
+  return certified_residual_impl(A, X, Y);
+}
+
+TwoFactorResult factorize_two_factors(const Matrix& A, const Support& left, const Support& right) {
+  return factorize_two_factors_impl(A, left, right);
+}
+ComplexTwoFactorResult factorize_two_factors(const ComplexMatrix& A, const Support& left, const Support& right) {
+  return factorize_two_factors_impl(A, left, right);
 }
 
 }  // namespace wellposed::numeric

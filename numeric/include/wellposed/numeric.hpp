@@ -1,6 +1,7 @@
 #pragma once
 // Umbrella header of the numeric layer.
 #include "wellposed/numeric/dense.hpp"
+#include "wellposed/numeric/dft.hpp"
 #include "wellposed/numeric/hierarchical.hpp"
 #include "wellposed/numeric/interval.hpp"
 #include "wellposed/numeric/kronecker_factor.hpp"

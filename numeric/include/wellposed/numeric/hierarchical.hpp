@@ -15,6 +15,12 @@
 // a q-chainable pair are explicit, |P| = q, |R_P| = b_1, |C_P| = c_2, so the split
 // costs one b_1 x c_2 truncated SVD per class and never builds an m x n mask.
 // Classes are processed in parallel (OpenMP).
+//
+// Real (double) and complex (std::complex<double>) inputs share one
+// implementation, templated on the scalar. Complex inputs take the general
+// gathered path (one Jacobi SVD per class, Householder QR for Algorithm 9);
+// the streamed / closed-form fast paths are double-only. All enclosures hold
+// for both under the rounding model of interval.hpp (complex part included).
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -79,33 +85,43 @@ struct ErrorEnclosure {
   double ratio_upper = 0.0;
 };
 
-struct HierarchicalResult {
+template <class Scalar>
+struct BasicHierarchicalResult {
   KChain chain;                        ///< the chain factorized (after reduction)
   std::vector<std::size_t> order;      ///< sigma used (1-based)
   std::vector<std::size_t> qs;         ///< q_1..q_{N-1}
-  std::vector<KFactor> factors;        ///< X_1..X_N, X_l on S_{chain[l]}
+  std::vector<BasicKFactor<Scalar>> factors;  ///< X_1..X_N, X_l on S_{chain[l]}
   ErrorEnclosure enclosure;
   std::size_t orthonormalizations = 0; ///< Algorithm 9 steps actually executed
 };
+using HierarchicalResult = BasicHierarchicalResult<double>;
+using ComplexHierarchicalResult = BasicHierarchicalResult<Complex>;
 
 /// Algorithm 7 / 8. Throws std::invalid_argument for a non-chainable chain
 /// (naming the pair), a refused redundant chain (naming the pair and q >
-/// min(b_1, c_2)), a bad order, wrong-shaped or non-finite A.
+/// min(b_1, c_2)), a bad order, wrong-shaped or non-finite A (naming the
+/// entry; complex: and whether its real or imaginary part is bad).
 HierarchicalResult factorize_hierarchical(const Matrix& A, const KChain& chain, const HierarchicalOptions& options = {});
+ComplexHierarchicalResult factorize_hierarchical(const ComplexMatrix& A, const KChain& chain,
+                                                 const HierarchicalOptions& options = {});
 
 /// Certified enclosure of E_s(A) (1-based s) by closed form (6.54): the
 /// uncovered mass of A plus, per class P of the split, the tail
 /// sum_{j > q_s} sigma_j^2(A[R_P, C_P]).
 Interval split_error(const Matrix& A, const KChain& chain, std::size_t s);
+Interval split_error(const ComplexMatrix& A, const KChain& chain, std::size_t s);
 
 /// Certified enclosure of ||A - X_1 ... X_N||_F by dense multiplication:
 /// |fl(X_1...X_N) - X_1...X_N| <= ((1 + gamma_k)^{N-1} - 1) |X_1|...|X_N|, k the
 /// largest inner dimension, then the subtraction from A.
 Interval direct_residual(const Matrix& A, const std::vector<KFactor>& factors);
+Interval direct_residual(const ComplexMatrix& A, const std::vector<ComplexKFactor>& factors);
 
 /// Algorithm 9 on a chainable non-redundant pair (theta_X, theta_Y): returns
 /// (X~, Y~) with X~ Y~ = X Y (up to rounding) and X~ q-column-orthonormal
 /// (`column` = true) or Y~ q-row-orthonormal (false).
 std::pair<KFactor, KFactor> orthonormalize_pair(const KFactor& X, const KFactor& Y, bool column);
+/// Complex: unitary version (X~ has orthonormal columns in C^b, X~^H X~ = I).
+std::pair<ComplexKFactor, ComplexKFactor> orthonormalize_pair(const ComplexKFactor& X, const ComplexKFactor& Y, bool column);
 
 }  // namespace wellposed::numeric

@@ -13,14 +13,49 @@
 //   gamma_n = n u / (1 - n u)   (Higham, Accuracy and Stability, Lemma 3.1, eq. 3.5).
 //   The scalar arithmetic on the bounds themselves is rounded outward with
 //   std::nextafter (one ulp covers the half-ulp error of a correctly rounded op).
+//
+// Complex scalars (std::complex<double>, stored as two doubles, all arithmetic
+// done by real operations, no fast-math, no 3M/Gauss multiplication trick):
+//   One complex product has |fl(x y) - x y| <= sqrt(2) gamma_2 |x| |y| (Higham,
+//   Lemma 3.5, Sec. 3.6). We use the order-free version, which also covers
+//   Eigen's vectorised complex kernels (they accumulate the real products in
+//   any order, with or without fma): Re sum_i x_i y_i = sum_i (a_i c_i - b_i d_i)
+//   and Im = sum_i (a_i d_i + b_i c_i) are real sums of 2n products, and
+//   |a c| + |b d| <= |x| |y|, |a d| + |b c| <= |x| |y| (Cauchy-Schwarz), so
+//       |fl(sum_i x_i y_i) - sum_i x_i y_i| <= sqrt(2) (gamma_2n sum_i |x_i y_i| + 2n eta)
+//                                            <= gamma_3n sum_i |x_i y_i| + 3n eta
+//   (sqrt(2) * 2n <= 3n, and gamma_j <= gamma_k for j <= k). Hence every bound
+//   written for an n-term real inner product holds for an n-term complex one
+//   with n replaced by inner_terms<S>(n) = 3n. A squared modulus sum
+//   sum_i |z_i|^2 is a real sum of 2n squares: square_terms<S>(n) = 2n.
+//   Magnitudes entering the bounds are over-estimated by mag_up(z) =
+//   |Re z| + |Im z| >= |z| (one rounding; the bounds that sum such terms count
+//   at most inner_terms(n) >= n + 3 roundings, which covers it).
 #include <cmath>
+#include <complex>
 #include <cstddef>
 #include <limits>
+#include <type_traits>
 
 namespace wellposed::numeric {
 
 inline constexpr double unit_roundoff = 0x1p-53;
 inline constexpr double underflow_eta = 0x1p-1074;
+
+using Complex = std::complex<double>;
+template <class S>
+inline constexpr bool is_complex_v = !std::is_same_v<S, double>;
+
+/// Number of real terms whose real-arithmetic bound covers an n-term inner
+/// product over S (complex: 3n, see the complex model above).
+template <class S>
+constexpr std::size_t inner_terms(std::size_t n) { return is_complex_v<S> ? 3 * n : n; }
+/// Number of real squares in sum_i |z_i|^2 over n entries of S.
+template <class S>
+constexpr std::size_t square_terms(std::size_t n) { return is_complex_v<S> ? 2 * n : n; }
+/// An upper bound of |z|: exact for doubles, |Re z| + |Im z| for complex.
+inline double mag_up(double x) { return std::abs(x); }
+inline double mag_up(const Complex& z) { return std::abs(z.real()) + std::abs(z.imag()); }
 
 /// a upward / downward by one ulp (outward rounding of a correctly rounded result).
 inline double round_up(double a) { return std::nextafter(a, std::numeric_limits<double>::infinity()); }
@@ -60,6 +95,9 @@ Interval nonneg_sum_enclosure(double computed, std::size_t n);
 ///   |d^ - d| <= gamma_{k+1} w + (k + 1) eta,  w = |b| + sum_t |h_t k_t|.
 /// `ss` sums d^2, `ww` sums w^2 (both computed in floating point),
 /// `count` the entries, `terms` = k + 1 (the largest used).
+/// Complex entries: `count` = square_terms<Complex>(entries) (each |d^|^2 is two
+/// real squares), `terms` = inner_terms<Complex>(k + 1), and w is built from
+/// mag_up; then the real proof below applies verbatim (complex model above).
 struct ResidualAccumulator {
   double ss = 0.0, ww = 0.0;
   std::size_t count = 0, terms = 1;

@@ -14,13 +14,17 @@
 
 namespace wellposed::numeric {
 
-struct KFactor {
+/// Scalar: double (KFactor) or std::complex<double> (ComplexKFactor); one
+/// implementation, explicitly instantiated for both in kronecker_factor.cpp.
+template <class Scalar>
+struct BasicKFactor {
+  using Dense = MatrixT<Scalar>;
   KPattern theta;
-  std::vector<double> values;
+  std::vector<Scalar> values;
 
-  KFactor() = default;
+  BasicKFactor() = default;
   /// The zero factor on S_theta.
-  explicit KFactor(const KPattern& t) : theta(t), values(t.nnz(), 0.0) {}
+  explicit BasicKFactor(const KPattern& t) : theta(t), values(t.nnz(), Scalar(0)) {}
 
   std::size_t rows() const { return theta.rows(); }
   std::size_t cols() const { return theta.cols(); }
@@ -29,18 +33,23 @@ struct KFactor {
   std::size_t offset(std::size_t i, std::size_t j) const;
   bool in_support(std::size_t i, std::size_t j) const;
   /// Entry (i, j) (zero outside the support).
-  double operator()(std::size_t i, std::size_t j) const;
-  Matrix to_dense() const;
+  Scalar operator()(std::size_t i, std::size_t j) const;
+  Dense to_dense() const;
   /// The factor from a dense matrix; throws std::invalid_argument naming the
   /// first entry outside S_theta that is non-zero.
-  static KFactor from_dense(const KPattern& t, const Matrix& x);
+  static BasicKFactor from_dense(const KPattern& t, const Dense& x);
   /// X * y (y has cols() rows), in O(nnz * y.cols()).
-  Matrix apply(const Matrix& y) const;
-  /// |X| * y.
+  Dense apply(const Dense& y) const;
+  /// |X| * y for real y >= 0 (complex factors: with mag_up(x) = |Re x| + |Im x|
+  /// >= |x| in place of |x|, an entrywise upper bound; see interval.hpp).
   Matrix apply_abs(const Matrix& y) const;
 };
 
+using KFactor = BasicKFactor<double>;
+using ComplexKFactor = BasicKFactor<Complex>;
+
 /// X_1 X_2 ... X_N as a dense matrix, evaluated right to left with apply().
 Matrix chain_product(const std::vector<KFactor>& factors);
+ComplexMatrix chain_product(const std::vector<ComplexKFactor>& factors);
 
 }  // namespace wellposed::numeric

@@ -33,6 +33,8 @@ struct NumericMembership {
 /// Default tolerance: 1e3 * u * sqrt(max(rows, cols)) * N, loose enough for
 /// products of O(1)-conditioned factors evaluated in double.
 NumericMembership member_numeric(const Matrix& A, const KChain& chain, double tolerance = -1.0);
+/// Complex A: the same rank conditions over C (complex split errors).
+NumericMembership member_numeric(const ComplexMatrix& A, const KChain& chain, double tolerance = -1.0);
 
 using RationalEntries = std::vector<std::vector<boost::multiprecision::mpq_rational>>;  // row-major rows
 

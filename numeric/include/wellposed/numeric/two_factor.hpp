@@ -12,6 +12,10 @@
 //     (complete classes reproduce A on S_T exactly, Lemma 5.2.6; the rest is
 //     Algorithm 3 on A restricted off S_T).
 // Otherwise the solver refuses (NotTractable) and says which condition fails.
+//
+// Real and complex A share one implementation (templated on the scalar): the
+// theorems and Algorithms 3/4 hold verbatim over C (Eckart-Young for the
+// complex SVD), and the enclosures use the complex rounding model of interval.hpp.
 #include <stdexcept>
 #include <string>
 
@@ -28,8 +32,9 @@ class NotTractable : public std::invalid_argument {
   using std::invalid_argument::invalid_argument;
 };
 
-struct TwoFactorResult {
-  Matrix X, Y;            ///< optimal factors, supp X <= left, supp Y <= right
+template <class Scalar>
+struct BasicTwoFactorResult {
+  MatrixT<Scalar> X, Y;   ///< optimal factors, supp X <= left, supp Y <= right
   std::string theorem;    ///< "Thm 5.2.3" or "Thm 5.2.9"
   /// Thm 6.2.3's value ||A||^2 - sum_P sum_{j<=|P|} sigma_j^2(A[R_P,C_P]) (for
   /// Thm 5.2.9: the same formula on the reduced problem (A o S_T-bar, I^1, J^1)),
@@ -40,13 +45,17 @@ struct TwoFactorResult {
   /// Certified enclosure of the achieved ||A - X Y||_F of the returned doubles.
   Interval residual;
 };
+using TwoFactorResult = BasicTwoFactorResult<double>;
+using ComplexTwoFactorResult = BasicTwoFactorResult<Complex>;
 
 /// Algorithms 3/4. Throws std::invalid_argument on shape mismatch or
 /// non-finite A (naming the entry), NotTractable when no theorem applies.
 TwoFactorResult factorize_two_factors(const Matrix& A, const Support& left, const Support& right);
+ComplexTwoFactorResult factorize_two_factors(const ComplexMatrix& A, const Support& left, const Support& right);
 
 /// Certified enclosure of ||A - X Y||_F for the given doubles (entrywise
 /// inner-product bound with r + 1 terms, see interval.hpp).
 Interval certified_residual(const Matrix& A, const Matrix& X, const Matrix& Y);
+Interval certified_residual(const ComplexMatrix& A, const ComplexMatrix& X, const ComplexMatrix& Y);
 
 }  // namespace wellposed::numeric
