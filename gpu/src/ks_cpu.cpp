@@ -32,7 +32,7 @@
 namespace wellposed::gpu {
 namespace ks_cpu_detail {
 
-enum class CpuKernel { batch_last, b1_small, b1_gemv, bf_lane, bf_small, bf_pack };
+enum class CpuKernel { batch_last, b1_small, b1_gemv, bf_lane, bf_small, bf_pack, bf_slab };
 
 /// What one call runs: `items` independent work items (any split of
 /// [0, items) over threads gives the same result, bit for bit: every output
@@ -44,6 +44,8 @@ struct CpuPlan {
   index_t dchunk = 1;
   index_t items = 0;
   index_t scratch = 0;
+  /// bf_slab: the regrouped slab length out * d rounded up to the lanes.
+  index_t jpad = 0;
   /// Non-temporal stores of Y: the output is too large to be read back from
   /// cache, so skipping the read-for-ownership saves a third of the traffic.
   bool stream = false;
@@ -129,6 +131,16 @@ CpuPlan make_plan(const KsProblem& p, CpuIsa isa) {
     pl.kind = CpuKernel::bf_lane;
     pl.tile = std::min<index_t>(d, 256);  // a pair's in x 256 slice of X stays in L1 across the out rows
     pl.items = ks_ceil_div(B, 2) * a * ks_ceil_div(d, pl.tile);
+  } else if (B >= 32 && (d % L == 0 || L % d == 0)) {
+    // bf_slab: every lane used (d | L or L | d), G vectors share each value
+    // load. Its O(nnz) regrouping of the values is paid back from B ~ 32 on
+    // (measured; bf_pack below that). Items: (chunk of alphas whose
+    // regrouped values fit the cache budget, tile of 64 vectors).
+    pl.kind = CpuKernel::bf_slab;
+    pl.jpad = ks_ceil_div(out * d, L) * L;
+    pl.tile = std::min<index_t>(B, 64);
+    pl.dchunk = std::clamp<index_t>(budget / (in * pl.jpad), 1, a);
+    pl.items = ks_ceil_div(a, pl.dchunk) * ks_ceil_div(B, pl.tile);
   } else {
     pl.kind = CpuKernel::bf_pack;
     pl.dchunk = std::min<index_t>(d, 64 / index_t(sizeof(T)));  // one cache line of each row
@@ -162,6 +174,31 @@ std::vector<T> regroup_values(const KsProblem& p, const T* values) {
         }
     }
   return vt;
+}
+
+/// The values q-outermost for bf_slab: wt[(alpha in + q) jpad + r d + delta]
+/// = op(V_{alpha, delta})[r, q], zero in the padding; one pass over the nnz values.
+template <class T>
+std::vector<T> regroup_slab(const KsProblem& p, index_t jpad, const T* values) {
+  const index_t a = p.k.a, b = p.k.b, c = p.k.c, d = p.k.d, in = p.in_per_block();
+  std::vector<T> wt(static_cast<std::size_t>(a * in * jpad), T(0));
+  T* w = wt.data();
+  for (index_t al = 0; al < a; ++al)  // written in order; the reads jump by b c
+    for (index_t q = 0; q < in; ++q, w += jpad)
+      for (index_t r = 0; r < p.out_per_block(); ++r)
+        for (index_t de = 0; de < d; ++de) {
+          const T* vb = values + (al * d + de) * b * c;
+          w[r * d + de] = p.op == Op::none ? vb[r * c + q] : vb[q * c + r];
+        }
+  return wt;
+}
+
+/// The per-call preprocessed values a plan needs (empty for most kernels).
+template <class T>
+std::vector<T> prepare_values(const KsProblem& p, const CpuPlan& plan, const T* values) {
+  if (plan.kind == CpuKernel::bf_lane) return regroup_values(p, values);
+  if (plan.kind == CpuKernel::bf_slab) return regroup_slab(p, plan.jpad, values);
+  return {};
 }
 
 template <class T>
@@ -235,7 +272,7 @@ void ks_multiply_cpu_unchecked(const KsProblem& p, const T* values, const T* x, 
   if (q.batch == 1) q.layout = BatchLayout::batch_last;  // identical memory
   const CpuPlan plan = make_plan<T>(q, isa);
   const auto run = runner<T>(isa);
-  const std::vector<T> pre = plan.kind == CpuKernel::bf_lane ? regroup_values(q, values) : std::vector<T>();
+  const std::vector<T> pre = prepare_values(q, plan, values);
   const index_t work = q.k.a * q.k.b * q.k.c * q.k.d * q.batch + (q.rows() + q.cols()) * q.batch;
   int threads = 1;
 #if defined(_OPENMP)

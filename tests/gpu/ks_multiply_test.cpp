@@ -42,7 +42,11 @@ std::vector<KPattern> test_patterns() {
                                 // d = 1, d < and >= the vector lanes, delta tails (d = 17), larger
                                 // blocks with d >= 8 (packed batch_first path)
                                 {3, 2, 2, 1}, {2, 4, 1, 3}, {2, 2, 2, 32}, {1, 4, 4, 16}, {1, 3, 5, 17},
-                                {1, 1, 4, 32}, {1, 12, 9, 9}};
+                                {1, 1, 4, 32}, {1, 12, 9, 9},
+                                // bf_slab (batch_first, B >= 32): d | lanes with a zero-padded slab
+                                // tail (d = 2, out d = 18; d = 4), d % lanes == 0 (d = 16), and d = 8
+                                // (lanes-multiple in f64, a broadcast of 8 in f32 with AVX-512)
+                                {2, 9, 5, 2}, {1, 6, 11, 4}, {1, 12, 9, 16}, {3, 5, 13, 8}, {2, 7, 3, 1}};
   std::mt19937_64 rng(2024);
   std::uniform_int_distribution<int> ad(1, 4), bc(1, 20), dd(1, 6);
   for (int i = 0; i < 12; ++i)
@@ -110,6 +114,10 @@ TEST(KsCpuKernels, EveryInstructionSetMatchesDenseReference) {
     check_single<double>(Backend::cpu, isa, pats, {1, 17});
     check_single<float>(Backend::cpu, isa, pats, {17});
     check_single<double>(Backend::cpu, isa, {{1, 60, 60, 1}, {1, 12, 12, 8}, {2, 2, 2, 3}}, {300});
+    // bf_slab with several alpha chunks (a in jpad > the 256 KB budget) and vector tiles (B > 64),
+    // and every broadcast width of its f32 copy.
+    check_single<double>(Backend::cpu, isa, {{5, 64, 64, 2}, {3, 9, 5, 4}}, {70});
+    check_single<float>(Backend::cpu, isa, {{2, 9, 5, 2}, {2, 3, 7, 4}, {2, 5, 3, 8}, {1, 4, 5, 32}}, {40});
   }
   EXPECT_GE(tested, 1);
   EXPECT_TRUE(cpu_isa_available(CpuIsa::generic));
