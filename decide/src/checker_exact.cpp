@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -283,6 +284,134 @@ std::string check_surjective(const Block& b, idx L) {
   return "surjectivity (forall a exists X) re-decided TRUE";
 }
 
+// Does a path of block edges lead from a row in R (level 0) to a column in
+// C (level L) without entering a node of `blocked` ({level, index})?
+bool block_connects(const Block& b, idx L, const std::set<idx>& R, const std::set<idx>& C,
+                    const std::set<std::pair<idx, idx>>& blocked) {
+  std::set<idx> cur;
+  for (idx i : R)
+    if (!blocked.count({0, i})) cur.insert(i);
+  for (idx l = 0; l < L; ++l) {
+    std::set<idx> next;
+    for (const auto& e : b.edges)
+      if (e[0] == l && cur.count(e[1]) && !blocked.count({l + 1, e[2]})) next.insert(e[2]);
+    cur = std::move(next);
+  }
+  return std::any_of(C.begin(), C.end(), [&](idx j) { return cur.count(j) > 0; });
+}
+
+// Laplace expansion of a small determinant of Z3 terms.
+z3::expr z3_det(z3::context& c, const std::vector<std::vector<z3::expr>>& m) {
+  const idx n = m.size();
+  if (n == 1) return m[0][0];
+  z3::expr out = c.real_val(0);
+  for (idx col = 0; col < n; ++col) {
+    std::vector<std::vector<z3::expr>> sub;
+    for (idx r = 1; r < n; ++r) {
+      std::vector<z3::expr> row;
+      for (idx k = 0; k < n; ++k)
+        if (k != col) row.push_back(m[r][k]);
+      sub.push_back(std::move(row));
+    }
+    out = col % 2 == 0 ? out + m[0][col] * z3_det(c, sub) : out - m[0][col] * z3_det(c, sub);
+  }
+  return out;
+}
+
+// The algebraic-onto route (proof at reductions.hpp, vanishing_minors and
+// algebraic_onto_sentences), re-derived here: (i) each listed minor vanishes
+// on the block's set: its separator has fewer nodes than the minor's size
+// and meets every path of block edges from its rows to its columns
+// (checked by search), and every entry of rows x cols outside the block's
+// entries has no path at all (it is 0 in the product); so D = {minors = 0}
+// contains the set. (ii) Every a in D is a product: with this checker's own
+// spanning forest of the block's entries, for each 0/1 pattern on the
+// forest, "forall other a: minors(a) = 0 => exists X: gauge and X_1...X_L =
+// a" is re-decided TRUE by Z3 (scaling invariance makes the patterns
+// exhaustive; the gauge only restricts an existential, see
+// gauge_constraints). Then the set is D, closed.
+std::string check_onto(const Block& b, idx L, const json& minors) {
+  need(minors.is_array(), "algebraic-onto: the certificate lists no minors for the block");
+  const std::set<Cell> entries(b.entries.begin(), b.entries.end());
+  struct Minor {
+    std::vector<idx> rows, cols;
+  };
+  std::vector<Minor> ms;
+  for (const auto& m : minors) {
+    Minor mm;
+    for (const auto& i : m.at("rows")) mm.rows.push_back(index_of(i));
+    for (const auto& j : m.at("cols")) mm.cols.push_back(index_of(j));
+    std::set<std::pair<idx, idx>> sep;
+    for (const auto& s : m.at("separator")) {
+      need(s.is_array() && s.size() == 2, "algebraic-onto: a separator node is [level, index]");
+      sep.insert({index_of(s[0]), index_of(s[1])});
+    }
+    const std::set<idx> R(mm.rows.begin(), mm.rows.end()), C(mm.cols.begin(), mm.cols.end());
+    need(R.size() == mm.rows.size() && C.size() == mm.cols.size() && R.size() == C.size() && R.size() >= 1 &&
+             R.size() <= 6,
+         "algebraic-onto: a minor needs distinct rows and columns, as many of each (at most 6)");
+    need(sep.size() < R.size(), "algebraic-onto: a separator must be smaller than its minor");
+    need(!block_connects(b, L, R, C, sep), "algebraic-onto: a path from the minor's rows to its columns avoids its separator");
+    for (idx i : R)
+      for (idx j : C)
+        if (!entries.count({i, j}))
+          need(!block_connects(b, L, {i}, {j}, {}), "algebraic-onto: entry (" + std::to_string(i) + ", " +
+                                                        std::to_string(j) + ") of a minor is not a coordinate of the block");
+    ms.push_back(std::move(mm));
+  }
+  // This checker's own spanning forest of the block's entries (rows and columns as nodes).
+  std::map<std::pair<int, idx>, std::pair<int, idx>> parent;
+  std::function<std::pair<int, idx>(std::pair<int, idx>)> root = [&](std::pair<int, idx> v) {
+    auto it = parent.find(v);
+    if (it == parent.end() || it->second == v) return v;
+    return it->second = root(it->second);
+  };
+  std::vector<Cell> forest;
+  for (const auto& ij : b.entries) {
+    const auto u = root({0, ij.first}), v = root({1, ij.second});
+    if (u == v) continue;
+    parent[v] = u;
+    parent.emplace(u, u);
+    forest.push_back(ij);
+  }
+  need(forest.size() <= 16, "algebraic-onto: spanning forest too large to re-check");
+  const std::set<Cell> in_forest(forest.begin(), forest.end());
+  for (std::uint32_t pattern = 0; pattern < (1u << forest.size()); ++pattern) {
+    z3::context c;
+    std::map<Cell, z3::expr> a;
+    z3::expr_vector avars(c);
+    for (const auto& ij : b.entries)
+      if (!in_forest.count(ij)) {
+        z3::expr v = c.real_const(("co" + std::to_string(ij.first) + "_" + std::to_string(ij.second)).c_str());
+        a.emplace(ij, v);
+        avars.push_back(v);
+      }
+    for (idx e = 0; e < forest.size(); ++e) a.emplace(forest[e], c.real_val(static_cast<int>(pattern >> e & 1u)));
+    std::vector<z3::expr> hyp;
+    for (const auto& m : ms) {
+      std::vector<std::vector<z3::expr>> M;
+      for (idx i : m.rows) {
+        std::vector<z3::expr> row;
+        for (idx j : m.cols) row.push_back(entries.count({i, j}) ? a.at({i, j}) : c.real_val(0));
+        M.push_back(std::move(row));
+      }
+      hyp.push_back(z3_det(c, M) == 0);
+    }
+    BlockQueries q(c, b, L, "cv");
+    std::vector<z3::expr> body = gauge_constraints(b, L, q);
+    body.push_back(reached(c, b, L, a, q));
+    z3::expr f = z3::implies(conj(c, hyp), z3::exists(q.vars(), conj(c, body)));
+    if (!avars.empty()) f = z3::forall(avars, f);
+    std::string why;
+    const auto r = solve(c, f, true, why);
+    need(r != z3::unknown, "re-deciding algebraic-onto (forest pattern " + std::to_string(pattern) + "): z3 unknown (" + why + ")");
+    need(r == z3::sat, "algebraic-onto: a point of the minors' zero set (forest pattern " + std::to_string(pattern) +
+                           ") is not a product");
+  }
+  return "algebraic-onto: " + std::to_string(ms.size()) + " minors re-derived (separators), " +
+         std::to_string(1u << forest.size()) + " forest patterns re-decided TRUE";
+}
+
 // The determinantal route, re-derived from the block's edges (independent of
 // reductions.cpp's determinantal_route): the block's entries are all of
 // rows x cols, one factor is full on the block, r <= min(m, n), and Hall's
@@ -541,6 +670,11 @@ std::string check(const json& c, Closedness claimed, const std::vector<Support>&
     if (route == "asymptotic-cone") out += "; block " + std::to_string(bi) + ": " + check_cone(blocks[bi], L);
     else if (route == "determinantal") out += "; block " + std::to_string(bi) + ": " + check_determinantal(blocks[bi], L);
     else if (route == "surjective") out += "; block " + std::to_string(bi) + ": " + check_surjective(blocks[bi], L);
+    else if (route == "algebraic-onto") {
+      need(c.contains("onto") && c.at("onto").is_array() && c.at("onto").size() == blocks.size(),
+           "algebraic-onto: the certificate needs \"onto\", one entry per block");
+      out += "; block " + std::to_string(bi) + ": " + check_onto(blocks[bi], L, c.at("onto")[bi]);
+    }
     else if (route == "sentence") out += "; block " + std::to_string(bi) + ": " + check_sentence(blocks[bi], L, false);
     else need(false, "unknown closedness route '" + route + "'");
   }

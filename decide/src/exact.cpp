@@ -333,13 +333,14 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
   std::string steps;
   for (const auto& s : red.steps) steps += (steps.empty() ? "" : "; ") + s;
   std::vector<BlockOutcome> out(red.blocks.size());
+  // Per block: the vanishing minors of route 1c (null for other routes).
+  std::vector<json> onto(red.blocks.size(), nullptr);
   auto closed_cert = [&] {
     json by = json::array();
     for (const auto& b : out) by.push_back(b.route);
-    return json{{"kind", "exact_closed"},
-                {"factors", factors_json(arch)},
-                {"reduction", red.to_json()},
-                {"closed_by", by}};
+    json c{{"kind", "exact_closed"}, {"factors", factors_json(arch)}, {"reduction", red.to_json()}, {"closed_by", by}};
+    if (std::any_of(onto.begin(), onto.end(), [](const json& j) { return !j.is_null(); })) c["onto"] = onto;
+    return c;
   };
   auto all_closed = [&] {
     return std::all_of(out.begin(), out.end(), [](const BlockOutcome& b) { return b.c == Closedness::closed; });
@@ -412,6 +413,42 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
         }
       }
     }
+
+  // Route 1c: "algebraic-onto" (reductions.hpp, algebraic_onto_sentences):
+  // S equals the zero set D of its vanishing minors, proved by one
+  // "forall a in D exists X" sentence per 0/1 pattern on a spanning forest
+  // of the mask (far smaller than one sentence over all of a). Tried where
+  // the tangent space of D at a random point of S has S's dimension (a
+  // filter only; the sentences are the proof), with 40% of the time left. After route 2a (cheap
+  // not-closed witnesses), before route 2 (which uses half of what is left).
+  if (o.cone_route) {
+    const double stop_at = timer.elapsed() + 0.4 * std::max(0.0, timer.left());
+    for (idx bi = 0; bi < out.size(); ++bi) {
+      const auto& b = red.blocks[bi];
+      if (out[bi].c != Closedness::unknown || timer.elapsed() >= stop_at) continue;
+      if (spanning_forest(b.mask).size() > o.onto_max_forest) continue;
+      const std::vector<VanishingMinor> minors = vanishing_minors(b);
+      const std::size_t dim = jacobian_rank_at_random_point(b);
+      if (onto_tangent_dimension(b, minors) != dim) {
+        out[bi].why += "; algebraic-onto: the minors' zero set is larger than the set (tangent dimension)";
+        continue;
+      }
+      bool all = true;
+      for (const Formula& f : algebraic_onto_sentences(b, minors, o.sentences)) {
+        const Z3Result r = z3_check(f, budget(std::min(timer.left(), stop_at - timer.elapsed()), o));
+        if (r.answer == SolverAnswer::sat) continue;
+        out[bi].why += r.answer == SolverAnswer::unsat ? "; algebraic-onto: a point of D is not a product"
+                                                      : "; algebraic-onto: " + r.reason;
+        all = false;
+        break;
+      }
+      if (!all) continue;
+      out[bi] = {Closedness::closed, "algebraic-onto", std::to_string(minors.size()) + " vanishing minors"};
+      onto[bi] = json::array();
+      for (const auto& m : minors) onto[bi].push_back(m.to_json(b));
+    }
+  }
+  if (all_closed()) return done(Closedness::closed, "exact: " + routes_summary(), steps, closed_cert());
 
   // Route 2: 0/1 witnesses.
   if (o.witness_search) {

@@ -32,7 +32,7 @@
 namespace wellposed::gpu {
 namespace ks_cpu_detail {
 
-enum class CpuKernel { batch_last, b1_small, b1_gemv, bf_lane, bf_small, bf_pack };
+enum class CpuKernel { batch_last, b1_small, b1_gemv, bf_lane, bf_small, bf_pack, bf_slab };
 
 /// What one call runs: `items` independent work items (any split of
 /// [0, items) over threads gives the same result, bit for bit: every output
@@ -44,6 +44,8 @@ struct CpuPlan {
   index_t dchunk = 1;
   index_t items = 0;
   index_t scratch = 0;
+  /// bf_slab: the regrouped slab length out * d rounded up to the lanes.
+  index_t jpad = 0;
   /// Non-temporal stores of Y: the output is too large to be read back from
   /// cache, so skipping the read-for-ownership saves a third of the traffic.
   bool stream = false;
@@ -129,6 +131,16 @@ CpuPlan make_plan(const KsProblem& p, CpuIsa isa) {
     pl.kind = CpuKernel::bf_lane;
     pl.tile = std::min<index_t>(d, 256);  // a pair's in x 256 slice of X stays in L1 across the out rows
     pl.items = ks_ceil_div(B, 2) * a * ks_ceil_div(d, pl.tile);
+  } else if (B >= 32 && (d % L == 0 || L % d == 0)) {
+    // bf_slab: every lane used (d | L or L | d), G vectors share each value
+    // load. Its O(nnz) regrouping of the values is paid back from B ~ 32 on
+    // (measured; bf_pack below that). Items: (chunk of alphas whose
+    // regrouped values fit the cache budget, tile of 64 vectors).
+    pl.kind = CpuKernel::bf_slab;
+    pl.jpad = ks_ceil_div(out * d, L) * L;
+    pl.tile = std::min<index_t>(B, 64);
+    pl.dchunk = std::clamp<index_t>(budget / (in * pl.jpad), 1, a);
+    pl.items = ks_ceil_div(a, pl.dchunk) * ks_ceil_div(B, pl.tile);
   } else {
     pl.kind = CpuKernel::bf_pack;
     pl.dchunk = std::min<index_t>(d, 64 / index_t(sizeof(T)));  // one cache line of each row
@@ -162,6 +174,31 @@ std::vector<T> regroup_values(const KsProblem& p, const T* values) {
         }
     }
   return vt;
+}
+
+/// The values q-outermost for bf_slab: wt[(alpha in + q) jpad + r d + delta]
+/// = op(V_{alpha, delta})[r, q], zero in the padding; one pass over the nnz values.
+template <class T>
+std::vector<T> regroup_slab(const KsProblem& p, index_t jpad, const T* values) {
+  const index_t a = p.k.a, b = p.k.b, c = p.k.c, d = p.k.d, in = p.in_per_block();
+  std::vector<T> wt(static_cast<std::size_t>(a * in * jpad), T(0));
+  T* w = wt.data();
+  for (index_t al = 0; al < a; ++al)  // written in order; the reads jump by b c
+    for (index_t q = 0; q < in; ++q, w += jpad)
+      for (index_t r = 0; r < p.out_per_block(); ++r)
+        for (index_t de = 0; de < d; ++de) {
+          const T* vb = values + (al * d + de) * b * c;
+          w[r * d + de] = p.op == Op::none ? vb[r * c + q] : vb[q * c + r];
+        }
+  return wt;
+}
+
+/// The per-call preprocessed values a plan needs (empty for most kernels).
+template <class T>
+std::vector<T> prepare_values(const KsProblem& p, const CpuPlan& plan, const T* values) {
+  if (plan.kind == CpuKernel::bf_lane) return regroup_values(p, values);
+  if (plan.kind == CpuKernel::bf_slab) return regroup_slab(p, plan.jpad, values);
+  return {};
 }
 
 template <class T>
@@ -235,7 +272,7 @@ void ks_multiply_cpu_unchecked(const KsProblem& p, const T* values, const T* x, 
   if (q.batch == 1) q.layout = BatchLayout::batch_last;  // identical memory
   const CpuPlan plan = make_plan<T>(q, isa);
   const auto run = runner<T>(isa);
-  const std::vector<T> pre = plan.kind == CpuKernel::bf_lane ? regroup_values(q, values) : std::vector<T>();
+  const std::vector<T> pre = prepare_values(q, plan, values);
   const index_t work = q.k.a * q.k.b * q.k.c * q.k.d * q.batch + (q.rows() + q.cols()) * q.batch;
   int threads = 1;
 #if defined(_OPENMP)
@@ -258,6 +295,143 @@ void ks_multiply_cpu_unchecked(const KsProblem& p, const T* values, const T* x, 
 #endif
   (void)work;
 }
+
+// ---- fused chain ------------------------------------------------------------
+namespace ks_cpu_detail {
+
+/// Both ping-pong buffers of one tile of the fused chain fit this (per
+/// thread: half of a 1 MB L2, the other half for the factors' values).
+constexpr index_t kFusedBudgetBytes = index_t(512) << 10;
+/// apply_chain fuses automatically when an unfused intermediate would not
+/// stay in the L2 (then every factor costs a memory round trip of it).
+constexpr index_t kFusedAutoBytes = index_t(2) << 20;
+
+/// One factor of the chain prepared for one tile batch: plan + regrouped values.
+template <class T>
+struct FusedStep {
+  KsProblem p;
+  CpuPlan plan;
+  std::vector<T> pre;
+  const T* values = nullptr;
+};
+
+template <class T>
+std::vector<FusedStep<T>> prepare_steps(const std::vector<KsProblem>& steps, const std::vector<const T*>& values,
+                                        index_t tb, CpuIsa isa) {
+  std::vector<FusedStep<T>> out;
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    FusedStep<T> f;
+    f.p = steps[i];
+    f.p.batch = tb;
+    if (tb == 1) f.p.layout = BatchLayout::batch_last;
+    f.plan = make_plan<T>(f.p, isa);
+    f.plan.stream = false;  // the tile is read back from cache by the next factor
+    f.values = values[i];
+    f.pre = prepare_values(f.p, f.plan, values[i]);
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+}  // namespace ks_cpu_detail
+
+template <class T>
+std::size_t fused_chain_tile(const std::vector<KsProblem>& steps, std::size_t batch, BatchLayout layout,
+                             ChainFusion fusion) {
+  using namespace ks_cpu_detail;
+  if (fusion == ChainFusion::unfused || steps.empty() || batch == 0) return 0;
+  index_t width = steps.front().cols();
+  for (const KsProblem& s : steps) width = std::max(width, s.rows());
+  const index_t lanes = vector_bytes(cpu_isa()) / index_t(sizeof(T));
+  // batch_last tiles are whole register tiles (2 vectors of lanes) of the
+  // bl kernels; batch_first tiles are sub-batches of any size >= 4.
+  const index_t quantum = layout == BatchLayout::batch_last ? 2 * lanes : 4;
+  index_t tile = kFusedBudgetBytes / (2 * width * index_t(sizeof(T)));
+  tile = tile / quantum * quantum;
+  const bool fits = tile >= quantum;
+  tile = std::clamp<index_t>(tile, quantum, std::max<index_t>(index_t(batch), quantum));
+  if (fusion == ChainFusion::fused) return std::size_t(std::min<index_t>(tile, index_t(batch)));
+  // automatic: a chain of >= 2 factors whose tile fits the budget, several
+  // tiles, and an intermediate too large for the L2.
+  const bool pays = steps.size() >= 2 && fits && index_t(batch) >= 2 * tile &&
+                    width * index_t(batch) * index_t(sizeof(T)) > kFusedAutoBytes;
+  return pays ? std::size_t(tile) : 0;
+}
+
+template <class T>
+void apply_chain_cpu_fused(const std::vector<KsProblem>& steps, const std::vector<const T*>& values, const T* x, T* y,
+                           std::size_t batch_, BatchLayout layout, std::size_t tile_) {
+  using namespace ks_cpu_detail;
+  const index_t B = index_t(batch_), TS = std::min<index_t>(index_t(tile_), B);
+  if (B == 0 || steps.empty()) return;
+  const CpuIsa isa = cpu_isa();
+  const auto run = runner<T>(isa);
+  const index_t ntiles = ks_ceil_div(B, TS), rem = B - (ntiles - 1) * TS;
+  // Plans for the full tile and (if different) the last one, shared by all threads.
+  const auto full = prepare_steps<T>(steps, values, TS, isa);
+  const auto last = rem == TS ? std::vector<FusedStep<T>>() : prepare_steps<T>(steps, values, rem, isa);
+  index_t width = steps.front().cols(), scratch = 0, work = 0;
+  for (const auto& f : full) {
+    width = std::max(width, f.p.rows());
+    scratch = std::max(scratch, f.plan.scratch);
+    work += f.p.k.a * f.p.k.b * f.p.k.c * f.p.k.d * B + (f.p.rows() + f.p.cols()) * B;
+  }
+  for (const auto& f : last) scratch = std::max(scratch, f.plan.scratch);
+  const index_t n0 = steps.front().cols(), mN = steps.back().rows();
+  const bool bl = layout == BatchLayout::batch_last;
+  // One tile: all factors applied while the tile stays in this thread's
+  // buffers. batch_first: the tile of X is already a contiguous batch_first
+  // array of ts vectors and the last factor writes Y's tile in place.
+  // batch_last: the tile's rows (ts contiguous elements at stride B) are
+  // copied in and out (cache-resident copies; X read once, Y written once).
+  const auto do_tile = [&](index_t t, T* buf0, T* buf1, T* scr) {
+    const index_t s0 = t * TS, ts = t + 1 == ntiles ? rem : TS;
+    const auto& fs = ts == TS ? full : last;
+    T* bufs[2] = {buf0, buf1};
+    const T* cur = nullptr;
+    if (bl) {
+      for (index_t j = 0; j < n0; ++j) std::memcpy(buf0 + j * ts, x + j * B + s0, std::size_t(ts) * sizeof(T));
+      cur = buf0;
+    } else {
+      cur = x + s0 * n0;
+    }
+    int nb = bl ? 1 : 0;  // next buffer to write
+    for (std::size_t i = 0; i < fs.size(); ++i) {
+      const bool final_direct = !bl && i + 1 == fs.size();
+      T* out = final_direct ? y + s0 * mN : bufs[nb];
+      run(fs[i].p, fs[i].plan, fs[i].values, fs[i].pre.data(), cur, out, 0, fs[i].plan.items, scr);
+      cur = out;
+      nb = 1 - nb;
+    }
+    if (bl)
+      for (index_t j = 0; j < mN; ++j) std::memcpy(y + j * B + s0, cur + j * ts, std::size_t(ts) * sizeof(T));
+  };
+  int threads = 1;
+#if defined(_OPENMP)
+  if (work >= kParallelWork && ntiles >= 2) threads = int(std::min<index_t>(omp_get_max_threads(), ntiles));
+#endif
+  if (threads <= 1) {
+    std::vector<T> buf(static_cast<std::size_t>(2 * width * TS + scratch));
+    for (index_t t = 0; t < ntiles; ++t) do_tile(t, buf.data(), buf.data() + width * TS, buf.data() + 2 * width * TS);
+    return;
+  }
+#if defined(_OPENMP)
+#pragma omp parallel num_threads(threads)
+  {
+    const index_t nt = omp_get_num_threads(), th = omp_get_thread_num();
+    std::vector<T> buf(static_cast<std::size_t>(2 * width * TS + scratch));
+    for (index_t t = ntiles * th / nt; t < ntiles * (th + 1) / nt; ++t)
+      do_tile(t, buf.data(), buf.data() + width * TS, buf.data() + 2 * width * TS);
+  }
+#endif
+}
+
+template std::size_t fused_chain_tile<float>(const std::vector<KsProblem>&, std::size_t, BatchLayout, ChainFusion);
+template std::size_t fused_chain_tile<double>(const std::vector<KsProblem>&, std::size_t, BatchLayout, ChainFusion);
+template void apply_chain_cpu_fused<float>(const std::vector<KsProblem>&, const std::vector<const float*>&,
+                                           const float*, float*, std::size_t, BatchLayout, std::size_t);
+template void apply_chain_cpu_fused<double>(const std::vector<KsProblem>&, const std::vector<const double*>&,
+                                            const double*, double*, std::size_t, BatchLayout, std::size_t);
 
 template <class T>
 void ks_multiply_cpu_unchecked(const KsProblem& p, const T* values, const T* x, T* y) {

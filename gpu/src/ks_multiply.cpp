@@ -2,7 +2,9 @@
 // gpu/cuda/ks_kernels.cu).
 #include "wellposed/gpu/ks_multiply.hpp"
 
+#include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <sstream>
 #include <stdexcept>
 #include <utility>
@@ -234,7 +236,7 @@ KsStatus ks_multiply(const KsFactor<T>& k, const RowMatX<T>& x, RowMatX<T>& y, O
 
 template <class T>
 KsStatus apply_chain(const std::vector<KsFactor<T>>& chain, std::span<const T> x, std::span<T> y, std::size_t batch,
-                     BatchLayout layout, Op op, Backend backend) {
+                     BatchLayout layout, Op op, Backend backend, ChainFusion fusion) {
   if (chain.empty()) throw std::invalid_argument("apply_chain: the chain is empty");
   for (std::size_t l = 0; l + 1 < chain.size(); ++l) {
     if (chain[l].pattern().cols() != chain[l + 1].pattern().rows()) {
@@ -269,15 +271,42 @@ KsStatus apply_chain(const std::vector<KsFactor<T>>& chain, std::span<const T> x
     if (auto st = can_implement(probe, backend); !st.ok()) return st;
     return run_on_device<T>(steps, x, y, batch, layout);
   }
-  std::vector<T> buf[2];
+  if (y.size() && x.size() && overlap(y.data(), y.size() * sizeof(T), x.data(), x.size() * sizeof(T)))
+    throw std::invalid_argument("apply_chain: y overlaps x; the product is not in place");
+  for (const auto& s : steps) {  // every factor's own checks (pattern, values) before any work
+    KsArguments a = make_args<T>(s.first->pattern(), s.first->values(), std::span<const T>(), std::span<T>(), 0,
+                                 layout, s.second);
+    if (auto st = can_implement(a, backend); st.code == KsStatus::Code::invalid_argument) throw_invalid(st);
+  }
+  std::vector<KsProblem> problems;
+  std::vector<const T*> values;
+  for (const auto& s : steps) {
+    KsArguments a;
+    a.pattern = s.first->pattern();
+    a.op = s.second;
+    a.layout = layout;
+    a.batch = batch;
+    problems.push_back(to_problem(a));
+    values.push_back(s.first->values().data());
+  }
+  if (const std::size_t tile = fused_chain_tile<T>(problems, batch, layout, fusion); tile > 0) {
+    apply_chain_cpu_fused<T>(problems, values, x.data(), y.data(), batch, layout, tile);
+    return {};
+  }
+  // Unfused: two intermediates of the widest size, allocated once and not
+  // initialised (every kernel writes all of its output before anything reads it).
+  std::size_t widest = 0;
+  for (std::size_t i = 0; i + 1 < steps.size(); ++i) widest = std::max(widest, out_of(steps[i]) * batch);
+  std::unique_ptr<T[]> buf[2];
+  if (widest > 0)
+    for (auto& b : buf) b.reset(new T[widest]);
   std::span<const T> cur = x;
   for (std::size_t i = 0; i < steps.size(); ++i) {
     std::span<T> out;
     if (i + 1 == steps.size()) {
       out = y;
     } else {
-      buf[i % 2].resize(out_of(steps[i]) * batch);
-      out = buf[i % 2];
+      out = std::span<T>(buf[i % 2].get(), out_of(steps[i]) * batch);
     }
     const KsStatus st = ks_multiply<T>(*steps[i].first, cur, out, batch, layout, op, backend);
     if (!st.ok()) return st;
@@ -287,25 +316,26 @@ KsStatus apply_chain(const std::vector<KsFactor<T>>& chain, std::span<const T> x
 }
 
 template <class T>
-KsStatus apply_chain(const std::vector<KsFactor<T>>& chain, const MatX<T>& x, MatX<T>& y, Op op, Backend backend) {
+KsStatus apply_chain(const std::vector<KsFactor<T>>& chain, const MatX<T>& x, MatX<T>& y, Op op, Backend backend,
+                     ChainFusion fusion) {
   if (chain.empty()) throw std::invalid_argument("apply_chain: the chain is empty");
   const std::size_t out = op == Op::none ? chain.front().pattern().rows() : chain.back().pattern().cols();
   if (&x == &y) throw std::invalid_argument("apply_chain: X and Y are the same matrix; the product is not in place");
   y.resize(static_cast<Eigen::Index>(out), x.cols());
   return apply_chain<T>(chain, std::span<const T>(x.data(), static_cast<std::size_t>(x.size())),
                         std::span<T>(y.data(), static_cast<std::size_t>(y.size())), static_cast<std::size_t>(x.cols()),
-                        BatchLayout::batch_first, op, backend);
+                        BatchLayout::batch_first, op, backend, fusion);
 }
 template <class T>
-KsStatus apply_chain(const std::vector<KsFactor<T>>& chain, const RowMatX<T>& x, RowMatX<T>& y, Op op,
-                     Backend backend) {
+KsStatus apply_chain(const std::vector<KsFactor<T>>& chain, const RowMatX<T>& x, RowMatX<T>& y, Op op, Backend backend,
+                     ChainFusion fusion) {
   if (chain.empty()) throw std::invalid_argument("apply_chain: the chain is empty");
   const std::size_t out = op == Op::none ? chain.front().pattern().rows() : chain.back().pattern().cols();
   if (&x == &y) throw std::invalid_argument("apply_chain: X and Y are the same matrix; the product is not in place");
   y.resize(static_cast<Eigen::Index>(out), x.cols());
   return apply_chain<T>(chain, std::span<const T>(x.data(), static_cast<std::size_t>(x.size())),
                         std::span<T>(y.data(), static_cast<std::size_t>(y.size())), static_cast<std::size_t>(x.cols()),
-                        BatchLayout::batch_last, op, backend);
+                        BatchLayout::batch_last, op, backend, fusion);
 }
 
 #define WP_INSTANTIATE(T)                                                                                            \
@@ -316,9 +346,11 @@ KsStatus apply_chain(const std::vector<KsFactor<T>>& chain, const RowMatX<T>& x,
   template KsStatus ks_multiply<T>(const KsFactor<T>&, const MatX<T>&, MatX<T>&, Op, Backend);                      \
   template KsStatus ks_multiply<T>(const KsFactor<T>&, const RowMatX<T>&, RowMatX<T>&, Op, Backend);                \
   template KsStatus apply_chain<T>(const std::vector<KsFactor<T>>&, std::span<const T>, std::span<T>, std::size_t,  \
-                                   BatchLayout, Op, Backend);                                                       \
-  template KsStatus apply_chain<T>(const std::vector<KsFactor<T>>&, const MatX<T>&, MatX<T>&, Op, Backend);         \
-  template KsStatus apply_chain<T>(const std::vector<KsFactor<T>>&, const RowMatX<T>&, RowMatX<T>&, Op, Backend);
+                                   BatchLayout, Op, Backend, ChainFusion);                                          \
+  template KsStatus apply_chain<T>(const std::vector<KsFactor<T>>&, const MatX<T>&, MatX<T>&, Op, Backend,          \
+                                   ChainFusion);                                                                    \
+  template KsStatus apply_chain<T>(const std::vector<KsFactor<T>>&, const RowMatX<T>&, RowMatX<T>&, Op, Backend,    \
+                                   ChainFusion);
 
 WP_INSTANTIATE(float)
 WP_INSTANTIATE(double)

@@ -6,8 +6,10 @@
 // (prod_l (1 + gamma_{k_l}(u)) - 1 + N gamma(u_ref)) |op(X_1)|...|op(X_N)| |x|.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <optional>
 #include <random>
 #include <string>
@@ -42,7 +44,11 @@ std::vector<KPattern> test_patterns() {
                                 // d = 1, d < and >= the vector lanes, delta tails (d = 17), larger
                                 // blocks with d >= 8 (packed batch_first path)
                                 {3, 2, 2, 1}, {2, 4, 1, 3}, {2, 2, 2, 32}, {1, 4, 4, 16}, {1, 3, 5, 17},
-                                {1, 1, 4, 32}, {1, 12, 9, 9}};
+                                {1, 1, 4, 32}, {1, 12, 9, 9},
+                                // bf_slab (batch_first, B >= 32): d | lanes with a zero-padded slab
+                                // tail (d = 2, out d = 18; d = 4), d % lanes == 0 (d = 16), and d = 8
+                                // (lanes-multiple in f64, a broadcast of 8 in f32 with AVX-512)
+                                {2, 9, 5, 2}, {1, 6, 11, 4}, {1, 12, 9, 16}, {3, 5, 13, 8}, {2, 7, 3, 1}};
   std::mt19937_64 rng(2024);
   std::uniform_int_distribution<int> ad(1, 4), bc(1, 20), dd(1, 6);
   for (int i = 0; i < 12; ++i)
@@ -110,56 +116,166 @@ TEST(KsCpuKernels, EveryInstructionSetMatchesDenseReference) {
     check_single<double>(Backend::cpu, isa, pats, {1, 17});
     check_single<float>(Backend::cpu, isa, pats, {17});
     check_single<double>(Backend::cpu, isa, {{1, 60, 60, 1}, {1, 12, 12, 8}, {2, 2, 2, 3}}, {300});
+    // bf_slab with several alpha chunks (a in jpad > the 256 KB budget) and vector tiles (B > 64),
+    // and every broadcast width of its f32 copy.
+    check_single<double>(Backend::cpu, isa, {{5, 64, 64, 2}, {3, 9, 5, 4}}, {70});
+    check_single<float>(Backend::cpu, isa, {{2, 9, 5, 2}, {2, 3, 7, 4}, {2, 5, 3, 8}, {1, 4, 5, 32}}, {40});
   }
   EXPECT_GE(tested, 1);
   EXPECT_TRUE(cpu_isa_available(CpuIsa::generic));
   EXPECT_TRUE(cpu_isa_available(cpu_isa()));
 }
 
+/// The composed chain bound for one chain, one batch, one layout, one op;
+/// `run` computes Y (through apply_chain or the fused kernel directly).
+template <class T, class Run>
+void check_one_chain(const std::vector<KPattern>& pats, std::size_t batch, BatchLayout layout, Op op,
+                     std::uint64_t& seed, Run run) {
+  SCOPED_TRACE(to_string(pats) + " batch " + std::to_string(batch) + " " + to_string(layout) + " op " + to_string(op));
+  std::vector<KsFactor<T>> chain;
+  for (const auto& p : pats) chain.push_back(test::random_factor<T>(p, ++seed));
+  LMat prod = chain.front().to_dense().template cast<long double>(), abs_prod = prod.cwiseAbs();
+  for (std::size_t l = 1; l < chain.size(); ++l) {
+    const LMat f = chain[l].to_dense().template cast<long double>();
+    prod = LMat(prod * f);
+    abs_prod = LMat(abs_prod * f.cwiseAbs());
+  }
+  if (op == Op::transpose) prod.transposeInPlace(), abs_prod.transposeInPlace();
+  const auto cols = std::size_t(prod.cols()), rows = std::size_t(prod.rows());
+  const auto x = test::random_vector<T>(cols * batch, ++seed);
+  std::vector<T> y(rows * batch, std::numeric_limits<T>::quiet_NaN());
+  const KsStatus st = run(chain, std::span<const T>(x), std::span<T>(y), batch, layout, op);
+  ASSERT_TRUE(st.ok()) << st.message;
+  double growth = 1;
+  for (const auto& p : pats) growth *= 1 + test::gamma_k(double(op == Op::none ? p.c : p.b), test::unit_roundoff<T>());
+  // The long double reference: N + 1 dense products of inner length <= the largest dimension.
+  const double dim = double(std::max(prod.rows(), prod.cols()) * 8);
+  const double ref = double(pats.size() + 1) * test::gamma_k(dim, test::unit_roundoff<long double>());
+  const LMat xm = test::to_matrix(x, cols, batch, layout);
+  const LMat bound = (growth - 1 + ref) * (abs_prod * xm.cwiseAbs());
+  EXPECT_LE(test::bound_ratio(test::to_matrix(y, rows, batch, layout), prod * xm, bound), 1.0);
+}
+
 /// Chains: the square dyadic (butterfly) chain of n = 32, a Monarch pair and a
 /// size-compatible but non-chainable chain; both layouts, K and K^T.
+const std::vector<std::vector<KPattern>> kChains = {
+    {{1, 2, 2, 16}, {2, 2, 2, 8}, {4, 2, 2, 4}, {8, 2, 2, 2}, {16, 2, 2, 1}},  // (2^{l-1}, 2, 2, 2^{N-l})
+    {{1, 4, 8, 6}, {8, 6, 3, 1}},                                             // Monarch (1,p,q,m/p),(q,m/p,n/q,1)
+    {{3, 2, 1, 2}, {1, 6, 4, 1}, {2, 1, 3, 2}}};
+
 template <class T>
 void check_chain(Backend backend) {
-  const std::vector<std::vector<KPattern>> chains = {
-      {{1, 2, 2, 16}, {2, 2, 2, 8}, {4, 2, 2, 4}, {8, 2, 2, 2}, {16, 2, 2, 1}},  // (2^{l-1}, 2, 2, 2^{N-l})
-      {{1, 4, 8, 6}, {8, 6, 3, 1}},                                             // Monarch (1,p,q,m/p),(q,m/p,n/q,1)
-      {{3, 2, 1, 2}, {1, 6, 4, 1}, {2, 1, 3, 2}}};
   std::uint64_t seed = 100;
-  for (const auto& pats : chains)
+  for (const auto& pats : kChains)
     for (std::size_t batch : {std::size_t(1), std::size_t(7), std::size_t(20)})
       for (BatchLayout layout : {BatchLayout::batch_first, BatchLayout::batch_last})
-        for (Op op : {Op::none, Op::transpose}) {
-          SCOPED_TRACE(to_string(pats) + " batch " + std::to_string(batch) + " " + to_string(layout) + " op " +
-                       to_string(op));
-          std::vector<KsFactor<T>> chain;
-          for (const auto& p : pats) chain.push_back(test::random_factor<T>(p, ++seed));
-          LMat prod = chain.front().to_dense().template cast<long double>(), abs_prod = prod.cwiseAbs();
-          for (std::size_t l = 1; l < chain.size(); ++l) {
-            const LMat f = chain[l].to_dense().template cast<long double>();
-            prod = LMat(prod * f);
-            abs_prod = LMat(abs_prod * f.cwiseAbs());
-          }
-          if (op == Op::transpose) prod.transposeInPlace(), abs_prod.transposeInPlace();
-          const auto cols = std::size_t(prod.cols()), rows = std::size_t(prod.rows());
-          const auto x = test::random_vector<T>(cols * batch, ++seed);
-          std::vector<T> y(rows * batch);
-          const KsStatus st = apply_chain<T>(chain, x, y, batch, layout, op, backend);
-          ASSERT_TRUE(st.ok()) << st.message;
-          double growth = 1, ref = 0;
-          for (const auto& p : pats) {
-            growth *= 1 + test::gamma_k(double(op == Op::none ? p.c : p.b), test::unit_roundoff<T>());
-          }
-          // The long double reference: N + 1 dense products of inner length <= the largest dimension.
-          const double dim = double(std::max(prod.rows(), prod.cols()) * 8);
-          ref = double(pats.size() + 1) * test::gamma_k(dim, test::unit_roundoff<long double>());
-          const LMat xm = test::to_matrix(x, cols, batch, layout);
-          const LMat bound = (growth - 1 + ref) * (abs_prod * xm.cwiseAbs());
-          EXPECT_LE(test::bound_ratio(test::to_matrix(y, rows, batch, layout), prod * xm, bound), 1.0);
-        }
+        for (Op op : {Op::none, Op::transpose})
+          check_one_chain<T>(pats, batch, layout, op, seed,
+                             [&](const std::vector<KsFactor<T>>& chain, std::span<const T> x, std::span<T> y,
+                                 std::size_t b, BatchLayout l, Op o) { return apply_chain<T>(chain, x, y, b, l, o, backend); });
 }
 
 TEST_P(KsMultiplyTest, ChainsMatchDenseReferenceF64) { check_chain<double>(GetParam()); }
 TEST_P(KsMultiplyTest, ChainsMatchDenseReferenceF32) { check_chain<float>(GetParam()); }
+
+// ---- the fused chain (CPU) -------------------------------------------------
+/// Random chainable patterns: factor l + 1 has rows(X_{l+1}) = cols(X_l)
+/// (a b d split of the previous width, c in 1..4), degenerate a, b, c, d = 1
+/// included by chance and by construction of the first factor.
+std::vector<KPattern> random_chain(std::mt19937_64& rng, std::size_t len) {
+  const auto pick_divisor = [&](std::size_t w) {
+    std::vector<std::size_t> divs;
+    for (std::size_t v = 1; v <= w; ++v)
+      if (w % v == 0) divs.push_back(v);
+    return divs[std::uniform_int_distribution<std::size_t>(0, divs.size() - 1)(rng)];
+  };
+  std::uniform_int_distribution<std::size_t> small(1, 4);
+  std::vector<KPattern> out = {{small(rng), small(rng), small(rng), small(rng)}};
+  while (out.size() < len) {
+    const std::size_t w = out.back().cols(), a = pick_divisor(w), b = pick_divisor(w / a);
+    out.push_back({a, b, small(rng), w / (a * b)});
+  }
+  return out;
+}
+
+/// The fused kernel through every tile size (1 vector, ragged last tiles, one
+/// tile for the whole batch) and apply_chain with each ChainFusion, against
+/// the same composed bound as the unfused chains.
+template <class T>
+void check_fused_chains() {
+  std::mt19937_64 rng(61);
+  std::vector<std::vector<KPattern>> chains = kChains;
+  chains.push_back({{1, 1, 1, 1}, {1, 1, 1, 1}});  // all degenerate
+  chains.push_back({{4, 1, 3, 2}, {6, 2, 1, 2}});  // b = 1, c = 1
+  for (std::size_t len : {2, 3, 4}) chains.push_back(random_chain(rng, len));
+  std::uint64_t seed = 500;
+  for (const auto& pats : chains) {
+    for (std::size_t batch : {std::size_t(1), std::size_t(5), std::size_t(40)})
+      for (BatchLayout layout : {BatchLayout::batch_first, BatchLayout::batch_last})
+        for (Op op : {Op::none, Op::transpose}) {
+          std::vector<std::size_t> tiles;  // each distinct tiling once
+          for (std::size_t tile : {std::size_t(1), std::size_t(3), std::size_t(16), batch})
+            if (tile <= batch && std::find(tiles.begin(), tiles.end(), tile) == tiles.end()) tiles.push_back(tile);
+          for (std::size_t tile : tiles) {
+            SCOPED_TRACE("fused tile " + std::to_string(tile));
+            check_one_chain<T>(pats, batch, layout, op, seed,
+                               [&](const std::vector<KsFactor<T>>& chain, std::span<const T> x, std::span<T> y,
+                                   std::size_t b, BatchLayout l, Op o) {
+                                 std::vector<KsProblem> steps;
+                                 std::vector<const T*> values;
+                                 for (std::size_t i = 0; i < chain.size(); ++i) {  // order of application
+                                   const auto& f = chain[o == Op::none ? chain.size() - 1 - i : i];
+                                   KsProblem p;
+                                   p.k = KsShape{index_t(f.pattern().a), index_t(f.pattern().b),
+                                                 index_t(f.pattern().c), index_t(f.pattern().d)};
+                                   p.op = o, p.layout = l;
+                                   steps.push_back(p);
+                                   values.push_back(f.values().data());
+                                 }
+                                 apply_chain_cpu_fused<T>(steps, values, x.data(), y.data(), b, l, tile);
+                                 return KsStatus{};
+                               });
+          }
+          for (ChainFusion fusion : {ChainFusion::fused, ChainFusion::unfused, ChainFusion::automatic}) {
+            SCOPED_TRACE("apply_chain fusion " + std::to_string(int(fusion)));
+            check_one_chain<T>(pats, batch, layout, op, seed,
+                               [&](const std::vector<KsFactor<T>>& chain, std::span<const T> x, std::span<T> y,
+                                   std::size_t b, BatchLayout l, Op o) {
+                                 return apply_chain<T>(chain, x, y, b, l, o, Backend::cpu, fusion);
+                               });
+          }
+        }
+  }
+}
+
+TEST(KsFusedChain, EveryTileMatchesDenseReferenceF64) { check_fused_chains<double>(); }
+TEST(KsFusedChain, EveryTileMatchesDenseReferenceF32) { check_fused_chains<float>(); }
+
+// The rule of apply_chain's automatic choice (not a timing): never for one
+// factor or with `unfused`; for a butterfly chain of n = 1024 at B = 4096
+// (32 MB intermediates) a tile whose two buffers fit the 512 KB budget, a
+// whole number of register tiles for batch_last; not at B = 64 (1 MB
+// intermediates stay in the L2); `fused` always gives a tile <= batch.
+TEST(KsFusedChain, AutomaticRuleFusesOnlyChainsThatLeaveTheCache) {
+  std::vector<KsProblem> fly;
+  for (index_t l = 10; l >= 1; --l) {  // X_10 applied first
+    KsProblem p;
+    p.k = KsShape{index_t(1) << (l - 1), 2, 2, index_t(1) << (10 - l)};
+    fly.push_back(p);
+  }
+  for (BatchLayout layout : {BatchLayout::batch_first, BatchLayout::batch_last}) {
+    const std::size_t tile = fused_chain_tile<double>(fly, 4096, layout, ChainFusion::automatic);
+    ASSERT_GT(tile, 0u);
+    EXPECT_LE(2 * 1024 * tile * sizeof(double), std::size_t(512) << 10);
+    if (layout == BatchLayout::batch_last) EXPECT_EQ(tile % 4, 0u);
+    EXPECT_EQ(fused_chain_tile<double>(fly, 64, layout, ChainFusion::automatic), 0u);
+    EXPECT_EQ(fused_chain_tile<double>(fly, 4096, layout, ChainFusion::unfused), 0u);
+    EXPECT_EQ(fused_chain_tile<double>({fly.front()}, 4096, layout, ChainFusion::automatic), 0u);
+    const std::size_t forced = fused_chain_tile<double>(fly, 3, layout, ChainFusion::fused);
+    EXPECT_GE(forced, 1u);
+    EXPECT_LE(forced, 3u);
+  }
+}
 
 // The Eigen overloads: ColMajor is batch_first, RowMajor is batch_last.
 TEST_P(KsMultiplyTest, EigenOverloadsAgreeWithDenseProduct) {

@@ -16,6 +16,11 @@
 //   1b. "surjective": where the exact Jacobian rank at a random point is full,
 //      "forall a exists X: P(X) = a" (one alternation) TRUE => the block is the
 //      whole coordinate space, closed. SUFFICIENT.
+//   1c. "algebraic-onto" (run after 2a): S lies in the zero set D of its vanishing
+//      minors (rank bounds through vertex separators); "forall a in D
+//      exists X", split into one sentence per 0/1 pattern on a spanning
+//      forest of the mask (scaling invariance), all TRUE => S = D, closed.
+//      SUFFICIENT (proof at reductions.hpp, algebraic_onto_sentences).
 //   2a. "tangent-sequence" (two factors): for inner indices k, l of
 //      different rank-one supports that share rows and columns, the explicit
 //      sequence X[:,k] = u/t + u', Y[k,:] = v + t v', X[:,l] = -u/t + w,
@@ -62,6 +67,8 @@ struct ExactOptions {
   std::size_t witness_max_support = 5;
   /// Time limit of one witness query (non-membership, closure).
   double witness_query_seconds = 2.0;
+  /// Route 1c (algebraic-onto) runs 2^|forest| sentences; skipped beyond this forest size.
+  std::size_t onto_max_forest = 9;
   /// Refuse (unknown) beyond this many parameters: the sentences are
   /// doubly exponential in it.
   std::size_t max_parameters = 80;

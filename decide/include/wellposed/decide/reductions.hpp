@@ -184,4 +184,58 @@ Formula asymptotic_cone_formula(const MaskedChain& chain, ConeNormalization n = 
 /// R^{R_P x C_P}" from one class to a full factor meeting several supports.)
 bool determinantal_route(const MaskedChain& chain, std::string& why);
 
+/// A minor of the block's target that vanishes on the whole block set S
+/// (the "algebraic-onto" route, below). Block-local indices.
+struct VanishingMinor {
+  std::vector<std::size_t> rows, cols;  ///< |rows| = |cols| = s
+  /// Nodes {level, index} (level 0: rows of A, level L: columns of A, else
+  /// inner level) that every path of the chain from `rows` to `cols` meets;
+  /// fewer than s of them.
+  std::vector<std::pair<std::size_t, std::size_t>> separator;
+  /// Certificate form with original indices: {"rows", "cols", "separator": [[level, index], ...]}.
+  nlohmann::json to_json(const MaskedChain& chain) const;
+};
+
+/// Rank bound through a vertex separator (proved here). Let P(X) be the
+/// chain's full product (all N_0 x N_L entries, before masking), R rows and
+/// C columns, and S a set of nodes of the layered graph of the supports such
+/// that every path from a row in R to a column in C meets S. Splitting each
+/// path at its FIRST node in S,
+///   P[R, C] = sum_{s in S} F[R, s] G[s, C]
+/// (F: path sums from R to s with no earlier node in S; G: path sums from s
+/// to C), every path counted once; so rank P[R, C] <= |S| for EVERY X. If
+/// |R| = |C| > |S| and every entry of R x C outside the mask has no path
+/// (its entry polynomial is 0), det a[R, C] (zeros off the mask) vanishes on
+/// S. By Menger and Lindstrom-Gessel-Viennot the least separator is the
+/// generic rank, so these minors are all the rank conditions of the supports.
+///
+/// Returns every square (R, C) with 2 <= s <= max_size, off-mask entries of
+/// R x C path-free, det a[R, C] not the zero polynomial (a perfect matching
+/// inside the mask) and a separator of size < s (brute force over node sets;
+/// none is searched when the graph has more than 24 nodes).
+std::vector<VanishingMinor> vanishing_minors(const MaskedChain& chain, std::size_t max_size = 5);
+
+/// The "algebraic-onto" closedness route (SUFFICIENT). Let D = {a in R^M :
+/// det a[R, C] = 0 for the given minors}; D is closed (a zero set) and D
+/// contains S (vanishing_minors). If moreover every a in D is a product, S =
+/// D is closed. "forall a in D exists X" is split into 2^|F| sentences, one
+/// per 0/1 pattern on the edges F of a spanning forest of the mask:
+///   forall a_rest: (minors(a) = 0) => exists X: gauge(X) and P_ij(X) = a_ij,
+/// with a_e fixed to the pattern on F. Proof that the split is equivalent:
+/// S and D are invariant under a -> D_0 a D_L for invertible diagonal D_0,
+/// D_L (S: (4) in this file's header; D: a minor is multiplied by non-zero
+/// diagonal entries), and every a is such an image of an a' that is 0 or 1 on
+/// F ((4b)). The gauge restricts the existential only (sound, (4a)). With no
+/// minors this is surjectivity onto R^M, case by case.
+std::vector<Formula> algebraic_onto_sentences(const MaskedChain& chain, const std::vector<VanishingMinor>& minors,
+                                              const MaskedSentenceOptions& o = {});
+
+/// A filter (not a proof) for the route above: the dimension of the tangent
+/// space of D (nnz minus the rank of the minors' gradients) at the image of
+/// a seeded random rational point. When it exceeds
+/// jacobian_rank_at_random_point, D is very likely larger than S and the
+/// route would fail.
+std::size_t onto_tangent_dimension(const MaskedChain& chain, const std::vector<VanishingMinor>& minors,
+                                   std::uint64_t seed = 1);
+
 }  // namespace wellposed

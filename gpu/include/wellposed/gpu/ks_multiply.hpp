@@ -89,19 +89,34 @@ template <class T>
 KsStatus ks_multiply(const KsFactor<T>& k, const RowMatX<T>& x, RowMatX<T>& y, Op op = Op::none,
                      Backend backend = Backend::cpu);
 
+/// How apply_chain runs a chain on the CPU backend.
+///  - unfused: one ks_multiply per factor over the whole batch (each
+///    intermediate goes through memory once written, once read);
+///  - fused: the batch is cut into tiles of vectors and all factors are
+///    applied to one tile while it stays in a per-thread cache-sized buffer
+///    (only X is read and Y written in memory);
+///  - automatic: fused when it pays (fused_chain_tile's rule), else unfused.
+/// The CUDA backend ignores it (one launch per factor). Either way every
+/// output of every factor is one dot product of length k accumulated in T
+/// (the kernel for a tile may differ from the one for the whole batch, so
+/// the rounding may differ), and the chain bound of the Accuracy note holds.
+enum class ChainFusion { automatic, fused, unfused };
+
 /// Y = X_1 X_2 ... X_N X (op none: X_N applied first) or
 /// Y = (X_1 ... X_N)^T X = X_N^T ... X_1^T X (op transpose: X_1^T applied first),
-/// ping-ponging between two buffers. Throws std::invalid_argument if the chain
-/// is empty or cols(X_l) != rows(X_{l+1}) (naming l).
+/// ping-ponging between two buffers (or fused per tile, see ChainFusion).
+/// Throws std::invalid_argument if the chain is empty or cols(X_l) !=
+/// rows(X_{l+1}) (naming l).
 template <class T>
 KsStatus apply_chain(const std::vector<KsFactor<T>>& chain, std::span<const T> x, std::span<T> y,
-                     std::size_t batch, BatchLayout layout, Op op = Op::none, Backend backend = Backend::cpu);
+                     std::size_t batch, BatchLayout layout, Op op = Op::none, Backend backend = Backend::cpu,
+                     ChainFusion fusion = ChainFusion::automatic);
 template <class T>
 KsStatus apply_chain(const std::vector<KsFactor<T>>& chain, const MatX<T>& x, MatX<T>& y, Op op = Op::none,
-                     Backend backend = Backend::cpu);
+                     Backend backend = Backend::cpu, ChainFusion fusion = ChainFusion::automatic);
 template <class T>
 KsStatus apply_chain(const std::vector<KsFactor<T>>& chain, const RowMatX<T>& x, RowMatX<T>& y,
-                     Op op = Op::none, Backend backend = Backend::cpu);
+                     Op op = Op::none, Backend backend = Backend::cpu, ChainFusion fusion = ChainFusion::automatic);
 
 /// Instruction sets of the CPU kernels. The library is compiled without
 /// -march; on x86-64 with GCC the kernels are also compiled for AVX2+FMA and
@@ -127,6 +142,21 @@ template <class T>
 void ks_multiply_cpu_unchecked(const KsProblem& p, const T* values, const T* x, T* y);
 template <class T>
 void ks_multiply_cpu_unchecked(const KsProblem& p, const T* values, const T* x, T* y, CpuIsa isa);
+
+/// The CPU fused chain. `steps` are the factors in the order they are
+/// applied (their batch field is ignored), `values` their compact values.
+/// fused_chain_tile: the tile (vectors per tile) the fused path would use, or
+/// 0 where it does not apply: `unfused`; or `automatic` and it does not pay
+/// (fewer than 2 factors, a tile's two buffers over 512 KB at the minimum
+/// tile, fewer than 2 tiles, or an intermediate that fits in 2 MB).
+/// apply_chain_cpu_fused: Y = steps applied to X, tile by tile (OpenMP over
+/// tiles), without checks (apply_chain checks).
+template <class T>
+std::size_t fused_chain_tile(const std::vector<KsProblem>& steps, std::size_t batch, BatchLayout layout,
+                             ChainFusion fusion);
+template <class T>
+void apply_chain_cpu_fused(const std::vector<KsProblem>& steps, const std::vector<const T*>& values, const T* x, T* y,
+                           std::size_t batch, BatchLayout layout, std::size_t tile);
 
 /// The problem description of validated arguments.
 KsProblem to_problem(const KsArguments& args);
