@@ -202,6 +202,28 @@ TEST(ComplexHierarchical, NoisyTargetsKeepTheBoundsOrdered) {
   }
 }
 
+TEST(ComplexHierarchical, RealTargetThroughComplexPathMatchesRealPath) {
+  // A real target factorized as complex: the same optimum-tied quantities (E_s,
+  // achieved error) as the real path, which takes other kernels (Gram, 2-row closed form).
+  for (const auto& c : cases()) {
+    const KPattern w = chain_product(c.chain);
+    const Matrix A = testing::random_matrix(static_cast<Eigen::Index>(w.rows()), static_cast<Eigen::Index>(w.cols()), 5);
+    const ComplexMatrix Ac = A.cast<Complex>();
+    for (auto alg : {HierarchicalAlgorithm::alg7, HierarchicalAlgorithm::alg8}) {
+      HierarchicalOptions o;
+      o.algorithm = alg;
+      const auto rr = factorize_hierarchical(A, c.chain, o);
+      const auto rc = factorize_hierarchical(Ac, c.chain, o);
+      const double er = (A - chain_product(rr.factors)).norm(), ec = (Ac - chain_product(rc.factors)).norm();
+      EXPECT_NEAR(er, ec, 1e-10 * A.norm()) << c.name;
+      for (std::size_t s = 0; s < rr.enclosure.split_errors.size(); ++s) {
+        const Interval a = *rr.enclosure.split_errors[s], b = *rc.enclosure.split_errors[s];
+        EXPECT_LE(std::max(a.lo, b.lo), std::min(a.hi, b.hi) + 1e-12 * A.norm()) << c.name << " E_" << s + 1;
+      }
+    }
+  }
+}
+
 TEST(ComplexHierarchical, Algorithm9KeepsProductAndIsUnitary) {
   const KPattern t1{1, 4, 4, 4}, t2{2, 4, 4, 2};  // q = 2
   const ComplexKFactor X = random_cfactor(t1, 1), Y = random_cfactor(t2, 2);
