@@ -67,15 +67,23 @@ Interval certified_tail_squared(const Matrix& B, std::size_t q, const Matrix& U)
 
 double orthogonality_defect(const Matrix& U) {
   const auto b = static_cast<std::size_t>(U.cols());
-  const Matrix G = U.transpose() * U;
-  const Matrix W = U.cwiseAbs().transpose() * U.cwiseAbs();
-  const double gb = gamma(static_cast<std::size_t>(U.rows()) + 2);
+  const auto n = static_cast<std::size_t>(U.rows());
+  const double gb = gamma(n + 2);
   double eta_sq = 0.0;
+  // G = U^T U and W = |U|^T |U| entry by entry (n-term inner products, any
+  // order: the rounding model of interval.hpp); no temporaries, since this runs
+  // once per class block of a certified split (issue 5).
   for (std::size_t i = 0; i < b; ++i)
     for (std::size_t j = 0; j < b; ++j) {
-      const auto ii = static_cast<Eigen::Index>(i), jj = static_cast<Eigen::Index>(j);
-      const double f = std::abs(G(ii, jj) - (i == j ? 1.0 : 0.0)) * (1.0 + 2 * unit_roundoff) + gb * W(ii, jj) * 1.01 +
-                       static_cast<double>(U.rows()) * underflow_eta;
+      const double* ui = U.data() + i * n;
+      const double* uj = U.data() + j * n;
+      double gij = 0.0, wij = 0.0;
+      for (std::size_t r = 0; r < n; ++r) {
+        gij += ui[r] * uj[r];
+        wij += std::abs(ui[r]) * std::abs(uj[r]);
+      }
+      const double f = std::abs(gij - (i == j ? 1.0 : 0.0)) * (1.0 + 2 * unit_roundoff) + gb * wij * 1.01 +
+                       static_cast<double>(n) * underflow_eta;
       const double fu = f * (1.0 + 8.0 * unit_roundoff);  // covers the roundings of the three-term sum
       eta_sq += fu * fu;
     }

@@ -236,9 +236,14 @@ int simd_level() {
 template <std::size_t Wf>
 WELLPOSED_KERNEL void gram_pass_fixed(const StreamLayout& s, const double* g0, double* __restrict gram) {
   const std::size_t np = s.c2 * (s.c2 + 1) / 2;
+  // Software prefetch 16 rows ahead: the c2 column streams of the root cross a
+  // 4 KiB page every 64 rows, where hardware stream prefetchers stop.
+  constexpr std::size_t ahead = 16;
   for (std::size_t be = 0; be < s.b1; ++be)
     for (std::size_t bk = 0; bk < s.nblk; ++bk) {
       const double* p = g0 + be * s.RS + bk * s.BS;
+      if (be + ahead < s.b1)
+        for (std::size_t j = 0; j < s.c2; ++j) __builtin_prefetch(p + ahead * s.RS + j * s.CS);
       double* gb = gram + bk * np * Wf;
       for (std::size_t j = 0; j < s.c2; ++j) {
         const double* __restrict aj = p + j * s.CS;
@@ -391,6 +396,7 @@ WELLPOSED_KERNEL void factor_pass_fixed(const StreamLayout& s, const double* g0,
         for (std::size_t w = 0; w < Wf; ++w) hrow[w] += aj[w] * (kj[w] * hb[w]);
       }
       double* __restrict hd = outL + (be * s.c1 + a2) * s.d1 + bk * Wf;
+      if (be + 16 < s.b1) __builtin_prefetch(hd + 16 * s.c1 * s.d1, 1);  // the H rows are 64 KiB apart at the root
       for (std::size_t w = 0; w < Wf; ++w) {
         hrow[w] *= hb[w];
         hd[w] = hrow[w];
@@ -693,6 +699,35 @@ double class_spectral_bound(const KFactor& node, const KPattern& other, bool nod
   const ClassList cl = enumerate_classes(L, R, *q);
   double mu = 0.0;
   const auto count = static_cast<std::ptrdiff_t>(cl.count);
+  if (cl.q == 1) {
+    // q = 1: every class block is a vector, ||.||_2 = ||.||_F. The bound of
+    // spectral_norm_upper for a vector, sqrt(nonneg_sum_enclosure(s, n).hi), is
+    // monotone in the computed sum s, so the maximum is taken over the computed
+    // sums and rounded outward once (no per-class Matrix or outward rounding).
+    const std::size_t len = node_is_left ? L.b : R.c;
+    double smax = 0.0;
+#pragma omp parallel for schedule(static) reduction(max : smax) if (cl.count * len >= (std::size_t{1} << 18))
+    for (std::ptrdiff_t ci = 0; ci < count; ++ci) {
+      const auto c = static_cast<std::size_t>(ci);
+      const std::size_t k = cl.inner[c];
+      double sum = 0.0;
+      if (node_is_left) {
+        const std::size_t kc = col_part(node.theta, k);
+        for (std::size_t be = 0; be < len; ++be) {
+          const double v = node.values[row_part(node.theta, cl.row(c, be)) + kc];
+          sum += v * v;
+        }
+      } else {
+        const std::size_t kr = row_part(node.theta, k);
+        for (std::size_t ga = 0; ga < len; ++ga) {
+          const double v = node.values[kr + col_part(node.theta, cl.col(c, ga))];
+          sum += v * v;
+        }
+      }
+      if (!(sum <= smax)) smax = std::isnan(sum) ? std::numeric_limits<double>::infinity() : sum;
+    }
+    return sqrt(nonneg_sum_enclosure(smax, std::max<std::size_t>(len, 1))).hi;
+  }
 #pragma omp parallel reduction(max : mu) if (cl.count * cl.q * (node_is_left ? L.b : R.c) >= (std::size_t{1} << 18))
   {
   Matrix M;
