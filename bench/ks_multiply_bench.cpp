@@ -198,6 +198,72 @@ void bm_dense(benchmark::State& state, std::size_t m, std::size_t n, std::size_t
   }
 }
 
+// ---- fused vs unfused chains (apply_chain, same run) -------------------------
+struct ChainCase {
+  std::string name;
+  std::vector<KPattern> pats;  // X_1 ... X_N
+};
+std::vector<ChainCase> chain_cases() {
+  std::vector<ChainCase> out;
+  for (std::size_t N : {10, 12, 14}) {  // square dyadic butterfly chain of n = 2^N
+    ChainCase c{"butterfly_2^" + std::to_string(N), {}};
+    for (std::size_t l = 1; l <= N; ++l) c.pats.push_back({std::size_t(1) << (l - 1), 2, 2, std::size_t(1) << (N - l)});
+    out.push_back(c);
+  }
+  for (std::size_t N : {10, 12}) {  // Monarch pair
+    const std::size_t n = std::size_t(1) << N, p = std::size_t(1) << ((N + 1) / 2);
+    out.push_back({"monarch_2^" + std::to_string(N), {{1, p, p, n / p}, {p, n / p, n / p, 1}}});
+  }
+  return out;
+}
+std::map<std::string, std::vector<KsFactor<double>>> g_chains;
+const std::vector<KsFactor<double>>& chain_factors(const ChainCase& c) {
+  auto it = g_chains.find(c.name);
+  if (it != g_chains.end()) return it->second;
+  std::vector<KsFactor<double>> f;
+  for (const auto& p : c.pats) f.push_back(factor(p));
+  return g_chains.emplace(c.name, std::move(f)).first->second;
+}
+// Unfused baseline: one ks_multiply per factor (X_N first) through two
+// buffers owned by the benchmark, allocated once; chain_api_unfused is
+// apply_chain(..., ChainFusion::unfused) itself (its per-thread workspace).
+void bm_chain_kernels(benchmark::State& state, ChainCase c, std::size_t batch, BatchLayout layout) {
+  const auto& chain = chain_factors(c);
+  std::size_t widest = 0;
+  for (const auto& p : c.pats) widest = std::max(widest, p.rows() * batch);
+  std::vector<double> buf[2] = {std::vector<double>(widest), std::vector<double>(widest)};
+  for (auto _ : state) {
+    std::span<const double> cur(g_x.data(), c.pats.back().cols() * batch);
+    for (std::size_t i = chain.size(); i-- > 0;) {
+      const std::size_t rows = c.pats[i].rows() * batch;
+      const std::span<double> out = i == 0 ? std::span<double>(g_y.data(), rows)
+                                           : std::span<double>(buf[i % 2].data(), rows);
+      const KsStatus st = ks_multiply<double>(chain[i], cur, out, batch, layout);
+      if (!st.ok()) state.SkipWithError(st.message.c_str());
+      cur = out;
+    }
+    benchmark::ClobberMemory();
+  }
+}
+void bm_chain(benchmark::State& state, ChainCase c, std::size_t batch, BatchLayout layout, ChainFusion fusion) {
+  const auto& chain = chain_factors(c);
+  const std::size_t n = c.pats.back().cols(), m = c.pats.front().rows();
+  const std::span<const double> x(g_x.data(), n * batch);
+  const std::span<double> y(g_y.data(), m * batch);
+  // One untimed call: apply_chain's per-thread workspace (unfused) is
+  // allocated and faulted in once per process, not per call.
+  (void)apply_chain<double>(chain, x, y, batch, layout, Op::none, Backend::cpu, fusion);
+  for (auto _ : state) {
+    const KsStatus st = apply_chain<double>(chain, x, y, batch, layout, Op::none, Backend::cpu, fusion);
+    if (!st.ok()) state.SkipWithError(st.message.c_str());
+    benchmark::ClobberMemory();
+  }
+}
+std::string chain_name(const char* method, BatchLayout l, const ChainCase& c, std::size_t batch) {
+  return std::string(method) + "/" + to_string(l) + "/" + c.name + "/B:" + std::to_string(batch);
+}
+const std::vector<std::size_t> kChainBatches = {16, 256, 4096};
+
 const std::vector<std::size_t> kCpuBatches = {1, 16, 256, 4096};
 const std::vector<std::size_t> kGpuBatches = {1, 16, 256, 4096, 25088};
 // Dense GEMM only where it runs in about a second per call on 2 cores.
@@ -223,6 +289,18 @@ void register_cpu(const std::vector<Case>& cases) {
         dense_done[dn] = true;
         benchmark::RegisterBenchmark(dn.c_str(), bm_dense, c.p.rows(), c.p.cols(), batch)
             ->UseRealTime()->Unit(benchmark::kMicrosecond);
+      }
+    }
+  for (const auto& c : chain_cases())
+    for (std::size_t batch : kChainBatches) {
+      if (!fits(c.pats.front(), batch)) continue;
+      for (BatchLayout l : {BatchLayout::batch_last, BatchLayout::batch_first}) {
+        benchmark::RegisterBenchmark(chain_name("chain_fused", l, c, batch).c_str(), bm_chain, c, batch, l,
+                                     ChainFusion::fused)->UseRealTime()->Unit(benchmark::kMicrosecond);
+        benchmark::RegisterBenchmark(chain_name("chain_unfused", l, c, batch).c_str(), bm_chain_kernels, c, batch, l)
+            ->UseRealTime()->Unit(benchmark::kMicrosecond);
+        benchmark::RegisterBenchmark(chain_name("chain_api_unfused", l, c, batch).c_str(), bm_chain, c, batch, l,
+                                     ChainFusion::unfused)->UseRealTime()->Unit(benchmark::kMicrosecond);
       }
     }
 }
@@ -405,6 +483,57 @@ void summarize_cpu(const std::vector<Case>& cases) {
   }
   std::printf("\nper pattern, min csr/ks over batches and layouts (where):\n");
   for (const auto& [k, v] : min_csr_per_pattern) std::printf("  %-26s %6.2f  (%s)\n", k.c_str(), v.first, v.second.c_str());
+  // Per pattern: the minimum over B >= 2 (both layouts) and the B = 1 figure
+  // (batch_first: Eigen's SpMV), the target read per batch regime.
+  std::printf("\n| group | pattern | min csr/ks, B >= 2 | where | csr/ks B = 1 (SpMV) |\n|---|---|---|---|---|\n");
+  std::size_t ge3_b2 = 0, ge3_b1 = 0, npat = 0;
+  for (const auto& c : cases) {
+    double mn = INFINITY, b1 = NAN;
+    std::string where;
+    for (std::size_t batch : kCpuBatches) {
+      if (!fits(c.p, batch)) continue;
+      for (BatchLayout l : {BatchLayout::batch_last, BatchLayout::batch_first}) {
+        const double r = seconds(name("csr", l, c.p, batch)) / seconds(name("ks", l, c.p, batch));
+        if (std::isnan(r)) continue;
+        if (batch == 1 && l == BatchLayout::batch_first) b1 = r;
+        if (batch >= 2 && r < mn) mn = r, where = "B " + std::to_string(batch) + " " + to_string(l);
+      }
+    }
+    if (std::isinf(mn) && std::isnan(b1)) continue;
+    ++npat;
+    ge3_b2 += mn >= 3.0;
+    ge3_b1 += b1 >= 3.0;
+    std::printf("| %s | %s | %.2f | %s | %.2f |\n", c.group.c_str(), c.p.to_string().c_str(), mn, where.c_str(), b1);
+  }
+  std::printf("\npatterns with csr/ks >= 3 at every B >= 2 (both layouts): %zu of %zu; at B = 1 (SpMV): %zu of %zu\n",
+              ge3_b2, npat, ge3_b1, npat);
+  // Fused vs unfused chains.
+  std::printf("\n| chain | factors | B | layout | unfused us | fused us | unfused/fused | apply_chain unfused us | automatic picks |\n"
+              "|---|---|---|---|---|---|---|---|---|\n");
+  std::vector<double> gains;
+  for (const auto& c : chain_cases())
+    for (std::size_t batch : kChainBatches)
+      for (BatchLayout l : {BatchLayout::batch_last, BatchLayout::batch_first}) {
+        const double tu = seconds(chain_name("chain_unfused", l, c, batch)),
+                     tf = seconds(chain_name("chain_fused", l, c, batch));
+        if (std::isnan(tu) || std::isnan(tf)) continue;
+        std::vector<KsProblem> steps;
+        for (std::size_t i = c.pats.size(); i-- > 0;) {
+          KsProblem p;
+          p.k = KsShape{index_t(c.pats[i].a), index_t(c.pats[i].b), index_t(c.pats[i].c), index_t(c.pats[i].d)};
+          p.layout = l;
+          steps.push_back(p);
+        }
+        const std::size_t tile = fused_chain_tile<double>(steps, batch, l, ChainFusion::automatic);
+        gains.push_back(tu / tf);
+        std::printf("| %s | %zu | %zu | %s | %.1f | %.1f | %.2f | %.1f | %s |\n", c.name.c_str(), c.pats.size(), batch,
+                    to_string(l).c_str(), tu * 1e6, tf * 1e6, tu / tf,
+                    1e6 * seconds(chain_name("chain_api_unfused", l, c, batch)),
+                    tile ? ("fused (tile " + std::to_string(tile) + ")").c_str() : "unfused");
+      }
+  if (!gains.empty())
+    std::printf("\nunfused/fused over %zu chain cases: median %.2f, min %.2f, max %.2f\n", gains.size(), median(gains),
+                *std::min_element(gains.begin(), gains.end()), *std::max_element(gains.begin(), gains.end()));
 }
 
 void summarize_gpu(const std::vector<Case>& cases) {

@@ -293,20 +293,29 @@ KsStatus apply_chain(const std::vector<KsFactor<T>>& chain, std::span<const T> x
     apply_chain_cpu_fused<T>(problems, values, x.data(), y.data(), batch, layout, tile);
     return {};
   }
-  // Unfused: two intermediates of the widest size, allocated once and not
-  // initialised (every kernel writes all of its output before anything reads it).
+  // Unfused: two intermediates of the widest size in a per-thread workspace
+  // that grows and is kept between calls (freed at thread exit), not
+  // initialised (every kernel writes all of its output before anything reads
+  // it). Allocating them per call cost 10-30x the products themselves for
+  // MB-sized intermediates on the benchmark VM: fresh pages fault in at every
+  // call (bench/RESULTS.md, issue 6).
   std::size_t widest = 0;
   for (std::size_t i = 0; i + 1 < steps.size(); ++i) widest = std::max(widest, out_of(steps[i]) * batch);
-  std::unique_ptr<T[]> buf[2];
-  if (widest > 0)
-    for (auto& b : buf) b.reset(new T[widest]);
+  thread_local std::unique_ptr<T[]> workspace;
+  thread_local std::size_t workspace_size = 0;
+  if (workspace_size < 2 * widest) {
+    workspace.reset();
+    workspace.reset(new T[2 * widest]);
+    workspace_size = 2 * widest;
+  }
+  T* buf[2] = {workspace.get(), workspace.get() + widest};
   std::span<const T> cur = x;
   for (std::size_t i = 0; i < steps.size(); ++i) {
     std::span<T> out;
     if (i + 1 == steps.size()) {
       out = y;
     } else {
-      out = std::span<T>(buf[i % 2].get(), out_of(steps[i]) * batch);
+      out = std::span<T>(buf[i % 2], out_of(steps[i]) * batch);
     }
     const KsStatus st = ks_multiply<T>(*steps[i].first, cur, out, batch, layout, op, backend);
     if (!st.ok()) return st;

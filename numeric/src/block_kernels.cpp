@@ -73,16 +73,24 @@ Interval certified_tail_squared(const MatrixT<S>& B, std::size_t q, const Matrix
 template <class S>
 double orthogonality_defect(const MatrixT<S>& U) {
   const auto b = static_cast<std::size_t>(U.cols());
-  const MatrixT<S> G = U.adjoint() * U;
-  const Matrix Ua = U.unaryExpr([](const S& z) { return mag_up(z); });
-  const Matrix W = Ua.transpose() * Ua;
-  const double gb = gamma(inner_terms<S>(static_cast<std::size_t>(U.rows())) + 2);
+  const auto n = static_cast<std::size_t>(U.rows());
+  const double gb = gamma(inner_terms<S>(n) + 2);
   double eta_sq = 0.0;
+  // G = U^T U and W = |U|^T |U| entry by entry (n-term inner products, any
+  // order: the rounding model of interval.hpp); no temporaries, since this runs
+  // once per class block of a certified split (issue 5).
   for (std::size_t i = 0; i < b; ++i)
     for (std::size_t j = 0; j < b; ++j) {
-      const auto ii = static_cast<Eigen::Index>(i), jj = static_cast<Eigen::Index>(j);
-      const double f = mag_up(G(ii, jj) - (i == j ? S(1) : S(0))) * (1.0 + 2 * unit_roundoff) + gb * W(ii, jj) * 1.01 +
-                       static_cast<double>(inner_terms<S>(static_cast<std::size_t>(U.rows()))) * underflow_eta;
+      const S* ui = U.data() + i * n;
+      const S* uj = U.data() + j * n;
+      S gij(0);
+      double wij = 0.0;
+      for (std::size_t r = 0; r < n; ++r) {
+        gij += Eigen::numext::conj(ui[r]) * uj[r];  // (U^H U)_ij; complex: inner_terms, mag_up (interval.hpp)
+        wij += mag_up(ui[r]) * mag_up(uj[r]);
+      }
+      const double f = mag_up(gij - (i == j ? S(1) : S(0))) * (1.0 + 2 * unit_roundoff) + gb * wij * 1.01 +
+                       static_cast<double>(inner_terms<S>(n)) * underflow_eta;
       const double fu = f * (1.0 + 8.0 * unit_roundoff);  // covers the roundings of the three-term sum
       eta_sq += fu * fu;
     }

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <optional>
 #include <sstream>
 #include <tuple>
 
@@ -15,10 +16,13 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <ctime>
 
 #include <stdexcept>
 #include <type_traits>
 
+#include <Eigen/Core>
 #include <Eigen/QR>
 
 #include "block_kernels.hpp"
@@ -34,11 +38,15 @@ constexpr double inf = std::numeric_limits<double>::infinity();
 struct PhaseTimer {
   bool on = std::getenv("WELLPOSED_NUMERIC_TRACE") != nullptr;
   std::chrono::steady_clock::time_point t = std::chrono::steady_clock::now();
+  std::clock_t c = std::clock();  // process CPU time (all threads): the machine is shared
   void lap(const char* what, std::size_t step) {
     if (!on) return;
     const auto n = std::chrono::steady_clock::now();
-    std::fprintf(stderr, "[numeric] step %zu %-12s %8.4f s\n", step, what, std::chrono::duration<double>(n - t).count());
+    const std::clock_t cn = std::clock();
+    std::fprintf(stderr, "[numeric] step %zu %-12s %8.4f s wall %8.4f s cpu\n", step, what, std::chrono::duration<double>(n - t).count(),
+                 static_cast<double>(cn - c) / CLOCKS_PER_SEC);
     t = n;
+    c = cn;
   }
 };
 
@@ -133,212 +141,419 @@ std::size_t col_part(const KPattern& t, std::size_t j) { return ((j / t.d) % t.c
 // split of a square dyadic chain in left-to-right order) use the closed-form
 // kernel two_row_rank_one; large blocks gram_truncated_block (see run_split),
 // other shapes the Jacobi SVD of truncated_block.
-// Streaming first split of a column-major dense root for the pair
-// L = (1, b1, c1, d1), R = (a2, d1, c2, 1) with q = 1 (c1 = a2): the class
-// (delta1, alpha2) is the block of rows {beta d1 + delta1 : beta < b1} and the
-// c2 contiguous columns alpha2 c2 + [0, c2). One group of c2 columns holds the
-// d1 classes of that alpha2 as its row residues mod d1, so the group is read in
-// A's own layout (no gathering copy) in two passes:
-//  1. the c2 x c2 Gram matrix of every class, the d1 classes as vector lanes;
-//  2. per class the top eigenvector v of its Gram matrix gives H = B v (scaled
-//     by the balance) and K = v^T (inverse scale), written straight into the
-//     node storage, and ||B - H K||_F is accumulated from the stored doubles in
-//     the same pass (inner-product bound with 2 terms, as everywhere else).
+// Streaming split (no gathering copies) for the pairs of a "peel from the
+// right" order (split_order_peel) with q = 1: L = (1, b1, c1, d1),
+// R = (a2, nres, c2, D), c1 = a2, d1 = nres D, the node being
+//  - the column-major dense root (D = 1): the class (alpha2, residue rho) is the
+//    block of rows {beta nres + rho : beta < b1} and the c2 contiguous columns
+//    alpha2 c2 + [0, c2);
+//  - a KFactor node t = (1, b1 nres, a2 c2, D) (the left node of the previous
+//    peel split): the class (alpha2, rho, delta) is the block of rows
+//    {(beta nres + rho) D + delta} and columns {(alpha2 c2 + j) D + delta} of
+//    the node, i.e. lane delta of the node rows beta nres + rho.
+// Either way a group alpha2 holds d1 = nres D classes whose entries (beta, j)
+// sit at base + alpha2 GS + beta RS + blk BS + j CS + w for the lane
+// l = blk W + w (W contiguous lanes per block), so the group is read in the
+// node's own layout in two passes:
+//  1. the c2 x c2 Gram matrix of every class, the classes as vector lanes;
+//  2. per class the top eigenvector v of its Gram matrix (Jacobi on all lanes
+//     at once, jacobi_lanes8) gives H = B v (scaled by the balance) and K = v^T
+//     (inverse scale), written straight into the node storage: H at
+//     (beta c1 + alpha2) d1 + l of L, K at ((alpha2 nres + rho) c2 + j) D + delta
+//     of R (the KFactor layout); ||B - H K||_F is accumulated from the stored
+//     doubles in the same pass (inner-product bound with 2 terms, as everywhere).
 // The certificate tau_1(B)^2 comes from the Gram matrix
 // (detail::certified_tail_from_gram, rigorous for any computed eigenvectors).
-// This is the first split of a "peel from the right" order (split_order_peel):
-// c2 = d1 = 2^k for the square dyadic chain, O(c2 / 2) flops per entry of A.
-bool streamable_root_split(const Source& src, const KPattern& L, const KPattern& R, std::size_t q, const KFactor* outL) {
-  return src.dense && outL && q == 1 && L.a == 1 && R.d == 1 && R.c <= 32 && R.b == L.d && L.c == R.a && L.b >= R.c &&
-         L.b * L.d == src.m;
+// The result does not depend on which path (this one or run_split's gathered
+// per-class path) is taken, up to rounding and the sign of v
+// (HierarchicalOptions::stream_splits, tested against each other).
+struct StreamLayout {
+  const double* base = nullptr;
+  std::size_t b1 = 0, c2 = 0, groups = 0, nres = 0, D = 0, W = 0, nblk = 0;
+  std::size_t GS = 0, RS = 0, BS = 0, CS = 0;
+  std::size_t c1 = 0, d1 = 0;
+};
+
+std::optional<StreamLayout> stream_layout(const Source& src, const KPattern& L, const KPattern& R, std::size_t q) {
+  if (q != 1 || L.a != 1 || R.c > 32 || L.b < R.c || L.c != R.a || L.d != R.b * R.d) return std::nullopt;
+  StreamLayout s;
+  s.b1 = L.b;
+  s.c2 = R.c;
+  s.groups = R.a;
+  s.nres = R.b;
+  s.D = R.d;
+  s.c1 = L.c;
+  s.d1 = L.d;
+  s.base = src.data;
+  if (src.dense) {
+    if (R.d != 1 || L.b * L.d != src.m) return std::nullopt;
+    // Rows beta nres + rho are contiguous in rho: all d1 lanes in one block.
+    s.W = s.d1;
+    s.nblk = 1;
+    s.GS = s.c2 * src.m;
+    s.RS = s.nres;
+    s.BS = 0;
+    s.CS = src.m;
+  } else {
+    const KPattern& t = src.t;
+    if (t.a != 1 || t.d != R.d || t.b != L.b * R.b || t.c != R.a * R.c) return std::nullopt;
+    // Node entry (beta', gamma', delta) at (beta' t.c + gamma') D + delta.
+    s.W = s.D;
+    s.nblk = s.nres;
+    s.GS = s.c2 * s.D;
+    s.RS = s.nres * t.c * s.D;
+    s.BS = t.c * s.D;
+    s.CS = s.D;
+  }
+  return s;
 }
 
-// The two passes of stream_root_split over one group of c2 columns (col0, leading
-// dimension m), the d1 row residues as lanes. Compiled twice (AVX2+FMA and
-// baseline, chosen at load time): fma contraction is covered by the rounding
-// model of interval.hpp. Lanes of 8 (the peel-3 order) get a fixed-size loop.
+// The streaming kernels are compiled three times (AVX-512, AVX2+FMA, baseline)
+// and picked once at run time (the project builds without -march): fma
+// contraction is covered by the rounding model of interval.hpp. The bodies are
+// always_inline so that each variant is vectorized for its own target.
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
-#define WELLPOSED_CLONES __attribute__((target_clones("avx2,fma", "default")))
+#define WELLPOSED_KERNEL inline __attribute__((always_inline))
+#define WELLPOSED_VARIANTS(name, params, args)                                                                    \
+  __attribute__((target("avx512f,avx512vl,avx512dq,avx2,fma,prefer-vector-width=512"))) void name##_avx512 params { \
+    name##_body args;                                                                                              \
+  }                                                                                                                \
+  __attribute__((target("avx2,fma"))) void name##_avx2 params { name##_body args; }                                \
+  void name params {                                                                                               \
+    static const int level = simd_level();                                                                         \
+    if (level == 2) return name##_avx512 args;                                                                     \
+    if (level == 1) return name##_avx2 args;                                                                       \
+    name##_body args;                                                                                              \
+  }
+int simd_level() {
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq")) return 2;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return 1;
+  return 0;
+}
 #else
-#define WELLPOSED_CLONES
+#define WELLPOSED_KERNEL inline
+#define WELLPOSED_VARIANTS(name, params, args) \
+  void name params { name##_body args; }
 #endif
 
-template <std::size_t D>
-inline void gram_pass_fixed(const double* col0, std::size_t m, std::size_t b1, std::size_t c2, double* __restrict gram) {
-  for (std::size_t be = 0; be < b1; ++be) {
-    const std::size_t off = be * D;
-    for (std::size_t j = 0; j < c2; ++j) {
-      const double* __restrict aj = col0 + j * m + off;
-      double* __restrict g = gram + j * (j + 1) / 2 * D;
-      for (std::size_t l = 0; l <= j; ++l) {
-        const double* __restrict al = col0 + l * m + off;
-        for (std::size_t de = 0; de < D; ++de) g[l * D + de] += aj[de] * al[de];
+// Pass 1 over one group: gram[(blk npairs + j (j + 1) / 2 + l) W + w] for l <= j.
+template <std::size_t Wf>
+WELLPOSED_KERNEL void gram_pass_fixed(const StreamLayout& s, const double* g0, double* __restrict gram) {
+  const std::size_t np = s.c2 * (s.c2 + 1) / 2;
+  // Software prefetch 16 rows ahead: the c2 column streams of the root cross a
+  // 4 KiB page every 64 rows, where hardware stream prefetchers stop.
+  constexpr std::size_t ahead = 16;
+  for (std::size_t be = 0; be < s.b1; ++be)
+    for (std::size_t bk = 0; bk < s.nblk; ++bk) {
+      const double* p = g0 + be * s.RS + bk * s.BS;
+      if (be + ahead < s.b1)
+        for (std::size_t j = 0; j < s.c2; ++j) __builtin_prefetch(p + ahead * s.RS + j * s.CS);
+      double* gb = gram + bk * np * Wf;
+      for (std::size_t j = 0; j < s.c2; ++j) {
+        const double* __restrict aj = p + j * s.CS;
+        double* __restrict g = gb + j * (j + 1) / 2 * Wf;
+        for (std::size_t l = 0; l <= j; ++l) {
+          const double* __restrict al = p + l * s.CS;
+          for (std::size_t w = 0; w < Wf; ++w) g[l * Wf + w] += aj[w] * al[w];
+        }
       }
+    }
+}
+
+WELLPOSED_KERNEL void gram_pass_body(const StreamLayout& s, const double* g0, double* gram) {
+  const std::size_t np = s.c2 * (s.c2 + 1) / 2, W = s.W;
+  std::fill(gram, gram + np * W * s.nblk, 0.0);
+  if (W == 8) return gram_pass_fixed<8>(s, g0, gram);
+  if (W == 16) return gram_pass_fixed<16>(s, g0, gram);
+  if (W == 4) return gram_pass_fixed<4>(s, g0, gram);
+  for (std::size_t be = 0; be < s.b1; ++be)
+    for (std::size_t bk = 0; bk < s.nblk; ++bk) {
+      const double* p = g0 + be * s.RS + bk * s.BS;
+      double* gb = gram + bk * np * W;
+      for (std::size_t j = 0; j < s.c2; ++j) {
+        const double* aj = p + j * s.CS;
+        for (std::size_t l = 0; l <= j; ++l) {
+          const double* al = p + l * s.CS;
+          double* g = gb + (j * (j + 1) / 2 + l) * W;
+          for (std::size_t w = 0; w < W; ++w) g[w] += aj[w] * al[w];
+        }
+      }
+    }
+}
+WELLPOSED_VARIANTS(gram_pass, (const StreamLayout& s, const double* g0, double* gram), (s, g0, gram))
+
+
+// Cyclic Jacobi on 8 symmetric k x k matrices at once, lane w of
+// A[(i k + j) 8 + w] (full storage, kept symmetric); V[(i k + j) 8 + w]
+// receives the eigenvectors (columns), A the rotated matrix (eigenvalues on its
+// diagonal). Sweeps until every lane's off-diagonal mass is below 1e-30 of its
+// diagonal mass (or 16 sweeps); a rotation whose |a_pq| is below 1e-18
+// (|a_pp| + |a_qq|) in every lane is skipped. Only the accuracy of v depends
+// on this: every bound downstream holds for any computed V
+// (certified_tail_from_gram measures its orthogonality defect; residuals come
+// from the stored doubles).
+// 8 lanes as one GCC vector (always inlined: no vector passes an ABI boundary).
+typedef double V8 __attribute__((vector_size(64)));
+// (-Wpsabi: GCC notes the ABI of vector arguments of the baseline variant.)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpsabi"
+WELLPOSED_KERNEL V8 ld8(const double* p) {
+  V8 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+WELLPOSED_KERNEL void st8(double* p, V8 v) { std::memcpy(p, &v, sizeof v); }
+
+template <std::size_t K>
+WELLPOSED_KERNEL void jacobi_fixed(std::size_t kr, double* A, double* V) {
+  constexpr std::size_t W = 8;
+  const std::size_t k = K > 0 ? K : kr;
+  using Lane = Eigen::Array<double, W, 1>;
+  std::fill(V, V + k * k * W, 0.0);
+  for (std::size_t i = 0; i < k; ++i)
+    for (std::size_t w = 0; w < W; ++w) V[(i * k + i) * W + w] = 1.0;
+  for (int sweep = 0; sweep < 16; ++sweep) {
+    double off[W] = {}, dia[W] = {};
+    for (std::size_t i = 0; i < k; ++i) {
+      for (std::size_t w = 0; w < W; ++w) dia[w] += A[(i * k + i) * W + w] * A[(i * k + i) * W + w];
+      for (std::size_t j = i + 1; j < k; ++j)
+        for (std::size_t w = 0; w < W; ++w) off[w] += 2.0 * A[(i * k + j) * W + w] * A[(i * k + j) * W + w];
+    }
+    bool done = true;
+    for (std::size_t w = 0; w < W; ++w) done = done && !(off[w] > 1e-30 * dia[w]);
+    if (done) break;
+    for (std::size_t p = 0; p + 1 < k; ++p)
+      for (std::size_t q = p + 1; q < k; ++q) {
+        double c[W], sn[W], tv[W];
+        bool any = false;
+        {
+          // Branch-free over the lanes (Eigen packets: sqrt without errno). With
+          // d = a_qq - a_pp, e = 2 a_pq: t = tan(phi) = sgn(d) e / (|d| + sqrt(d^2 + e^2)).
+          const Eigen::Map<const Lane> app(A + (p * k + p) * W), aqq(A + (q * k + q) * W), apq(A + (p * k + q) * W);
+          const Lane d = aqq - app, e = 2.0 * apq;
+          const Lane sg = (d >= 0.0).select(Lane::Constant(1.0), Lane::Constant(-1.0));
+          const Lane tt = sg * e / (d.abs() + (d * d + e * e).sqrt());
+          const Lane t = (apq.abs() > 1e-18 * (app.abs() + aqq.abs()) && tt == tt).select(tt, Lane::Zero());
+          const Lane cc = 1.0 / (t * t + 1.0).sqrt();
+          Eigen::Map<Lane> cm(c), sm(sn), tm(tv);
+          cm = cc;
+          sm = t * cc;
+          tm = t;
+          any = (t != 0.0).any();
+        }
+        if (!any) continue;
+        // The updates on whole lane vectors (GCC vector extension: one zmm, two
+        // ymm or four xmm registers depending on the variant).
+        const V8 cv = ld8(c), sv = ld8(sn), tl = ld8(tv);
+        {
+          const V8 x = ld8(A + (p * k + q) * W);
+          st8(A + (p * k + p) * W, ld8(A + (p * k + p) * W) - tl * x);
+          st8(A + (q * k + q) * W, ld8(A + (q * k + q) * W) + tl * x);
+          st8(A + (p * k + q) * W, V8{});
+          st8(A + (q * k + p) * W, V8{});
+        }
+        for (std::size_t r = 0; r < k; ++r) {
+          if (r != p && r != q) {
+            const V8 x = ld8(A + (r * k + p) * W), y = ld8(A + (r * k + q) * W);
+            const V8 nx = cv * x - sv * y, ny = sv * x + cv * y;
+            st8(A + (r * k + p) * W, nx);
+            st8(A + (p * k + r) * W, nx);
+            st8(A + (r * k + q) * W, ny);
+            st8(A + (q * k + r) * W, ny);
+          }
+          const V8 u = ld8(V + (r * k + p) * W), v = ld8(V + (r * k + q) * W);
+          st8(V + (r * k + p) * W, cv * u - sv * v);
+          st8(V + (r * k + q) * W, sv * u + cv * v);
+        }
+      }
+  }
+}
+
+WELLPOSED_KERNEL void jacobi_lanes8_body(std::size_t k, double* A, double* V) {
+  if (k == 8) return jacobi_fixed<8>(k, A, V);
+  if (k == 4) return jacobi_fixed<4>(k, A, V);
+  jacobi_fixed<0>(k, A, V);
+}
+WELLPOSED_VARIANTS(jacobi_lanes8, (std::size_t k, double* A, double* V), (k, A, V))
+#pragma GCC diagnostic pop
+
+
+// Pass 2 over one group: h = (B v) hs per lane into L, the stored K is kst
+// (c2 x W per block, lane-minor), v = kst hs. Per lane: ss = sum of
+// fl(b - h k)^2 over the class (the residual from the stored doubles) and
+// hh = sum of h^2 (for the bound on ||w||_F, see stream_split).
+template <std::size_t Wf>
+WELLPOSED_KERNEL void factor_pass_fixed(const StreamLayout& s, const double* g0, std::size_t a2, const double* __restrict kst,
+                                        const double* __restrict hsc, double* __restrict outL, double* __restrict ss,
+                                        double* __restrict hh) {
+  double s1[Wf], s2[Wf], hrow[Wf];
+  for (std::size_t bk = 0; bk < s.nblk; ++bk) {
+    for (std::size_t w = 0; w < Wf; ++w) s1[w] = s2[w] = 0.0;
+    const double* __restrict kb = kst + bk * s.c2 * Wf;
+    const double* __restrict hb = hsc + bk * Wf;
+    for (std::size_t be = 0; be < s.b1; ++be) {
+      const double* p = g0 + be * s.RS + bk * s.BS;
+      for (std::size_t w = 0; w < Wf; ++w) hrow[w] = 0.0;
+      for (std::size_t j = 0; j < s.c2; ++j) {
+        const double* __restrict aj = p + j * s.CS;
+        const double* __restrict kj = kb + j * Wf;
+        for (std::size_t w = 0; w < Wf; ++w) hrow[w] += aj[w] * (kj[w] * hb[w]);
+      }
+      double* __restrict hd = outL + (be * s.c1 + a2) * s.d1 + bk * Wf;
+      if (be + 16 < s.b1) __builtin_prefetch(hd + 16 * s.c1 * s.d1, 1);  // the H rows are 64 KiB apart at the root
+      for (std::size_t w = 0; w < Wf; ++w) {
+        hrow[w] *= hb[w];
+        hd[w] = hrow[w];
+        s2[w] += hrow[w] * hrow[w];
+      }
+      for (std::size_t j = 0; j < s.c2; ++j) {
+        const double* __restrict aj = p + j * s.CS;
+        const double* __restrict kj = kb + j * Wf;
+        for (std::size_t w = 0; w < Wf; ++w) {
+          const double dv = aj[w] - hrow[w] * kj[w];
+          s1[w] += dv * dv;
+        }
+      }
+    }
+    for (std::size_t w = 0; w < Wf; ++w) {
+      ss[bk * Wf + w] = s1[w];
+      hh[bk * Wf + w] = s2[w];
     }
   }
 }
 
-WELLPOSED_CLONES void gram_pass(const double* col0, std::size_t m, std::size_t b1, std::size_t d1, std::size_t c2, double* gram) {
-  const std::size_t np = c2 * (c2 + 1) / 2;
-  std::fill(gram, gram + np * d1, 0.0);
-  if (d1 == 8) return gram_pass_fixed<8>(col0, m, b1, c2, gram);
-  if (d1 == 16) return gram_pass_fixed<16>(col0, m, b1, c2, gram);
-  if (d1 == 4) return gram_pass_fixed<4>(col0, m, b1, c2, gram);
-  for (std::size_t be = 0; be < b1; ++be) {
-    const std::size_t off = be * d1;
-    for (std::size_t j = 0; j < c2; ++j) {
-      const double* aj = col0 + j * m + off;
-      for (std::size_t l = 0; l <= j; ++l) {
-        const double* al = col0 + l * m + off;
-        double* g = gram + (j * (j + 1) / 2 + l) * d1;
-        for (std::size_t de = 0; de < d1; ++de) g[de] += aj[de] * al[de];
+WELLPOSED_KERNEL void factor_pass_body(const StreamLayout& s, const double* g0, std::size_t a2, const double* kst, const double* hsc,
+                                       double* outL, double* ss, double* hh) {
+  const std::size_t W = s.W;
+  if (W == 8) return factor_pass_fixed<8>(s, g0, a2, kst, hsc, outL, ss, hh);
+  if (W == 16) return factor_pass_fixed<16>(s, g0, a2, kst, hsc, outL, ss, hh);
+  if (W == 4) return factor_pass_fixed<4>(s, g0, a2, kst, hsc, outL, ss, hh);
+  std::vector<double> hrow(W);
+  std::fill(ss, ss + W * s.nblk, 0.0);
+  std::fill(hh, hh + W * s.nblk, 0.0);
+  for (std::size_t bk = 0; bk < s.nblk; ++bk) {
+    const double* kb = kst + bk * s.c2 * W;
+    const double* hb = hsc + bk * W;
+    for (std::size_t be = 0; be < s.b1; ++be) {
+      const double* p = g0 + be * s.RS + bk * s.BS;
+      std::fill(hrow.begin(), hrow.end(), 0.0);
+      for (std::size_t j = 0; j < s.c2; ++j)
+        for (std::size_t w = 0; w < W; ++w) hrow[w] += p[j * s.CS + w] * (kb[j * W + w] * hb[w]);
+      double* hd = outL + (be * s.c1 + a2) * s.d1 + bk * W;
+      for (std::size_t w = 0; w < W; ++w) {
+        hrow[w] *= hb[w];
+        hd[w] = hrow[w];
+        hh[bk * W + w] += hrow[w] * hrow[w];
       }
+      for (std::size_t j = 0; j < s.c2; ++j)
+        for (std::size_t w = 0; w < W; ++w) {
+          const double dv = p[j * s.CS + w] - hrow[w] * kb[j * W + w];
+          ss[bk * W + w] += dv * dv;
+        }
     }
   }
 }
+WELLPOSED_VARIANTS(factor_pass,
+                  (const StreamLayout& s, const double* g0, std::size_t a2, const double* kst, const double* hsc, double* outL,
+                   double* ss, double* hh),
+                  (s, g0, a2, kst, hsc, outL, ss, hh))
 
-// h = (B v) hs per lane into L at ((beta c1 + alpha2) d1 + delta1); the stored
-// K is kst (c2 x d1, lane-minor), v = kst hs; residual sums from the stored doubles.
-template <std::size_t D>
-inline void factor_pass_fixed(const double* col0, std::size_t m, std::size_t b1, std::size_t c2, std::size_t c1, std::size_t a2,
-                              const double* __restrict kst, const double* __restrict hsc, double* __restrict outL,
-                              double* __restrict ss, double* __restrict ww) {
-  double hrow[D], s1[D] = {}, s2[D] = {};
-  for (std::size_t be = 0; be < b1; ++be) {
-    const std::size_t off = be * D;
-    for (std::size_t de = 0; de < D; ++de) hrow[de] = 0.0;
-    for (std::size_t j = 0; j < c2; ++j) {
-      const double* __restrict aj = col0 + j * m + off;
-      const double* __restrict kj = kst + j * D;
-      for (std::size_t de = 0; de < D; ++de) hrow[de] += aj[de] * (kj[de] * hsc[de]);
-    }
-    double* __restrict hd = outL + (be * c1 + a2) * D;
-    for (std::size_t de = 0; de < D; ++de) {
-      hrow[de] *= hsc[de];
-      hd[de] = hrow[de];
-    }
-    for (std::size_t j = 0; j < c2; ++j) {
-      const double* __restrict aj = col0 + j * m + off;
-      const double* __restrict kj = kst + j * D;
-      for (std::size_t de = 0; de < D; ++de) {
-        const double p = hrow[de] * kj[de];
-        const double dv = aj[de] - p, wv = std::abs(aj[de]) + std::abs(p);
-        s1[de] += dv * dv;
-        s2[de] += wv * wv;
-      }
-    }
-  }
-  for (std::size_t de = 0; de < D; ++de) {
-    ss[de] = s1[de];
-    ww[de] = s2[de];
-  }
-}
-
-WELLPOSED_CLONES void factor_pass(const double* col0, std::size_t m, std::size_t b1, std::size_t d1, std::size_t c2, std::size_t c1,
-                                  std::size_t a2, const double* kst, const double* hsc, double* outL, double* ss, double* ww) {
-  if (d1 == 8) return factor_pass_fixed<8>(col0, m, b1, c2, c1, a2, kst, hsc, outL, ss, ww);
-  if (d1 == 16) return factor_pass_fixed<16>(col0, m, b1, c2, c1, a2, kst, hsc, outL, ss, ww);
-  if (d1 == 4) return factor_pass_fixed<4>(col0, m, b1, c2, c1, a2, kst, hsc, outL, ss, ww);
-  std::vector<double> hrow(d1);
-  std::fill(ss, ss + d1, 0.0);
-  std::fill(ww, ww + d1, 0.0);
-  for (std::size_t be = 0; be < b1; ++be) {
-    const std::size_t off = be * d1;
-    std::fill(hrow.begin(), hrow.end(), 0.0);
-    for (std::size_t j = 0; j < c2; ++j) {
-      const double* aj = col0 + j * m + off;
-      const double* kj = kst + j * d1;
-      for (std::size_t de = 0; de < d1; ++de) hrow[de] += aj[de] * (kj[de] * hsc[de]);
-    }
-    double* hd = outL + (be * c1 + a2) * d1;
-    for (std::size_t de = 0; de < d1; ++de) {
-      hrow[de] *= hsc[de];
-      hd[de] = hrow[de];
-    }
-    for (std::size_t j = 0; j < c2; ++j) {
-      const double* aj = col0 + j * m + off;
-      const double* kj = kst + j * d1;
-      for (std::size_t de = 0; de < d1; ++de) {
-        const double p = hrow[de] * kj[de];
-        const double dv = aj[de] - p, wv = std::abs(aj[de]) + std::abs(p);
-        ss[de] += dv * dv;
-        ww[de] += wv * wv;
-      }
-    }
-  }
-}
-
-SplitOutput stream_root_split(const Source& src, const KPattern& L, const KPattern& R, detail::Balance balance, bool certify,
-                              KFactor& outL, KFactor& outR) {
-  const std::size_t b1 = L.b, d1 = L.d, c2 = R.c, groups = R.a, m = src.m;
-  const std::size_t c1 = L.c;
-  SplitOutput total;
-  const auto ng = static_cast<std::ptrdiff_t>(groups);
+SplitOutput stream_split(const StreamLayout& s, detail::Balance balance, bool certify, KFactor& outL, KFactor& outR) {
+  const std::size_t b1 = s.b1, c2 = s.c2, W = s.W, nb = s.nblk, lanes = W * nb;
   const std::size_t npairs = c2 * (c2 + 1) / 2;
-#pragma omp parallel if (groups * b1 * d1 * c2 >= (std::size_t{1} << 18))
+  SplitOutput total;
+  const auto ng = static_cast<std::ptrdiff_t>(s.groups);
+#pragma omp parallel if (s.groups * b1 * lanes * c2 >= (std::size_t{1} << 18))
   {
     SplitOutput local;
-    std::vector<double> gram(npairs * d1), vk(c2 * d1), hsc(d1), ss(d1), ww(d1);
+    std::vector<double> gram(npairs * lanes), kst(c2 * lanes), hsc(lanes), ss(lanes), hh(lanes), bsq(lanes);
+    std::vector<double> ja(c2 * c2 * 8), jv(c2 * c2 * 8);
+    std::vector<std::size_t> ord(c2);
     detail::GramWorkspace ws;
-    Matrix G(static_cast<Eigen::Index>(c2), static_cast<Eigen::Index>(c2)), Vd;
+    Matrix G(static_cast<Eigen::Index>(c2), static_cast<Eigen::Index>(c2)), U(static_cast<Eigen::Index>(c2), static_cast<Eigen::Index>(c2));
 #pragma omp for schedule(static)
     for (std::ptrdiff_t gi = 0; gi < ng; ++gi) {
       const auto a2 = static_cast<std::size_t>(gi);
-      const double* col0 = src.data + a2 * c2 * m;
-      // Pass 1: Gram matrices, lower triangle, pair (j, l) with l <= j at j (j + 1) / 2 + l.
-      gram_pass(col0, m, b1, d1, c2, gram.data());
-      // Eigen-solves: v per class, scale by the balance (tall block: v is the right singular vector).
-      for (std::size_t de = 0; de < d1; ++de) {
-        for (std::size_t j = 0; j < c2; ++j)
-          for (std::size_t l = 0; l <= j; ++l) {
-            const double g = gram[(j * (j + 1) / 2 + l) * d1 + de];
-            G(static_cast<Eigen::Index>(j), static_cast<Eigen::Index>(l)) = g;
-            G(static_cast<Eigen::Index>(l), static_cast<Eigen::Index>(j)) = g;
-          }
-        double tr = 0.0;
-        for (std::size_t j = 0; j < c2; ++j) tr += G(static_cast<Eigen::Index>(j), static_cast<Eigen::Index>(j));
-        const Interval bnorm_sq = nonneg_sum_enclosure(tr, b1 * c2);
-        double hs = 0.0;
-        if (std::isfinite(tr) && tr > 0.0) {
-          ws.eig.compute(G, Eigen::ComputeEigenvectors);
-          const Matrix& V = ws.eig.eigenvectors();
-          const auto top = static_cast<Eigen::Index>(c2) - 1;
-          const double sv = std::sqrt(std::max(ws.eig.eigenvalues()(top), 0.0));  // ~ sigma_1 = ||B v||
-          switch (balance) {
-            case detail::Balance::left_orthonormal: hs = 1.0 / sv; break;
-            case detail::Balance::right_orthonormal: hs = 1.0; break;
-            case detail::Balance::sqrt_sigma: hs = 1.0 / std::sqrt(sv); break;
-          }
-          if (!(sv > 0.0) || !std::isfinite(hs)) hs = 0.0;
-          for (std::size_t j = 0; j < c2; ++j) vk[j * d1 + de] = V(static_cast<Eigen::Index>(j), top);
-          if (certify) {
-            Vd = V.rowwise().reverse();
-            const Interval t = detail::certified_tail_from_gram(c2, b1, 1, bnorm_sq, G, Vd, ws);
-            local.tail = local.tail + t;
-          }
-        } else {
-          if (!std::isfinite(tr)) local.nonfinite = true;
-          for (std::size_t j = 0; j < c2; ++j) vk[j * d1 + de] = 0.0;
-          if (certify) local.tail = local.tail + Interval{0.0, bnorm_sq.hi};
+      const double* g0 = s.base + a2 * s.GS;
+      gram_pass(s, g0, gram.data());
+      for (std::size_t l0 = 0; l0 < lanes; l0 += 8) {
+        const std::size_t nl = std::min<std::size_t>(8, lanes - l0);
+        // Unpack the Gram matrices of lanes l0 .. l0 + nl (zero matrices pad the rest).
+        double tr[8] = {};
+        for (std::size_t u = 0; u < 8; ++u) {
+          const std::size_t l = l0 + u, bk = l / W, w = l % W;
+          for (std::size_t j = 0; j < c2; ++j)
+            for (std::size_t i = 0; i <= j; ++i) {
+              const double g = u < nl ? gram[(bk * npairs + j * (j + 1) / 2 + i) * W + w] : 0.0;
+              ja[(j * c2 + i) * 8 + u] = g;
+              ja[(i * c2 + j) * 8 + u] = g;
+            }
+          for (std::size_t j = 0; j < c2; ++j) tr[u] += ja[(j * c2 + j) * 8 + u];
         }
-        hsc[de] = hs;
-        // K = v^T / hs, stored in R at ((alpha2 d1 + delta1) c2 + gamma).
-        double* kd = outR.values.data() + (a2 * d1 + de) * c2;
-        for (std::size_t j = 0; j < c2; ++j) {
-          const double v = vk[j * d1 + de];
-          kd[j] = hs > 0.0 ? v / hs : 0.0;
+        bool finite = true;
+        for (std::size_t u = 0; u < nl; ++u) finite = finite && std::isfinite(tr[u]);
+        if (finite) jacobi_lanes8(c2, ja.data(), jv.data());
+        for (std::size_t u = 0; u < nl; ++u) {
+          const std::size_t l = l0 + u, bk = l / W, w = l % W;
+          const Interval bnorm_sq = nonneg_sum_enclosure(tr[u], b1 * c2);
+          bsq[l] = bnorm_sq.hi;
+          double hs = 0.0;
+          std::size_t top = 0;
+          if (finite && tr[u] > 0.0) {
+            for (std::size_t j = 1; j < c2; ++j)
+              if (ja[(j * c2 + j) * 8 + u] > ja[(top * c2 + top) * 8 + u]) top = j;
+            const double sv = std::sqrt(std::max(ja[(top * c2 + top) * 8 + u], 0.0));  // ~ sigma_1 = ||B v||
+            switch (balance) {
+              case detail::Balance::left_orthonormal: hs = 1.0 / sv; break;
+              case detail::Balance::right_orthonormal: hs = 1.0; break;
+              case detail::Balance::sqrt_sigma: hs = 1.0 / std::sqrt(sv); break;
+            }
+            if (!(sv > 0.0) || !std::isfinite(hs)) hs = 0.0;
+            if (certify) {
+              // U: the eigenvectors by decreasing Jacobi eigenvalue; G^: the Gram matrix (lower triangle read).
+              for (std::size_t j = 0; j < c2; ++j) ord[j] = j;
+              std::sort(ord.begin(), ord.end(), [&](std::size_t x, std::size_t y) {
+                return ja[(x * c2 + x) * 8 + u] > ja[(y * c2 + y) * 8 + u];
+              });
+              for (std::size_t j = 0; j < c2; ++j)
+                for (std::size_t i = 0; i < c2; ++i) {
+                  U(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = jv[(i * c2 + ord[j]) * 8 + u];
+                  G(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) =
+                      gram[(bk * npairs + std::max(i, j) * (std::max(i, j) + 1) / 2 + std::min(i, j)) * W + w];
+                }
+              local.tail = local.tail + detail::certified_tail_from_gram(c2, b1, 1, bnorm_sq, G, U, ws);
+            }
+          } else {
+            if (!std::isfinite(tr[u])) local.nonfinite = true;
+            if (certify) local.tail = local.tail + Interval{0.0, bnorm_sq.hi};
+          }
+          hsc[l] = hs;
+          // K = v^T / hs into R at ((alpha2 nres + rho) c2 + j) D + delta, and into kst.
+          const std::size_t rho = l / s.D, de = l % s.D;
+          double* kd = outR.values.data() + (a2 * s.nres + rho) * c2 * s.D + de;
+          for (std::size_t j = 0; j < c2; ++j) {
+            const double v = hs > 0.0 ? jv[(j * c2 + top) * 8 + u] / hs : 0.0;
+            kd[j * s.D] = v;
+            kst[(bk * c2 + j) * W + w] = v;
+          }
         }
       }
-      // vk now holds the unscaled v; the stored K (what the residual must use) per lane:
-      for (std::size_t j = 0; j < c2; ++j)
-        for (std::size_t de = 0; de < d1; ++de) vk[j * d1 + de] = outR.values[(a2 * d1 + de) * c2 + j];
-      // Pass 2: H = B v hs into L at ((beta c1 + alpha2) d1 + delta1), residual from the stored doubles.
-      factor_pass(col0, m, b1, d1, c2, c1, a2, vk.data(), hsc.data(), outL.values.data(), ss.data(), ww.data());
-      for (std::size_t de = 0; de < d1; ++de) {
-        local.acc.ss += ss[de];
-        local.acc.ww += ww[de];
+      factor_pass(s, g0, a2, kst.data(), hsc.data(), outL.values.data(), ss.data(), hh.data());
+      // ResidualAccumulator::ww only has to bound ||w||_F^2 from above, w = |B| + |h k|
+      // entrywise (exact): ||w||_F <= ||B||_F + ||h|| ||k|| per class, with ||B||_F^2
+      // <= bsq (the Gram trace's enclosure) and ||h||^2, ||k||^2 enclosed from their
+      // computed sums of squares (b1 and c2 terms). Saves the per-entry |b| + |h k|.
+      for (std::size_t l = 0; l < lanes; ++l) {
+        const std::size_t bk = l / W, w = l % W;
+        double kk = 0.0;
+        for (std::size_t j = 0; j < c2; ++j) kk += kst[(bk * c2 + j) * W + w] * kst[(bk * c2 + j) * W + w];
+        const double hk = round_up(sqrt(nonneg_sum_enclosure(hh[l], b1)).hi * sqrt(nonneg_sum_enclosure(kk, c2)).hi);
+        const double wn = round_up(sqrt(Interval{0.0, bsq[l]}).hi + hk);
+        local.acc.ss += ss[l];
+        local.acc.ww += round_up(wn * wn);
       }
-      local.acc.count += b1 * c2 * d1;
+      local.acc.count += b1 * c2 * lanes;
       local.acc.terms = std::max<std::size_t>(local.acc.terms, 2);
     }
 #pragma omp critical
@@ -353,11 +568,12 @@ SplitOutput stream_root_split(const Source& src, const KPattern& L, const KPatte
 
 template <class S>
 SplitOutput run_split(const SourceT<S>& src, const KPattern& L, const KPattern& R, std::size_t q, detail::Balance balance,
-                      bool certify, BasicKFactor<S>* outL, BasicKFactor<S>* outR) {
+                      bool certify, BasicKFactor<S>* outL, BasicKFactor<S>* outR, bool stream = true) {
   constexpr bool real = std::is_same_v<S, double>;  // complex blocks: Jacobi SVD path only
-  const ClassList cl = enumerate_classes(L, R, q);
   if constexpr (real)
-    if (streamable_root_split(src, L, R, q, outL)) return stream_root_split(src, L, R, balance, certify, *outL, *outR);
+    if (stream && outL)
+      if (const auto sl = stream_layout(src, L, R, q)) return stream_split(*sl, balance, certify, *outL, *outR);
+  const ClassList cl = enumerate_classes(L, R, q);
   const std::size_t b1 = L.b, c2 = R.c, blk = b1 * c2;
   const bool fast = real && b1 == 2 && q == 1 && balance != detail::Balance::right_orthonormal;
   // Large tall / wide blocks: Gram matrix of the small side + small eigen-solve
@@ -501,6 +717,33 @@ double class_spectral_bound(const BasicKFactor<S>& node, const KPattern& other, 
   const ClassList cl = enumerate_classes(L, R, *q);
   double mu = 0.0;
   const auto count = static_cast<std::ptrdiff_t>(cl.count);
+  if (cl.q == 1) {
+    // q = 1: every class block is a vector, ||.||_2 = ||.||_F. The bound of
+    // spectral_norm_upper for a vector, sqrt(nonneg_sum_enclosure(s, n).hi), is
+    // monotone in the computed sum s, so the maximum is taken over the computed
+    // sums and rounded outward once (no per-class Matrix or outward rounding).
+    const std::size_t len = node_is_left ? L.b : R.c;
+    double smax = 0.0;
+#pragma omp parallel for schedule(static) reduction(max : smax) if (cl.count * len >= (std::size_t{1} << 18))
+    for (std::ptrdiff_t ci = 0; ci < count; ++ci) {
+      const auto c = static_cast<std::size_t>(ci);
+      const std::size_t k = cl.inner[c];
+      double sum = 0.0;
+      if (node_is_left) {
+        const std::size_t kc = col_part(node.theta, k);
+        for (std::size_t be = 0; be < len; ++be) {
+          sum += Eigen::numext::abs2(node.values[row_part(node.theta, cl.row(c, be)) + kc]);
+        }
+      } else {
+        const std::size_t kr = row_part(node.theta, k);
+        for (std::size_t ga = 0; ga < len; ++ga) {
+          sum += Eigen::numext::abs2(node.values[kr + col_part(node.theta, cl.col(c, ga))]);
+        }
+      }
+      if (!(sum <= smax)) smax = std::isnan(sum) ? std::numeric_limits<double>::infinity() : sum;
+    }
+    return sqrt(nonneg_sum_enclosure(smax, square_terms<S>(std::max<std::size_t>(len, 1)))).hi;
+  }
 #pragma omp parallel reduction(max : mu) if (cl.count * cl.q * (node_is_left ? L.b : R.c) >= (std::size_t{1} << 18))
   {
   MatrixT<S> M;
@@ -540,6 +783,66 @@ std::pair<BasicKFactor<S>, BasicKFactor<S>> orthonormalize_impl(const BasicKFact
   const std::size_t b1 = X.theta.b, c2 = Y.theta.c, qq = *q;
   ResidualAccumulator total;
   const auto count = static_cast<std::ptrdiff_t>(cl.count);
+  if (qq == 1) {
+    // q = 1 (every pair of a square dyadic chain): the thin QR of the b1 x 1
+    // column x is x = (x / ||x||) ||x|| (of the 1 x c2 row y likewise), so no
+    // Householder objects and no heap allocation per class. The sign of the
+    // unit vector is immaterial (Algorithm 9 only needs X~ Y~ = X Y with the
+    // orthonormal side); a zero vector is replaced by e_1 with a zero partner.
+    // The change ||X Y - X~ Y~||_F is accumulated entrywise exactly as below
+    // (each entry fl(fl(x y) - fl(x~ y~)), 2 terms).
+#pragma omp parallel if (cl.count * (b1 + c2) >= (std::size_t{1} << 17))
+    {
+      ResidualAccumulator local;
+      std::vector<std::size_t> xo(b1), yo(c2);
+      std::vector<S> xv(b1), yv(c2), xn(b1), yn(c2);
+#pragma omp for schedule(static)
+      for (std::ptrdiff_t ci = 0; ci < count; ++ci) {
+        const auto c = static_cast<std::size_t>(ci);
+        const std::size_t k = cl.inner[c];
+        const std::size_t xc = col_part(X.theta, k), yr = row_part(Y.theta, k);
+        for (std::size_t be = 0; be < b1; ++be) {
+          xo[be] = row_part(X.theta, cl.row(c, be)) + xc;
+          xv[be] = X.values[xo[be]];
+        }
+        for (std::size_t ga = 0; ga < c2; ++ga) {
+          yo[ga] = yr + col_part(Y.theta, cl.col(c, ga));
+          yv[ga] = Y.values[yo[ga]];
+        }
+        const std::vector<S>& u = column ? xv : yv;  // the side made orthonormal
+        double nrm = 0.0;
+        for (const S& v : u) nrm += Eigen::numext::abs2(v);
+        nrm = std::sqrt(nrm);
+        if (nrm > 0.0) {
+          for (std::size_t be = 0; be < b1; ++be) xn[be] = column ? xv[be] / nrm : xv[be] * nrm;
+          for (std::size_t ga = 0; ga < c2; ++ga) yn[ga] = column ? yv[ga] * nrm : yv[ga] / nrm;
+        } else {
+          std::fill(xn.begin(), xn.end(), S(0));
+          std::fill(yn.begin(), yn.end(), S(0));
+          (column ? xn[0] : yn[0]) = S(1);
+        }
+        if (acc) {
+          for (std::size_t be = 0; be < b1; ++be)
+            for (std::size_t ga = 0; ga < c2; ++ga) {
+              // Complex: mag_up, square_terms / inner_terms (interval.hpp).
+              const S p0 = xv[be] * yv[ga], p1 = xn[be] * yn[ga];
+              const S d = p0 - p1;
+              const double w = mag_up(p0) + mag_up(p1);
+              local.ss += Eigen::numext::abs2(d);
+              local.ww += w * w;
+            }
+          local.count += square_terms<S>(b1 * c2);
+          local.terms = std::max<std::size_t>(local.terms, inner_terms<S>(2));
+        }
+        for (std::size_t be = 0; be < b1; ++be) Xt.values[xo[be]] = xn[be];
+        for (std::size_t ga = 0; ga < c2; ++ga) Yt.values[yo[ga]] = yn[ga];
+      }
+#pragma omp critical
+      total.merge(local);
+    }
+    if (acc) *acc = total;
+    return {std::move(Xt), std::move(Yt)};
+  }
 #pragma omp parallel if (cl.count * qq * (b1 + c2) >= (std::size_t{1} << 17))
   {
     ResidualAccumulator local;
@@ -789,11 +1092,11 @@ BasicHierarchicalResult<Sc> factorize_hierarchical_impl(const MatrixT<Sc>& A, co
   // below (after the split). Otherwise check A first (one pass).
   bool streamed_first = false;
   if constexpr (real)
-    if (N >= 2) {
+    if (N >= 2 && opt.stream_splits) {
       const std::size_t s0 = res.order[0] - 1;
-      const KFactor probe;
-      streamed_first = streamable_root_split(Source{A.data(), true, static_cast<std::size_t>(A.rows()), whole},
-                                             interval_pattern(chain, 0, s0), interval_pattern(chain, s0 + 1, N - 1), res.qs[s0], &probe);
+      streamed_first = stream_layout(Source{A.data(), true, static_cast<std::size_t>(A.rows()), whole}, interval_pattern(chain, 0, s0),
+                                     interval_pattern(chain, s0 + 1, N - 1), res.qs[s0])
+                           .has_value();
     }
   if (!streamed_first) require_finite(A, "factorize_hierarchical: A");
   auto& enc = res.enclosure;
@@ -908,7 +1211,7 @@ BasicHierarchicalResult<Sc> factorize_hierarchical_impl(const MatrixT<Sc>& A, co
       src = SourceT<Sc>{nd.f.values.data(), false, nd.f.rows(), nd.theta};
     const bool certify = step == 0;
     timer.lap("alloc", step);
-    const SplitOutput out = run_split(src, left.theta, right.theta, res.qs[s0], balance, certify, &left.f, &right.f);
+    const SplitOutput out = run_split(src, left.theta, right.theta, res.qs[s0], balance, certify, &left.f, &right.f, opt.stream_splits);
     if (out.nonfinite) require_finite(A, "factorize_hierarchical: A");  // throws naming the entry when A has one
     timer.lap("split", step);
     left.col_orth = balance == detail::Balance::left_orthonormal;

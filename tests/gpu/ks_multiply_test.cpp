@@ -267,7 +267,9 @@ TEST(KsFusedChain, AutomaticRuleFusesOnlyChainsThatLeaveTheCache) {
     const std::size_t tile = fused_chain_tile<double>(fly, 4096, layout, ChainFusion::automatic);
     ASSERT_GT(tile, 0u);
     EXPECT_LE(2 * 1024 * tile * sizeof(double), std::size_t(512) << 10);
-    if (layout == BatchLayout::batch_last) EXPECT_EQ(tile % 4, 0u);
+    if (layout == BatchLayout::batch_last) {
+      EXPECT_EQ(tile % 4, 0u);
+    }
     EXPECT_EQ(fused_chain_tile<double>(fly, 64, layout, ChainFusion::automatic), 0u);
     EXPECT_EQ(fused_chain_tile<double>(fly, 4096, layout, ChainFusion::unfused), 0u);
     EXPECT_EQ(fused_chain_tile<double>({fly.front()}, 4096, layout, ChainFusion::automatic), 0u);

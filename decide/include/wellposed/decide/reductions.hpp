@@ -133,9 +133,10 @@ Formula masked_non_closedness_sentence(const MaskedChain& chain, const MaskedSen
 /// coordinate space R^M, which is closed. (SUFFICIENT for closedness.)
 Formula surjectivity_sentence(const MaskedChain& chain, const MaskedSentenceOptions& o = {});
 
-/// The rank of the Jacobian of the masked entry map at a seeded random
-/// rational point (exact): a lower bound on dim S; rank < |M| proves that S
-/// is not the whole space (so surjectivity_sentence is FALSE).
+/// The largest rank of the Jacobian of the masked entry map at three seeded
+/// random rational points with non-zero coordinates (exact): a lower bound on
+/// dim S, equal to it unless every point is special. Used as a FILTER only
+/// (rank < |M| makes surjectivity very unlikely; it proves nothing).
 std::size_t jacobian_rank_at_random_point(const MaskedChain& chain, std::uint64_t seed = 1);
 
 /// Normalization of the asymptotic-cone query.

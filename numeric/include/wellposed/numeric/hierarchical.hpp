@@ -62,6 +62,11 @@ struct HierarchicalOptions {
   /// Also enclose the residual by multiplying the factors out densely (with a
   /// rounding bound) when rows * cols * N does not exceed this; 0 disables.
   std::size_t direct_residual_max_work = std::size_t{1} << 24;
+  /// Splits of a peel order (split_order_peel) read their node in its own
+  /// layout, without gathering copies (issue 5). false forces the per-class
+  /// gathered path everywhere: same factorization up to rounding and signs
+  /// (a cross-check for tests; slower).
+  bool stream_splits = true;
 };
 
 /// Certified error enclosure of one factorization. Every Interval contains
