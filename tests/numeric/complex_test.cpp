@@ -129,23 +129,8 @@ TEST(ComplexTwoFactor, CompleteClassesUseThm529) {
   EXPECT_TRUE(r.optimal_error.contains(std::abs(A(1, 2))) || std::abs(r.optimal_error.mid() - std::abs(A(1, 2))) < 1e-14);
 }
 
-struct Case {
-  const char* name;
-  KChain chain;
-};
-
-std::vector<Case> cases() {
-  return {
-      {"dyadic16", butterfly_chain(16)},
-      {"monarch", monarch_chain(12, 12, 3, 4)},
-      {"low_rank", {KPattern{1, 6, 2, 1}, KPattern{1, 2, 5, 1}}},
-      {"general_rrr", {KPattern{1, 4, 4, 4}, KPattern{2, 4, 4, 2}, KPattern{4, 4, 2, 1}}},
-      {"block_diag_dyadic", {KPattern{2, 2, 2, 4}, KPattern{4, 2, 2, 2}, KPattern{8, 2, 2, 1}}},
-  };
-}
-
 TEST(ComplexHierarchical, ExactRecoveryOfProducts) {
-  for (const auto& c : cases()) {
+  for (const auto& c : testing::chain_cases()) {
     const ComplexMatrix A = chain_product(random_cfactors(c.chain, 3));
     const std::size_t N = c.chain.size();
     for (auto alg : {HierarchicalAlgorithm::alg7, HierarchicalAlgorithm::alg8})
@@ -205,7 +190,7 @@ TEST(ComplexHierarchical, NoisyTargetsKeepTheBoundsOrdered) {
 TEST(ComplexHierarchical, RealTargetThroughComplexPathMatchesRealPath) {
   // A real target factorized as complex: the same optimum-tied quantities (E_s,
   // achieved error) as the real path, which takes other kernels (Gram, 2-row closed form).
-  for (const auto& c : cases()) {
+  for (const auto& c : testing::chain_cases()) {
     const KPattern w = chain_product(c.chain);
     const Matrix A = testing::random_matrix(static_cast<Eigen::Index>(w.rows()), static_cast<Eigen::Index>(w.cols()), 5);
     const ComplexMatrix Ac = A.cast<Complex>();

@@ -11,28 +11,13 @@ namespace {
 using testing::random_factors;
 using testing::random_matrix;
 
-struct Case {
-  const char* name;
-  KChain chain;
-};
-
-std::vector<Case> cases() {
-  return {
-      {"dyadic16", butterfly_chain(16)},
-      {"monarch", monarch_chain(12, 12, 3, 4)},
-      {"low_rank", {KPattern{1, 6, 2, 1}, KPattern{1, 2, 5, 1}}},
-      {"general_rrr", {KPattern{1, 4, 4, 4}, KPattern{2, 4, 4, 2}, KPattern{4, 4, 2, 1}}},
-      {"block_diag_dyadic", {KPattern{2, 2, 2, 4}, KPattern{4, 2, 2, 2}, KPattern{8, 2, 2, 1}}},
-  };
-}
-
 void check_factors_respect_chain(const HierarchicalResult& r) {
   ASSERT_EQ(r.factors.size(), r.chain.size());
   for (std::size_t l = 0; l < r.chain.size(); ++l) EXPECT_EQ(r.factors[l].theta, r.chain[l]);
 }
 
 TEST(Hierarchical, ExactRecoveryOfProducts) {
-  for (const auto& c : cases()) {
+  for (const auto& c : testing::chain_cases()) {
     ASSERT_TRUE(is_chainable(c.chain)) << c.name;
     const Matrix A = chain_product(random_factors(c.chain, 3));
     const std::size_t N = c.chain.size();
@@ -69,7 +54,7 @@ TEST(Hierarchical, UserGivenOrderAndWrongOrders) {
 }
 
 TEST(Hierarchical, EnclosureIsConsistentOnNoisyTargets) {
-  for (const auto& c : cases()) {
+  for (const auto& c : testing::chain_cases()) {
     const KPattern w = chain_product(c.chain);
     const std::size_t N = c.chain.size();
     Matrix A = chain_product(random_factors(c.chain, 9)) +

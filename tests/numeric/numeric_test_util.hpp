@@ -7,6 +7,7 @@
 #include <boost/multiprecision/gmp.hpp>
 #include <boost/multiprecision/mpfr.hpp>
 
+#include "wellposed/algebra/architecture.hpp"
 #include "wellposed/numeric.hpp"
 
 namespace wellposed::numeric::testing {
@@ -69,6 +70,23 @@ inline std::vector<std::vector<Rational>> exact_product(const std::vector<KFacto
 }
 
 /// Does [iv.lo, iv.hi] contain sqrt(v) for an exact non-negative rational v?
+/// Chains every hierarchical test runs on: square dyadic, Monarch, low rank
+/// (one split), a general (r,r,r)-chainable chain, block-diagonal dyadic.
+struct ChainCase {
+  const char* name;
+  KChain chain;
+};
+
+inline std::vector<ChainCase> chain_cases() {
+  return {
+      {"dyadic16", butterfly_chain(16)},
+      {"monarch", monarch_chain(12, 12, 3, 4)},
+      {"low_rank", {KPattern{1, 6, 2, 1}, KPattern{1, 2, 5, 1}}},
+      {"general_rrr", {KPattern{1, 4, 4, 4}, KPattern{2, 4, 4, 2}, KPattern{4, 4, 2, 1}}},
+      {"block_diag_dyadic", {KPattern{2, 2, 2, 4}, KPattern{4, 2, 2, 2}, KPattern{8, 2, 2, 1}}},
+  };
+}
+
 inline bool contains_sqrt(const Interval& iv, const Rational& v) {
   return Rational(iv.lo) * Rational(iv.lo) <= v && v <= Rational(iv.hi) * Rational(iv.hi);
 }
