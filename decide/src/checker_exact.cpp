@@ -412,6 +412,137 @@ std::string check_onto(const Block& b, idx L, const json& minors) {
          std::to_string(1u << forest.size()) + " forest patterns re-decided TRUE";
 }
 
+// The surjective-normal-forms route (proof at normal_form.hpp), replayed
+// from the tree with this checker's own code: the allowed row operations
+// k -> i are re-derived from the block's edges ((R1) supp row k of X_1 within
+// supp row i; (R2) every entry (k, j) outside the block's entries with
+// (i, j) inside has no path), columns alike; the root has every entry free;
+// every move's legality and its effect on the states are re-checked (branch:
+// the entry is free, the scaled row / column has no entry fixed to 1, the
+// children are the entry = 0 and = 1; elimination: pivot fixed to 1, target
+// free, allowed operation, every fixed entry of the target row / column
+// meets a 0 or a non-entry in the source); every leaf "forall free a exists
+// X: gauge and X_1...X_L = a" is re-decided TRUE by Z3 (quantifier-free when
+// nothing is free). Then the block's set is the whole coordinate space.
+std::string check_normal_forms(const Block& b, idx L, const json& tree) {
+  need(tree.is_object(), "normal forms: the certificate has no tree for the block");
+  const std::set<Cell> entries(b.entries.begin(), b.entries.end());
+  std::map<idx, std::set<idx>> row_supp, col_supp;  // rows of X_1, columns of X_L
+  for (const auto& e : b.edges) {
+    if (e[0] == 0) row_supp[e[1]].insert(e[2]);
+    if (e[0] + 1 == L) col_supp[e[2]].insert(e[1]);
+  }
+  auto contained = [](const std::set<idx>& a, const std::set<idx>& c) {
+    return std::includes(c.begin(), c.end(), a.begin(), a.end());
+  };
+  std::set<idx> rows, cols;
+  for (const auto& ij : b.entries) rows.insert(ij.first), cols.insert(ij.second);
+  auto row_allowed = [&](idx k, idx i) {
+    if (k == i || !rows.count(k) || !rows.count(i) || !contained(row_supp[k], row_supp[i])) return false;
+    for (idx j : cols)
+      if (entries.count({i, j}) && !entries.count({k, j}) && block_connects(b, L, {k}, {j}, {})) return false;
+    return true;
+  };
+  auto col_allowed = [&](idx l, idx j) {
+    if (l == j || !cols.count(l) || !cols.count(j) || !contained(col_supp[l], col_supp[j])) return false;
+    for (idx i : rows)
+      if (entries.count({i, j}) && !entries.count({i, l}) && block_connects(b, L, {i}, {l}, {})) return false;
+    return true;
+  };
+  using State = std::map<Cell, int>;  // fixed entries only: 0 or 1
+  auto cell = [&](const json& j) {
+    need(j.is_array() && j.size() == 2, "normal forms: an entry is [i, j]");
+    const Cell c{index_of(j[0]), index_of(j[1])};
+    need(entries.count(c) == 1, "normal forms: [" + std::to_string(c.first) + ", " + std::to_string(c.second) +
+                                    "] is not an entry of the block");
+    return c;
+  };
+  auto parse_state = [&](const json& n) {
+    State st;
+    for (const char* key : {"zeros", "ones"}) {
+      need(n.contains(key) && n.at(key).is_array(), std::string("normal forms: a node lists no \"") + key + "\"");
+      for (const auto& e : n.at(key)) need(st.emplace(cell(e), key[0] == 'o' ? 1 : 0).second, "normal forms: an entry is listed twice in a node's state");
+    }
+    return st;
+  };
+  auto fixed = [](const State& st, const Cell& c) { return st.count(c) > 0; };
+  auto value = [](const State& st, const Cell& c) { auto it = st.find(c); return it == st.end() ? -1 : it->second; };
+  std::vector<State> leaves;
+  idx nodes = 0;
+  std::function<void(const json&, const State&, idx)> replay = [&](const json& n, const State& want, idx depth) {
+    need(n.is_object() && n.contains("move") && n.at("move").is_string(), "normal forms: a node without a move");
+    need(++nodes <= 20000 && depth <= 2 * entries.size() + 2, "normal forms: the tree is too large");
+    need(parse_state(n) == want, "normal forms: a node's state is not the one its parent's move produces");
+    const std::string move = n.at("move").get<std::string>();
+    if (move == "leaf") {
+      need(leaves.size() < 1024, "normal forms: too many leaves");
+      leaves.push_back(want);
+      return;
+    }
+    if (move == "branch") {
+      const Cell e = cell(n.at("entry"));
+      need(!fixed(want, e), "normal forms: a branch on an entry that is already fixed");
+      const std::string side = n.at("scale").get<std::string>();
+      need(side == "row" || side == "col", "normal forms: a branch scales a \"row\" or a \"col\"");
+      for (const auto& [c, v] : want)
+        need(!(v == 1 && (side == "row" ? c.first == e.first : c.second == e.second)),
+             "normal forms: the branch's scaling would change an entry fixed to 1");
+      State z = want, o = want;
+      z[e] = 0;
+      o[e] = 1;
+      replay(n.at("zero"), z, depth + 1);
+      replay(n.at("one"), o, depth + 1);
+      return;
+    }
+    need(move == "row_elim" || move == "col_elim", "normal forms: unknown move '" + move + "'");
+    const bool by_row = move == "row_elim";
+    const idx from = index_of(n.at("from")), to = index_of(n.at("to")), piv = index_of(n.at("pivot"));
+    need(by_row ? row_allowed(from, to) : col_allowed(from, to),
+         std::string("normal forms: ") + (by_row ? "row" : "column") + " operation " + std::to_string(from) + " -> " +
+             std::to_string(to) + " is not allowed by the supports");
+    const Cell source = by_row ? Cell{from, piv} : Cell{piv, from};
+    const Cell target = by_row ? Cell{to, piv} : Cell{piv, to};
+    need(entries.count(source) && value(want, source) == 1, "normal forms: an elimination's pivot is not fixed to 1");
+    need(entries.count(target) && !fixed(want, target), "normal forms: an elimination's target is not free");
+    for (const auto& [c, v] : want) {
+      if (by_row ? c.first != to : c.second != to) continue;
+      const Cell partner = by_row ? Cell{from, c.second} : Cell{c.first, from};
+      need(!entries.count(partner) || value(want, partner) == 0,
+           "normal forms: an elimination would change a fixed entry");
+    }
+    State child = want;
+    child[target] = 0;
+    replay(n.at("child"), child, depth + 1);
+  };
+  replay(tree, State{}, 0);
+  for (idx li = 0; li < leaves.size(); ++li) {
+    z3::context c;
+    std::map<Cell, z3::expr> a;
+    z3::expr_vector avars(c);
+    for (const auto& ij : b.entries) {
+      const int v = value(leaves[li], ij);
+      if (v >= 0) {
+        a.emplace(ij, c.real_val(v));
+        continue;
+      }
+      z3::expr x = c.real_const(("cn" + std::to_string(ij.first) + "_" + std::to_string(ij.second)).c_str());
+      a.emplace(ij, x);
+      avars.push_back(x);
+    }
+    BlockQueries q(c, b, L, "cw");
+    std::vector<z3::expr> body = gauge_constraints(b, L, q);  // sound: see gauge_constraints
+    body.push_back(reached(c, b, L, a, q));
+    std::string why;
+    const bool quantified = !avars.empty();
+    const auto r = quantified ? solve(c, z3::forall(avars, z3::exists(q.vars(), conj(c, body))), true, why)
+                              : solve(c, conj(c, body), false, why);
+    need(r != z3::unknown, "re-deciding normal-form leaf " + std::to_string(li) + ": z3 unknown (" + why + ")");
+    need(r == z3::sat, "normal forms: leaf " + std::to_string(li) + " is FALSE (some matrix of its form is not a product)");
+  }
+  return "surjective-normal-forms: tree of " + std::to_string(nodes) + " nodes replayed (moves re-derived from the supports), " +
+         std::to_string(leaves.size()) + " leaves re-decided TRUE";
+}
+
 // The determinantal route, re-derived from the block's edges (independent of
 // reductions.cpp's determinantal_route): the block's entries are all of
 // rows x cols, one factor is full on the block, r <= min(m, n), and Hall's
@@ -670,6 +801,11 @@ std::string check(const json& c, Closedness claimed, const std::vector<Support>&
     if (route == "asymptotic-cone") out += "; block " + std::to_string(bi) + ": " + check_cone(blocks[bi], L);
     else if (route == "determinantal") out += "; block " + std::to_string(bi) + ": " + check_determinantal(blocks[bi], L);
     else if (route == "surjective") out += "; block " + std::to_string(bi) + ": " + check_surjective(blocks[bi], L);
+    else if (route == "surjective-normal-forms") {
+      need(c.contains("normal_forms") && c.at("normal_forms").is_array() && c.at("normal_forms").size() == blocks.size(),
+           "surjective-normal-forms: the certificate needs \"normal_forms\", one entry per block");
+      out += "; block " + std::to_string(bi) + ": " + check_normal_forms(blocks[bi], L, c.at("normal_forms")[bi]);
+    }
     else if (route == "algebraic-onto") {
       need(c.contains("onto") && c.at("onto").is_array() && c.at("onto").size() == blocks.size(),
            "algebraic-onto: the certificate needs \"onto\", one entry per block");

@@ -335,11 +335,15 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
   std::vector<BlockOutcome> out(red.blocks.size());
   // Per block: the vanishing minors of route 1c (null for other routes).
   std::vector<json> onto(red.blocks.size(), nullptr);
+  // Per block: the tree of route 1b' (null for other routes).
+  std::vector<json> normal_forms(red.blocks.size(), nullptr);
   auto closed_cert = [&] {
     json by = json::array();
     for (const auto& b : out) by.push_back(b.route);
     json c{{"kind", "exact_closed"}, {"factors", factors_json(arch)}, {"reduction", red.to_json()}, {"closed_by", by}};
     if (std::any_of(onto.begin(), onto.end(), [](const json& j) { return !j.is_null(); })) c["onto"] = onto;
+    if (std::any_of(normal_forms.begin(), normal_forms.end(), [](const json& j) { return !j.is_null(); }))
+      c["normal_forms"] = normal_forms;
     return c;
   };
   auto all_closed = [&] {
@@ -373,13 +377,49 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
       else out[bi].why = r.answer == SolverAnswer::sat ? "cone criterion inconclusive (recession directions exist)"
                                                       : "cone query: " + r.reason;
     }
-  // Route 1b: the block is the whole coordinate space (forall a exists X),
-  // tried only where the exact Jacobian rank at a random point is full.
+  // Routes 1b' and 1b: the block is the whole coordinate space, tried only
+  // where the exact Jacobian rank at a random point is full.
+  std::vector<bool> full_rank(out.size(), false);
+  for (idx bi = 0; bi < out.size(); ++bi)
+    if (out[bi].c == Closedness::unknown)
+      full_rank[bi] = jacobian_rank_at_random_point(red.blocks[bi]) == red.blocks[bi].mask.nnz();
+  // Route 1b': a tree of normal forms under the block's symmetries
+  // (normal_form.hpp); every leaf "forall (few free entries) exists X" must
+  // be TRUE. Its leaf queries share normal_form_share of the whole budget.
+  if (o.cone_route && o.normal_forms)
+    for (idx bi = 0; bi < out.size(); ++bi) {
+      const auto& b = red.blocks[bi];
+      if (out[bi].c != Closedness::unknown || !full_rank[bi] || timer.left() <= 0) continue;
+      NormalFormTree tree;
+      std::string why;
+      if (!build_normal_form_tree(b, o.normal_form, tree, why)) {
+        out[bi].why += "; " + why;
+        continue;
+      }
+      const double stop_at = timer.elapsed() + std::min(timer.left(), o.normal_form_share * o.seconds);
+      bool all = true;
+      for (const NormalFormNode* leaf : normal_form_leaves(tree)) {
+        const bool quantified = std::count(leaf->state.begin(), leaf->state.end(), EntryState::free) > 0;
+        const Z3Result r = z3_check(normal_form_leaf_sentence(b, leaf->state, o.sentences),
+                                    budget(stop_at - timer.elapsed(), o), quantified ? Z3Tactic::automatic : Z3Tactic::nlsat);
+        if (r.answer == SolverAnswer::sat) continue;
+        out[bi].why += r.answer == SolverAnswer::unsat ? "; normal forms: a leaf is FALSE (not surjective)"
+                                                      : "; normal forms: a leaf: " + r.reason;
+        if (r.answer == SolverAnswer::unsat) full_rank[bi] = false;  // route 1b would fail as well
+        all = false;
+        break;
+      }
+      if (!all) continue;
+      out[bi] = {Closedness::closed, "surjective-normal-forms",
+                 std::to_string(tree.leaves) + " normal forms (at most " + std::to_string(tree.max_free) + " free entries)"};
+      normal_forms[bi] = normal_form_tree_json(b, tree);
+    }
+  // Route 1b: "forall a exists X" in one sentence.
   if (o.cone_route)
     for (idx bi = 0; bi < out.size(); ++bi) {
       const auto& b = red.blocks[bi];
       if (out[bi].c != Closedness::unknown || timer.left() <= 0) continue;
-      if (jacobian_rank_at_random_point(b) < b.mask.nnz()) continue;
+      if (!full_rank[bi]) continue;
       const Z3Result r = z3_check(surjectivity_sentence(b, o.sentences),
                                   budget(std::min(timer.left(), 0.1 * o.seconds + 0.05), o));
       if (r.answer == SolverAnswer::sat) out[bi] = {Closedness::closed, "surjective", ""};

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <random>
 #include <set>
 #include <stdexcept>
@@ -339,6 +340,31 @@ Formula surjectivity_sentence(const MaskedChain& chain, const MaskedSentenceOpti
   Formula body = reaches(chain, x, A);
   if (o.gauge) body = gauge_formula(chain, x) && body;
   return Formula::forall(avars, Formula::exists(x.variables(), body));
+}
+
+Formula partial_surjectivity_sentence(const MaskedChain& chain, const std::vector<std::optional<Rational>>& fixed,
+                                      const MaskedSentenceOptions& o) {
+  const auto E = chain.mask.entries();
+  if (fixed.size() != E.size())
+    throw std::invalid_argument("partial_surjectivity_sentence: " + std::to_string(fixed.size()) +
+                                " entry values for a mask of " + std::to_string(E.size()) + " entries");
+  const auto av = target_variables(chain.rows(), chain.cols());
+  std::vector<std::vector<Polynomial>> A(chain.rows(), std::vector<Polynomial>(chain.cols()));
+  std::vector<Variable> avars;
+  for (idx p = 0; p < E.size(); ++p) {
+    auto [i, j] = E[p];
+    if (fixed[p]) {
+      A[i][j] = Polynomial(*fixed[p]);
+    } else {
+      A[i][j] = av[i][j];
+      avars.push_back(av[i][j]);
+    }
+  }
+  const EntryPolynomials x = entry_polynomials(chain.architecture(), "x");
+  Formula body = reaches(chain, x, A);
+  if (o.gauge) body = gauge_formula(chain, x) && body;
+  Formula f = Formula::exists(x.variables(), body);
+  return avars.empty() ? f : Formula::forall(avars, f);
 }
 
 namespace {

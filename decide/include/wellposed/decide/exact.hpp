@@ -13,6 +13,11 @@
 //      (proof at reductions.hpp, determinantal_route). SUFFICIENT; no solver.
 //   1. "asymptotic-cone" (two factors): one quantifier-free query, UNSAT =>
 //      the block is closed (reductions.hpp, asymptotic_cone_formula). SUFFICIENT.
+//   1b'. "surjective-normal-forms": where the exact Jacobian rank at a random
+//      point is full, a tree of normal forms under the block's row / column
+//      operations and scalings (normal_form.hpp) whose leaves ("forall few
+//      free entries exists X") are all TRUE => the block is the whole
+//      coordinate space, closed. SUFFICIENT. Tried before 1b.
 //   1b. "surjective": where the exact Jacobian rank at a random point is full,
 //      "forall a exists X: P(X) = a" (one alternation) TRUE => the block is the
 //      whole coordinate space, closed. SUFFICIENT.
@@ -44,6 +49,7 @@
 #include "wellposed/algebra/architecture.hpp"
 #include "wellposed/algebra/rational_matrix.hpp"
 #include "wellposed/algebra/sentences.hpp"
+#include "wellposed/decide/normal_form.hpp"
 #include "wellposed/decide/reductions.hpp"
 #include "wellposed/decide/verdict.hpp"
 #include "wellposed/decide/z3_backend.hpp"
@@ -67,6 +73,11 @@ struct ExactOptions {
   std::size_t witness_max_support = 5;
   /// Time limit of one witness query (non-membership, closure).
   double witness_query_seconds = 2.0;
+  /// Route 1b' (surjective-normal-forms): on/off, its tree search, and the
+  /// share of the whole budget its leaf queries may use together.
+  bool normal_forms = true;
+  NormalFormOptions normal_form;
+  double normal_form_share = 0.4;
   /// Route 1c (algebraic-onto) runs 2^|forest| sentences; skipped beyond this forest size.
   std::size_t onto_max_forest = 9;
   /// Refuse (unknown) beyond this many parameters: the sentences are

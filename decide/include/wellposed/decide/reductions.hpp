@@ -48,6 +48,7 @@
 //     (or leave it 0).
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -132,6 +133,13 @@ Formula masked_non_closedness_sentence(const MaskedChain& chain, const MaskedSen
 /// forall a on the mask exists X: P_ij(X) = a_ij: TRUE iff S is the whole
 /// coordinate space R^M, which is closed. (SUFFICIENT for closedness.)
 Formula surjectivity_sentence(const MaskedChain& chain, const MaskedSentenceOptions& o = {});
+
+/// forall (the entries with no fixed value) exists X: P_ij(X) = a_ij on the
+/// mask, where fixed[p] (p: position in mask.entries()) gives a_ij when set.
+/// With nothing fixed it is surjectivity_sentence; with everything fixed a
+/// quantifier-free membership query. Used for the leaves of normal_form.hpp.
+Formula partial_surjectivity_sentence(const MaskedChain& chain, const std::vector<std::optional<Rational>>& fixed,
+                                      const MaskedSentenceOptions& o = {});
 
 /// The largest rank of the Jacobian of the masked entry map at three seeded
 /// random rational points with non-zero coordinates (exact): a lower bound on
