@@ -3,11 +3,20 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <cerrno>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
 #include <iterator>
 #include <random>
 #include <map>
 #include <mutex>
 #include <set>
+
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "wellposed/algebra/entry_polynomials.hpp"
 #include "wellposed/algebra/sentences.hpp"
@@ -71,6 +80,130 @@ json lift_entries(const MaskedChain& b, const RationalMatrix& a) {
 }
 
 Z3Budget budget(double seconds, const ExactOptions& o) { return {seconds, o.memory_mib}; }
+
+// WELLPOSED_TRACE_EXACT set: one line per closedness query on stderr (what,
+// budget, seconds, answer), to find a query that overruns its budget.
+bool tracing() {
+  static const bool on = std::getenv("WELLPOSED_TRACE_EXACT") != nullptr;
+  return on;
+}
+// A quantified query in a child process with a hard deadline.
+//
+// Why: Z3 4.8.12's nlqsat does not always honour the interrupt that
+// z3_check's watchdog sends at the end of the budget (measured: the full
+// Lemma 3.2.16 sentence of the 4x4 r=3 case 111,111,111,010;1111,1111,0111
+// ran 56 s on a budget of 18 s; the pipeline then overran its 60 s by 38 s).
+// The child runs z3_check under the same budget and sends the result back
+// through a pipe; the child's solver budget is the budget less 0.3 s (at
+// most 10%), and if nothing arrives 0.15 s (at most 5%) before the end of
+// the budget the child is killed (reaping a large process takes ~0.1 s)
+// and the answer is unknown: the query does not overrun. Soundness is unchanged: the child's answer is
+// z3_check's (a killed child never gives an answer). Models come back by
+// variable name (Variable::named interns names) and rationals as text.
+Z3Result z3_check_hard_deadline(const Formula& f, const Z3Budget& b, Z3Tactic t) {
+  if (b.seconds <= 0) return z3_check(f, b, t);
+  int fd[2];
+  if (::pipe(fd) != 0) return z3_check(f, b, t);
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    ::close(fd[0]);
+    ::close(fd[1]);
+    return z3_check(f, b, t);
+  }
+  if (pid == 0) {
+    ::close(fd[0]);
+    std::string msg;
+    try {
+      const double grace = std::min(0.3, 0.1 * b.seconds);
+      const Z3Result r = z3_check(f, {b.seconds - grace, b.memory_mib}, t);
+      json j = {{"answer", static_cast<int>(r.answer)}, {"reason", r.reason}, {"seconds", r.seconds}, {"tactic", r.tactic}};
+      json m = json::array(), irr = json::array();
+      for (const auto& [v, q] : r.model) m.push_back({v.name(), q.str()});
+      for (const auto& [v, text] : r.irrational) irr.push_back({v.name(), text});
+      j["model"] = m;
+      j["irrational"] = irr;
+      msg = j.dump();
+    } catch (...) {
+      msg = json{{"answer", static_cast<int>(SolverAnswer::unknown)}, {"reason", "error in the query process"}}.dump();
+    }
+    const char* p = msg.data();
+    std::size_t left = msg.size();
+    while (left > 0) {
+      const ssize_t w = ::write(fd[1], p, left);
+      if (w <= 0) break;
+      p += w;
+      left -= static_cast<std::size_t>(w);
+    }
+    ::_exit(0);
+  }
+  ::close(fd[1]);
+  const auto t0 = clock_type::now();
+  const double limit = b.seconds - std::min(0.15, 0.05 * b.seconds);
+  std::string buf;
+  bool complete = false, killed = false;
+  char chunk[65536];
+  while (true) {
+    const double left = limit - std::chrono::duration<double>(clock_type::now() - t0).count();
+    if (left <= 0) {
+      killed = true;
+      break;
+    }
+    pollfd pf{fd[0], POLLIN, 0};
+    const int pr = ::poll(&pf, 1, static_cast<int>(std::ceil(left * 1000)));
+    if (pr < 0 && errno == EINTR) continue;
+    if (pr <= 0) continue;  // time-out: checked at the top of the loop
+    const ssize_t n = ::read(fd[0], chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      complete = true;  // end of file: the child wrote everything and exited
+      break;
+    }
+    buf.append(chunk, static_cast<std::size_t>(n));
+  }
+  ::close(fd[0]);
+  if (killed) ::kill(pid, SIGKILL);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  Z3Result r;
+  r.seconds = std::chrono::duration<double>(clock_type::now() - t0).count();
+  if (killed) {
+    r.reason = "timeout after " + std::to_string(b.seconds) + " s (z3 ignored its interrupt; query process killed)";
+    return r;
+  }
+  try {
+    const json j = json::parse(buf);
+    if (!complete) throw std::runtime_error("incomplete");
+    r.answer = static_cast<SolverAnswer>(j.at("answer").get<int>());
+    r.reason = j.at("reason").get<std::string>();
+    r.tactic = j.value("tactic", std::string());
+    for (const auto& e : j.value("model", json::array()))
+      r.model[Variable::named(e[0].get<std::string>())] = Rational(e[1].get<std::string>());
+    for (const auto& e : j.value("irrational", json::array()))
+      r.irrational[Variable::named(e[0].get<std::string>())] = e[1].get<std::string>();
+  } catch (const std::exception&) {
+    r = Z3Result{};
+    r.reason = "the query process ended without a result";
+  }
+  return r;
+}
+
+bool quantified(const Formula& input) {
+  const Formula* f = &input;
+  while (f->kind() == Formula::Kind::exists) f = &f->body();
+  return !f->is_quantifier_free();
+}
+
+Z3Result check_traced(const char* what, const Formula& f, const Z3Budget& b, Z3Tactic t = Z3Tactic::automatic) {
+  const auto t0 = clock_type::now();
+  // Quantified queries (nlqsat) may ignore the interrupt: hard deadline.
+  Z3Result r = quantified(f) ? z3_check_hard_deadline(f, b, t) : z3_check(f, b, t);
+  if (tracing())
+    std::fprintf(stderr, "[exact] %s: budget %.2f s, took %.2f s, %s %s\n", what, b.seconds,
+                 std::chrono::duration<double>(clock_type::now() - t0).count(), to_string(r.answer).c_str(),
+                 r.reason.c_str());
+  return r;
+}
 
 std::string smt(const Formula& f, const std::string& comment) {
   SmtLib2Options so;
@@ -170,13 +303,13 @@ struct BlockOutcome {
 bool witness_holds(const MaskedChain& b, const RationalMatrix& a, const ExactOptions& o, const Timer& timer,
                    double per_query, std::string& why) {
   const Formula mem = masked_membership_sentence(b, a, o.sentences);
-  const Z3Result r1 = z3_check(mem, budget(std::min(per_query, timer.left()), o), Z3Tactic::nlsat);
+  const Z3Result r1 = check_traced("witness membership", mem, budget(std::min(per_query, timer.left()), o), Z3Tactic::nlsat);
   if (r1.answer != SolverAnswer::unsat) {
     why = r1.answer == SolverAnswer::sat ? "member" : "membership unknown: " + r1.reason;
     return false;
   }
   const Formula clo = masked_closure_sentence(b, a, o.sentences);
-  const Z3Result r2 = z3_check(clo, budget(std::min(per_query, timer.left()), o));
+  const Z3Result r2 = check_traced("witness closure", clo, budget(std::min(per_query, timer.left()), o));
   if (r2.answer != SolverAnswer::sat) {
     why = r2.answer == SolverAnswer::unsat ? "not in the closure" : "closure unknown: " + r2.reason;
     return false;
@@ -371,7 +504,7 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
     for (idx bi = 0; bi < out.size(); ++bi) {
       const auto& b = red.blocks[bi];
       if (out[bi].c != Closedness::unknown || b.num_factors() != 2 || timer.left() <= 0) continue;
-      const Z3Result r = z3_check(asymptotic_cone_formula(b), budget(std::min(timer.left(), 0.3 * o.seconds + 0.05), o),
+      const Z3Result r = check_traced("cone", asymptotic_cone_formula(b), budget(std::min(timer.left(), 0.3 * o.seconds + 0.05), o),
                                   Z3Tactic::nlsat);
       if (r.answer == SolverAnswer::unsat) out[bi] = {Closedness::closed, "asymptotic-cone", ""};
       else out[bi].why = r.answer == SolverAnswer::sat ? "cone criterion inconclusive (recession directions exist)"
@@ -392,7 +525,12 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
       if (out[bi].c != Closedness::unknown || !full_rank[bi] || timer.left() <= 0) continue;
       NormalFormTree tree;
       std::string why;
-      if (!build_normal_form_tree(b, o.normal_form, tree, why)) {
+      const auto t_build = clock_type::now();
+      const bool built = build_normal_form_tree(b, o.normal_form, tree, why);
+      if (tracing())
+        std::fprintf(stderr, "[exact] normal-form tree: %zu leaves, at most %zu free, built in %.2f s\n", tree.leaves,
+                     tree.max_free, std::chrono::duration<double>(clock_type::now() - t_build).count());
+      if (!built) {
         out[bi].why += "; " + why;
         continue;
       }
@@ -400,7 +538,7 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
       bool all = true;
       for (const NormalFormNode* leaf : normal_form_leaves(tree)) {
         const bool quantified = std::count(leaf->state.begin(), leaf->state.end(), EntryState::free) > 0;
-        const Z3Result r = z3_check(normal_form_leaf_sentence(b, leaf->state, o.sentences),
+        const Z3Result r = check_traced("normal-form leaf", normal_form_leaf_sentence(b, leaf->state, o.sentences),
                                     budget(stop_at - timer.elapsed(), o), quantified ? Z3Tactic::automatic : Z3Tactic::nlsat);
         if (r.answer == SolverAnswer::sat) continue;
         out[bi].why += r.answer == SolverAnswer::unsat ? "; normal forms: a leaf is FALSE (not surjective)"
@@ -420,7 +558,7 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
       const auto& b = red.blocks[bi];
       if (out[bi].c != Closedness::unknown || timer.left() <= 0) continue;
       if (!full_rank[bi]) continue;
-      const Z3Result r = z3_check(surjectivity_sentence(b, o.sentences),
+      const Z3Result r = check_traced("surjectivity", surjectivity_sentence(b, o.sentences),
                                   budget(std::min(timer.left(), 0.1 * o.seconds + 0.05), o));
       if (r.answer == SolverAnswer::sat) out[bi] = {Closedness::closed, "surjective", ""};
       else out[bi].why += r.answer == SolverAnswer::unsat ? "; not surjective" : "; surjectivity: " + r.reason;
@@ -440,7 +578,7 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
       for (int variant = 0; variant < 4; ++variant) {
         for (const Sequence& s : tangent_candidates(b, variant % 2 == 1, 17 + static_cast<std::uint64_t>(variant))) {
           if (timer.left() <= 0.7 * o.seconds) break;  // route 2a may use 30% of the budget
-          const Z3Result r = z3_check(masked_membership_sentence(b, s.a, o.sentences),
+          const Z3Result r = check_traced("tangent membership", masked_membership_sentence(b, s.a, o.sentences),
                                       budget(std::min(o.witness_query_seconds, timer.left()), o), Z3Tactic::nlsat);
           if (r.answer != SolverAnswer::unsat) continue;
           json w = lift_entries(b, s.a);
@@ -467,15 +605,19 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
       const auto& b = red.blocks[bi];
       if (out[bi].c != Closedness::unknown || timer.elapsed() >= stop_at) continue;
       if (spanning_forest(b.mask).size() > o.onto_max_forest) continue;
+      const auto t_minors = clock_type::now();
       const std::vector<VanishingMinor> minors = vanishing_minors(b);
       const std::size_t dim = jacobian_rank_at_random_point(b);
+      if (tracing())
+        std::fprintf(stderr, "[exact] algebraic-onto: %zu minors, rank %zu, in %.2f s\n", minors.size(), dim,
+                     std::chrono::duration<double>(clock_type::now() - t_minors).count());
       if (onto_tangent_dimension(b, minors) != dim) {
         out[bi].why += "; algebraic-onto: the minors' zero set is larger than the set (tangent dimension)";
         continue;
       }
       bool all = true;
       for (const Formula& f : algebraic_onto_sentences(b, minors, o.sentences)) {
-        const Z3Result r = z3_check(f, budget(std::min(timer.left(), stop_at - timer.elapsed()), o));
+        const Z3Result r = check_traced("onto pattern", f, budget(std::min(timer.left(), stop_at - timer.elapsed()), o));
         if (r.answer == SolverAnswer::sat) continue;
         out[bi].why += r.answer == SolverAnswer::unsat ? "; algebraic-onto: a point of D is not a product"
                                                       : "; algebraic-onto: " + r.reason;
@@ -528,7 +670,7 @@ witness_done:
     for (idx bi = 0; bi < out.size(); ++bi) {
       if (out[bi].c != Closedness::unknown || timer.left() <= 0) continue;
       const auto& b = red.blocks[bi];
-      const Z3Result r = z3_check(masked_non_closedness_sentence(b, o.sentences), budget(timer.left(), o));
+      const Z3Result r = check_traced("full sentence", masked_non_closedness_sentence(b, o.sentences), budget(timer.left(), o));
       if (r.answer == SolverAnswer::unsat) {
         out[bi] = {Closedness::closed, "sentence", ""};
         continue;
