@@ -126,8 +126,9 @@ int run_fig64(std::size_t Lmax, int seeds, int seeds_large) {
             const double t0 = now();
             const auto r = factorize_hierarchical(A, ch, o);
             times.push_back(now() - t0);
+            const double an = A.norm();
             A -= chain_product(r.factors);
-            errs.push_back(A.norm() / (A + chain_product(r.factors)).norm());
+            errs.push_back(A.norm() / an);
           }
           const Stat t = stat(times), e = stat(errs), z = stat(noise);
           std::printf("| %zu | %zu | %s | %s | %s | %d | %.4g +- %.2g | %.4f +- %.4f | %.4f |\n", L, std::size_t{1} << rho, name.c_str(),
@@ -136,6 +137,74 @@ int run_fig64(std::size_t Lmax, int seeds, int seeds_large) {
           std::fflush(stdout);
         }
     }
+  print_load();
+  return 0;
+}
+
+// The row-update kernel chain_product used before (kept here as the baseline of
+// the chainprod mode): out.row(i) += x * y.row(j) on column-major matrices.
+Matrix old_apply(const KFactor& f, const Matrix& y) {
+  const auto& t = f.theta;
+  Matrix out = Matrix::Zero(static_cast<Eigen::Index>(f.rows()), y.cols());
+  const auto a = static_cast<std::ptrdiff_t>(t.a);
+#pragma omp parallel for schedule(static) if (f.values.size() * static_cast<std::size_t>(y.cols()) > (1u << 16))
+  for (std::ptrdiff_t al = 0; al < a; ++al)
+    for (std::size_t be = 0; be < t.b; ++be)
+      for (std::size_t ga = 0; ga < t.c; ++ga)
+        for (std::size_t de = 0; de < t.d; ++de) {
+          const double x = f.values[((static_cast<std::size_t>(al) * t.b + be) * t.c + ga) * t.d + de];
+          if (x == 0.0) continue;
+          const auto i = static_cast<Eigen::Index>(static_cast<std::size_t>(al) * t.b * t.d + be * t.d + de);
+          const auto j = static_cast<Eigen::Index>(static_cast<std::size_t>(al) * t.c * t.d + ga * t.d + de);
+          out.row(i) += x * y.row(j);
+        }
+  return out;
+}
+Matrix old_chain_product(const std::vector<KFactor>& fs) {
+  Matrix p = fs.back().to_dense();
+  for (std::size_t l = fs.size() - 1; l-- > 0;) p = old_apply(fs[l], p);
+  return p;
+}
+
+// chain_product (library) vs the old row-update kernel, same process, same
+// factors: Fig 6.4's r = 1 and r = 4 chains and the square dyadic butterfly on
+// 2^L; plus one apply / apply_abs of the first factor on a dense Gaussian operand.
+int run_chainprod(std::size_t L, int reps) {
+  print_load();
+  const std::size_t n = std::size_t{1} << L;
+  std::printf("| chain (n = %zu) | op | old [s] (min of %d) | new [s] (min of %d) | speed-up | max |new - old| / max |old| |\n|---|---|---|---|---|---|\n", n, reps, reps);
+  std::vector<std::pair<std::string, KChain>> chains = {{"Fig 6.4 r=1", rrr_chain(L, 0)}, {"Fig 6.4 r=4", rrr_chain(L, 2)},
+                                                        {"butterfly", butterfly_chain(n)}};
+  for (const auto& [nm, ch] : chains) {
+    std::mt19937_64 gen(5);
+    std::normal_distribution<double> nd(0.0, 1.0);
+    std::vector<KFactor> xs;
+    for (const auto& t : ch) {
+      KFactor f(t);
+      for (auto& v : f.values) v = nd(gen);
+      xs.push_back(std::move(f));
+    }
+    std::string name = nm + " ";
+    for (const auto& t : ch) name += t.to_string();
+    const Matrix Y = gaussian(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(n), 1.0, gen);
+    KFactor absx = xs[0];
+    for (auto& v : absx.values) v = std::abs(v);
+    for (int op = 0; op < 3; ++op) {
+      double told = 1e30, tnew = 1e30;
+      Matrix Po, Pn;
+      for (int k = 0; k < reps; ++k) {
+        double t0 = now();
+        Po = op == 0 ? old_chain_product(xs) : op == 1 ? old_apply(xs[0], Y) : old_apply(absx, Y.cwiseAbs());
+        told = std::min(told, now() - t0);
+        t0 = now();
+        Pn = op == 0 ? chain_product(xs) : op == 1 ? xs[0].apply(Y) : xs[0].apply_abs(Y);
+        tnew = std::min(tnew, now() - t0);
+      }
+      std::printf("| %s | %s | %.3f | %.3f | %.1fx | %.2g |\n", name.c_str(), op == 0 ? "chain_product" : op == 1 ? "apply(X1, Y)" : "apply_abs(X1, Y)",
+                  told, tnew, told / tnew, (Pn - Po).cwiseAbs().maxCoeff() / Po.cwiseAbs().maxCoeff());
+      std::fflush(stdout);
+    }
+  }
   print_load();
   return 0;
 }
@@ -310,10 +379,11 @@ int run_dft(std::size_t Nmax, std::size_t Nmin) {
 int main(int argc, char** argv) {
   const std::string what = argc > 1 ? argv[1] : "";
   auto arg = [&](int i, std::size_t dflt) { return argc > i ? static_cast<std::size_t>(std::stoul(argv[i])) : dflt; };
+  if (what == "chainprod") return run_chainprod(arg(2, 12), static_cast<int>(arg(3, 2)));
   if (what == "fig64") return run_fig64(arg(2, 11), static_cast<int>(arg(3, 10)), static_cast<int>(arg(4, 3)));
   if (what == "fig55") return run_fig55(arg(2, 7), arg(3, 2000));
   if (what == "ratio") return run_ratio(arg(2, 5), arg(3, 300));
   if (what == "dft") return run_dft(arg(2, 10), arg(3, 3));
-  std::fprintf(stderr, "usage: %s fig64 [Lmax] [seeds] [seeds_large] | fig55 [Nmax] [iters] | ratio [Nmax] [search_iters] | dft [Nmax] [Nmin]\n", argv[0]);
+  std::fprintf(stderr, "usage: %s fig64 [Lmax] [seeds] [seeds_large] | chainprod [L] [reps] | fig55 [Nmax] [iters] | ratio [Nmax] [search_iters] | dft [Nmax] [Nmin]\n", argv[0]);
   return 2;
 }

@@ -1,5 +1,6 @@
 #include "wellposed/numeric/kronecker_factor.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 #include <stdexcept>
@@ -61,39 +62,124 @@ BasicKFactor<S> BasicKFactor<S>::from_dense(const KPattern& t, const Dense& x) {
 }
 
 namespace {
-template <bool Abs, class S, class Y>
-MatrixT<typename Y::Scalar> apply_impl(const BasicKFactor<S>& f, const Y& y) {
-  using Out = MatrixT<typename Y::Scalar>;
-  if (static_cast<std::size_t>(y.rows()) != f.cols()) {
+// o += x * y with the real operations of the rounding model (interval.hpp: no
+// 3M trick); for complex this also avoids the C99 Annex G slow path of operator*.
+inline void madd(double& o, double x, double y) { o += x * y; }
+inline void madd(Complex& o, const Complex& x, const Complex& y) {
+  o = Complex(o.real() + (x.real() * y.real() - x.imag() * y.imag()), o.imag() + (x.real() * y.imag() + x.imag() * y.real()));
+}
+
+// Rows [lo, hi) of a column that may be non-zero (every other entry is an exact zero).
+struct RowRange {
+  std::size_t lo = 0, hi = 0;
+};
+
+// out = X y for X on S_theta given by its stored values xv (S_theta layout),
+// y and out column-major (leading dimensions ldy, ldo), out zero on entry.
+// Cache-friendly order: the outer (parallel) loop runs over blocks of kCols
+// columns, the inner loops over the contiguous delta index of a column (the
+// old row-update order strided through the column-major operands).
+//
+// Every entry out(i, j), i = (alpha, beta, delta), is the sum over gamma of
+// x(alpha, beta, gamma, delta) * y(alpha c d + gamma d + delta, j), accumulated
+// sequentially in increasing gamma from 0 (the order of the previous row-update
+// kernel), one product and one addition per term: a c-term inner product, the
+// order-free model of interval.hpp applies to it as before. With in_ranges,
+// only the gamma whose rows meet [lo, hi) of column j are visited: the skipped
+// terms have y = 0 exactly and the factor values are finite (chain_product
+// checks), so each skipped term is an exact zero; out_ranges then receives the
+// rows of out that may be non-zero (all of them: every alpha block that was visited).
+template <bool AbsY, class T>
+void kernel(const KPattern& t, const T* xv, const T* y, Eigen::Index ldy, T* out, Eigen::Index ldo, Eigen::Index ncols,
+            const RowRange* in_ranges, RowRange* out_ranges) {
+  constexpr Eigen::Index kCols = 4;
+  const std::size_t a = t.a, b = t.b, c = t.c, d = t.d, cd = c * d, bd = b * d;
+  const Eigen::Index nblocks = (ncols + kCols - 1) / kCols;
+  const auto yv = [](const T& v) -> T {
+    if constexpr (AbsY) return std::abs(v);
+    else return v;
+  };
+#pragma omp parallel for schedule(dynamic, 4) if (static_cast<std::size_t>(ncols) * a * b * c * d > (1u << 16))
+  for (Eigen::Index blk = 0; blk < nblocks; ++blk) {
+    const Eigen::Index j0 = blk * kCols, j1 = std::min(ncols, j0 + kCols);
+    std::size_t lo = 0, hi = a * cd;
+    if (in_ranges) {
+      lo = hi;
+      hi = 0;
+      for (Eigen::Index j = j0; j < j1; ++j) {
+        if (in_ranges[j].lo >= in_ranges[j].hi) continue;
+        lo = std::min(lo, in_ranges[j].lo);
+        hi = std::max(hi, in_ranges[j].hi);
+      }
+    }
+    if (lo >= hi) {
+      if (out_ranges)
+        for (Eigen::Index j = j0; j < j1; ++j) out_ranges[j] = RowRange{};
+      continue;
+    }
+    const std::size_t al0 = lo / cd, al1 = (hi - 1) / cd;  // alpha blocks that meet [lo, hi)
+    for (std::size_t al = al0; al <= al1; ++al) {
+      const std::size_t base = al * cd;
+      const std::size_t g0 = lo > base ? (lo - base) / d : 0;
+      const std::size_t g1 = std::min(c, (hi - base + d - 1) / d);  // exclusive
+      for (std::size_t be = 0; be < b; ++be) {
+        const T* xrow = xv + (al * b + be) * cd;  // x(al, be, ga, de) = xrow[ga d + de]
+        const std::size_t orow = al * bd + be * d;
+        if (d == 1) {
+          for (Eigen::Index j = j0; j < j1; ++j) {
+            const T* yj = y + j * ldy + base;
+            T s(0);
+            for (std::size_t ga = g0; ga < g1; ++ga) madd(s, xrow[ga], yv(yj[ga]));
+            out[j * ldo + static_cast<Eigen::Index>(orow)] = s;
+          }
+        } else {
+          for (std::size_t ga = g0; ga < g1; ++ga) {
+            const T* xs = xrow + ga * d;
+            for (Eigen::Index j = j0; j < j1; ++j) {
+              const T* yj = y + j * ldy + static_cast<Eigen::Index>(base + ga * d);
+              T* oj = out + j * ldo + static_cast<Eigen::Index>(orow);
+              for (std::size_t de = 0; de < d; ++de) madd(oj[de], xs[de], yv(yj[de]));
+            }
+          }
+        }
+      }
+    }
+    if (out_ranges)
+      for (Eigen::Index j = j0; j < j1; ++j) out_ranges[j] = RowRange{al0 * bd, (al1 + 1) * bd};
+  }
+}
+
+template <class S>
+void check_operand(const BasicKFactor<S>& f, Eigen::Index rows) {
+  if (static_cast<std::size_t>(rows) != f.cols()) {
     std::ostringstream os;
-    os << "KFactor::apply: factor has " << f.cols() << " columns, operand has " << y.rows() << " rows";
+    os << "KFactor::apply: factor has " << f.cols() << " columns, operand has " << rows << " rows";
     throw std::invalid_argument(os.str());
   }
-  const auto& t = f.theta;
-  Out out = Out::Zero(static_cast<Eigen::Index>(f.rows()), y.cols());
-  const auto a = static_cast<std::ptrdiff_t>(t.a);
-#pragma omp parallel for schedule(static) if (f.values.size() * static_cast<std::size_t>(y.cols()) > (1u << 16))
-  for (std::ptrdiff_t al = 0; al < a; ++al)
-    for (std::size_t be = 0; be < t.b; ++be)
-      for (std::size_t ga = 0; ga < t.c; ++ga)
-        for (std::size_t de = 0; de < t.d; ++de) {
-          const S x = f.values[((static_cast<std::size_t>(al) * t.b + be) * t.c + ga) * t.d + de];
-          if (x == S(0)) continue;
-          const auto i = static_cast<Eigen::Index>(static_cast<std::size_t>(al) * t.b * t.d + be * t.d + de);
-          const auto j = static_cast<Eigen::Index>(static_cast<std::size_t>(al) * t.c * t.d + ga * t.d + de);
-          if constexpr (Abs)
-            out.row(i) += mag_up(x) * y.row(j).cwiseAbs();
-          else
-            out.row(i) += x * y.row(j);
-        }
-  return out;
 }
 }  // namespace
 
 template <class S>
-MatrixT<S> BasicKFactor<S>::apply(const Dense& y) const { return apply_impl<false>(*this, y); }
+MatrixT<S> BasicKFactor<S>::apply(const Dense& y) const {
+  check_operand(*this, y.rows());
+  Dense out = Dense::Zero(static_cast<Eigen::Index>(rows()), y.cols());
+  kernel<false>(theta, values.data(), y.data(), y.rows(), out.data(), out.rows(), y.cols(), nullptr, nullptr);
+  return out;
+}
+
+// |X| y: the same c-term sums with mag_up(x) >= |x| and |y| (y >= 0 for the
+// callers); all terms are non-negative, so the computed value is within a
+// factor (1 - gamma_c) of the exact sum of mag_up(x) |y| in any order
+// (direct_residual in hierarchical.cpp relies on exactly this, per step).
 template <class S>
-Matrix BasicKFactor<S>::apply_abs(const Matrix& y) const { return apply_impl<true>(*this, y); }
+Matrix BasicKFactor<S>::apply_abs(const Matrix& y) const {
+  check_operand(*this, y.rows());
+  std::vector<double> mags(values.size());
+  for (std::size_t k = 0; k < values.size(); ++k) mags[k] = mag_up(values[k]);
+  Matrix out = Matrix::Zero(static_cast<Eigen::Index>(rows()), y.cols());
+  kernel<true>(theta, mags.data(), y.data(), y.rows(), out.data(), out.rows(), y.cols(), nullptr, nullptr);
+  return out;
+}
 
 template struct BasicKFactor<double>;
 template struct BasicKFactor<Complex>;
@@ -103,7 +189,31 @@ template <class S>
 MatrixT<S> chain_product_impl(const std::vector<BasicKFactor<S>>& factors) {
   if (factors.empty()) throw std::invalid_argument("chain_product: no factors");
   MatrixT<S> p = factors.back().to_dense();
-  for (std::size_t l = factors.size() - 1; l-- > 0;) p = factors[l].apply(p);
+  // Track, per column of the partial product, the rows that may be non-zero:
+  // X_l ... X_N is supported on few rows per column until late in the chain
+  // (block diagonal for Fig 6.4's chains), and the kernel skips the exact-zero
+  // terms. Only sound when every factor value is finite (0 * inf = NaN must not
+  // be skipped): otherwise every term is visited, as in the dense product.
+  bool finite = true;
+  for (const auto& f : factors)
+    for (const S& v : f.values) finite = finite && std::isfinite(std::abs(v));
+  const auto n = p.cols();
+  std::vector<RowRange> r(finite ? static_cast<std::size_t>(n) : 0), r2(r.size());
+  if (finite) {
+    const auto& t = factors.back().theta;
+    for (Eigen::Index j = 0; j < n; ++j) {
+      const std::size_t al = static_cast<std::size_t>(j) / (t.c * t.d);
+      r[static_cast<std::size_t>(j)] = RowRange{al * t.b * t.d, (al + 1) * t.b * t.d};
+    }
+  }
+  for (std::size_t l = factors.size() - 1; l-- > 0;) {
+    check_operand(factors[l], p.rows());
+    MatrixT<S> out = MatrixT<S>::Zero(static_cast<Eigen::Index>(factors[l].rows()), n);
+    kernel<false>(factors[l].theta, factors[l].values.data(), p.data(), p.rows(), out.data(), out.rows(), n,
+                  finite ? r.data() : nullptr, finite ? r2.data() : nullptr);
+    p = std::move(out);
+    std::swap(r, r2);
+  }
   return p;
 }
 }  // namespace
