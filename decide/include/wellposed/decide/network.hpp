@@ -161,9 +161,23 @@ std::vector<double> relu_forward(const std::vector<std::vector<double>>& weights
 /// Re-checks a certificate of kind "relu_network" against the claimed answer:
 /// recomputes the theorem's hypotheses from the masks in the certificate; for
 /// "not closed" re-verifies the carried L_I certificate with check_certificate;
-/// for Thm 7.4.2 re-enumerates the subsets, re-runs the exact reduction (the
-/// same code as the prover, proved in network.cpp) and re-verifies every
-/// reduced block's closed certificate with check_certificate.
+/// for Thm 7.4.2 re-enumerates the subsets, reduces each with the checker's
+/// OWN code (not the prover's reduce_subset; proofs in network.cpp), matches
+/// every block to a listed one by an explicit row/column permutation and
+/// re-verifies that block's closed certificate with check_certificate.
 CheckResult check_network_certificate(const nlohmann::json& certificate, Closedness claimed);
+
+/// Test hooks for Thm 7.4.2's subset reduction (not part of the decision API).
+/// `rows` is I_1[S, :], one row per neuron of S (a multiset), with a full
+/// N_2 x |S| second mask; each returned block B stands for L of (full N_2 x k, B).
+namespace network_detail {
+/// The prover's reduction (reduce_subset: R0, R1, R3, R4-ordered blocks).
+std::vector<Support> prover_reduced_blocks(const Support& rows, std::size_t n2);
+/// The checker's own reduction (blocks in the input's column order).
+std::vector<Support> checker_reduced_blocks(const Support& rows, std::size_t n2);
+/// The checker's matcher: true iff it finds a row and a column permutation
+/// taking a to b and verifies them entry by entry.
+bool blocks_equal_up_to_permutation(const Support& a, const Support& b);
+}  // namespace network_detail
 
 }  // namespace wellposed
