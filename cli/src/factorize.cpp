@@ -206,17 +206,42 @@ int run_factorize(const FactorizeOptions& o, std::ostream& out, std::ostream& er
       nlohmann::json ch = nlohmann::json::array();
       for (const auto& t : r.chain) ch.push_back({t.a, t.b, t.c, t.d});
       manifest["chain"] = ch;
+      // A ratio is proven only against a positive lower bound on the best
+      // error: with lower bound 0 (e.g. A exactly in the set, Hadamard into
+      // butterflies) residual / 0 says nothing, and what IS proven is the
+      // residual bound itself. JSON has no infinity: "ratio_upper" is null
+      // then and "ratio_note" says why.
+      const bool have_ratio = e.lower_bound.lo > 0.0 && std::isfinite(e.ratio_upper);
       manifest["enclosure"] = {{"residual", interval_json(e.residual)},
                                {"residual_method", e.residual_method},
                                {"lower_bound_best_error", interval_json(e.lower_bound)},
-                               {"ratio_upper", e.ratio_upper}};
+                               {"ratio_upper", have_ratio ? nlohmann::json(e.ratio_upper) : nlohmann::json(nullptr)}};
+      if (!have_ratio)
+        manifest["enclosure"]["ratio_note"] =
+            e.lower_bound.lo > 0.0 ? "no ratio proven: residual / lower bound overflows"
+                                   : "no ratio proven: the certified lower bound on the best error is 0; the "
+                                     "residual interval is what is proven (exact within the enclosure when it "
+                                     "contains 0)";
       if (e.apriori_6_5_9) manifest["enclosure"]["apriori_thm_6_5_9"] = interval_json(*e.apriori_6_5_9);
       if (e.apriori_6_5_14) manifest["enclosure"]["apriori_thm_6_5_14"] = interval_json(*e.apriori_6_5_14);
       summary << "method: " << manifest["method"].get<std::string>() << ", chain " << to_string(r.chain) << "\n"
               << "  ||A - F1...FL||_F        in " << fmt(e.residual) << "\n"
               << "  best possible error      >= " << e.lower_bound.lo << "  (max_s E_s(A), Lemma 6.5.7)\n";
       if (e.apriori_6_5_9) summary << "  a-priori bound Thm 6.5.9  " << fmt(*e.apriori_6_5_9) << "\n";
-      summary << "  proven ratio achieved / best <= " << e.ratio_upper << "\n";
+      if (have_ratio) {
+        summary << "  proven ratio achieved / best <= " << e.ratio_upper << "\n";
+      } else if (e.lower_bound.lo > 0.0) {
+        summary << "  no ratio achieved / best proven (residual / lower bound overflows); residual <= "
+                << e.residual.hi << "\n";
+      } else {
+        // "Exact within the enclosure": the residual interval contains 0, so
+        // exactness is not excluded; the interval is printed with it.
+        if (e.residual.lo <= 0.0)
+          summary << "  exact within the enclosure: residual in " << fmt(e.residual);
+        else
+          summary << "  residual <= " << e.residual.hi;
+        summary << " (lower bound on the best error 0: no ratio achieved / best is proven)\n";
+      }
     } else if (arch.num_factors() == 2) {
       const auto r = numeric::factorize_two_factors(A, arch.factor(0), arch.factor(1));
       factors = {r.X, r.Y};

@@ -211,6 +211,48 @@ TEST(CliFactorize, HadamardIntoButterflyFactorsIsExactAndCertified) {
   const auto& enc = manifest["enclosure"]["residual"];
   EXPECT_LE(enc[0].get<double>(), enc[1].get<double>());
   EXPECT_LT(enc[1].get<double>(), 1e-10);
+  // The certified lower bound on the best error is 0 here, so no ratio
+  // achieved / best is proven: the summary states the residual enclosure
+  // instead of "ratio <= inf", and the manifest has no ratio but says why.
+  ASSERT_EQ(manifest["enclosure"]["lower_bound_best_error"][0].get<double>(), 0.0);
+  EXPECT_NE(r.out.find("exact within the enclosure: residual in [0, "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("no ratio achieved / best is proven"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("inf"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("proven ratio"), std::string::npos) << r.out;
+  EXPECT_TRUE(manifest["enclosure"]["ratio_upper"].is_null());
+  EXPECT_NE(manifest["enclosure"]["ratio_note"].get<std::string>().find("lower bound on the best error is 0"),
+            std::string::npos);
+}
+
+TEST(CliFactorize, GenericTargetGetsAProvenRatio) {
+  // A random 16 x 16 target is not a butterfly product: the lower bound
+  // max_s E_s(A) is positive and the ratio achieved / best is proven finite.
+  const fs::path dir = scratch("ratio");
+  fs::create_directories(dir);
+  std::vector<double> a(256);
+  std::uint64_t x = 12345;
+  for (auto& v : a) {
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    v = static_cast<double>(x >> 11) / 9007199254740992.0 - 0.5;
+  }
+  wellposed::write_npy((dir / "a.npy").string(), 16, 16, a);
+  const fs::path out = dir / "out.json";
+  const CliRun r = run("factorize '" + (dir / "a.npy").string() + "' --spec examples/specs/butterfly-16.json -o '" +
+                       out.string() + "' --quiet");
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::ifstream m(out);
+  const auto manifest = nlohmann::json::parse(m);
+  const auto& e = manifest["enclosure"];
+  ASSERT_GT(e["lower_bound_best_error"][0].get<double>(), 0.0);
+  ASSERT_TRUE(e["ratio_upper"].is_number());
+  const double ratio = e["ratio_upper"].get<double>();
+  EXPECT_GE(ratio, 1.0);
+  EXPECT_TRUE(std::isfinite(ratio));
+  EXPECT_FALSE(e.contains("ratio_note"));
+  // residual <= ratio * lower bound, as the manifest states it.
+  EXPECT_LE(e["residual"][1].get<double>(), ratio * e["lower_bound_best_error"][0].get<double>() * (1 + 1e-12));
+  EXPECT_NE(r.out.find("proven ratio achieved / best <= "), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("inf"), std::string::npos) << r.out;
 }
 
 // ReLU network specs (thesis Ch. 7): per-domain verdicts with their theorems.
