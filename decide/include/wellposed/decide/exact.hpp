@@ -41,6 +41,13 @@
 //   3. "sentence": Lemma 3.2.16 for the block (entrywise residual, target
 //      scaled to 0/1 on a spanning forest, factors gauge-fixed). EXACT, slow.
 // Certificates: kinds "exact_closed" and "exact_not_closed" (exact_checker.hpp).
+// Budget: every quantified closedness query runs in a forked child process
+// killed at the end of its share (Z3 4.8.12's nlqsat can ignore the
+// watchdog's interrupt for minutes), so decide_closedness_exact returns
+// within o.seconds. The child only runs z3_check and writes to a pipe; if it
+// cannot (e.g. a lock held by another thread at the fork), it is killed at
+// the deadline and the query is unknown. Set WELLPOSED_TRACE_EXACT to print
+// one line per closedness query (route, budget, time, answer) on stderr.
 #include <cstddef>
 #include <string>
 
