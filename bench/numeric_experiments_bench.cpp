@@ -1,10 +1,11 @@
 // Reproductions of the seeds' factorization experiments (issue 5), own main,
 // every figure from one run of this program:
-//   numeric_experiments_bench fig64 [Lmax] [seeds] [seeds_large]
+//   numeric_experiments_bench fig64 [Lmax] [seeds] [seeds_large] [Lmin]
 //       Fig 6.4 (SEEDMAP B5): A = X1 X2 X3 X4 + E, 2^L x 2^L, L = 7..Lmax, a
 //       (r, r, r)-chainable chain for r in {1, 2, 4}, sigma left-to-right and
 //       balanced, Alg 7 vs Alg 8: time and relative error, mean +- std over
-//       seeds (seeds_large of them for L >= 10), next to ||E||_F / ||A||_F.
+//       seeds (seeds_large of them for L >= 10), next to ||E||_F / ||A||_F;
+//       L from Lmin (default 7).
 //   numeric_experiments_bench fig55 [Nmax] [iters]
 //       Fig 5.4/5.5 (SEEDMAP B3): Hadamard 2^N, two-factor supports (Monarch
 //       (I1, J1) and (I2, J2)); Algorithm 4 vs gradient descent / Adam over the
@@ -87,10 +88,10 @@ KChain rrr_chain(std::size_t L, std::size_t rho) {
   return ch;
 }
 
-int run_fig64(std::size_t Lmax, int seeds, int seeds_large) {
+int run_fig64(std::size_t Lmax, int seeds, int seeds_large, std::size_t Lmin) {
   print_load();
   std::printf("| L | r | chain | sigma | alg | runs | time [s] mean +- std | rel. error mean +- std | ||E||/||A|| mean |\n|---|---|---|---|---|---|---|---|---|\n");
-  for (std::size_t L = 7; L <= Lmax; ++L)
+  for (std::size_t L = Lmin; L <= Lmax; ++L)
     for (std::size_t rho : {0u, 1u, 2u}) {
       const KChain ch = rrr_chain(L, rho);
       const auto qs = chain_qs(ch);
@@ -380,10 +381,10 @@ int main(int argc, char** argv) {
   const std::string what = argc > 1 ? argv[1] : "";
   auto arg = [&](int i, std::size_t dflt) { return argc > i ? static_cast<std::size_t>(std::stoul(argv[i])) : dflt; };
   if (what == "chainprod") return run_chainprod(arg(2, 12), static_cast<int>(arg(3, 2)));
-  if (what == "fig64") return run_fig64(arg(2, 11), static_cast<int>(arg(3, 10)), static_cast<int>(arg(4, 3)));
+  if (what == "fig64") return run_fig64(arg(2, 11), static_cast<int>(arg(3, 10)), static_cast<int>(arg(4, 3)), arg(5, 7));
   if (what == "fig55") return run_fig55(arg(2, 7), arg(3, 2000));
   if (what == "ratio") return run_ratio(arg(2, 5), arg(3, 300));
   if (what == "dft") return run_dft(arg(2, 10), arg(3, 3));
-  std::fprintf(stderr, "usage: %s fig64 [Lmax] [seeds] [seeds_large] | chainprod [L] [reps] | fig55 [Nmax] [iters] | ratio [Nmax] [search_iters] | dft [Nmax] [Nmin]\n", argv[0]);
+  std::fprintf(stderr, "usage: %s fig64 [Lmax] [seeds] [seeds_large] [Lmin] | chainprod [L] [reps] | fig55 [Nmax] [iters] | ratio [Nmax] [search_iters] | dft [Nmax] [Nmin]\n", argv[0]);
   return 2;
 }
