@@ -1,5 +1,7 @@
 // Independent checker of the exact route (see exact_checker.hpp). Re-derives
-// everything from the masks and re-runs Z3 on queries it builds itself.
+// everything from the masks and re-runs Z3 on queries it builds itself. The
+// one piece shared with the prover is deadline_solve.hpp, which only runs a
+// query in a child process killed at its deadline (see solve()).
 #include "wellposed/decide/exact_checker.hpp"
 
 #include <algorithm>
@@ -7,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -17,6 +20,8 @@
 
 #include <boost/multiprecision/gmp.hpp>
 #include <z3++.h>
+
+#include "deadline_solve.hpp"
 
 namespace wellposed {
 
@@ -84,14 +89,10 @@ struct Block {
   std::vector<Cell> entries;
 };
 
-// Watchdog + tactic: sat / unsat / unknown of the existential closure.
-z3::check_result solve(z3::context& c, const z3::expr& e, bool quantified, std::string& why) {
-  const double seconds = seconds_left();
-  if (seconds <= 0) {
-    why = "re-check budget of " + std::to_string(t_budget) + " s spent: certificate not verified";
-    return z3::unknown;
-  }
-  const unsigned ms = std::max(1u, static_cast<unsigned>(seconds * 1000));
+// Watchdog + tactic, in the calling process: sat / unsat / unknown of the
+// existential closure of e within `seconds`. Runs only inside solve()'s child.
+z3::check_result solve_here(z3::context& c, const z3::expr& e, bool quantified, double seconds, std::string& why) {
+  const unsigned ms = std::max(1u, static_cast<unsigned>(std::min(seconds * 1000, 4.0e9)));
   z3::solver s = z3::try_for(z3::tactic(c, quantified ? "nlqsat" : "qfnra-nlsat"), ms).mk_solver();
   s.add(e);
   std::mutex m;
@@ -99,13 +100,12 @@ z3::check_result solve(z3::context& c, const z3::expr& e, bool quantified, std::
   bool stop = false;
   std::thread dog([&] {
     std::unique_lock lock(m);
-    if (!cv.wait_for(lock, std::chrono::duration<double>(seconds + 1), [&] { return stop; })) c.interrupt();
+    if (!cv.wait_for(lock, std::chrono::duration<double>(seconds), [&] { return stop; })) c.interrupt();
   });
   z3::check_result r = z3::unknown;
   try {
     r = s.check();
-    if (r == z3::unknown)
-      why = s.reason_unknown() + " (re-check budget " + std::to_string(t_budget) + " s: certificate not verified)";
+    if (r == z3::unknown) why = s.reason_unknown();
   } catch (const z3::exception& ex) {
     why = ex.msg();
   }
@@ -115,6 +115,47 @@ z3::check_result solve(z3::context& c, const z3::expr& e, bool quantified, std::
   }
   cv.notify_all();
   dog.join();
+  return r;
+}
+
+// One re-check query under what is left of the certificate's re-check
+// budget, with a HARD deadline: solve_here runs in a child process that is
+// killed at the deadline (deadline_solve.hpp). Z3 4.8.12's nlqsat may ignore
+// the watchdog's interrupt (a 4x4 sentence ran 56 s on an 18 s budget), so
+// without the child a re-check could overrun its budget by minutes.
+// Independence: run_with_hard_deadline is the only code this checker shares
+// with the prover, and it is process isolation, not logic -- the query, its
+// tactic and the reading of the answer are all built here from the
+// certificate and the masks. Only a child that finished and wrote "sat" or
+// "unsat" gives an answer; a killed, crashed or unstarted child is unknown,
+// which fails the check ("not verified"), never passes it.
+z3::check_result solve(z3::context& c, const z3::expr& e, bool quantified, std::string& why) {
+  const double seconds = seconds_left();
+  if (seconds <= 0) {
+    why = "re-check budget of " + std::to_string(t_budget) + " s spent: certificate not verified";
+    return z3::unknown;
+  }
+  const detail::HardDeadlineRun run = detail::run_with_hard_deadline(seconds, [&](double child_seconds) {
+    std::string w;
+    const z3::check_result r = solve_here(c, e, quantified, child_seconds, w);
+    return std::string(r == z3::sat ? "sat" : r == z3::unsat ? "unsat" : "unknown") + "\n" + w;
+  });
+  z3::check_result r = z3::unknown;
+  why.clear();
+  if (run.status == detail::HardDeadlineRun::Status::finished) {
+    const auto nl = run.output.find('\n');
+    const std::string head = run.output.substr(0, nl);
+    if (head == "sat") r = z3::sat;
+    else if (head == "unsat") r = z3::unsat;
+    else why = nl == std::string::npos ? "no answer" : run.output.substr(nl + 1);
+  } else {
+    why = run.reason;
+  }
+  if (r == z3::unknown) why += " (re-check budget " + std::to_string(t_budget) + " s: certificate not verified)";
+  if (detail::trace_exact_queries())
+    std::fprintf(stderr, "[check] %s query: budget %.2f s, took %.2f s, %s %s\n",
+                 quantified ? "quantified" : "quantifier-free", seconds, run.seconds,
+                 r == z3::sat ? "sat" : r == z3::unsat ? "unsat" : "unknown", why.c_str());
   return r;
 }
 

@@ -3,9 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
-#include <cerrno>
 #include <cmath>
-#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <iterator>
@@ -14,14 +12,12 @@
 #include <mutex>
 #include <set>
 
-#include <poll.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include "wellposed/algebra/entry_polynomials.hpp"
 #include "wellposed/algebra/sentences.hpp"
 #include "wellposed/decide/analyze.hpp"
 #include "wellposed/decide/detectors.hpp"
+
+#include "deadline_solve.hpp"
 
 namespace wellposed {
 
@@ -83,97 +79,43 @@ Z3Budget budget(double seconds, const ExactOptions& o) { return {seconds, o.memo
 
 // WELLPOSED_TRACE_EXACT set: one line per closedness query on stderr (what,
 // budget, seconds, answer), to find a query that overruns its budget.
-bool tracing() {
-  static const bool on = std::getenv("WELLPOSED_TRACE_EXACT") != nullptr;
-  return on;
-}
-// A quantified query in a child process with a hard deadline.
-//
-// Why: Z3 4.8.12's nlqsat does not always honour the interrupt that
-// z3_check's watchdog sends at the end of the budget (measured: the full
-// Lemma 3.2.16 sentence of the 4x4 r=3 case 111,111,111,010;1111,1111,0111
-// ran 56 s on a budget of 18 s; the pipeline then overran its 60 s by 38 s).
-// The child runs z3_check under the same budget and sends the result back
-// through a pipe; the child's solver budget is the budget less 0.3 s (at
-// most 10%), and if nothing arrives 0.15 s (at most 5%) before the end of
-// the budget the child is killed (reaping a large process takes ~0.1 s)
-// and the answer is unknown: the query does not overrun. Soundness is unchanged: the child's answer is
-// z3_check's (a killed child never gives an answer). Models come back by
-// variable name (Variable::named interns names) and rationals as text.
+bool tracing() { return detail::trace_exact_queries(); }
+
+// A quantified query in a child process with a hard deadline
+// (deadline_solve.hpp: Z3 4.8.12's nlqsat may ignore z3_check's interrupt;
+// measured 56 s on an 18 s budget for the full Lemma 3.2.16 sentence of the
+// 4x4 r=3 case 111,111,111,010;1111,1111,0111, the pipeline then 98 s on 60).
+// The child runs z3_check under the child's share of the budget and sends
+// the result back; a killed or failed child is unknown, so soundness is
+// unchanged: every answer is z3_check's. Models come back by variable name
+// (Variable::named interns names) and rationals as text. Only when no child
+// can be started (pipe/fork failure) does the query run in this process, as
+// before the hard deadline existed.
 Z3Result z3_check_hard_deadline(const Formula& f, const Z3Budget& b, Z3Tactic t) {
   if (b.seconds <= 0) return z3_check(f, b, t);
-  int fd[2];
-  if (::pipe(fd) != 0) return z3_check(f, b, t);
-  const pid_t pid = ::fork();
-  if (pid < 0) {
-    ::close(fd[0]);
-    ::close(fd[1]);
-    return z3_check(f, b, t);
-  }
-  if (pid == 0) {
-    ::close(fd[0]);
-    std::string msg;
-    try {
-      const double grace = std::min(0.3, 0.1 * b.seconds);
-      const Z3Result r = z3_check(f, {b.seconds - grace, b.memory_mib}, t);
-      json j = {{"answer", static_cast<int>(r.answer)}, {"reason", r.reason}, {"seconds", r.seconds}, {"tactic", r.tactic}};
-      json m = json::array(), irr = json::array();
-      for (const auto& [v, q] : r.model) m.push_back({v.name(), q.str()});
-      for (const auto& [v, text] : r.irrational) irr.push_back({v.name(), text});
-      j["model"] = m;
-      j["irrational"] = irr;
-      msg = j.dump();
-    } catch (...) {
-      msg = json{{"answer", static_cast<int>(SolverAnswer::unknown)}, {"reason", "error in the query process"}}.dump();
-    }
-    const char* p = msg.data();
-    std::size_t left = msg.size();
-    while (left > 0) {
-      const ssize_t w = ::write(fd[1], p, left);
-      if (w <= 0) break;
-      p += w;
-      left -= static_cast<std::size_t>(w);
-    }
-    ::_exit(0);
-  }
-  ::close(fd[1]);
-  const auto t0 = clock_type::now();
-  const double limit = b.seconds - std::min(0.15, 0.05 * b.seconds);
-  std::string buf;
-  bool complete = false, killed = false;
-  char chunk[65536];
-  while (true) {
-    const double left = limit - std::chrono::duration<double>(clock_type::now() - t0).count();
-    if (left <= 0) {
-      killed = true;
-      break;
-    }
-    pollfd pf{fd[0], POLLIN, 0};
-    const int pr = ::poll(&pf, 1, static_cast<int>(std::ceil(left * 1000)));
-    if (pr < 0 && errno == EINTR) continue;
-    if (pr <= 0) continue;  // time-out: checked at the top of the loop
-    const ssize_t n = ::read(fd[0], chunk, sizeof chunk);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      complete = true;  // end of file: the child wrote everything and exited
-      break;
-    }
-    buf.append(chunk, static_cast<std::size_t>(n));
-  }
-  ::close(fd[0]);
-  if (killed) ::kill(pid, SIGKILL);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
+  const detail::HardDeadlineRun run = detail::run_with_hard_deadline(b.seconds, [&](double child_seconds) {
+    const Z3Result r = z3_check(f, {child_seconds, b.memory_mib}, t);
+    json j = {{"answer", static_cast<int>(r.answer)}, {"reason", r.reason}, {"seconds", r.seconds}, {"tactic", r.tactic}};
+    json m = json::array(), irr = json::array();
+    for (const auto& [v, q] : r.model) m.push_back({v.name(), q.str()});
+    for (const auto& [v, text] : r.irrational) irr.push_back({v.name(), text});
+    j["model"] = m;
+    j["irrational"] = irr;
+    return j.dump();
+  });
+  if (run.status == detail::HardDeadlineRun::Status::not_started) return z3_check(f, b, t);
   Z3Result r;
-  r.seconds = std::chrono::duration<double>(clock_type::now() - t0).count();
-  if (killed) {
-    r.reason = "timeout after " + std::to_string(b.seconds) + " s (z3 ignored its interrupt; query process killed)";
+  r.seconds = run.seconds;
+  if (run.status == detail::HardDeadlineRun::Status::killed) {
+    r.reason = "timeout after " + std::to_string(b.seconds) + " s (z3 ignored its interrupt; " + run.reason + ")";
+    return r;
+  }
+  if (run.status != detail::HardDeadlineRun::Status::finished) {
+    r.reason = run.reason;
     return r;
   }
   try {
-    const json j = json::parse(buf);
-    if (!complete) throw std::runtime_error("incomplete");
+    const json j = json::parse(run.output);
     r.answer = static_cast<SolverAnswer>(j.at("answer").get<int>());
     r.reason = j.at("reason").get<std::string>();
     r.tactic = j.value("tactic", std::string());
@@ -183,7 +125,8 @@ Z3Result z3_check_hard_deadline(const Formula& f, const Z3Budget& b, Z3Tactic t)
       r.irrational[Variable::named(e[0].get<std::string>())] = e[1].get<std::string>();
   } catch (const std::exception&) {
     r = Z3Result{};
-    r.reason = "the query process ended without a result";
+    r.seconds = run.seconds;
+    r.reason = "the query process ended without a readable result";
   }
   return r;
 }

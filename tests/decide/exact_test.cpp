@@ -14,6 +14,7 @@
 #include "wellposed/decide/detectors.hpp"
 #include "wellposed/decide/exact.hpp"
 #include "wellposed/decide/exact_checker.hpp"
+#include "wellposed/decide/reductions.hpp"
 
 namespace wellposed {
 namespace {
@@ -338,6 +339,38 @@ TEST(ExactChecker, ZeroReCheckBudgetMeansNotVerified) {
   const CheckResult c = check_certificate(lu(2), lu2);
   EXPECT_FALSE(c.ok);
   EXPECT_NE(c.reason.find("not verified"), std::string::npos) << c.reason;
+}
+
+// Issue 3: the checker's re-check queries run in a child process killed at
+// the re-check deadline (checker_exact.cpp, solve(); Z3 4.8.12's nlqsat can
+// ignore the watchdog's interrupt). A claim "closed by the Lemma 3.2.16
+// sentence" for the 4x4 r=3 case whose sentence ran 56 s on an 18 s budget
+// in the prover: its re-check cannot finish in 3 s, so the check is "not
+// verified" and returns within its budget. The bound is loose (+5 s for
+// reaping the child and a loaded machine): a bound, not a benchmark. A
+// tampered copy (an edge dropped from its block) is rejected as well.
+TEST(ExactChecker, ReCheckThatCannotFinishIsNotVerifiedWithinItsBudget) {
+  const Architecture a({Support::from_rows({"111", "111", "111", "010"}),
+                        Support::from_rows({"1111", "1111", "0111"})});
+  const ClosednessReduction red = reduce_for_closedness(a);
+  ASSERT_FALSE(red.blocks.empty());
+  nlohmann::json by = nlohmann::json::array();
+  for (std::size_t b = 0; b < red.blocks.size(); ++b) by.push_back("sentence");
+  const double budget = 3.0;
+  nlohmann::json cert = {{"kind", "exact_closed"}, {"reduction", red.to_json()}, {"closed_by", by},
+                         {"check_seconds", budget}};
+  const auto t0 = std::chrono::steady_clock::now();
+  const CheckResult c = check_exact_certificate(cert, Closedness::closed, a.factors());
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_FALSE(c.ok) << c.reason;
+  EXPECT_NE(c.reason.find("not verified"), std::string::npos) << c.reason;
+  EXPECT_LT(wall, budget + 5.0) << c.reason;
+
+  nlohmann::json tampered = cert;
+  tampered["reduction"]["blocks"][0]["edges"].erase(0);  // an edge in no block
+  const CheckResult t = check_exact_certificate(tampered, Closedness::closed, a.factors());
+  EXPECT_FALSE(t.ok);
+  EXPECT_EQ(t.reason.find("not verified"), std::string::npos) << t.reason;  // rejected for the edge, not the time
 }
 
 }  // namespace

@@ -46,8 +46,11 @@
 // watchdog's interrupt for minutes), so decide_closedness_exact returns
 // within o.seconds. The child only runs z3_check and writes to a pipe; if it
 // cannot (e.g. a lock held by another thread at the fork), it is killed at
-// the deadline and the query is unknown. Set WELLPOSED_TRACE_EXACT to print
-// one line per closedness query (route, budget, time, answer) on stderr.
+// the deadline and the query is unknown. The checker (exact_checker.hpp)
+// runs its re-check queries under the same kind of hard deadline (the one
+// shared utility, decide/src/deadline_solve.hpp). Set WELLPOSED_TRACE_EXACT
+// to print one line per closedness query (route, budget, time, answer) on
+// stderr, and one per re-check query ("[check] ...").
 #include <cstddef>
 #include <string>
 

@@ -1,9 +1,14 @@
 #pragma once
 // Independent checker of the exact route's certificates (kinds
-// "exact_closed", "exact_not_closed"; exact.hpp). Shares no code with the
+// "exact_closed", "exact_not_closed"; exact.hpp). Shares no logic with the
 // prover: it parses the certificate, re-derives every claim about supports
 // from the masks, builds its own Z3 expressions from the certificate's
-// edges, and RE-RUNS the solver (it never trusts a prover's flag).
+// edges, and RE-RUNS the solver (it never trusts a prover's flag). The one
+// piece of code it shares with the prover is a process-isolation utility
+// (decide/src/deadline_solve.hpp): each re-run query runs in a forked child
+// killed at the re-check deadline, because Z3 4.8.12's nlqsat can ignore an
+// interrupt; what the query is and how its answer is read are this
+// checker's own.
 //
 // What it verifies:
 //  * reduction: every listed complete class is complete (re-derived from the
@@ -13,16 +18,37 @@
 //    (reachability in the masks) only in entries of S_T or of its own block,
 //    and every other edge only in entries of S_T. Hence S' is the product of
 //    the blocks' sets (reductions.hpp (2), (3)).
-//  * exact_not_closed with a witness a on block b: "exists X_b: P_b(X_b) = a"
-//    is UNSAT and "forall eps > 0 exists X_b: |P_b(X_b) - a| < eps" is TRUE,
-//    both re-decided by Z3; without a witness, the block's Lemma 3.2.16
-//    sentence is re-decided TRUE.
-//  * exact_closed: per block, the asymptotic-cone query (two factors) is
-//    re-decided UNSAT, or "forall a exists X: P(X) = a" TRUE (the block is the
-//    whole coordinate space), or the block's Lemma 3.2.16 sentence FALSE.
+//  * exact_not_closed with a witness a on block b (routes "witness-search",
+//    "sentence" with a re-checked witness): "exists X_b: P_b(X_b) = a" is
+//    UNSAT and "forall eps > 0 exists X_b: |P_b(X_b) - a| < eps" is TRUE,
+//    both re-decided by Z3. Route "tangent-sequence": the same UNSAT, and the
+//    certificate's Laurent sequence multiplied out exactly (no negative
+//    power of t, limit a) instead of the closure sentence. Without a
+//    witness (route "sentence"), the block's Lemma 3.2.16 sentence is
+//    re-decided TRUE.
+//  * exact_closed: per block, by the route the certificate names
+//    ("closed_by"):
+//    - "determinantal": re-derived from the block's edges without a solver
+//      (all of rows x cols, one factor full, Hall's condition on the other).
+//    - "asymptotic-cone" (two factors): the cone query re-decided UNSAT.
+//    - "surjective": "forall a exists X: P(X) = a" re-decided TRUE (the block
+//      is the whole coordinate space).
+//    - "surjective-normal-forms" (normal_form.hpp): the certificate's tree
+//      ("normal_forms") is replayed from the root with this checker's own
+//      code -- every row / column operation re-derived from the supports,
+//      every branch and elimination re-checked for legality and for the
+//      states it produces -- and every leaf "forall free entries exists X:
+//      P(X) = the leaf's form" is re-decided TRUE by Z3 (quantifier-free
+//      when nothing is free). Then the block is the whole coordinate space.
+//    - "algebraic-onto": each listed minor ("onto") re-proved to vanish on
+//      the block's set (its separator re-checked by path search), and for
+//      each 0/1 pattern on this checker's own spanning forest "forall a in
+//      the minors' zero set exists X: P(X) = a" re-decided TRUE.
+//    - "sentence": the block's Lemma 3.2.16 sentence re-decided FALSE.
 // What it trusts: Z3's unsat / sat answers on these re-built queries, and
-// the theorems quoted in reductions.hpp. A solver time-out (the budget below)
-// fails the check.
+// the theorems quoted in reductions.hpp and normal_form.hpp. A solver
+// time-out, a query process killed at the deadline or one that ends without
+// an answer (the budget below) fails the check.
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -37,7 +63,10 @@ namespace wellposed {
 /// queries of ONE certificate together (default 60). A certificate may ask for
 /// less with "check_seconds" (the analysis budget left for its check; never
 /// more than this cap). A re-run that does not finish within what is left is a
-/// failed check: "certificate not verified", never a pass.
+/// failed check: "certificate not verified", never a pass. The deadline is
+/// hard: each query runs in a child process killed when the budget is spent,
+/// so a check returns within its budget (plus ~0.2 s to reap the child)
+/// even where Z3 ignores its interrupt.
 void set_exact_checker_query_seconds(double seconds);
 
 /// Checks a certificate of kind "exact_closed" / "exact_not_closed" against
