@@ -68,7 +68,43 @@ void two_row_rank_one(const double* x, const double* y, std::size_t c, Balance b
 struct GramWorkspace {
   Matrix G, T, M, H, K, P;
   Eigen::SelfAdjointEigenSolver<Matrix> eig;
+  // Subspace iteration (gram_top_eigenvectors): X the orthonormal block, Y = G X,
+  // W / Z the Ritz vectors and G W (k x p), S the p x p Rayleigh quotient.
+  Matrix X, Y, W, Z, S;
+  Eigen::VectorXd theta;
+  Eigen::SelfAdjointEigenSolver<Matrix> eig_small;
+  std::size_t iterations = 0;  ///< of the last gram_top_eigenvectors call (tests, tuning)
 };
+
+/// Block size p of the partial eigen-solve for the top r eigenvectors: r plus
+/// oversampling (the residual of Ritz vector j decays like (lambda_{p+1} /
+/// lambda_j)^iteration, so the oversampling also covers a tie lambda_r = lambda_{r+1}).
+std::size_t gram_partial_block(std::size_t k, std::size_t r);
+
+/// Whether gram_truncated_block takes the partial eigen-solve for a k x k Gram
+/// matrix and rank q (without certification): only where it is cheaper than
+/// the full eigen-solve (thresholds measured, issue 5).
+bool gram_partial_pays(std::size_t k, std::size_t q);
+
+/// Top r eigenpairs of the symmetric positive semi-definite k x k G (full
+/// storage, 1 <= r <= k) by block subspace (orthogonal) iteration with
+/// Rayleigh-Ritz on p columns (r <= p <= k; gram_partial_block(k, r) in
+/// gram_truncated_block), O(k^2 p) per iteration,
+/// started from a fixed pseudo-random block (deterministic: the same G gives
+/// the same result on every call and thread). Stops when every one of the top
+/// r Ritz pairs has ||G w_j - theta_j w_j||_2 <= tol theta_1 with
+/// tol = 8 sqrt(k) u (the backward error of a full symmetric eigen-solve is of
+/// this order; by Davis-Kahan the angle of w_j to its eigenvector is then at
+/// most tol theta_1 / gap_j). Returns false when this does not happen within
+/// max_iterations (a cluster of eigenvalues straddling p): callers then take
+/// the full eigen-solve. On true: ws.W's first r columns are orthonormal
+/// (to rounding) Ritz vectors ordered by decreasing Ritz value ws.theta(j).
+/// Not a certificate: nothing certified may depend on the result (the
+/// residual of the factors is measured from the stored doubles).
+bool gram_top_eigenvectors(const Matrix& G, std::size_t r, std::size_t p, GramWorkspace& ws, std::size_t max_iterations);
+
+/// The default iteration cap of gram_top_eigenvectors in gram_truncated_block.
+std::size_t gram_partial_max_iterations(std::size_t k, std::size_t p);
 
 /// Best rank-min(q, k) approximation B ~ H K of a row-major b x c block
 /// (k = min(b, c) the small side) through the k x k Gram matrix of the small
@@ -83,9 +119,15 @@ struct GramWorkspace {
 ///  - ||B - H K||_F is accumulated into acc entrywise from the stored doubles;
 ///  - if tail_sq is non-null, *tail_sq encloses tau_q(B)^2 = sum_{j>q} sigma_j^2(B)
 ///    by certified_tail_from_gram.
+/// Without certification (tail_sq null) and where gram_partial_pays(k, q), the
+/// top min(q, k) eigenvectors come from gram_top_eigenvectors (O(k^2 p) per
+/// iteration instead of O(k^3)), falling back to the full eigen-solve when it
+/// does not converge; partial = false forces the full eigen-solve (tests).
+/// The certifying path always uses the full eigen-solve: certified_tail_from_gram
+/// needs a complete orthonormal basis.
 /// Writes ws.H (b x q) and ws.K (q x c).
 void gram_truncated_block(const double* B, std::size_t b, std::size_t c, std::size_t q, Balance balance, GramWorkspace& ws,
-                          ResidualAccumulator& acc, Interval* tail_sq);
+                          ResidualAccumulator& acc, Interval* tail_sq, bool partial = true);
 
 /// Enclosure of tau_q(B)^2 for a b x c block B from G^ = fl(Gram of the small
 /// side) (k x k, each entry an n-term inner product, n = the long side; only its

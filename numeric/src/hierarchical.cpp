@@ -568,7 +568,8 @@ SplitOutput stream_split(const StreamLayout& s, detail::Balance balance, bool ce
 
 template <class S>
 SplitOutput run_split(const SourceT<S>& src, const KPattern& L, const KPattern& R, std::size_t q, detail::Balance balance,
-                      bool certify, BasicKFactor<S>* outL, BasicKFactor<S>* outR, bool stream = true) {
+                      bool certify, BasicKFactor<S>* outL, BasicKFactor<S>* outR, bool stream = true,
+                      bool partial = true) {
   constexpr bool real = std::is_same_v<S, double>;  // complex blocks: Jacobi SVD path only
   if constexpr (real)
     if (stream && outL)
@@ -661,7 +662,7 @@ SplitOutput run_split(const SourceT<S>& src, const KPattern& L, const KPattern& 
           }
           done = true;
           } else if (gram) {
-            detail::gram_truncated_block(bp, b1, c2, q, balance, ws, local.acc, certify ? &tail : nullptr);
+            detail::gram_truncated_block(bp, b1, c2, q, balance, ws, local.acc, certify ? &tail : nullptr, partial);
             store(ws.H, ws.K);
             done = true;
           }
@@ -1211,7 +1212,8 @@ BasicHierarchicalResult<Sc> factorize_hierarchical_impl(const MatrixT<Sc>& A, co
       src = SourceT<Sc>{nd.f.values.data(), false, nd.f.rows(), nd.theta};
     const bool certify = step == 0;
     timer.lap("alloc", step);
-    const SplitOutput out = run_split(src, left.theta, right.theta, res.qs[s0], balance, certify, &left.f, &right.f, opt.stream_splits);
+    const SplitOutput out = run_split(src, left.theta, right.theta, res.qs[s0], balance, certify, &left.f, &right.f, opt.stream_splits,
+                                       opt.partial_eigensolves);
     if (out.nonfinite) require_finite(A, "factorize_hierarchical: A");  // throws naming the entry when A has one
     timer.lap("split", step);
     left.col_orth = balance == detail::Balance::left_orthonormal;

@@ -67,6 +67,16 @@ struct HierarchicalOptions {
   /// gathered path everywhere: same factorization up to rounding and signs
   /// (a cross-check for tests; slower).
   bool stream_splits = true;
+  /// Uncertified splits (every split after the first) take the top q
+  /// eigenvectors of a large block's Gram matrix from a partial eigen-solve
+  /// (subspace iteration, O(k^2 q) per iteration for a k x k Gram matrix
+  /// instead of O(k^3); falls back to the full eigen-solve when it does not
+  /// converge), issue 5. false forces the full eigen-solve everywhere: the same
+  /// factorization up to rounding, signs and the choice of basis inside tied
+  /// eigenvalues (a cross-check for tests; slower). Certified quantities do not
+  /// depend on this: residuals are measured from the stored factors, and the
+  /// certifying first split always uses the full eigen-solve.
+  bool partial_eigensolves = true;
 };
 
 /// Certified error enclosure of one factorization. Every Interval contains
