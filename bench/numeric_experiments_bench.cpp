@@ -6,6 +6,12 @@
 //       balanced, Alg 7 vs Alg 8: time and relative error, mean +- std over
 //       seeds (seeds_large of them for L >= 10), next to ||E||_F / ||A||_F;
 //       L from Lmin (default 7).
+//   numeric_experiments_bench eigsolve [L] [reps]
+//       Fig 6.4's chains on 2^L (r in {1, 2, 4}, both orders, Alg 8): the
+//       uncertified Gram splits by block subspace iteration (the default,
+//       HierarchicalOptions::partial_eigensolves) against full eigen-solves of
+//       every Gram matrix, same target, same process, interleaved: minimum time
+//       of each over reps, the speed-up, and both relative errors.
 //   numeric_experiments_bench fig55 [Nmax] [iters]
 //       Fig 5.4/5.5 (SEEDMAP B3): Hadamard 2^N, two-factor supports (Monarch
 //       (I1, J1) and (I2, J2)); Algorithm 4 vs gradient descent / Adam over the
@@ -138,6 +144,51 @@ int run_fig64(std::size_t Lmax, int seeds, int seeds_large, std::size_t Lmin) {
           std::fflush(stdout);
         }
     }
+  print_load();
+  return 0;
+}
+
+// Partial (subspace iteration) vs full Gram eigen-solves in the uncertified
+// splits, on Fig 6.4's targets; the certifying first split is the same full
+// eigen-solve in both (certified_tail_from_gram needs the whole spectrum).
+int run_eigsolve(std::size_t L, int reps) {
+  print_load();
+  std::printf("| L | r | chain | sigma | full [s] (min of %d) | partial [s] (min of %d) | speed-up | rel. error full | rel. error partial |\n|---|---|---|---|---|---|---|---|---|\n", reps, reps);
+  for (std::size_t rho : {0u, 1u, 2u}) {
+    const KChain ch = rrr_chain(L, rho);
+    std::string name;
+    for (const auto& t : ch) name += t.to_string();
+    std::mt19937_64 gen(1000 * L + 100 * rho);
+    std::normal_distribution<double> nd(0.0, 1.0);
+    std::vector<KFactor> xs;
+    for (const auto& t : ch) {
+      KFactor f(t);
+      for (auto& v : f.values) v = nd(gen);
+      xs.push_back(std::move(f));
+    }
+    Matrix A = chain_product(xs);
+    A += gaussian(A.rows(), A.cols(), 0.1, gen);
+    const double an = A.norm();
+    for (int sig = 0; sig < 2; ++sig) {
+      double t[2] = {1e30, 1e30}, err[2] = {0, 0};
+      for (int k = 0; k < reps; ++k)
+        for (int partial = 0; partial < 2; ++partial) {
+          HierarchicalOptions o;
+          o.algorithm = HierarchicalAlgorithm::alg8;
+          o.order = sig == 0 ? split_order_left_to_right(4) : split_order_balanced(4);
+          o.all_split_errors = false;
+          o.direct_residual_max_work = 0;
+          o.partial_eigensolves = partial == 1;
+          const double t0 = now();
+          const auto r = factorize_hierarchical(A, ch, o);
+          t[partial] = std::min(t[partial], now() - t0);
+          err[partial] = (A - chain_product(r.factors)).norm() / an;
+        }
+      std::printf("| %zu | %zu | %s | %s | %.3f | %.3f | %.2fx | %.6f | %.6f |\n", L, std::size_t{1} << rho, name.c_str(),
+                  sig == 0 ? "left-to-right" : "balanced", t[0], t[1], t[0] / t[1], err[0], err[1]);
+      std::fflush(stdout);
+    }
+  }
   print_load();
   return 0;
 }
@@ -380,11 +431,12 @@ int run_dft(std::size_t Nmax, std::size_t Nmin) {
 int main(int argc, char** argv) {
   const std::string what = argc > 1 ? argv[1] : "";
   auto arg = [&](int i, std::size_t dflt) { return argc > i ? static_cast<std::size_t>(std::stoul(argv[i])) : dflt; };
+  if (what == "eigsolve") return run_eigsolve(arg(2, 12), static_cast<int>(arg(3, 3)));
   if (what == "chainprod") return run_chainprod(arg(2, 12), static_cast<int>(arg(3, 2)));
   if (what == "fig64") return run_fig64(arg(2, 11), static_cast<int>(arg(3, 10)), static_cast<int>(arg(4, 3)), arg(5, 7));
   if (what == "fig55") return run_fig55(arg(2, 7), arg(3, 2000));
   if (what == "ratio") return run_ratio(arg(2, 5), arg(3, 300));
   if (what == "dft") return run_dft(arg(2, 10), arg(3, 3));
-  std::fprintf(stderr, "usage: %s fig64 [Lmax] [seeds] [seeds_large] [Lmin] | chainprod [L] [reps] | fig55 [Nmax] [iters] | ratio [Nmax] [search_iters] | dft [Nmax] [Nmin]\n", argv[0]);
+  std::fprintf(stderr, "usage: %s fig64 [Lmax] [seeds] [seeds_large] [Lmin] | eigsolve [L] [reps] | chainprod [L] [reps] | fig55 [Nmax] [iters] | ratio [Nmax] [search_iters] | dft [Nmax] [Nmin]\n", argv[0]);
   return 2;
 }
