@@ -94,6 +94,24 @@ KChain rrr_chain(std::size_t L, std::size_t rho) {
   return ch;
 }
 
+// Factors on the chain's supports with iid N(0, 1) values, drawn in chain order.
+std::vector<KFactor> random_factors(const KChain& ch, std::mt19937_64& gen) {
+  std::normal_distribution<double> nd(0.0, 1.0);
+  std::vector<KFactor> xs;
+  for (const auto& t : ch) {
+    KFactor f(t);
+    for (auto& v : f.values) v = nd(gen);
+    xs.push_back(std::move(f));
+  }
+  return xs;
+}
+
+std::string chain_name(const KChain& ch) {
+  std::string name;
+  for (const auto& t : ch) name += t.to_string();
+  return name;
+}
+
 int run_fig64(std::size_t Lmax, int seeds, int seeds_large, std::size_t Lmin) {
   print_load();
   std::printf("| L | r | chain | sigma | alg | runs | time [s] mean +- std | rel. error mean +- std | ||E||/||A|| mean |\n|---|---|---|---|---|---|---|---|---|\n");
@@ -105,21 +123,14 @@ int run_fig64(std::size_t Lmax, int seeds, int seeds_large, std::size_t Lmin) {
         std::printf("internal error: chain for L=%zu r=%zu is not (r,r,r)-chainable\n", L, std::size_t{1} << rho);
         return 1;
       }
-      std::string name;
-      for (const auto& t : ch) name += t.to_string();
+      const std::string name = chain_name(ch);
       const int runs = L >= 10 ? seeds_large : seeds;
       for (int sig = 0; sig < 2; ++sig)
         for (auto alg : {HierarchicalAlgorithm::alg7, HierarchicalAlgorithm::alg8}) {
           std::vector<double> times, errs, noise;
           for (int s = 0; s < runs; ++s) {
             std::mt19937_64 gen(1000 * L + 100 * rho + static_cast<std::uint64_t>(s));
-            std::vector<KFactor> xs;
-            std::normal_distribution<double> nd(0.0, 1.0);
-            for (const auto& t : ch) {
-              KFactor f(t);
-              for (auto& v : f.values) v = nd(gen);
-              xs.push_back(std::move(f));
-            }
+            const std::vector<KFactor> xs = random_factors(ch, gen);
             Matrix A = chain_product(xs);
             const auto n = static_cast<Eigen::Index>(A.rows());
             const Matrix E = gaussian(n, n, 0.1, gen);
@@ -156,16 +167,9 @@ int run_eigsolve(std::size_t L, int reps) {
   std::printf("| L | r | chain | sigma | full [s] (min of %d) | partial [s] (min of %d) | speed-up | rel. error full | rel. error partial |\n|---|---|---|---|---|---|---|---|---|\n", reps, reps);
   for (std::size_t rho : {0u, 1u, 2u}) {
     const KChain ch = rrr_chain(L, rho);
-    std::string name;
-    for (const auto& t : ch) name += t.to_string();
+    const std::string name = chain_name(ch);
     std::mt19937_64 gen(1000 * L + 100 * rho);
-    std::normal_distribution<double> nd(0.0, 1.0);
-    std::vector<KFactor> xs;
-    for (const auto& t : ch) {
-      KFactor f(t);
-      for (auto& v : f.values) v = nd(gen);
-      xs.push_back(std::move(f));
-    }
+    const std::vector<KFactor> xs = random_factors(ch, gen);
     Matrix A = chain_product(xs);
     A += gaussian(A.rows(), A.cols(), 0.1, gen);
     const double an = A.norm();
@@ -229,15 +233,8 @@ int run_chainprod(std::size_t L, int reps) {
                                                         {"butterfly", butterfly_chain(n)}};
   for (const auto& [nm, ch] : chains) {
     std::mt19937_64 gen(5);
-    std::normal_distribution<double> nd(0.0, 1.0);
-    std::vector<KFactor> xs;
-    for (const auto& t : ch) {
-      KFactor f(t);
-      for (auto& v : f.values) v = nd(gen);
-      xs.push_back(std::move(f));
-    }
-    std::string name = nm + " ";
-    for (const auto& t : ch) name += t.to_string();
+    const std::vector<KFactor> xs = random_factors(ch, gen);
+    const std::string name = nm + " " + chain_name(ch);
     const Matrix Y = gaussian(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(n), 1.0, gen);
     KFactor absx = xs[0];
     for (auto& v : absx.values) v = std::abs(v);
