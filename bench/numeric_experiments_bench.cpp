@@ -33,6 +33,7 @@
 #include <cmath>
 #include <cstdio>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -94,6 +95,12 @@ KChain rrr_chain(std::size_t L, std::size_t rho) {
   return ch;
 }
 
+// Whether chain_qs finds ch (r, r, r)-chainable with r = 2^rho (every q_l = r).
+bool is_rrr_chainable(const KChain& ch, std::size_t rho) {
+  const auto qs = chain_qs(ch);
+  return qs && std::all_of(qs->begin(), qs->end(), [&](std::size_t q) { return q == (std::size_t{1} << rho); });
+}
+
 // Factors on the chain's supports with iid N(0, 1) values, drawn in chain order.
 std::vector<KFactor> random_factors(const KChain& ch, std::mt19937_64& gen) {
   std::normal_distribution<double> nd(0.0, 1.0);
@@ -118,8 +125,7 @@ int run_fig64(std::size_t Lmax, int seeds, int seeds_large, std::size_t Lmin) {
   for (std::size_t L = Lmin; L <= Lmax; ++L)
     for (std::size_t rho : {0u, 1u, 2u}) {
       const KChain ch = rrr_chain(L, rho);
-      const auto qs = chain_qs(ch);
-      if (!qs || std::any_of(qs->begin(), qs->end(), [&](std::size_t q) { return q != (std::size_t{1} << rho); })) {
+      if (!is_rrr_chainable(ch, rho)) {
         std::printf("internal error: chain for L=%zu r=%zu is not (r,r,r)-chainable\n", L, std::size_t{1} << rho);
         return 1;
       }
@@ -163,10 +169,18 @@ int run_fig64(std::size_t Lmax, int seeds, int seeds_large, std::size_t Lmin) {
 // splits, on Fig 6.4's targets; the certifying first split is the same full
 // eigen-solve in both (certified_tail_from_gram needs the whole spectrum).
 int run_eigsolve(std::size_t L, int reps) {
+  if (reps < 1) {
+    std::fprintf(stderr, "error: eigsolve: reps must be >= 1 (got %d)\n", reps);
+    return 2;
+  }
   print_load();
   std::printf("| L | r | chain | sigma | full [s] (min of %d) | partial [s] (min of %d) | speed-up | rel. error full | rel. error partial |\n|---|---|---|---|---|---|---|---|---|\n", reps, reps);
   for (std::size_t rho : {0u, 1u, 2u}) {
     const KChain ch = rrr_chain(L, rho);
+    if (!is_rrr_chainable(ch, rho)) {
+      std::fprintf(stderr, "error: eigsolve: no (r,r,r)-chainable 4-factor chain for L=%zu r=%zu (L too small)\n", L, std::size_t{1} << rho);
+      return 2;
+    }
     const std::string name = chain_name(ch);
     std::mt19937_64 gen(1000 * L + 100 * rho);
     const std::vector<KFactor> xs = random_factors(ch, gen);
@@ -425,9 +439,15 @@ int run_dft(std::size_t Nmax, std::size_t Nmin) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   const std::string what = argc > 1 ? argv[1] : "";
-  auto arg = [&](int i, std::size_t dflt) { return argc > i ? static_cast<std::size_t>(std::stoul(argv[i])) : dflt; };
+  auto arg = [&](int i, std::size_t dflt) {
+    if (argc <= i) return dflt;
+    const std::string v = argv[i];
+    if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos || v.size() > 9)
+      throw std::invalid_argument("argument " + std::to_string(i) + " of '" + what + "' must be a non-negative integer below 10^9, got '" + v + "'");
+    return static_cast<std::size_t>(std::stoul(v));
+  };
   if (what == "eigsolve") return run_eigsolve(arg(2, 12), static_cast<int>(arg(3, 3)));
   if (what == "chainprod") return run_chainprod(arg(2, 12), static_cast<int>(arg(3, 2)));
   if (what == "fig64") return run_fig64(arg(2, 11), static_cast<int>(arg(3, 10)), static_cast<int>(arg(4, 3)), arg(5, 7));
@@ -436,4 +456,15 @@ int main(int argc, char** argv) {
   if (what == "dft") return run_dft(arg(2, 10), arg(3, 3));
   std::fprintf(stderr, "usage: %s fig64 [Lmax] [seeds] [seeds_large] [Lmin] | eigsolve [L] [reps] | chainprod [L] [reps] | fig55 [Nmax] [iters] | ratio [Nmax] [search_iters] | dft [Nmax] [Nmin]\n", argv[0]);
   return 2;
+}
+
+int main(int argc, char** argv) {
+  // Bad arguments (not a number, sizes the library refuses) end with a message
+  // and exit code 2 instead of an uncaught exception.
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 2;
+  }
 }
