@@ -126,6 +126,53 @@ TEST(KsCpuKernels, EveryInstructionSetMatchesDenseReference) {
   EXPECT_TRUE(cpu_isa_available(cpu_isa()));
 }
 
+// B = 1 (one vector) with blocks other than 1/2/4: the per-block GEMV
+// (contiguous block rows of every length around the vector widths 2, 4, 8,
+// 16: whole vectors, a masked tail, 8/4/1-row groups, transposed outputs in
+// groups of 4 vectors plus a tail) and the lane = delta kernel (d a multiple
+// of the lanes and c below them, several chunks of rows when b c lanes
+// exceeds its 32 KB buffer), through every instruction set.
+TEST(KsCpuKernels, OneVectorKernelsMatchDenseReference) {
+  const std::vector<KPattern> pats = {{1, 9, 7, 3},  {2, 13, 8, 1},  {1, 5, 9, 2},  {1, 3, 35, 2}, {1, 20, 67, 1},
+                                      {3, 17, 16, 1}, {1, 8, 33, 2},  {2, 12, 3, 16}, {1, 22, 5, 32}, {2, 5, 7, 8},
+                                      {1, 130, 3, 8}, {1, 300, 3, 16}, {1, 6, 15, 16}};
+  int tested = 0;
+  for (CpuIsa isa : {CpuIsa::generic, CpuIsa::avx2, CpuIsa::avx512}) {
+    if (!cpu_isa_available(isa)) continue;
+    ++tested;
+    check_single<double>(Backend::cpu, isa, pats, {1});
+    check_single<float>(Backend::cpu, isa, pats, {1});
+  }
+  EXPECT_GE(tested, 1);
+}
+
+// A non-finite value reaches exactly the outputs its entry feeds: the masked
+// tail loads of the B = 1 kernels never read a neighbouring row or block.
+TEST(KsCpuKernels, OneVectorKernelsKeepNonFiniteValuesInTheirRow) {
+  for (CpuIsa isa : {CpuIsa::generic, CpuIsa::avx2, CpuIsa::avx512}) {
+    if (!cpu_isa_available(isa)) continue;
+    for (const KPattern& pat : std::vector<KPattern>{{1, 6, 11, 2}, {2, 5, 3, 16}, {1, 3, 19, 1}}) {
+      for (Op op : {Op::none, Op::transpose}) {
+        SCOPED_TRACE(pat.to_string() + " op " + to_string(op) + " isa " + to_string(isa));
+        auto k = test::random_factor<double>(pat, 7);
+        // entry (beta, gamma) = (1, 0) of block (alpha, delta) = (a - 1, 0): the first of its row,
+        // right after the tail of row 0 (a full-width load of that tail would read it)
+        k.at(pat.a - 1, 0, 1, 0) = std::numeric_limits<double>::infinity();
+        const LMat kd = test::dense_op(k, op);
+        const std::size_t rows = std::size_t(kd.rows()), cols = std::size_t(kd.cols());
+        std::vector<double> x(cols, 1.0), y(rows, std::numeric_limits<double>::quiet_NaN());
+        ASSERT_TRUE(multiply<double>(Backend::cpu, isa, k, x, y, 1, BatchLayout::batch_last, op).ok());
+        for (std::size_t i = 0; i < rows; ++i) {
+          bool feeds = false;
+          for (std::size_t j = 0; j < cols; ++j) feeds = feeds || std::isinf(double(kd(Eigen::Index(i), Eigen::Index(j))));
+          EXPECT_EQ(std::isinf(y[i]), feeds) << "output " << i;
+          EXPECT_FALSE(std::isnan(y[i])) << "output " << i;
+        }
+      }
+    }
+  }
+}
+
 /// The composed chain bound for one chain, one batch, one layout, one op;
 /// `run` computes Y (through apply_chain or the fused kernel directly).
 template <class T, class Run>
