@@ -123,7 +123,7 @@ CpuPlan make_plan(const KsProblem& p, CpuIsa isa) {
     } else {
       pl.kind = CpuKernel::b1_gemv;
       pl.items = a * d;
-      pl.scratch = in + L + out;  // x padded to whole vectors, then y
+      pl.scratch = d > 1 ? in * d : 0;  // x of one alpha, transposed where d > 1
     }
   } else if (p.layout == BatchLayout::batch_last) {
     pl.kind = CpuKernel::batch_last;
