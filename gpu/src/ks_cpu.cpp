@@ -32,7 +32,7 @@
 namespace wellposed::gpu {
 namespace ks_cpu_detail {
 
-enum class CpuKernel { batch_last, b1_small, b1_gemv, b1_lane, bf_lane, bf_small, bf_pack, bf_slab };
+enum class CpuKernel { batch_last, b1_small, b1_gemv, b1_lane, bf_lane, bf_small, bf_alpha, bf_pack, bf_slab };
 
 /// What one call runs: `items` independent work items (any split of
 /// [0, items) over threads gives the same result, bit for bit: every output
@@ -131,6 +131,12 @@ CpuPlan make_plan(const KsProblem& p, CpuIsa isa) {
     t = std::clamp<index_t>(t / (2 * L) * (2 * L), 2 * L, 4096);
     pl.tile = B <= t ? B : t;
     pl.items = a * d * ks_ceil_div(B, pl.tile);
+  } else if (small && d == 1 && B >= 32 && a >= L) {
+    // bf_alpha: its regrouping pass over the a b c values is paid back from
+    // B ~ 32 on (measured: (2048,2,2,1) B = 16 lost 2x to it).
+    pl.kind = CpuKernel::bf_alpha;
+    pl.tile = 2048;
+    pl.items = B * ks_ceil_div(a, pl.tile);
   } else if (small && d < L) {
     b1_small_plan();
     pl.kind = CpuKernel::bf_small;
@@ -160,7 +166,7 @@ CpuPlan make_plan(const KsProblem& p, CpuIsa isa) {
   }
 #if WP_KS_HAVE_STREAM
   constexpr index_t kStreamBytes = index_t(8) << 20;
-  pl.stream = (pl.kind == CpuKernel::batch_last || pl.kind == CpuKernel::bf_lane) &&
+  pl.stream = (pl.kind == CpuKernel::batch_last || pl.kind == CpuKernel::bf_lane || pl.kind == CpuKernel::bf_alpha) &&
               p.rows() * B * index_t(sizeof(T)) >= kStreamBytes;
 #endif
   return pl;
@@ -201,11 +207,28 @@ std::vector<T> regroup_slab(const KsProblem& p, index_t jpad, const T* values) {
   return wt;
 }
 
+/// The values alpha-fastest for bf_alpha (d = 1): wt[(r in + q) a + alpha] =
+/// op(V_alpha)[r, q]; one pass over the nnz values.
+template <class T>
+std::vector<T> regroup_alpha(const KsProblem& p, const T* values) {
+  const index_t a = p.k.a, b = p.k.b, c = p.k.c, in = p.in_per_block();
+  std::vector<T> wt(static_cast<std::size_t>(a * b * c));
+  for (index_t be = 0; be < b; ++be)  // written in order; the reads jump by b c <= 16
+    for (index_t ga = 0; ga < c; ++ga) {
+      const index_t r = p.op == Op::none ? be : ga, q = p.op == Op::none ? ga : be;
+      T* w = wt.data() + (r * in + q) * a;
+      const T* v = values + be * c + ga;
+      for (index_t al = 0; al < a; ++al) w[al] = v[al * b * c];
+    }
+  return wt;
+}
+
 /// The per-call preprocessed values a plan needs (empty for most kernels).
 template <class T>
 std::vector<T> prepare_values(const KsProblem& p, const CpuPlan& plan, const T* values) {
   if (plan.kind == CpuKernel::bf_lane) return regroup_values(p, values);
   if (plan.kind == CpuKernel::bf_slab) return regroup_slab(p, plan.jpad, values);
+  if (plan.kind == CpuKernel::bf_alpha) return regroup_alpha(p, values);
   return {};
 }
 

@@ -112,8 +112,18 @@ TEST(KsCpuKernels, EveryInstructionSetMatchesDenseReference) {
     // One pattern per kernel of make_plan and its tails (and the degenerate ones).
     const std::vector<KPattern> pats = {{1, 1, 1, 1}, {5, 1, 1, 1}, {1, 7, 1, 1}, {2, 3, 1, 2}, {3, 2, 2, 1},
                                         {2, 4, 1, 3}, {2, 2, 2, 32}, {1, 4, 4, 16}, {1, 3, 5, 17}, {1, 1, 4, 32},
-                                        {1, 12, 9, 9}, {2, 16, 24, 3}};
+                                        {1, 12, 9, 9}, {2, 16, 24, 3},
+                                        // batch_last with 3..8 block columns and other row counts (x in registers)
+                                        {2, 22, 5, 4}, {1, 11, 3, 8}, {3, 6, 8, 2}, {1, 7, 7, 1}};
     check_single<double>(Backend::cpu, isa, pats, {1, 17});
+    // batch_first, d = 1, blocks of 1/2/4 and B >= 32 (lane = alpha): every OUT x IN, alpha tails
+    check_single<double>(Backend::cpu, isa, {{19, 2, 2, 1}, {21, 4, 2, 1}, {17, 1, 4, 1}, {40, 4, 4, 1}, {9, 2, 1, 1},
+                                             {33, 2, 4, 1}, {12, 4, 1, 1}, {11, 1, 2, 1}, {16, 1, 1, 1}}, {32, 33});
+    check_single<float>(Backend::cpu, isa, {{35, 2, 2, 1}, {37, 4, 2, 1}, {40, 4, 4, 1}, {33, 1, 4, 1}}, {32});
+    // batch_last with B <= 2 f64 lanes (x held in registers): the two-vector, one-vector and scalar steps
+    const std::size_t lanes = isa == CpuIsa::avx512 ? 8 : isa == CpuIsa::avx2 ? 4 : 2;
+    check_single<double>(Backend::cpu, isa, {{2, 22, 5, 4}, {1, 11, 3, 8}, {3, 6, 8, 2}},
+                         {lanes + 1, 2 * lanes - 1, 2 * lanes});
     check_single<float>(Backend::cpu, isa, pats, {17});
     check_single<double>(Backend::cpu, isa, {{1, 60, 60, 1}, {1, 12, 12, 8}, {2, 2, 2, 3}}, {300});
     // bf_slab with several alpha chunks (a in jpad > the 256 KB budget) and vector tiles (B > 64),
