@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -123,7 +124,9 @@ CpuPlan make_plan(const KsProblem& p, CpuIsa isa) {
     } else {
       pl.kind = CpuKernel::b1_gemv;
       pl.items = a * d;
-      pl.scratch = d > 1 ? in * d : 0;  // x of one alpha, transposed where d > 1
+      // d > 1: x of one alpha transposed (in d elements), or of one block
+      // where that slab would not fit half the L2.
+      pl.scratch = d == 1 ? 0 : in * d <= budget / 2 ? in * d : in;
     }
   } else if (p.layout == BatchLayout::batch_last) {
     pl.kind = CpuKernel::batch_last;
@@ -145,11 +148,19 @@ CpuPlan make_plan(const KsProblem& p, CpuIsa isa) {
     pl.kind = CpuKernel::bf_lane;
     pl.tile = std::min<index_t>(d, 256);  // a pair's in x 256 slice of X stays in L1 across the out rows
     pl.items = ks_ceil_div(B, 2) * a * ks_ceil_div(d, pl.tile);
-  } else if (B >= 32 && (d % L == 0 || L % d == 0)) {
+  } else if ((d % L == 0 || L % d == 0) &&
+             (B >= 32 || (B >= 8 && std::min(p.k.b, p.k.c) <= 16 &&
+                          in * ks_ceil_div(out * d, L) * L * index_t(sizeof(T)) <= (index_t(64) << 10)))) {
     // bf_slab: every lane used (d | L or L | d), G vectors share each value
     // load. Its O(nnz) regrouping of the values is paid back from B ~ 32 on
-    // (measured; bf_pack below that). Items: (chunk of alphas whose
-    // regrouped values fit the cache budget, tile of 64 vectors).
+    // (measured; bf_pack below that), and from B = 8 on for blocks with a
+    // side <= 16 whose alpha's regrouped values fit 64 KB, where bf_pack's
+    // per-tile packing is large next to the block's work (measured at B = 16,
+    // same binary, 4 interleaved rounds: (32,4,21,4) 2.26x, (4,22,5,64)
+    // 1.66x, (16,14,45,8) 1.23x, (128,23,10,2) 1.09x faster; with both sides
+    // >= 18 it lost up to 2x, e.g. (128,64,64,1), (32,37,41,4)). Items:
+    // (chunk of alphas whose regrouped values fit the cache budget, tile of
+    // 64 vectors).
     pl.kind = CpuKernel::bf_slab;
     pl.jpad = ks_ceil_div(out * d, L) * L;
     pl.tile = std::min<index_t>(B, 64);
@@ -310,8 +321,8 @@ void ks_multiply_cpu_unchecked(const KsProblem& p, const T* values, const T* x, 
   if (work >= kParallelWork && plan.items >= 2) threads = int(std::min<index_t>(omp_get_max_threads(), plan.items));
 #endif
   if (threads <= 1) {
-    std::vector<T> scratch(static_cast<std::size_t>(plan.scratch));
-    run(q, plan, values, pre.data(), x, y, 0, plan.items, scratch.data());
+    const std::unique_ptr<T[]> scratch(new T[static_cast<std::size_t>(plan.scratch)]);  // every kernel writes before it reads
+    run(q, plan, values, pre.data(), x, y, 0, plan.items, scratch.get());
     return;
   }
 #if defined(_OPENMP)
@@ -320,8 +331,8 @@ void ks_multiply_cpu_unchecked(const KsProblem& p, const T* values, const T* x, 
   {
     const index_t nt = omp_get_num_threads(), t = omp_get_thread_num();
     const index_t i0 = plan.items * t / nt, i1 = plan.items * (t + 1) / nt;
-    std::vector<T> scratch(static_cast<std::size_t>(plan.scratch));
-    if (i0 < i1) run(q, plan, values, pre.data(), x, y, i0, i1, scratch.data());
+    const std::unique_ptr<T[]> scratch(new T[static_cast<std::size_t>(plan.scratch)]);
+    if (i0 < i1) run(q, plan, values, pre.data(), x, y, i0, i1, scratch.get());
   }
 #endif
   (void)work;

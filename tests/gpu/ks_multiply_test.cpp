@@ -130,6 +130,8 @@ TEST(KsCpuKernels, EveryInstructionSetMatchesDenseReference) {
     // and every broadcast width of its f32 copy.
     check_single<double>(Backend::cpu, isa, {{5, 64, 64, 2}, {3, 9, 5, 4}}, {70});
     check_single<float>(Backend::cpu, isa, {{2, 9, 5, 2}, {2, 3, 7, 4}, {2, 5, 3, 8}, {1, 4, 5, 32}}, {40});
+    // bf_slab from B = 8 where one alpha's regrouped values fit 64 KB (and bf_pack where they do not)
+    check_single<double>(Backend::cpu, isa, {{3, 4, 21, 4}, {2, 22, 5, 16}, {1, 60, 70, 2}}, {8, 9});
   }
   EXPECT_GE(tested, 1);
   EXPECT_TRUE(cpu_isa_available(CpuIsa::generic));
@@ -154,6 +156,41 @@ TEST(KsCpuKernels, OneVectorKernelsMatchDenseReference) {
     check_single<float>(Backend::cpu, isa, pats, {1});
   }
   EXPECT_GE(tested, 1);
+}
+
+// B = 1 GEMV where one alpha's x (in d = 18432 f64) exceeds the plan's room
+// (half of 256 KB): x gathered block by block. Too wide for a dense
+// reference; the reference is the defining sum over each block in long double.
+TEST(KsCpuKernels, OneVectorGemvGathersPerBlockWhenTheSlabIsLarge) {
+  const KPattern pat{1, 2, 9, 2048};
+  const auto k = test::random_factor<double>(pat, 11);
+  for (CpuIsa isa : {CpuIsa::generic, CpuIsa::avx2, CpuIsa::avx512}) {
+    if (!cpu_isa_available(isa)) continue;
+    for (Op op : {Op::none, Op::transpose}) {
+      SCOPED_TRACE("op " + to_string(op) + " isa " + to_string(isa));
+      const index_t out = op == Op::none ? 2 : 9, in = op == Op::none ? 9 : 2, d = 2048;
+      const auto x = test::random_vector<double>(std::size_t(in * d), 12);
+      std::vector<double> y(std::size_t(out * d), std::numeric_limits<double>::quiet_NaN());
+      ASSERT_TRUE(multiply<double>(Backend::cpu, isa, k, x, y, 1, BatchLayout::batch_last, op).ok());
+      int bad = 0;
+      for (index_t de = 0; de < d; ++de)
+        for (index_t r = 0; r < out; ++r) {
+          long double ref = 0, mag = 0;
+          for (index_t q = 0; q < in; ++q) {
+            const double v = op == Op::none ? k.at(0, std::size_t(de), std::size_t(r), std::size_t(q))
+                                            : k.at(0, std::size_t(de), std::size_t(q), std::size_t(r));
+            ref += (long double)v * x[std::size_t(q * d + de)];
+            mag += std::fabs((long double)v * x[std::size_t(q * d + de)]);
+          }
+          const double err = double(std::fabs(y[std::size_t(r * d + de)] - ref));
+          const double bound = (test::gamma_k(double(in), test::unit_roundoff<double>()) +
+                                test::gamma_k(double(in), test::unit_roundoff<long double>())) *
+                               double(mag);
+          if (!(err <= bound)) ++bad;  // NaN (an output never written) counts too
+        }
+      EXPECT_EQ(bad, 0);
+    }
+  }
 }
 
 // A non-finite value reaches exactly the outputs its entry feeds: the masked
