@@ -148,19 +148,13 @@ CpuPlan make_plan(const KsProblem& p, CpuIsa isa) {
     pl.kind = CpuKernel::bf_lane;
     pl.tile = std::min<index_t>(d, 256);  // a pair's in x 256 slice of X stays in L1 across the out rows
     pl.items = ks_ceil_div(B, 2) * a * ks_ceil_div(d, pl.tile);
-  } else if ((d % L == 0 || L % d == 0) &&
-             (B >= 32 || (B >= 8 && std::min(p.k.b, p.k.c) <= 16 &&
-                          in * ks_ceil_div(out * d, L) * L * index_t(sizeof(T)) <= (index_t(64) << 10)))) {
+  } else if (B >= 32 && (d % L == 0 || L % d == 0)) {
     // bf_slab: every lane used (d | L or L | d), G vectors share each value
     // load. Its O(nnz) regrouping of the values is paid back from B ~ 32 on
-    // (measured; bf_pack below that), and from B = 8 on for blocks with a
-    // side <= 16 whose alpha's regrouped values fit 64 KB, where bf_pack's
-    // per-tile packing is large next to the block's work (measured at B = 16,
-    // same binary, 4 interleaved rounds: (32,4,21,4) 2.26x, (4,22,5,64)
-    // 1.66x, (16,14,45,8) 1.23x, (128,23,10,2) 1.09x faster; with both sides
-    // >= 18 it lost up to 2x, e.g. (128,64,64,1), (32,37,41,4)). Items:
-    // (chunk of alphas whose regrouped values fit the cache budget, tile of
-    // 64 vectors).
+    // (measured; bf_pack below that: at B = 16, same binary, 4 interleaved
+    // rounds, bf_pack was 1.2-1.5x faster on (256,13,21,2), (128,23,10,2),
+    // (16,14,45,8) and 0.85x on (32,4,21,4)). Items: (chunk of alphas whose
+    // regrouped values fit the cache budget, tile of 64 vectors).
     pl.kind = CpuKernel::bf_slab;
     pl.jpad = ks_ceil_div(out * d, L) * L;
     pl.tile = std::min<index_t>(B, 64);

@@ -130,7 +130,7 @@ TEST(KsCpuKernels, EveryInstructionSetMatchesDenseReference) {
     // and every broadcast width of its f32 copy.
     check_single<double>(Backend::cpu, isa, {{5, 64, 64, 2}, {3, 9, 5, 4}}, {70});
     check_single<float>(Backend::cpu, isa, {{2, 9, 5, 2}, {2, 3, 7, 4}, {2, 5, 3, 8}, {1, 4, 5, 32}}, {40});
-    // bf_slab from B = 8 where one alpha's regrouped values fit 64 KB (and bf_pack where they do not)
+    // batch_first below B = 32 with blocks other than 1/2/4 (bf_pack), d = 4, 16, 2
     check_single<double>(Backend::cpu, isa, {{3, 4, 21, 4}, {2, 22, 5, 16}, {1, 60, 70, 2}}, {8, 9});
   }
   EXPECT_GE(tested, 1);
