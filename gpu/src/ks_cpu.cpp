@@ -315,7 +315,8 @@ void ks_multiply_cpu_unchecked(const KsProblem& p, const T* values, const T* x, 
   if (work >= kParallelWork && plan.items >= 2) threads = int(std::min<index_t>(omp_get_max_threads(), plan.items));
 #endif
   if (threads <= 1) {
-    const std::unique_ptr<T[]> scratch(new T[static_cast<std::size_t>(plan.scratch)]);  // every kernel writes before it reads
+    // Not zero-filled: every kernel writes its scratch before it reads it.
+    const std::unique_ptr<T[]> scratch(new T[static_cast<std::size_t>(plan.scratch)]);
     run(q, plan, values, pre.data(), x, y, 0, plan.items, scratch.get());
     return;
   }

@@ -211,7 +211,8 @@ TEST(KsCpuKernels, OneVectorKernelsKeepNonFiniteValuesInTheirRow) {
         ASSERT_TRUE(multiply<double>(Backend::cpu, isa, k, x, y, 1, BatchLayout::batch_last, op).ok());
         for (std::size_t i = 0; i < rows; ++i) {
           bool feeds = false;
-          for (std::size_t j = 0; j < cols; ++j) feeds = feeds || std::isinf(double(kd(Eigen::Index(i), Eigen::Index(j))));
+          for (std::size_t j = 0; j < cols; ++j)
+            feeds = feeds || std::isinf(double(kd(Eigen::Index(i), Eigen::Index(j))));
           EXPECT_EQ(std::isinf(y[i]), feeds) << "output " << i;
           EXPECT_FALSE(std::isnan(y[i])) << "output " << i;
         }
