@@ -132,6 +132,11 @@ TEST(KsCpuKernels, EveryInstructionSetMatchesDenseReference) {
     check_single<float>(Backend::cpu, isa, {{2, 9, 5, 2}, {2, 3, 7, 4}, {2, 5, 3, 8}, {1, 4, 5, 32}}, {40});
     // batch_first below B = 32 with blocks other than 1/2/4 (bf_pack), d = 4, 16, 2
     check_single<double>(Backend::cpu, isa, {{3, 4, 21, 4}, {2, 22, 5, 16}, {1, 60, 70, 2}}, {8, 9});
+    // batch_last with >= 12 rows of X per L1 set (d B a multiple of 4 KB apart) and > 4 output rows:
+    // the X tile is copied to a contiguous buffer first; several tiles, a partial last one, the 4/2/1
+    // vector steps of the register tile. B = 640 at d = 4 is 20 KB (f64) / 10 KB (f32) per row.
+    check_single<double>(Backend::cpu, isa, {{1, 13, 14, 4}, {2, 6, 12, 1}}, {640, 512});
+    check_single<float>(Backend::cpu, isa, {{1, 7, 30, 4}}, {640});
   }
   EXPECT_GE(tested, 1);
   EXPECT_TRUE(cpu_isa_available(CpuIsa::generic));
