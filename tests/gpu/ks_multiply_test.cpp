@@ -198,6 +198,63 @@ TEST(KsCpuKernels, OneVectorGemvGathersPerBlockWhenTheSlabIsLarge) {
   }
 }
 
+// Outputs of 8 MB and more are written with non-temporal stores, and the
+// streaming batch_last path prefetches X: one pattern per streaming kernel
+// (batch_last generic, with and without the contiguous copy of the X tile,
+// blocks of 2 x 2, bf_lane, bf_alpha), every instruction set. Too large for a
+// dense reference: every output of a few batch columns (first, last, around
+// the vector widths and tiles) against the defining sums in long double, and
+// every output finite (y starts as NaN: an output never written stays NaN).
+TEST(KsCpuKernels, LargeOutputsStreamedAndExact) {
+  struct Case {
+    KPattern pat;
+    std::size_t batch;
+    BatchLayout layout;
+  };
+  // rows x batch x 8 bytes = 8 MB in each case.
+  const std::vector<Case> cases = {{{32, 4, 21, 4}, 2048, BatchLayout::batch_last},
+                                   {{64, 8, 16, 1}, 2048, BatchLayout::batch_last},
+                                   {{512, 2, 2, 1}, 1024, BatchLayout::batch_last},
+                                   {{16, 2, 2, 32}, 1024, BatchLayout::batch_first},
+                                   {{2048, 2, 2, 1}, 256, BatchLayout::batch_first}};
+  for (CpuIsa isa : {CpuIsa::generic, CpuIsa::avx2, CpuIsa::avx512}) {
+    if (!cpu_isa_available(isa)) continue;
+    for (const Case& c : cases) {
+      SCOPED_TRACE(c.pat.to_string() + " B " + std::to_string(c.batch) + " " + to_string(c.layout) + " isa " +
+                   to_string(isa));
+      const KPattern& pt = c.pat;
+      const auto k = test::random_factor<double>(pt, 21);
+      const index_t out = index_t(pt.b), in = index_t(pt.c), d = index_t(pt.d), B = index_t(c.batch);
+      const index_t m = index_t(pt.a) * out * d, n = index_t(pt.a) * in * d;
+      ASSERT_GE(m * B * index_t(sizeof(double)), index_t(8) << 20);
+      const auto x = test::random_vector<double>(std::size_t(n * B), 22);
+      std::vector<double> y(std::size_t(m * B), std::numeric_limits<double>::quiet_NaN());
+      ASSERT_TRUE(multiply<double>(Backend::cpu, isa, k, x, y, c.batch, c.layout, Op::none).ok());
+      const bool bl = c.layout == BatchLayout::batch_last;
+      EXPECT_EQ(std::count_if(y.begin(), y.end(), [](double v) { return !std::isfinite(v); }), 0);
+      int bad = 0;
+      for (index_t s : {index_t(0), index_t(1), index_t(7), index_t(8), index_t(31), index_t(32), B / 2 + 5, B - 1})
+        for (index_t al = 0; al < index_t(pt.a); ++al)
+          for (index_t de = 0; de < d; ++de)
+            for (index_t r = 0; r < out; ++r) {
+              long double ref = 0, mag = 0;
+              for (index_t q = 0; q < in; ++q) {
+                const long double t = (long double)k.at(std::size_t(al), std::size_t(de), std::size_t(r), std::size_t(q)) *
+                                      x[std::size_t(bl ? ((al * in + q) * d + de) * B + s : s * n + (al * in + q) * d + de)];
+                ref += t, mag += std::fabs(t);
+              }
+              const index_t row = (al * out + r) * d + de;
+              const double got = y[std::size_t(bl ? row * B + s : s * m + row)];
+              const double bound = (test::gamma_k(double(in), test::unit_roundoff<double>()) +
+                                    test::gamma_k(double(in), test::unit_roundoff<long double>())) *
+                                   double(mag);
+              if (!(std::fabs(got - ref) <= bound)) ++bad;
+            }
+      EXPECT_EQ(bad, 0);
+    }
+  }
+}
+
 // A non-finite value reaches exactly the outputs its entry feeds: the masked
 // tail loads of the B = 1 kernels never read a neighbouring row or block.
 TEST(KsCpuKernels, OneVectorKernelsKeepNonFiniteValuesInTheirRow) {
