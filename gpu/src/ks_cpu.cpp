@@ -341,8 +341,9 @@ void ks_multiply_cpu_unchecked(const KsProblem& p, const T* values, const T* x, 
   if (work >= kParallelWork && plan.items >= 2) threads = int(std::min<index_t>(omp_get_max_threads(), plan.items));
 #endif
   if (threads <= 1) {
-    // Not zero-filled: every kernel writes its scratch before it reads it.
-    const std::unique_ptr<T[]> scratch(new T[static_cast<std::size_t>(plan.scratch)]);
+    // Not zero-filled: every kernel writes its scratch before it reads it;
+    // none allocated where the plan needs none (a malloc per small call).
+    const std::unique_ptr<T[]> scratch(plan.scratch > 0 ? new T[static_cast<std::size_t>(plan.scratch)] : nullptr);
     run(q, plan, values, pre.data(), x, y, 0, plan.items, scratch.get());
     return;
   }
@@ -352,7 +353,7 @@ void ks_multiply_cpu_unchecked(const KsProblem& p, const T* values, const T* x, 
   {
     const index_t nt = omp_get_num_threads(), t = omp_get_thread_num();
     const index_t i0 = plan.items * t / nt, i1 = plan.items * (t + 1) / nt;
-    const std::unique_ptr<T[]> scratch(new T[static_cast<std::size_t>(plan.scratch)]);
+    const std::unique_ptr<T[]> scratch(plan.scratch > 0 ? new T[static_cast<std::size_t>(plan.scratch)] : nullptr);
     if (i0 < i1) run(q, plan, values, pre.data(), x, y, i0, i1, scratch.get());
   }
 #endif

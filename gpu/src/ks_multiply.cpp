@@ -83,18 +83,22 @@ KsStatus can_implement(const KsArguments& a, Backend backend) {
     return fail(C::invalid_argument, "ks_multiply: pattern " + p.to_string() + " has a zero entry; a, b, c, d must be >= 1");
   const bool tr = a.op == Op::transpose;
   const std::size_t rows = tr ? p.cols() : p.rows(), cols = tr ? p.rows() : p.cols();
-  std::ostringstream os;
+  // The messages are built only on failure: a stream costs as much as a
+  // whole small product (this check runs on every call).
   if (a.values_size != p.nnz()) {
+    std::ostringstream os;
     os << "ks_multiply: values has " << a.values_size << " elements, expected a b c d = " << p.nnz() << " "
        << describe(a);
     return fail(C::invalid_argument, os.str());
   }
   if (a.x_size != cols * a.batch) {
+    std::ostringstream os;
     os << "ks_multiply: x has " << a.x_size << " elements, expected cols(op(K)) * batch = " << cols << " * " << a.batch
        << " = " << cols * a.batch << " " << describe(a);
     return fail(C::invalid_argument, os.str());
   }
   if (a.y_size != rows * a.batch) {
+    std::ostringstream os;
     os << "ks_multiply: y has " << a.y_size << " elements, expected rows(op(K)) * batch = " << rows << " * " << a.batch
        << " = " << rows * a.batch << " " << describe(a);
     return fail(C::invalid_argument, os.str());
