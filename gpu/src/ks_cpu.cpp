@@ -46,7 +46,8 @@ struct CpuPlan {
   index_t dchunk = 1;
   index_t items = 0;
   index_t scratch = 0;
-  /// bf_slab: the regrouped slab length out * d rounded up to the lanes.
+  /// bf_slab: the regrouped slab length out * d rounded up to the lanes;
+  /// batch_last with the X tile copied (scratch > 0): the copy's row stride.
   index_t jpad = 0;
   /// Non-temporal stores of Y: the output is too large to be read back from
   /// cache, so skipping the read-for-ownership saves a third of the traffic.
