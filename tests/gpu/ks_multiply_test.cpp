@@ -146,13 +146,17 @@ TEST(KsCpuKernels, EveryInstructionSetMatchesDenseReference) {
 // B = 1 (one vector) with blocks other than 1/2/4: the per-block GEMV
 // (contiguous block rows of every length around the vector widths 2, 4, 8,
 // 16: whole vectors, a masked tail, 8/4/1-row groups, transposed outputs in
-// groups of 4 vectors plus a tail) and the lane = delta kernel (d a multiple
+// groups of 4 vectors plus a tail), the lane = delta kernel (d a multiple
 // of the lanes and c below them, several chunks of rows when b c lanes
-// exceeds its 32 KB buffer), through every instruction set.
+// exceeds its 32 KB buffer) and the GEMV reduced across deltas (d a
+// multiple of 2 lanes), through every instruction set.
 TEST(KsCpuKernels, OneVectorKernelsMatchDenseReference) {
   const std::vector<KPattern> pats = {{1, 9, 7, 3},  {2, 13, 8, 1},  {1, 5, 9, 2},  {1, 3, 35, 2}, {1, 20, 67, 1},
                                       {3, 17, 16, 1}, {1, 8, 33, 2},  {2, 12, 3, 16}, {1, 22, 5, 32}, {2, 5, 7, 8},
-                                      {1, 130, 3, 8}, {1, 300, 3, 16}, {1, 6, 15, 16}};
+                                      {1, 130, 3, 8}, {1, 300, 3, 16}, {1, 6, 15, 16},
+                                      // d a multiple of twice the lanes, c >= lanes: the GEMV reduced across deltas
+                                      // (row tails, none, several delta chunks and alphas; f32 AVX-512 needs d >= 32)
+                                      {1, 5, 37, 32}, {2, 3, 16, 64}};
   int tested = 0;
   for (CpuIsa isa : {CpuIsa::generic, CpuIsa::avx2, CpuIsa::avx512}) {
     if (!cpu_isa_available(isa)) continue;
