@@ -243,8 +243,9 @@ TEST(KsCpuKernels, LargeOutputsStreamedAndExact) {
             for (index_t r = 0; r < out; ++r) {
               long double ref = 0, mag = 0;
               for (index_t q = 0; q < in; ++q) {
+                const index_t col = (al * in + q) * d + de;
                 const long double t = (long double)k.at(std::size_t(al), std::size_t(de), std::size_t(r), std::size_t(q)) *
-                                      x[std::size_t(bl ? ((al * in + q) * d + de) * B + s : s * n + (al * in + q) * d + de)];
+                                      x[std::size_t(bl ? col * B + s : s * n + col)];
                 ref += t, mag += std::fabs(t);
               }
               const index_t row = (al * out + r) * d + de;
