@@ -136,9 +136,10 @@ CpuPlan make_plan(const KsProblem& p, CpuIsa isa) {
     } else if (p.op == Op::none && d % L == 0 && d >= 2 * L) {
       // Lanes = L consecutive deltas of one row: one vector store where the
       // GEMV stores L outputs d >= 2L apart, each in its own cache line.
-      // Measured, same binary, 4 alternating rounds: 1.0-1.37x on the
-      // sweep's B = 1 patterns with d >= 32 (f64, AVX-512); 0.87-1.11 at
-      // d = L and 0.7-0.94 with lanes over (row, delta) for d = 2, 4.
+      // Measured on the sweep's B = 1 patterns with d >= 32 (f64, AVX-512;
+      // two A/Bs of 4 alternating rounds): median 1.1x, 0.87-1.37x
+      // ((1,64,64,64) the one below 0.99); at d = L 0.87-1.11, and with
+      // lanes over (row, delta) for d = 2, 4 0.7-0.94: not used there.
       pl.kind = CpuKernel::b1_gemv_deltas;
       pl.items = a * (d / L);
       pl.scratch = L * in;
