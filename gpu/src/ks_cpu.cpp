@@ -34,7 +34,18 @@
 namespace wellposed::gpu {
 namespace ks_cpu_detail {
 
-enum class CpuKernel { batch_last, b1_small, b1_gemv, b1_lane, b1_gemv_deltas, bf_lane, bf_small, bf_alpha, bf_pack, bf_slab };
+enum class CpuKernel {
+  batch_last,
+  b1_small,
+  b1_gemv,
+  b1_lane,
+  b1_gemv_deltas,
+  bf_lane,
+  bf_small,
+  bf_alpha,
+  bf_pack,
+  bf_slab
+};
 
 /// What one call runs: `items` independent work items (any split of
 /// [0, items) over threads gives the same result, bit for bit: every output
@@ -297,6 +308,14 @@ auto runner(CpuIsa isa) {
 // more than it saves (a fork/join is a few microseconds).
 constexpr index_t kParallelWork = index_t(1) << 16;
 
+/// A thread's scratch for `plan`. Not zero-filled: every kernel writes its
+/// scratch before it reads it; none where the plan needs none (a malloc on
+/// every small call).
+template <class T>
+std::unique_ptr<T[]> make_scratch(const CpuPlan& plan) {
+  return std::unique_ptr<T[]>(plan.scratch > 0 ? new T[static_cast<std::size_t>(plan.scratch)] : nullptr);
+}
+
 CpuIsa detect_isa() {
 #if WP_KS_MULTIVERSION
   __builtin_cpu_init();
@@ -352,9 +371,7 @@ void ks_multiply_cpu_unchecked(const KsProblem& p, const T* values, const T* x, 
   if (work >= kParallelWork && plan.items >= 2) threads = int(std::min<index_t>(omp_get_max_threads(), plan.items));
 #endif
   if (threads <= 1) {
-    // Not zero-filled: every kernel writes its scratch before it reads it;
-    // none allocated where the plan needs none (a malloc per small call).
-    const std::unique_ptr<T[]> scratch(plan.scratch > 0 ? new T[static_cast<std::size_t>(plan.scratch)] : nullptr);
+    const std::unique_ptr<T[]> scratch = make_scratch<T>(plan);
     run(q, plan, values, pre.data(), x, y, 0, plan.items, scratch.get());
     return;
   }
@@ -364,7 +381,7 @@ void ks_multiply_cpu_unchecked(const KsProblem& p, const T* values, const T* x, 
   {
     const index_t nt = omp_get_num_threads(), t = omp_get_thread_num();
     const index_t i0 = plan.items * t / nt, i1 = plan.items * (t + 1) / nt;
-    const std::unique_ptr<T[]> scratch(plan.scratch > 0 ? new T[static_cast<std::size_t>(plan.scratch)] : nullptr);
+    const std::unique_ptr<T[]> scratch = make_scratch<T>(plan);
     if (i0 < i1) run(q, plan, values, pre.data(), x, y, i0, i1, scratch.get());
   }
 #endif
