@@ -21,8 +21,26 @@ void check_shape(const char* what, std::size_t r1, std::size_t c1, std::size_t r
 }
 }  // namespace
 
+std::optional<std::size_t> Support::storage_bytes(std::size_t rows, std::size_t cols) {
+  std::size_t words = 0, bytes = 0;
+  if (__builtin_mul_overflow(rows, words_for(cols), &words) || __builtin_mul_overflow(words, std::size_t{8}, &bytes))
+    return std::nullopt;
+  return bytes;
+}
+
+namespace {
+std::size_t checked_words(std::size_t rows, std::size_t cols) {
+  if (!Support::storage_bytes(rows, cols)) {
+    std::ostringstream os;
+    os << "support " << rows << "x" << cols << ": its storage size (rows * ceil(cols / 64) words) does not fit in 64 bits";
+    throw std::length_error(os.str());
+  }
+  return rows * words_for(cols);
+}
+}  // namespace
+
 Support::Support(std::size_t rows, std::size_t cols)
-    : rows_(rows), cols_(cols), words_(words_for(cols)), bits_(rows * words_for(cols), 0) {}
+    : rows_(rows), cols_(cols), words_(words_for(cols)), bits_(checked_words(rows, cols), 0) {}
 
 Support Support::zero(std::size_t rows, std::size_t cols) { return Support(rows, cols); }
 
@@ -82,7 +100,14 @@ Support Support::kronecker(std::size_t a, std::size_t b, std::size_t c, std::siz
   if (a == 0 || b == 0 || c == 0 || d == 0)
     throw std::invalid_argument("Kronecker pattern (a,b,c,d) needs positive integers");
   // Row i = alpha*b*d + beta*d + delta, column j = alpha*c*d + gamma*d + delta.
-  Support s(a * b * d, a * c * d);
+  std::size_t m = 0, n = 0;
+  if (__builtin_mul_overflow(a, b, &m) || __builtin_mul_overflow(m, d, &m) || __builtin_mul_overflow(a, c, &n) ||
+      __builtin_mul_overflow(n, d, &n)) {
+    std::ostringstream os;
+    os << "Kronecker pattern (" << a << "," << b << "," << c << "," << d << "): its size a b d x a c d does not fit in 64 bits";
+    throw std::length_error(os.str());
+  }
+  Support s(m, n);
   for (std::size_t alpha = 0; alpha < a; ++alpha)
     for (std::size_t beta = 0; beta < b; ++beta)
       for (std::size_t gamma = 0; gamma < c; ++gamma)
@@ -253,7 +278,10 @@ bool Support::subset_of(const Support& o) const {
 }
 
 Support Support::kron(const Support& o) const {
-  Support r(rows_ * o.rows_, cols_ * o.cols_);
+  std::size_t m = 0, n = 0;
+  if (__builtin_mul_overflow(rows_, o.rows_, &m) || __builtin_mul_overflow(cols_, o.cols_, &n))
+    throw std::length_error("kron: the product's size does not fit in 64 bits");
+  Support r(m, n);
   for (std::size_t i = 0; i < rows_; ++i)
     for (auto j : row_indices(i))
       for (std::size_t k = 0; k < o.rows_; ++k)
@@ -299,6 +327,75 @@ std::vector<std::string> Support::to_rows() const {
   for (std::size_t i = 0; i < rows_; ++i)
     for (auto j : row_indices(i)) out[i][j] = '1';
   return out;
+}
+
+namespace {
+constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+}
+
+std::string Support::to_base64() const {
+  const std::size_t nbits = rows_ * cols_;  // fits: the storage does
+  const std::size_t nbytes = (nbits + 7) / 8;
+  std::string bytes(nbytes, '\0');
+  std::size_t k = 0;
+  for (std::size_t i = 0; i < rows_; ++i)
+    for (std::size_t j = 0; j < cols_; ++j, ++k)
+      if ((*this)(i, j)) bytes[k >> 3] = static_cast<char>(static_cast<unsigned char>(bytes[k >> 3]) | (0x80u >> (k & 7)));
+  std::string out;
+  out.reserve((nbytes + 2) / 3 * 4);
+  for (std::size_t p = 0; p < nbytes; p += 3) {
+    const std::uint32_t b0 = static_cast<unsigned char>(bytes[p]);
+    const std::uint32_t b1 = p + 1 < nbytes ? static_cast<unsigned char>(bytes[p + 1]) : 0u;
+    const std::uint32_t b2 = p + 2 < nbytes ? static_cast<unsigned char>(bytes[p + 2]) : 0u;
+    const std::uint32_t v = (b0 << 16) | (b1 << 8) | b2;
+    out += kB64[(v >> 18) & 63];
+    out += kB64[(v >> 12) & 63];
+    out += p + 1 < nbytes ? kB64[(v >> 6) & 63] : '=';
+    out += p + 2 < nbytes ? kB64[v & 63] : '=';
+  }
+  return out;
+}
+
+Support Support::from_base64(std::size_t rows, std::size_t cols, const std::string& text) {
+  std::size_t nbits = 0;
+  if (__builtin_mul_overflow(rows, cols, &nbits)) throw std::invalid_argument("bit-packed support: rows * cols overflows");
+  const std::size_t nbytes = (nbits + 7) / 8, expect = (nbytes + 2) / 3 * 4;
+  if (text.size() != expect) {
+    std::ostringstream os;
+    os << "bit-packed " << rows << "x" << cols << " support: expected " << expect << " base64 characters, got "
+       << text.size();
+    throw std::invalid_argument(os.str());
+  }
+  auto value = [&](std::size_t at) -> std::uint32_t {
+    const char ch = text[at];
+    if (ch >= 'A' && ch <= 'Z') return static_cast<std::uint32_t>(ch - 'A');
+    if (ch >= 'a' && ch <= 'z') return static_cast<std::uint32_t>(ch - 'a' + 26);
+    if (ch >= '0' && ch <= '9') return static_cast<std::uint32_t>(ch - '0' + 52);
+    if (ch == '+') return 62;
+    if (ch == '/') return 63;
+    throw std::invalid_argument("bit-packed support: character " + std::to_string(at) + " is not base64");
+  };
+  std::string bytes;
+  bytes.reserve(nbytes);
+  for (std::size_t p = 0, q = 0; q < nbytes; p += 4, q += 3) {
+    const std::size_t have = std::min<std::size_t>(3, nbytes - q);  // bytes in this group
+    std::uint32_t v = (value(p) << 18) | (value(p + 1) << 12);
+    if (have >= 2) v |= value(p + 2) << 6;
+    else if (text[p + 2] != '=') throw std::invalid_argument("bit-packed support: bad base64 padding");
+    if (have >= 3) v |= value(p + 3);
+    else if (text[p + 3] != '=') throw std::invalid_argument("bit-packed support: bad base64 padding");
+    const std::uint32_t unused = have == 1 ? 0xffffu : have == 2 ? 0xffu : 0u;
+    if (v & unused) throw std::invalid_argument("bit-packed support: non-zero base64 padding bits");
+    for (std::size_t e = 0; e < have; ++e) bytes.push_back(static_cast<char>((v >> (16 - 8 * e)) & 0xffu));
+  }
+  if (nbits % 8 && (static_cast<unsigned char>(bytes.back()) & (0xffu >> (nbits % 8))))
+    throw std::invalid_argument("bit-packed support: padding bits after the last entry must be zero");
+  Support s(rows, cols);
+  std::size_t k = 0;
+  for (std::size_t i = 0; i < rows; ++i)
+    for (std::size_t j = 0; j < cols; ++j, ++k)
+      if (static_cast<unsigned char>(bytes[k >> 3]) & (0x80u >> (k & 7))) s.bits_[i * s.words_ + (j >> 6)] |= std::uint64_t{1} << (j & 63);
+  return s;
 }
 
 std::string Support::to_string() const {

@@ -65,7 +65,15 @@ nlohmann::json structure_report(const Architecture& a) {
     }
     s["kronecker"] = k;
   }
-  if (a.num_factors() == 2) {
+  // A family's masks are not built for this report beyond a small size
+  // (issue 18 item 6): the two-factor hypotheses below read masks.
+  constexpr std::size_t kReportMaskBytes = std::size_t{64} << 20;
+  const auto bytes = a.materialize_bytes();
+  if (a.num_factors() == 2 && !a.materialized() && !(bytes && *bytes <= kReportMaskBytes)) {
+    s["tractable"] = {{"skipped", "a family given by its parameters; its masks (" +
+                                      (bytes ? std::to_string(*bytes) : std::string("over 2^64")) +
+                                      " bytes) are not built for this report"}};
+  } else if (a.num_factors() == 2) {
     const auto classes = rank_one_classes(a.factor(0), a.factor(1));
     const auto tax = cec_taxonomy(a.factor(0), a.factor(1));
     s["tractable"] = {{"rank_one_classes", classes.size()},
@@ -280,7 +288,11 @@ int run_check(const CheckOptions& o, std::ostream& out, std::ostream& err) {
     nlohmann::json stages = nlohmann::json::array();
     for (const auto& st : an.stages) stages.push_back({{"stage", st.stage}, {"seconds", st.seconds}, {"outcome", st.outcome}});
     r["stages"] = stages;
-    if (!o.svg_dir.empty()) {
+    if (!o.svg_dir.empty() && !spec.architecture.can_materialize()) {
+      // The picture draws masks; a family too large to build them gets none.
+      r["svg_skipped"] = "the masks of this family are too large to draw (" +
+                         std::to_string(spec.architecture.materialize_bytes().value_or(0)) + " bytes)";
+    } else if (!o.svg_dir.empty()) {
       const std::string path = (std::filesystem::path(o.svg_dir) / (safe_file_name(spec.name) + ".svg")).string();
       const std::string title = spec.name + ": " + std::string(to_string(v.closedness)) + " (" + v.method + ")";
       write_file_atomically(path, render_svg(spec.architecture, title, witness_cells(v.certificate)));

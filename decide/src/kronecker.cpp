@@ -8,12 +8,39 @@
 
 namespace wellposed {
 
+namespace {
+// Candidates per factor in the structural search: an identity factor of size
+// n has one equivalent pattern per divisor of n (up to 103,680 below 2^64);
+// the reachability pass is quadratic in them, so the search keeps the given
+// pattern and the first kMaxCandidates - 1 others (sufficient detector: a
+// chain missed this way gets unknown, never a wrong answer).
+constexpr std::size_t kMaxCandidates = 256;
+
+std::vector<KPattern> structural_candidates(const KPattern& given) {
+  auto all = kronecker_patterns_of(given);  // from the parameters (no mask)
+  if (all.size() <= kMaxCandidates) return all;
+  std::vector<KPattern> out{given};
+  for (const auto& t : all)
+    if (out.size() < kMaxCandidates && !(t == given)) out.push_back(t);
+  return out;
+}
+}  // namespace
+
 std::optional<KChain> chainable_kronecker_chain(const Architecture& arch) {
   const std::size_t L = arch.num_factors();
   std::vector<std::vector<KPattern>> cand(L);
-  for (std::size_t l = 0; l < L; ++l) {
-    cand[l] = kronecker_patterns_of(arch.factor(l));
-    if (cand[l].empty()) return std::nullopt;
+  if (const auto& given = arch.structural_chain()) {
+    // A family: its own chain first (O(L) on the parameters), then patterns
+    // with the same masks (identities), all without building a mask.
+    if (is_chainable(*given)) return *given;
+    for (std::size_t l = 0; l < L; ++l) cand[l] = structural_candidates((*given)[l]);
+  } else if (arch.structural() && !arch.kronecker_chain()) {
+    return std::nullopt;  // a family whose masks are not Kronecker-sparse (LU, HODLR): known from its parameters
+  } else {
+    for (std::size_t l = 0; l < L; ++l) {
+      cand[l] = kronecker_patterns_of(arch.factor(l));
+      if (cand[l].empty()) return std::nullopt;
+    }
   }
   // prev[l][c] = index in cand[l-1] of a predecessor making the prefix chainable, or -1.
   std::vector<std::vector<long>> prev(L);
@@ -60,7 +87,7 @@ Verdict detect_kronecker_chain(const Architecture& arch) {
     };
     v.certificate = {{"kind", "kronecker_chainable"},
                      {"theorem", "Defs 6.3.1, 6.3.7; Lemma 6.3.22; Cor 6.5.12 (L = 2: Lemma 6.4.1, Thm 6.2.3)"},
-                     {"factors", detail::factors_json(arch.factors())},
+                     {"factors", detail::factors_json(arch)},
                      {"chain", enc(*chain)},
                      {"q", qs},
                      {"reduced_chain", enc(reduced)},

@@ -14,13 +14,24 @@
 
 namespace wellposed {
 
+// Sizes are computed with checked arithmetic: rows(), cols() and nnz() throw
+// std::invalid_argument naming the pattern when a product does not fit in
+// std::size_t (issue 20 B2: (1,2,4,2^61) has 2^64 non-zeros), never wrap.
 struct KPattern {
   std::size_t a = 1, b = 1, c = 1, d = 1;
 
-  std::size_t rows() const { return a * b * d; }
-  std::size_t cols() const { return a * c * d; }
-  /// ||theta||_0 = abcd: the number of non-zeros, and the cost of one matvec.
-  std::size_t nnz() const { return a * b * c * d; }
+  /// m = a b d (checked).
+  std::size_t rows() const;
+  /// n = a c d (checked).
+  std::size_t cols() const;
+  /// ||theta||_0 = abcd: the number of non-zeros, and the cost of one matvec (checked).
+  std::size_t nnz() const;
+  /// Whether (i, j) lies in S_theta (Def 6.3.1): same diagonal block
+  /// (i / (b d) == j / (c d)) and same offset mod d. No materialization;
+  /// throws std::out_of_range outside rows() x cols().
+  bool contains(std::size_t i, std::size_t j) const;
+  /// The dense mask; refuses (std::length_error, via Support) what cannot be
+  /// allocated. Prefer the structural accessors for large patterns.
   Support support() const { return Support::kronecker(a, b, c, d); }
   /// The pattern of the transposed factor: (a, c, b, d).
   KPattern transpose() const { return {a, c, b, d}; }
@@ -68,6 +79,16 @@ bool sizes_compatible(const KChain& chain);
 /// Every (a,b,c,d) whose support equals s exactly (a mask can have several,
 /// e.g. the identity is (n,1,1,1) and (1,1,1,n)); sorted lexicographically.
 std::vector<KPattern> kronecker_patterns_of(const Support& s);
+/// Every (a,b,c,d) whose support equals S_theta, from the parameters alone
+/// (no mask is built); the same list as kronecker_patterns_of(theta.support()).
+/// If b c > 1 some row or column holds two entries whose spacing is d and whose
+/// count is c (or b), and a = m / (b d): theta is the only one. If b = c = 1,
+/// S_theta is the identity of size a d, which is (a', 1, 1, d') for every
+/// a' d' = a d.
+std::vector<KPattern> kronecker_patterns_of(const KPattern& theta);
+/// True iff S_t1 == S_t2 (by kronecker_patterns_of(KPattern)).
+bool same_support(const KPattern& t1, const KPattern& t2);
+
 /// The first of kronecker_patterns_of(s), or nullopt if s is not Kronecker-sparse.
 std::optional<KPattern> recognize_kronecker(const Support& s);
 

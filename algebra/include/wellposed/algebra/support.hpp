@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,8 +21,15 @@ namespace wellposed {
 class Support {
  public:
   Support() = default;
-  /// The empty (all-zero) m x n support.
+  /// The empty (all-zero) m x n support. Throws std::length_error when the
+  /// storage size rows * ceil(cols / 64) words does not fit in std::size_t
+  /// (checked, issue 20 B2: never a wrapped, too small buffer).
   Support(std::size_t rows, std::size_t cols);
+
+  /// Bytes of storage an m x n support takes (rows * ceil(cols / 64) * 8), or
+  /// nullopt when that does not fit in std::size_t. For memory estimates
+  /// before anything is allocated.
+  static std::optional<std::size_t> storage_bytes(std::size_t rows, std::size_t cols);
 
   // --- named constructors -------------------------------------------------
   static Support zero(std::size_t rows, std::size_t cols);
@@ -43,6 +51,10 @@ class Support {
   /// The Kronecker-sparse pattern I_a (x) 1_{b x c} (x) I_d (Def 6.3.1), of
   /// size (a b d) x (a c d). Same as KPattern{a,b,c,d}.support().
   static Support kronecker(std::size_t a, std::size_t b, std::size_t c, std::size_t d);
+  /// Inverse of to_base64(): an m x n support from the bit-packed form. Throws
+  /// std::invalid_argument on a wrong length, a character outside the base64
+  /// alphabet or non-zero padding bits (so every mask has exactly one encoding).
+  static Support from_base64(std::size_t rows, std::size_t cols, const std::string& bits);
   /// Each entry independently in the support with probability `density`,
   /// drawn from a std::mt19937_64 seeded with `seed` (deterministic across
   /// platforms: uses the generator's raw output, not a distribution).
@@ -98,6 +110,12 @@ class Support {
   /// A picture: '#' for an entry in the support, '.' otherwise.
   std::string pretty() const;
   std::vector<std::string> to_rows() const;
+  /// The compact certificate form: the m n bits in row-major order (entry
+  /// (i, j) is bit k = i n + j), packed 8 to a byte most significant bit first
+  /// (numpy.packbits' default order), zero padded, then standard base64 with
+  /// '=' padding: 4 ceil(ceil(m n / 8) / 3) characters, about m n / 6.
+  /// Decode with numpy: unpackbits(frombuffer(b64decode(s), uint8))[:m*n].reshape(m, n).
+  std::string to_base64() const;
 
  private:
   void check_index(std::size_t i, std::size_t j) const;

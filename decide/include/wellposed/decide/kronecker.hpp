@@ -32,9 +32,13 @@ namespace wellposed {
 /// the factors exactly; nullopt if some factor is not Kronecker-sparse or no
 /// combination is chainable. Cost: product of the candidate counts per factor
 /// is avoided by a left-to-right reachability pass (O(L * c^2), c candidates).
+/// A family built from a chain (Architecture::structural_chain) is searched
+/// on its parameters only (kronecker_patterns_of(KPattern), at most 256
+/// candidates per factor): no mask is built, e.g. butterfly n = 2^16 in O(L).
 std::optional<KChain> chainable_kronecker_chain(const Architecture& arch);
 
-/// closed with certificate "kronecker_chainable", or unknown.
+/// closed with certificate "kronecker_chainable", or unknown. For a family the
+/// certificate's "factors" is {"kronecker_chain": [...]}, its parameters.
 Verdict detect_kronecker_chain(const Architecture& arch);
 
 }  // namespace wellposed
