@@ -18,14 +18,17 @@
 // Every error is a SpecError whose message names the file, the JSON path
 // (e.g. $[1].factors[0].support) and the offending value.
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "wellposed/algebra/architecture.hpp"
+#include "wellposed/algebra/limits.hpp"
 #include "wellposed/algebra/network.hpp"
 
 namespace wellposed {
@@ -55,12 +58,41 @@ struct Spec {
 /// (masks are stored densely, one bit each: 2^33 bits = 1 GiB).
 inline constexpr std::size_t kMaxSpecMaskEntries = std::size_t{1} << 33;
 
+/// Deepest JSON nesting a spec or report file may have. Checked on the text
+/// before it is parsed: nlohmann::json copies, compares and prints values
+/// recursively, so unbounded nesting would overflow the stack.
+inline constexpr std::size_t kMaxJsonDepth = 256;
+
+/// What a spec file may cost. `limits.max_memory_bytes` bounds the memory
+/// estimated for the spec's explicit supports (spec_memory_estimate) and for
+/// the JSON text and its parsed form; above it the spec is refused with a
+/// SpecError saying how much it needs (the CLI's --max-memory raises it).
+struct SpecLoadOptions {
+  ResourceLimits limits;
+  std::size_t max_json_depth = kMaxJsonDepth;
+};
+
+/// Memory model of an explicit spec (one per factor: rows x cols), in bytes:
+/// what holding its masks and analyzing it (rank-one classes, product
+/// support, detectors, the checker) needs, estimated from its structure
+/// before anything is allocated. Measured constants, see spec.cpp. nullopt
+/// on 64-bit overflow.
+std::optional<std::uint64_t> spec_memory_estimate(const std::vector<std::pair<std::uint64_t, std::uint64_t>>& shapes);
+
 /// Reads a spec file (one spec object or an array of them). Relative "npy"
-/// paths are resolved against the spec file's folder.
-std::vector<Spec> load_specs(const std::string& path);
+/// paths are resolved against the spec file's folder. Only regular files are
+/// read.
+std::vector<Spec> load_specs(const std::string& path, const SpecLoadOptions& options = {});
 /// Parses already-loaded JSON; `file` only labels errors, `base_dir` resolves "npy" paths.
 std::vector<Spec> parse_specs(const nlohmann::json& j, const std::string& file = "<json>",
-                              const std::string& base_dir = ".");
+                              const std::string& base_dir = ".", const SpecLoadOptions& options = {});
+
+/// Parses JSON text after checking that it nests at most `max_depth` levels;
+/// every failure (nesting, syntax, a number beyond double's range) is a
+/// SpecError naming `file`, "$" and the byte offset. For spec files and
+/// `certify`'s reports alike.
+nlohmann::json parse_json_bounded(const std::string& text, const std::string& file,
+                                  std::size_t max_depth = kMaxJsonDepth);
 /// An explicit spec (one {"mask": [...]} per factor) describing `a`.
 nlohmann::json to_spec_json(const Architecture& a);
 
