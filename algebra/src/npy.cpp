@@ -210,7 +210,11 @@ NpyArray parse_npy(const std::string& bytes_in, const std::string& path, const R
   std::uint64_t count = 1;
   for (std::size_t k = 0; k < a.shape.size(); ++k) {
     const auto c = checked::mul(count, a.shape[k]);
-    if (!c) fail(path, "shape entries multiply past 2^64 elements");
+    if (!c) {
+      std::string dims;
+      for (auto x : a.shape) dims += (dims.empty() ? "" : ", ") + std::to_string(x);
+      fail(path, "the shape (" + dims + ") has more than 2^64 elements");
+    }
     count = *c;
   }
   const auto data_bytes = checked::mul(count, size);

@@ -43,7 +43,7 @@ struct Ctx {
   SpecLoadOptions options;
   std::size_t mask_entries = 0;  // running total, against kMaxSpecMaskEntries
   // Shapes of the explicit factors of the spec being read, for the memory model.
-  std::vector<std::pair<std::uint64_t, std::uint64_t>> shapes;
+  std::vector<FactorShape> shapes;
 
   [[noreturn]] void fail(const std::string& path, const std::string& msg) const { throw SpecError(file, path, msg); }
 
@@ -61,9 +61,9 @@ struct Ctx {
 
   /// An explicit factor's shape, checked against the memory model before its
   /// mask is allocated.
-  void reserve_factor(const std::string& path, std::size_t rows, std::size_t cols) {
+  void reserve_factor(const std::string& path, std::size_t rows, std::size_t cols, std::uint64_t nonzeros) {
     reserve(path, rows, cols);
-    shapes.emplace_back(rows, cols);
+    shapes.push_back({rows, cols, nonzeros});
     const auto need = spec_memory_estimate(shapes);
     if (!need || *need > options.limits.max_memory_bytes)
       fail(path, "a " + std::to_string(rows) + "x" + std::to_string(cols) + " factor brings the spec's estimated memory to " +
@@ -146,9 +146,17 @@ Support factor_from_json(Ctx& c, const std::string& path, const nlohmann::json& 
   std::optional<std::size_t> rows, cols;
   if (f.contains("rows")) rows = positive(c, path, f, "rows");
   if (f.contains("cols")) cols = positive(c, path, f, "cols");
+  double random_density = 1.0;
   auto need_shape = [&](const std::string& what) {
     if (!rows || !cols) c.fail(path, "support \"" + what + "\" needs both 'rows' and 'cols'");
-    c.reserve_factor(path, *rows, *cols);
+    // Nonzeros for the memory model; rows * cols is checked by reserve first.
+    const std::uint64_t r = *rows, k = *cols, m = std::min(r, k);
+    const auto cells = checked::mul(r, k).value_or(~std::uint64_t{0});
+    std::uint64_t nnz = cells;
+    if (what == "diagonal") nnz = m;
+    if (what == "lower" || what == "upper") nnz = std::min(cells, m * (m + 1) / 2 + (r - m) * k + (k - m) * r);  // an upper bound
+    if (what == "random") nnz = std::min(cells, static_cast<std::uint64_t>(random_density * static_cast<double>(cells)) + 64);
+    c.reserve_factor(path, r, k, nnz);
   };
   auto check_shape = [&](const Support& m, const std::string& what) {
     if ((rows && *rows != m.rows()) || (cols && *cols != m.cols()))
@@ -175,12 +183,18 @@ Support factor_from_json(Ctx& c, const std::string& path, const nlohmann::json& 
   const auto& v = s.begin().value();
   const std::string vp = sp + "." + key;
   if (key == "mask") {
-    if (v.is_array() && !v.empty() && v[0].is_string()) c.reserve_factor(vp, v.size(), v[0].get_ref<const std::string&>().size());
+    if (v.is_array() && !v.empty() && v[0].is_string()) {
+      std::uint64_t ones = 0;
+      for (const auto& row : v)
+        if (row.is_string())
+          for (char ch : row.get_ref<const std::string&>()) ones += ch == '1';
+      c.reserve_factor(vp, v.size(), v[0].get_ref<const std::string&>().size(), ones);
+    }
     return check_shape(mask_from_json(c, vp, v), "the mask");
   }
   if (key == "kronecker") {
     const KPattern t = kpattern_from_json(c, vp, v);
-    c.reserve_factor(vp, t.rows(), t.cols());
+    c.reserve_factor(vp, t.rows(), t.cols(), t.a * t.b * t.c * t.d);  // <= rows * cols, checked
     return check_shape(t.support(), "the Kronecker pattern " + t.to_string());
   }
   if (key == "npy") {
@@ -198,7 +212,8 @@ Support factor_from_json(Ctx& c, const std::string& path, const nlohmann::json& 
     if (a.rows() == 0 || a.cols() == 0)
       c.fail(vp, p.string() + ": a mask needs at least one row and one column, got " + std::to_string(a.rows()) + "x" +
                      std::to_string(a.cols()));
-    c.reserve_factor(vp, a.rows(), a.cols());
+    c.reserve_factor(vp, a.rows(), a.cols(),
+                     static_cast<std::uint64_t>(std::count_if(a.data.begin(), a.data.end(), [](double x) { return x != 0.0; })));
     Support m(a.rows(), a.cols());
     for (std::size_t i = 0; i < a.rows(); ++i)
       for (std::size_t j = 0; j < a.cols(); ++j) {
@@ -220,6 +235,7 @@ Support factor_from_json(Ctx& c, const std::string& path, const nlohmann::json& 
       c.fail(vp + ".seed", "expected an integer in [0, 2^64 - 1], got " + dump(v.at("seed")));
     seed = v.at("seed").get<std::uint64_t>();
   }
+  random_density = density;
   need_shape("random");
   return Support::random(*rows, *cols, density, seed);
 }
@@ -377,39 +393,39 @@ Spec spec_from_json(Ctx& c, const std::string& path, const nlohmann::json& j) {
 
 }  // namespace
 
-std::optional<std::uint64_t> spec_memory_estimate(const std::vector<std::pair<std::uint64_t, std::uint64_t>>& shapes) {
-  // Measured on the Release CLI (`check`, peak RSS over mask cells, see
-  // bench/RESULTS.md "hostile"): what the loader and the analysis allocate
-  // grows with the number of cells of every factor and of the product
-  // support, at most kBytesPerCell each, plus one 64-bit word per row per
-  // factor for the dense masks (Support stores ceil(cols/64) words a row).
-  constexpr std::uint64_t kBytesPerCell = 512, kBase = std::uint64_t{64} << 20;
-  std::uint64_t total = kBase, cells = 0;
-  for (const auto& [r, c] : shapes) {
-    const auto n = checked::mul(r, c);
-    const auto words = checked::mul(r, (c + 63) / 64 * 8);
-    if (!n || !words) return std::nullopt;
-    const auto sum = checked::add(cells, *n);
-    const auto t = checked::add(total, *words);
-    if (!sum || !t) return std::nullopt;
-    cells = *sum;
-    total = *t;
+std::optional<std::uint64_t> spec_memory_estimate(const std::vector<FactorShape>& factors) {
+  // Peak RSS of `check` (Release, this machine, bench/RESULTS.md "hostile"):
+  // N x 1 times 1 x 1 ~ 300 B per row; random n x n pairs ~ 100-280 B per
+  // nonzero; an outer product n x 1 times 1 x n < 1 B per product cell.
+  constexpr std::uint64_t kBase = std::uint64_t{64} << 20, kPerNonzero = 320, kPerIndex = 320, kPerProductCell = 16;
+  std::uint64_t units = 0, mask_bytes = 0;
+  auto add = [](std::uint64_t& acc, std::optional<std::uint64_t> v) {
+    if (!v) return false;
+    const auto s = checked::add(acc, *v);
+    if (!s) return false;
+    acc = *s;
+    return true;
+  };
+  for (const auto& f : factors) {
+    if (!add(units, f.nonzeros) || !add(units, checked::add(f.rows, f.cols)) ||
+        !add(mask_bytes, checked::mul(f.rows, (f.cols / 64 + (f.cols % 64 != 0)) * 8)))
+      return std::nullopt;
   }
-  if (!shapes.empty()) {  // the product support A: rows of F1 x cols of FL
-    const auto n = checked::mul(shapes.front().first, shapes.back().second);
-    if (!n) return std::nullopt;
-    const auto sum = checked::add(cells, *n);
-    if (!sum) return std::nullopt;
-    cells = *sum;
+  std::uint64_t total = kBase;
+  if (!factors.empty()) {
+    // The product support: rows of F1 x cols of FL (networks list the layers
+    // the other way round, so the larger of the two corners).
+    const auto a = checked::mul(factors.front().rows, factors.back().cols);
+    const auto b = checked::mul(factors.back().rows, factors.front().cols);
+    if (!a || !b || !add(total, checked::mul(std::max(*a, *b), kPerProductCell))) return std::nullopt;
   }
-  const auto bytes = checked::mul(cells, kBytesPerCell);
-  if (!bytes) return std::nullopt;
-  return checked::add(total, *bytes);
+  if (!add(total, checked::mul(units, std::max(kPerNonzero, kPerIndex))) || !add(total, mask_bytes)) return std::nullopt;
+  return total;
 }
 
 std::vector<Spec> parse_specs(const nlohmann::json& j, const std::string& file, const std::string& base_dir,
                               const SpecLoadOptions& options) {
-  Ctx c{file, base_dir, options};
+  Ctx c{file, base_dir, options, 0, {}};
   std::vector<Spec> out;
   if (j.is_array()) {
     if (j.empty()) c.fail("$", "the list of specs is empty");

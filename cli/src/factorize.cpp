@@ -25,7 +25,7 @@ namespace {
 using numeric::Matrix;
 
 /// Matrix Market (.mtx): the library's strict reader (wellposed/algebra/mtx.hpp).
-Matrix read_mtx(const std::string& path, const ResourceLimits& limits) {
+Matrix read_mtx_dense(const std::string& path, const ResourceLimits& limits) {
   MtxMatrix m;
   try {
     m = wellposed::read_mtx(path, limits);
@@ -39,7 +39,7 @@ Matrix read_matrix(const std::string& path, const ResourceLimits& limits) {
   const auto ext = std::filesystem::path(path).extension().string();
   Matrix A;
   if (ext == ".mtx") {
-    A = read_mtx(path, limits);
+    A = read_mtx_dense(path, limits);
   } else if (ext == ".npy") {
     NpyArray a;
     try {

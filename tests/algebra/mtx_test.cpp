@@ -43,7 +43,7 @@ TEST(Mtx, ReadsCoordinateArrayAndSymmetricForms) {
   const MtxMatrix p = parse_mtx("%%MatrixMarket matrix coordinate pattern general\n2 2 1\n1 2\n", "p.mtx");
   EXPECT_EQ(p(0, 1), 1.0);
   // Array values are listed column by column.
-  const MtxMatrix a = parse_mtx("%%MATRIXMARKET matrix ARRAY real general\n2 2\n1\n2\n3\n4\n", "a.mtx");
+  const MtxMatrix a = parse_mtx("%%MatrixMarket MATRIX array REAL General\n2 2\n1\n2\n3\n4\n", "a.mtx");
   EXPECT_EQ(a(1, 0), 2.0);
   EXPECT_EQ(a(0, 1), 3.0);
 }
@@ -76,7 +76,7 @@ TEST(Mtx, SizeLineIsCheckedBeforeAllocating) {
   EXPECT_EQ(error_of("%%MatrixMarket matrix coordinate real general\n300 200 0\n", 1u << 20), "");
   EXPECT_TRUE(contains(error_of("%%MatrixMarket matrix coordinate real general\n300 200 0\n", 1u << 19), "memory limit"));
   // More entries than the file can hold, more than the matrix has cells.
-  e = error_of("%%MatrixMarket matrix coordinate real general\n4 4 1000000\n1 1 1\n");
+  e = error_of("%%MatrixMarket matrix coordinate real general\n1000 1000 1000000\n1 1 1\n");
   EXPECT_TRUE(contains(e, "cannot fit")) << e;
   e = error_of("%%MatrixMarket matrix coordinate real general\n1 1 2\n1 1 1\n1 1 1\n");
   EXPECT_TRUE(contains(e, "do not fit in a 1x1 matrix")) << e;
@@ -114,7 +114,8 @@ TEST(Mtx, MalformedFilesAreRefusedWithTheLine) {
       {"%%MatrixMarket matrix coordinate real general\n2 2 2\n1 1 1\n1 1 2\n", "appears twice"},
       {"%%MatrixMarket matrix coordinate integer general\n2 2 1\n1 1 1.5\n", "not a finite integer"},
       {"%%MatrixMarket matrix coordinate real general\n2 2 1\n1 1 1\n2 2 2\n", "unexpected content after the last entry"},
-      {"%%MatrixMarket matrix coordinate real general\n2 2 2\n1 1 1\n", "the file ends after 1 of its 2 entries"},
+      {"%%MatrixMarket matrix coordinate real general\n2 2 2\n1 1 1\n% a comment, not an entry\n", "the file ends after 1 of its 2 entries"},
+      {"%%MatrixMarket matrix coordinate real general\n2 2 2\n1 1 1\n", "2 entries cannot fit in the 6 bytes left"},
       {"%%MatrixMarket matrix array pattern general\n1 1\n1\n", "no 'pattern'"},
       {"%%MatrixMarket matrix array real symmetric\n1 1\n1\n", "only with 'general'"},
       {"not a matrix market file\n", "line 1: not a Matrix Market file"},

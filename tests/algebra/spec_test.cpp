@@ -247,7 +247,7 @@ TEST(SpecHostile, FamilySizesUseCheckedArithmetic) {
   EXPECT_TRUE(has(e, "4611686018427387904")) << e;
   e = error_of(json::parse(R"({"family": "monarch", "m": 4611686018427387904, "n": 4, "p": 2, "q": 4})"));
   EXPECT_TRUE(has(e, "test.json: at $")) << e;
-  EXPECT_TRUE(has(e, "4611686018427387904")) << e;
+  EXPECT_TRUE(has(e, "4611686018427387908x9223372036854775808 support is beyond the limit")) << e;  // (m + n) x q m / p
   e = error_of(json::parse(R"({"family": "monarch", "m": 4611686018427387904, "n": 4, "p": 1, "q": 4})"));
   EXPECT_TRUE(has(e, "$.q")) << e;
   EXPECT_TRUE(has(e, "does not fit in 64 bits")) << e;
@@ -336,7 +336,7 @@ TEST(SpecHostile, ExplicitSpecsAreBoundedByTheMemoryModel) {
   const json narrow = json::parse(R"({"factors": [{"rows": 1000000000, "cols": 4, "support": "full"}, {"rows": 4, "cols": 4, "support": "full"}]})");
   EXPECT_THROW((void)parse_specs(narrow, "n.json", ".", gib), SpecError);
   // The model grows with the structure and the limit is the caller's.
-  const auto small = spec_memory_estimate({{100, 1}, {1, 1}}), big = spec_memory_estimate({{10000, 1}, {1, 1}});
+  const auto small = spec_memory_estimate({{100, 1, 100}, {1, 1, 1}}), big = spec_memory_estimate({{10000, 1, 10000}, {1, 1, 1}});
   ASSERT_TRUE(small && big);
   EXPECT_LT(*small, *big);
   SpecLoadOptions roomy;
@@ -344,7 +344,10 @@ TEST(SpecHostile, ExplicitSpecsAreBoundedByTheMemoryModel) {
   EXPECT_NO_THROW((void)parse_specs(json::parse(R"({"factors": [{"rows": 10000, "cols": 1, "support": "full"}, {"rows": 1, "cols": 1, "support": "full"}]})"), "ok.json", ".", roomy));
   roomy.limits.max_memory_bytes = *big - 1;
   EXPECT_THROW((void)parse_specs(json::parse(R"({"factors": [{"rows": 10000, "cols": 1, "support": "full"}, {"rows": 1, "cols": 1, "support": "full"}]})"), "ok.json", ".", roomy), SpecError);
-  EXPECT_FALSE(spec_memory_estimate({{std::uint64_t{1} << 40, std::uint64_t{1} << 40}}).has_value());
+  EXPECT_FALSE(spec_memory_estimate({{std::uint64_t{1} << 40, std::uint64_t{1} << 40, 1}}).has_value());
+  // Sparse supports cost less than full ones of the same shape.
+  EXPECT_LT(*spec_memory_estimate({{1000, 1000, 1000}, {1000, 1000, 1000}}),
+            *spec_memory_estimate({{1000, 1000, 1000000}, {1000, 1000, 1000000}}));
 }
 
 // .npy: B4 (a long header overflowed the stack in std::regex), B13 (negative

@@ -72,12 +72,23 @@ struct SpecLoadOptions {
   std::size_t max_json_depth = kMaxJsonDepth;
 };
 
-/// Memory model of an explicit spec (one per factor: rows x cols), in bytes:
-/// what holding its masks and analyzing it (rank-one classes, product
-/// support, detectors, the checker) needs, estimated from its structure
-/// before anything is allocated. Measured constants, see spec.cpp. nullopt
-/// on 64-bit overflow.
-std::optional<std::uint64_t> spec_memory_estimate(const std::vector<std::pair<std::uint64_t, std::uint64_t>>& shapes);
+/// One explicit factor as the memory model sees it: its shape and its number
+/// of nonzeros (exact for full/lower/upper/diagonal/kronecker/mask/npy
+/// supports, the expected count for random ones).
+struct FactorShape {
+  std::uint64_t rows = 0, cols = 0, nonzeros = 0;
+};
+
+/// Memory model of an explicit spec (factors in order), in bytes: what
+/// holding its masks and analyzing it needs, estimated from its structure
+/// before anything is allocated --
+///   64 MiB + 320 B x (nonzeros + sum of the factors' rows and cols)
+///          + 16 B x (cells of the product support) + the dense masks
+///            (ceil(cols/64) 64-bit words a row).
+/// The constants bound the peak RSS measured for `check` on tall, wide,
+/// square full and random specs (bench/RESULTS.md, section "hostile").
+/// nullopt on 64-bit overflow.
+std::optional<std::uint64_t> spec_memory_estimate(const std::vector<FactorShape>& factors);
 
 /// Reads a spec file (one spec object or an array of them). Relative "npy"
 /// paths are resolved against the spec file's folder. Only regular files are
