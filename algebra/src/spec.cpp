@@ -57,6 +57,13 @@ struct Ctx {
     if (mask_entries > kMaxSpecMaskEntries)
       fail(path, "the supports of this spec need " + std::to_string(mask_entries) +
                      " mask entries, more than the limit of " + std::to_string(kMaxSpecMaskEntries));
+    // Dense masks hold at least one bit per entry: a lower bound on what the
+    // (family) constructors allocate, so refusing above the limit is never
+    // premature. Explicit factors are also checked by the full model below.
+    if (mask_entries / 8 > options.limits.max_memory_bytes)
+      fail(path, "the supports of this spec need " + std::to_string(mask_entries) + " mask entries, at least " +
+                     format_bytes(mask_entries / 8) + " as dense masks, more than the limit of " +
+                     format_bytes(options.limits.max_memory_bytes) + " (raise it with --max-memory)");
   }
 
   /// An explicit factor's shape, checked against the memory model before its

@@ -350,6 +350,21 @@ TEST(SpecHostile, ExplicitSpecsAreBoundedByTheMemoryModel) {
             *spec_memory_estimate({{1000, 1000, 1000000}, {1000, 1000, 1000000}}));
 }
 
+// Families' dense masks (one bit per entry at least) are bounded by the same
+// limit; structural families (branch 'fam') may relax this.
+TEST(SpecHostile, FamilyMasksAreBoundedByTheLimit) {
+  SpecLoadOptions tight;
+  tight.limits.max_memory_bytes = 1u << 20;
+  try {
+    (void)parse_specs(json::parse(R"({"family": "butterfly", "n": 8192})"), "b.json", ".", tight);
+    FAIL();
+  } catch (const SpecError& e) {
+    EXPECT_TRUE(has(e.what(), "b.json: at $.n")) << e.what();
+    EXPECT_TRUE(has(e.what(), "--max-memory")) << e.what();
+  }
+  EXPECT_NO_THROW((void)parse_specs(json::parse(R"({"family": "butterfly", "n": 64})"), "b.json", ".", tight));
+}
+
 // .npy: B4 (a long header overflowed the stack in std::regex), B13 (negative
 // and overflowing shapes), the fuzzer's artifacts, B8 (devices and FIFOs).
 std::string npy_bytes(const std::string& header, const std::string& payload = "") {
