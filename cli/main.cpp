@@ -21,10 +21,25 @@ int main(int argc, char** argv) {
   c->add_option("--dataset-max-points", check.dataset_max_points, "largest data set --dataset writes (grid points)")
       ->check(CLI::PositiveNumber);
 
+  // --max-memory on every command that reads input (limits.hpp): "512M", "2G", bytes.
+  auto memory_option = [](CLI::App* sub, std::uint64_t& target) {
+    sub->add_option_function<std::string>(
+           "--max-memory",
+           [&target](const std::string& s) {
+             const auto v = wellposed::parse_memory_size(s);
+             if (!v) throw CLI::ValidationError("--max-memory", "expected a size such as 512M, 2G or a byte count, got '" + s + "'");
+             target = *v;
+           },
+           "most memory the input may need (e.g. 512M, 4G; default a quarter of physical memory)");
+  };
+  memory_option(c, check.max_memory_bytes);
+
   std::string cert_file;
+  std::uint64_t cert_max_memory = wellposed::default_max_memory_bytes();
   auto* ce = app.add_subcommand("certify", "re-check a certificate with the independent checker");
   ce->add_option("certificate", cert_file, "a verdict JSON as written by check --json (one result or a report)")
       ->required();
+  memory_option(ce, cert_max_memory);
 
   FactorizeOptions fac;
   auto* f = app.add_subcommand("factorize", "factorize a matrix with the supports of a spec, with certified error bounds");
@@ -35,6 +50,7 @@ int main(int argc, char** argv) {
   f->add_flag("--ortho", fac.ortho, "orthonormalize between splits (Algorithm 8)");
   f->add_option("-o,--output", fac.output, "folder for F1.npy ... and manifest.json, or a .json manifest")->required();
   f->add_flag("--quiet", fac.quiet, "no progress bar");
+  memory_option(f, fac.max_memory_bytes);
 
   ExportOptions ex;
   auto* e = app.add_subcommand("export", "print the decision sentence for another solver");
@@ -55,7 +71,7 @@ int main(int argc, char** argv) {
   }
   try {
     if (*c) return run_check(check, std::cout, std::cerr);
-    if (*ce) return run_certify(cert_file, std::cout, std::cerr);
+    if (*ce) return run_certify(cert_file, std::cout, std::cerr, cert_max_memory);
     if (*f) return run_factorize(fac, std::cout, std::cerr);
     if (*e) return run_export(ex, std::cout, std::cerr);
   } catch (const std::exception& err) {

@@ -40,20 +40,56 @@ namespace {
 struct Ctx {
   std::string file;
   std::string base_dir;
+  SpecLoadOptions options;
   std::size_t mask_entries = 0;  // running total, against kMaxSpecMaskEntries
+  // Shapes of the explicit factors of the spec being read, for the memory model.
+  std::vector<FactorShape> shapes;
 
   [[noreturn]] void fail(const std::string& path, const std::string& msg) const { throw SpecError(file, path, msg); }
 
+  /// Accounts for a rows x cols support (checked arithmetic: sizes come from the file).
   void reserve(const std::string& path, std::size_t rows, std::size_t cols) {
-    if (rows != 0 && cols > kMaxSpecMaskEntries / rows) fail(path, "a " + std::to_string(rows) + "x" + std::to_string(cols) + " support is beyond the limit of " +
-                     std::to_string(kMaxSpecMaskEntries) + " mask entries (explicit masks are stored densely)");
-    mask_entries += rows * cols;
+    const auto n = checked::mul(rows, cols);
+    if (!n || *n > kMaxSpecMaskEntries)
+      fail(path, "a " + std::to_string(rows) + "x" + std::to_string(cols) + " support is beyond the limit of " +
+                     std::to_string(kMaxSpecMaskEntries) + " mask entries");
+    mask_entries += *n;
     if (mask_entries > kMaxSpecMaskEntries)
       fail(path, "the supports of this spec need " + std::to_string(mask_entries) +
-                     " mask entries, more than the limit of " + std::to_string(kMaxSpecMaskEntries) +
-                     " (explicit masks are stored densely)");
+                     " mask entries, more than the limit of " + std::to_string(kMaxSpecMaskEntries));
+    // Dense masks hold at least one bit per entry: a lower bound on what the
+    // (family) constructors allocate, so refusing above the limit is never
+    // premature. Explicit factors are also checked by the full model below.
+    if (mask_entries / 8 > options.limits.max_memory_bytes)
+      fail(path, "the supports of this spec need " + std::to_string(mask_entries) + " mask entries, at least " +
+                     format_bytes(mask_entries / 8) + " as dense masks, more than the limit of " +
+                     format_bytes(options.limits.max_memory_bytes) + " (raise it with --max-memory)");
+  }
+
+  /// An explicit factor's shape, checked against the memory model before its
+  /// mask is allocated.
+  void reserve_factor(const std::string& path, std::size_t rows, std::size_t cols, std::uint64_t nonzeros) {
+    reserve(path, rows, cols);
+    shapes.push_back({rows, cols, nonzeros});
+    const auto need = spec_memory_estimate(shapes);
+    if (!need || *need > options.limits.max_memory_bytes)
+      fail(path, "a " + std::to_string(rows) + "x" + std::to_string(cols) + " factor brings the spec's estimated memory to " +
+                     (need ? format_bytes(*need) : std::string("more than 2^64 bytes")) + ", more than the limit of " +
+                     format_bytes(options.limits.max_memory_bytes) + " (raise it with --max-memory)");
   }
 };
+
+/// a * b for sizes from the file, or a SpecError naming `what`.
+std::size_t mul_or_fail(const Ctx& c, const std::string& path, std::size_t a, std::size_t b, const std::string& what) {
+  const auto r = checked::mul(a, b);
+  if (!r) c.fail(path, what + " = " + std::to_string(a) + " * " + std::to_string(b) + " does not fit in 64 bits");
+  return *r;
+}
+std::size_t add_or_fail(const Ctx& c, const std::string& path, std::size_t a, std::size_t b, const std::string& what) {
+  const auto r = checked::add(a, b);
+  if (!r) c.fail(path, what + " = " + std::to_string(a) + " + " + std::to_string(b) + " does not fit in 64 bits");
+  return *r;
+}
 
 std::string dump(const nlohmann::json& j) {
   std::string s = j.dump();
@@ -71,9 +107,10 @@ std::size_t positive(const Ctx& c, const std::string& path, const nlohmann::json
   const std::string p = path + "." + key;
   if (!obj.contains(key)) c.fail(path, "missing key '" + key + "'");
   const auto& v = obj.at(key);
-  if (!v.is_number_integer() || v.get<long long>() <= 0)
-    c.fail(p, "expected a positive integer, got " + dump(v));
-  return static_cast<std::size_t>(v.get<long long>());
+  // nlohmann stores non-negative integers as unsigned (up to 2^64 - 1) and
+  // negative ones as signed: read each as what it is, never through a cast.
+  if (v.is_number_unsigned() && v.get<std::uint64_t>() > 0) return static_cast<std::size_t>(v.get<std::uint64_t>());
+  c.fail(p, "expected a positive integer, got " + dump(v));
 }
 
 Support mask_from_json(const Ctx& c, const std::string& path, const nlohmann::json& v) {
@@ -82,6 +119,8 @@ Support mask_from_json(const Ctx& c, const std::string& path, const nlohmann::js
   for (std::size_t i = 0; i < v.size(); ++i) {
     if (!v[i].is_string()) c.fail(path + "[" + std::to_string(i) + "]", "expected a string of '0'/'1', got " + dump(v[i]));
     rows.push_back(v[i].get<std::string>());
+    if (rows.back().empty())
+      c.fail(path + "[" + std::to_string(i) + "]", "the row is empty (a mask needs at least one column), got \"\"");
   }
   try {
     return Support::from_rows(rows);
@@ -94,10 +133,14 @@ KPattern kpattern_from_json(const Ctx& c, const std::string& path, const nlohman
   if (!v.is_array() || v.size() != 4) c.fail(path, "expected [a, b, c, d], got " + dump(v));
   std::size_t e[4];
   for (std::size_t i = 0; i < 4; ++i) {
-    if (!v[i].is_number_integer() || v[i].get<long long>() <= 0)
+    if (!v[i].is_number_unsigned() || v[i].get<std::uint64_t>() == 0)
       c.fail(path + "[" + std::to_string(i) + "]", "expected a positive integer, got " + dump(v[i]));
-    e[i] = static_cast<std::size_t>(v[i].get<long long>());
+    e[i] = static_cast<std::size_t>(v[i].get<std::uint64_t>());
   }
+  // rows = a b d, cols = a c d (kpattern.hpp), computed unchecked there.
+  const auto ad = checked::mul(e[0], e[3]);
+  if (!ad || !checked::mul(*ad, e[1]) || !checked::mul(*ad, e[2]))
+    c.fail(path, "the pattern " + dump(v) + " has more than 2^64 rows or columns (rows = a*b*d, cols = a*c*d)");
   return {e[0], e[1], e[2], e[3]};
 }
 
@@ -110,9 +153,17 @@ Support factor_from_json(Ctx& c, const std::string& path, const nlohmann::json& 
   std::optional<std::size_t> rows, cols;
   if (f.contains("rows")) rows = positive(c, path, f, "rows");
   if (f.contains("cols")) cols = positive(c, path, f, "cols");
+  double random_density = 1.0;
   auto need_shape = [&](const std::string& what) {
     if (!rows || !cols) c.fail(path, "support \"" + what + "\" needs both 'rows' and 'cols'");
-    c.reserve(path, *rows, *cols);
+    // Nonzeros for the memory model; rows * cols is checked by reserve first.
+    const std::uint64_t r = *rows, k = *cols, m = std::min(r, k);
+    const auto cells = checked::mul(r, k).value_or(~std::uint64_t{0});
+    std::uint64_t nnz = cells;
+    if (what == "diagonal") nnz = m;
+    if (what == "lower" || what == "upper") nnz = std::min(cells, m * (m + 1) / 2 + (r - m) * k + (k - m) * r);  // an upper bound
+    if (what == "random") nnz = std::min(cells, static_cast<std::uint64_t>(random_density * static_cast<double>(cells)) + 64);
+    c.reserve_factor(path, r, k, nnz);
   };
   auto check_shape = [&](const Support& m, const std::string& what) {
     if ((rows && *rows != m.rows()) || (cols && *cols != m.cols()))
@@ -139,12 +190,18 @@ Support factor_from_json(Ctx& c, const std::string& path, const nlohmann::json& 
   const auto& v = s.begin().value();
   const std::string vp = sp + "." + key;
   if (key == "mask") {
-    if (v.is_array()) c.reserve(vp, v.size(), v.empty() || !v[0].is_string() ? 0 : v[0].get<std::string>().size());
+    if (v.is_array() && !v.empty() && v[0].is_string()) {
+      std::uint64_t ones = 0;
+      for (const auto& row : v)
+        if (row.is_string())
+          for (char ch : row.get_ref<const std::string&>()) ones += ch == '1';
+      c.reserve_factor(vp, v.size(), v[0].get_ref<const std::string&>().size(), ones);
+    }
     return check_shape(mask_from_json(c, vp, v), "the mask");
   }
   if (key == "kronecker") {
     const KPattern t = kpattern_from_json(c, vp, v);
-    c.reserve(vp, t.rows(), t.cols());
+    c.reserve_factor(vp, t.rows(), t.cols(), t.a * t.b * t.c * t.d);  // <= rows * cols, checked
     return check_shape(t.support(), "the Kronecker pattern " + t.to_string());
   }
   if (key == "npy") {
@@ -153,12 +210,17 @@ Support factor_from_json(Ctx& c, const std::string& path, const nlohmann::json& 
     if (p.is_relative()) p = std::filesystem::path(c.base_dir) / p;
     NpyArray a;
     try {
-      a = read_npy(p.string());
+      a = read_npy(p.string(), c.options.limits);
     } catch (const std::exception& e) {
       c.fail(vp, e.what());
     }
-    if (a.shape.size() != 2) c.fail(vp, p.string() + ": a mask must be a 2-D array");
-    c.reserve(vp, a.rows(), a.cols());
+    if (a.shape.size() != 2)
+      c.fail(vp, p.string() + ": a mask must be a 2-D array, got " + std::to_string(a.shape.size()) + " dimensions");
+    if (a.rows() == 0 || a.cols() == 0)
+      c.fail(vp, p.string() + ": a mask needs at least one row and one column, got " + std::to_string(a.rows()) + "x" +
+                     std::to_string(a.cols()));
+    c.reserve_factor(vp, a.rows(), a.cols(),
+                     static_cast<std::uint64_t>(std::count_if(a.data.begin(), a.data.end(), [](double x) { return x != 0.0; })));
     Support m(a.rows(), a.cols());
     for (std::size_t i = 0; i < a.rows(); ++i)
       for (std::size_t j = 0; j < a.cols(); ++j) {
@@ -176,10 +238,11 @@ Support factor_from_json(Ctx& c, const std::string& path, const nlohmann::json& 
   if (!(density >= 0.0 && density <= 1.0)) c.fail(vp + ".density", "must lie in [0, 1], got " + dump(v.at("density")));
   std::uint64_t seed = 0;
   if (v.contains("seed")) {
-    if (!v.at("seed").is_number_integer() || v.at("seed").get<long long>() < 0)
-      c.fail(vp + ".seed", "expected a non-negative integer, got " + dump(v.at("seed")));
+    if (!v.at("seed").is_number_unsigned())  // any of 0 .. 2^64 - 1
+      c.fail(vp + ".seed", "expected an integer in [0, 2^64 - 1], got " + dump(v.at("seed")));
     seed = v.at("seed").get<std::uint64_t>();
   }
+  random_density = density;
   need_shape("random");
   return Support::random(*rows, *cols, density, seed);
 }
@@ -198,7 +261,8 @@ Architecture family_from_json(Ctx& c, const std::string& path, const nlohmann::j
       const std::size_t n = positive(c, path, j, "n");
       if (n < 2 || (n & (n - 1))) c.fail(path + ".n", "must be a power of two >= 2, got " + std::to_string(n));
       const std::size_t N = static_cast<std::size_t>(std::countr_zero(n));
-      c.reserve(path + ".n", n * (family == "butterfly" ? N : 2 * N), n);
+      // log2(n) (butterfly) or 2 log2(n) (kaleidoscope) factors of n x n.
+      c.reserve(path + ".n", mul_or_fail(c, path + ".n", n, family == "butterfly" ? N : 2 * N, "the rows of all factors"), n);
       return family == "butterfly" ? butterfly(n) : kaleidoscope(n);
     }
     if (family == "monarch") {
@@ -207,19 +271,22 @@ Architecture family_from_json(Ctx& c, const std::string& path, const nlohmann::j
                         q = positive(c, path, j, "q");
       if (m % p) c.fail(path + ".p", "p = " + std::to_string(p) + " must divide m = " + std::to_string(m));
       if (n % q) c.fail(path + ".q", "q = " + std::to_string(q) + " must divide n = " + std::to_string(n));
-      c.reserve(path, m + n, q * m / p);
+      // monarch_chain: (1, p, q, m/p) is m x q(m/p), (q, m/p, n/q, 1) is q(m/p) x n;
+      // p | m, so the middle dimension q * (m / p) is exact when it does not overflow.
+      const std::size_t mid = mul_or_fail(c, path + ".q", q, m / p, "the middle dimension q*m/p");
+      c.reserve(path, add_or_fail(c, path + ".m", m, n, "m + n"), mid);
       return monarch(m, n, p, q);
     }
     if (family == "lowrank") {
       keys({"m", "n", "r"});
       const std::size_t m = positive(c, path, j, "m"), n = positive(c, path, j, "n"), r = positive(c, path, j, "r");
-      c.reserve(path, m + n, r);
+      c.reserve(path, add_or_fail(c, path + ".m", m, n, "m + n"), r);
       return low_rank(m, n, r);
     }
     if (family == "lu") {
       keys({"n"});
       const std::size_t n = positive(c, path, j, "n");
-      c.reserve(path, 2 * n, n);
+      c.reserve(path, mul_or_fail(c, path + ".n", 2, n, "2n"), n);
       return lu(n);
     }
     if (family == "hodlr") {
@@ -297,6 +364,7 @@ Spec network_spec_from_json(Ctx& c, const std::string& path, const nlohmann::jso
 Spec spec_from_json(Ctx& c, const std::string& path, const nlohmann::json& j) {
   if (!j.is_object()) c.fail(path, "expected a spec object, got " + dump(j));
   c.mask_entries = 0;
+  c.shapes.clear();
   std::optional<std::string> name;
   if (j.contains("name")) {
     if (!j.at("name").is_string()) c.fail(path + ".name", "expected a string, got " + dump(j.at("name")));
@@ -332,8 +400,39 @@ Spec spec_from_json(Ctx& c, const std::string& path, const nlohmann::json& j) {
 
 }  // namespace
 
-std::vector<Spec> parse_specs(const nlohmann::json& j, const std::string& file, const std::string& base_dir) {
-  Ctx c{file, base_dir};
+std::optional<std::uint64_t> spec_memory_estimate(const std::vector<FactorShape>& factors) {
+  // Peak RSS of `check` (Release, this machine, bench/RESULTS.md "hostile"):
+  // N x 1 times 1 x 1 ~ 300 B per row; random n x n pairs ~ 100-280 B per
+  // nonzero; an outer product n x 1 times 1 x n < 1 B per product cell.
+  constexpr std::uint64_t kBase = std::uint64_t{64} << 20, kPerNonzero = 320, kPerIndex = 320, kPerProductCell = 16;
+  std::uint64_t units = 0, mask_bytes = 0;
+  auto add = [](std::uint64_t& acc, std::optional<std::uint64_t> v) {
+    if (!v) return false;
+    const auto s = checked::add(acc, *v);
+    if (!s) return false;
+    acc = *s;
+    return true;
+  };
+  for (const auto& f : factors) {
+    if (!add(units, f.nonzeros) || !add(units, checked::add(f.rows, f.cols)) ||
+        !add(mask_bytes, checked::mul(f.rows, (f.cols / 64 + (f.cols % 64 != 0)) * 8)))
+      return std::nullopt;
+  }
+  std::uint64_t total = kBase;
+  if (!factors.empty()) {
+    // The product support: rows of F1 x cols of FL (networks list the layers
+    // the other way round, so the larger of the two corners).
+    const auto a = checked::mul(factors.front().rows, factors.back().cols);
+    const auto b = checked::mul(factors.back().rows, factors.front().cols);
+    if (!a || !b || !add(total, checked::mul(std::max(*a, *b), kPerProductCell))) return std::nullopt;
+  }
+  if (!add(total, checked::mul(units, std::max(kPerNonzero, kPerIndex))) || !add(total, mask_bytes)) return std::nullopt;
+  return total;
+}
+
+std::vector<Spec> parse_specs(const nlohmann::json& j, const std::string& file, const std::string& base_dir,
+                              const SpecLoadOptions& options) {
+  Ctx c{file, base_dir, options, 0, {}};
   std::vector<Spec> out;
   if (j.is_array()) {
     if (j.empty()) c.fail("$", "the list of specs is empty");
@@ -344,17 +443,53 @@ std::vector<Spec> parse_specs(const nlohmann::json& j, const std::string& file, 
   return out;
 }
 
-std::vector<Spec> load_specs(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw SpecError(path, "$", "cannot open file");
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw SpecError(path, "$", std::string("malformed JSON: ") + e.what());
+nlohmann::json parse_json_bounded(const std::string& text, const std::string& file, std::size_t max_depth) {
+  // Nesting depth on the raw text (brackets outside strings): nothing below
+  // recurses deeper than this.
+  std::size_t depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char ch = text[i];
+    if (in_string) {
+      if (ch == '\\') ++i;
+      else if (ch == '"') in_string = false;
+    } else if (ch == '"') {
+      in_string = true;
+    } else if (ch == '[' || ch == '{') {
+      if (++depth > max_depth)
+        throw SpecError(file, "$", "JSON nested deeper than " + std::to_string(max_depth) + " levels (at byte " +
+                                       std::to_string(i) + ")");
+    } else if ((ch == ']' || ch == '}') && depth > 0) {
+      --depth;
+    }
   }
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    // parse_error (syntax) and out_of_range 406 (a number beyond double's range).
+    std::string what = e.what();
+    if (what.rfind("[json.exception.", 0) == 0 && what.find("] ") != std::string::npos)
+      what = what.substr(what.find("] ") + 2);
+    throw SpecError(file, "$", "malformed JSON: " + what);
+  }
+}
+
+std::vector<Spec> load_specs(const std::string& path, const SpecLoadOptions& options) {
+  // The parsed form of JSON takes up to ~16 bytes per byte of text (a value
+  // per 2-byte "1," element): the file may use 1/16 of the memory limit.
+  std::string text;
+  try {
+    text = read_regular_file(path, options.limits.max_memory_bytes / 16);
+  } catch (const std::runtime_error& e) {
+    std::string what = e.what();
+    if (what.rfind(path + ": ", 0) == 0) what = what.substr(path.size() + 2);
+    throw SpecError(path, "$", what);
+  }
+  const nlohmann::json j = parse_json_bounded(text, path, options.max_json_depth);
+  text.clear();
+  text.shrink_to_fit();
   const auto dir = std::filesystem::path(path).parent_path();
-  return parse_specs(j, path, dir.empty() ? "." : dir.string());
+  return parse_specs(j, path, dir.empty() ? "." : dir.string(), options);
 }
 
 nlohmann::json to_spec_json(const ReluNetwork& n) {

@@ -223,7 +223,7 @@ int run_check(const CheckOptions& o, std::ostream& out, std::ostream& err) {
   std::vector<Spec> specs;
   for (const auto& f : o.spec_files) {
     try {
-      auto s = load_specs(f);
+      auto s = load_specs(f, SpecLoadOptions{ResourceLimits{o.max_memory_bytes}});
       specs.insert(specs.end(), std::make_move_iterator(s.begin()), std::make_move_iterator(s.end()));
     } catch (const SpecError& e) {
       err << "wellposed: error: " << e.what() << "\n";
@@ -330,17 +330,16 @@ int run_check(const CheckOptions& o, std::ostream& out, std::ostream& err) {
   return kExitClosed;
 }
 
-int run_certify(const std::string& file, std::ostream& out, std::ostream& err) {
-  std::ifstream in(file);
-  if (!in) {
-    err << "wellposed: error: " << file << ": cannot open file\n";
-    return kExitBadInput;
-  }
+int run_certify(const std::string& file, std::ostream& out, std::ostream& err, std::uint64_t max_memory_bytes) {
+  // Regular files only, size and nesting depth bounded before parsing (spec.hpp).
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& e) {
-    err << "wellposed: error: " << file << ": malformed JSON: " << e.what() << "\n";
+    j = parse_json_bounded(read_regular_file(file, max_memory_bytes / 16), file);
+  } catch (const SpecError& e) {
+    err << "wellposed: error: " << e.what() << "\n";
+    return kExitBadInput;
+  } catch (const std::runtime_error& e) {
+    err << "wellposed: error: " << e.what() << "\n";
     return kExitBadInput;
   }
   // Accept one verdict object or a whole `check --json` report.

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "wellposed/algebra/limits.hpp"
+
 namespace wellposed::cli {
 
 inline constexpr int kExitClosed = 0;
@@ -31,10 +33,13 @@ struct CheckOptions {
   /// here when it has at most dataset_max_points points (empty: sizes only).
   std::string dataset_dir;
   std::uint64_t dataset_max_points = 1'000'000;
+  /// --max-memory: the most memory reading the specs may need (limits.hpp).
+  std::uint64_t max_memory_bytes = default_max_memory_bytes();
 };
 int run_check(const CheckOptions& o, std::ostream& out, std::ostream& err);
 
-int run_certify(const std::string& certificate_file, std::ostream& out, std::ostream& err);
+int run_certify(const std::string& certificate_file, std::ostream& out, std::ostream& err,
+                std::uint64_t max_memory_bytes = default_max_memory_bytes());
 
 struct FactorizeOptions {
   std::string matrix_file;
@@ -43,6 +48,8 @@ struct FactorizeOptions {
   bool ortho = false;
   std::string output;  ///< a folder (one .npy per factor + manifest.json) or a .json manifest
   bool quiet = false;
+  /// --max-memory: the most memory reading the matrix and the spec may need.
+  std::uint64_t max_memory_bytes = default_max_memory_bytes();
 };
 int run_factorize(const FactorizeOptions& o, std::ostream& out, std::ostream& err);
 

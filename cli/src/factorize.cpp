@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "commands.hpp"
+#include "wellposed/algebra/mtx.hpp"
 #include "wellposed/algebra/npy.hpp"
 #include "wellposed/algebra/spec.hpp"
 #include "wellposed/numeric.hpp"
@@ -23,81 +24,26 @@ namespace {
 
 using numeric::Matrix;
 
-/// Matrix Market (.mtx): coordinate (real, integer, pattern; general,
-/// symmetric, skew-symmetric) and array (real, integer; general).
-Matrix read_mtx(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw InputError(path + ": cannot open file");
-  std::string line;
-  if (!std::getline(in, line) || line.rfind("%%MatrixMarket", 0) != 0)
-    throw InputError(path + ": not a Matrix Market file (no %%MatrixMarket header)");
-  std::istringstream h(line);
-  std::string banner, object, format, field, symmetry;
-  h >> banner >> object >> format >> field >> symmetry;
-  for (auto* s : {&object, &format, &field, &symmetry})
-    for (auto& ch : *s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  if (object != "matrix") throw InputError(path + ": Matrix Market object '" + object + "' is not 'matrix'");
-  if (field != "real" && field != "integer" && field != "pattern" && field != "double")
-    throw InputError(path + ": Matrix Market field '" + field + "' is not supported (real, integer, pattern)");
-  if (symmetry != "general" && symmetry != "symmetric" && symmetry != "skew-symmetric")
-    throw InputError(path + ": Matrix Market symmetry '" + symmetry + "' is not supported");
-  std::size_t lineno = 1;
-  do {
-    if (!std::getline(in, line)) throw InputError(path + ": missing size line");
-    ++lineno;
-  } while (line.empty() || line[0] == '%');
-  std::istringstream sz(line);
-  long long rows = -1, cols = -1, nnz = -1;
-  sz >> rows >> cols;
-  if (format == "coordinate") sz >> nnz;
-  if (rows <= 0 || cols <= 0 || (format == "coordinate" && nnz < 0))
-    throw InputError(path + ": line " + std::to_string(lineno) + ": bad size line '" + line + "'");
-  Matrix A = Matrix::Zero(rows, cols);
-  auto bad = [&](const std::string& what) {
-    return InputError(path + ": line " + std::to_string(lineno) + ": " + what);
-  };
-  if (format == "coordinate") {
-    for (long long k = 0; k < nnz; ++k) {
-      do {
-        if (!std::getline(in, line)) throw bad("expected " + std::to_string(nnz) + " entries, file ends after " + std::to_string(k));
-        ++lineno;
-      } while (line.empty() || line[0] == '%');
-      std::istringstream e(line);
-      long long i = 0, j = 0;
-      double v = 1.0;
-      if (!(e >> i >> j)) throw bad("bad entry '" + line + "'");
-      if (field != "pattern" && !(e >> v)) throw bad("missing value in '" + line + "'");
-      if (i < 1 || i > rows || j < 1 || j > cols) throw bad("index (" + std::to_string(i) + ", " + std::to_string(j) + ") out of range");
-      A(i - 1, j - 1) = v;
-      if (symmetry != "general" && i != j) A(j - 1, i - 1) = symmetry == "symmetric" ? v : -v;
-    }
-  } else {
-    if (symmetry != "general") throw InputError(path + ": array format is read only with 'general' symmetry");
-    for (long long j = 0; j < cols; ++j)
-      for (long long i = 0; i < rows; ++i) {
-        do {
-          if (!std::getline(in, line)) throw bad("file ends before all " + std::to_string(rows * cols) + " values");
-          ++lineno;
-        } while (line.empty() || line[0] == '%');
-        try {
-          A(i, j) = std::stod(line);
-        } catch (const std::exception&) {
-          throw bad("not a number: '" + line + "'");
-        }
-      }
+/// Matrix Market (.mtx): the library's strict reader (wellposed/algebra/mtx.hpp).
+Matrix read_mtx_dense(const std::string& path, const ResourceLimits& limits) {
+  MtxMatrix m;
+  try {
+    m = wellposed::read_mtx(path, limits);
+  } catch (const MtxError& e) {
+    throw InputError(e.what());
   }
-  return A;
+  return Eigen::Map<const Matrix>(m.data.data(), static_cast<Eigen::Index>(m.rows), static_cast<Eigen::Index>(m.cols));
 }
 
-Matrix read_matrix(const std::string& path) {
+Matrix read_matrix(const std::string& path, const ResourceLimits& limits) {
   const auto ext = std::filesystem::path(path).extension().string();
   Matrix A;
   if (ext == ".mtx") {
-    A = read_mtx(path);
+    A = read_mtx_dense(path, limits);
   } else if (ext == ".npy") {
     NpyArray a;
     try {
-      a = read_npy(path);
+      a = read_npy(path, limits);
     } catch (const std::exception& e) {
       throw InputError(e.what());
     }
@@ -163,8 +109,8 @@ int run_factorize(const FactorizeOptions& o, std::ostream& out, std::ostream& er
   Matrix A;
   std::vector<Spec> specs;
   try {
-    A = read_matrix(o.matrix_file);
-    specs = load_specs(o.spec_file);
+    A = read_matrix(o.matrix_file, ResourceLimits{o.max_memory_bytes});
+    specs = load_specs(o.spec_file, SpecLoadOptions{ResourceLimits{o.max_memory_bytes}});
   } catch (const InputError& e) {
     err << "wellposed: error: " << e.what() << "\n";
     return kExitBadInput;

@@ -223,5 +223,229 @@ TEST(Npy, ReadsNumpyHeadersAndDtypes) {
   std::filesystem::remove_all(dir);
 }
 
+// ---------------------------------------------------------------------------
+// Hostile input (issue 20). Each test is built from a reproducer in
+// tests/data/bad-inputs/ (named in the comment); the CLI test runs the files.
+// ---------------------------------------------------------------------------
+
+bool has(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
+std::string error_of_text(const std::string& text, const SpecLoadOptions& o = {}) {
+  try {
+    (void)parse_specs(parse_json_bounded(text, "t.json", o.max_json_depth), "t.json", ".", o);
+  } catch (const SpecError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// B2-*, B12-kronecker-overflow, B12-monarch-overflow-msg: family sizes near
+// 2^62-2^64 wrapped the size checks; refused before any constructor runs.
+TEST(SpecHostile, FamilySizesUseCheckedArithmetic) {
+  std::string e = error_of(json::parse(R"({"family": "kaleidoscope", "n": 4611686018427387904})"));
+  EXPECT_TRUE(has(e, "test.json: at $.n")) << e;
+  EXPECT_TRUE(has(e, "4611686018427387904")) << e;
+  e = error_of(json::parse(R"({"family": "monarch", "m": 4611686018427387904, "n": 4, "p": 2, "q": 4})"));
+  EXPECT_TRUE(has(e, "test.json: at $")) << e;
+  EXPECT_TRUE(has(e, "4611686018427387908x9223372036854775808 support is beyond the limit")) << e;  // (m + n) x q m / p
+  e = error_of(json::parse(R"({"family": "monarch", "m": 4611686018427387904, "n": 4, "p": 1, "q": 4})"));
+  EXPECT_TRUE(has(e, "$.q")) << e;
+  EXPECT_TRUE(has(e, "does not fit in 64 bits")) << e;
+  e = error_of(json::parse(R"({"family": "kronecker", "chain": [[4294967296, 4294967296, 1, 1]]})"));
+  EXPECT_TRUE(has(e, "$.chain[0]")) << e;
+  EXPECT_TRUE(has(e, "4294967296")) << e;
+  e = error_of(json::parse(R"({"family": "butterfly", "n": 9223372036854775808})"));
+  EXPECT_TRUE(has(e, "$.n")) << e;
+  e = error_of(json::parse(R"({"family": "lowrank", "m": 18446744073709551615, "n": 1, "r": 1})"));
+  EXPECT_TRUE(has(e, "$.m")) << e;
+  e = error_of(json::parse(R"({"family": "lu", "n": 9223372036854775809})"));
+  EXPECT_TRUE(has(e, "$.n")) << e;
+  e = error_of(json::parse(R"({"factors": [{"support": {"kronecker": [4294967296, 1, 4294967296, 1]}}]})"));
+  EXPECT_TRUE(has(e, "$.factors[0].support.kronecker")) << e;
+  // Sizes at the edge that do fit are still read.
+  EXPECT_EQ(error_of(json::parse(R"({"family": "monarch", "m": 4, "n": 4, "p": 2, "q": 2})")), "");
+}
+
+// B5-deep.json: 80,000 nested brackets overflowed the stack.
+TEST(SpecHostile, DeepNestingIsRefusedBeforeParsing) {
+  const std::string deep = "{\"factors\": " + std::string(80000, '[') + std::string(80000, ']') + "}";
+  std::string e = error_of_text(deep);
+  EXPECT_TRUE(has(e, "t.json: at $: JSON nested deeper than 256 levels (at byte 267)")) << e;
+  // Brackets inside strings do not count; the limit is the caller's.
+  const std::string in_string = R"({"name": ")" + std::string(1000, '[') + R"(", "family": "lu", "n": 2})";
+  EXPECT_EQ(error_of_text(in_string), "");
+  SpecLoadOptions shallow;
+  shallow.max_json_depth = 3;
+  EXPECT_TRUE(has(error_of_text(R"({"factors": [{"support": {"mask": ["1"]}}]})", shallow), "deeper than 3"));
+  EXPECT_EQ(error_of_text(R"({"factors": [{"support": {"mask": ["1"]}}]})"), "");
+}
+
+// B12-number-overflow: 1e400 gave an exception message without the file.
+TEST(SpecHostile, JsonErrorsNameTheFile) {
+  std::string e = error_of_text(R"({"factors": [{"rows": 1e400, "cols": 4, "support": "full"}]})");
+  EXPECT_TRUE(has(e, "t.json: at $: malformed JSON")) << e;
+  EXPECT_TRUE(has(e, "1e400")) << e;
+  e = error_of_text(R"({"factors": [)");
+  EXPECT_TRUE(has(e, "t.json: at $: malformed JSON")) << e;
+  e = error_of(json::parse(R"({"factors": [{"rows": 4.5, "cols": 4, "support": "full"}]})"));
+  EXPECT_TRUE(has(e, "$.factors[0].rows")) << e;
+  EXPECT_TRUE(has(e, "4.5")) << e;
+  e = error_of(json::parse(R"({"factors": [{"rows": 18446744073709551615, "cols": 4, "support": "full"}]})"));
+  EXPECT_TRUE(has(e, "$.factors[0]")) << e;
+  EXPECT_TRUE(has(e, "18446744073709551615")) << e;
+}
+
+// B14-zero-width-mask: ["", ""] was a 2x0 factor.
+TEST(SpecHostile, ZeroWidthMasksAreRefused) {
+  std::string e = error_of(json::parse(R"({"factors": [{"support": {"mask": ["", ""]}}]})"));
+  EXPECT_TRUE(has(e, "$.factors[0].support.mask")) << e;
+  EXPECT_TRUE(has(e, "empty")) << e;
+  e = error_of(json::parse(R"({"factors": [{"support": {"mask": ["1", ""]}}]})"));
+  EXPECT_TRUE(has(e, "$.factors[0].support.mask")) << e;
+  e = error_of(json::parse(R"({"factors": [{"support": {"mask": []}}]})"));
+  EXPECT_TRUE(has(e, "$.factors[0].support.mask")) << e;
+}
+
+// B15-seed-u64max: a valid seed (2^64 - 1) was refused.
+TEST(SpecHostile, EverySixtyFourBitSeedIsAccepted) {
+  const auto s = parse_specs(json::parse(
+      R"({"factors": [{"rows": 2, "cols": 2, "support": {"random": {"density": 0.5, "seed": 18446744073709551615}}}]})"));
+  EXPECT_EQ(s[0].architecture.factor(0), Support::random(2, 2, 0.5, 18446744073709551615ull));
+  std::string e = error_of(json::parse(R"({"factors": [{"rows": 2, "cols": 2, "support": {"random": {"density": 0.5, "seed": -1}}}]})"));
+  EXPECT_TRUE(has(e, "$.factors[0].support.random.seed")) << e;
+  EXPECT_TRUE(has(e, "-1")) << e;
+  e = error_of(json::parse(R"({"factors": [{"rows": 2, "cols": 2, "support": {"random": {"density": 0.5, "seed": 1.5}}}]})"));
+  EXPECT_TRUE(has(e, "1.5")) << e;
+}
+
+// B7-tall-1e7, B12-B7-rows-1e9-narrow: the memory model refuses explicit
+// specs whose estimated memory exceeds the caller's limit, before allocating.
+TEST(SpecHostile, ExplicitSpecsAreBoundedByTheMemoryModel) {
+  SpecLoadOptions gib;
+  gib.limits.max_memory_bytes = std::uint64_t{1} << 30;
+  const json tall = json::parse(R"({"factors": [{"rows": 10000000, "cols": 1, "support": "full"}, {"rows": 1, "cols": 1, "support": "full"}]})");
+  try {
+    (void)parse_specs(tall, "tall.json", ".", gib);
+    FAIL();
+  } catch (const SpecError& e) {
+    EXPECT_TRUE(has(e.what(), "tall.json: at $.factors[0]")) << e.what();
+    EXPECT_TRUE(has(e.what(), "10000000x1")) << e.what();
+    EXPECT_TRUE(has(e.what(), "1.00 GiB")) << e.what();
+    EXPECT_TRUE(has(e.what(), "--max-memory")) << e.what();
+  }
+  const json narrow = json::parse(R"({"factors": [{"rows": 1000000000, "cols": 4, "support": "full"}, {"rows": 4, "cols": 4, "support": "full"}]})");
+  EXPECT_THROW((void)parse_specs(narrow, "n.json", ".", gib), SpecError);
+  // The model grows with the structure and the limit is the caller's.
+  const auto small = spec_memory_estimate({{100, 1, 100}, {1, 1, 1}}), big = spec_memory_estimate({{10000, 1, 10000}, {1, 1, 1}});
+  ASSERT_TRUE(small && big);
+  EXPECT_LT(*small, *big);
+  SpecLoadOptions roomy;
+  roomy.limits.max_memory_bytes = *big;
+  EXPECT_NO_THROW((void)parse_specs(json::parse(R"({"factors": [{"rows": 10000, "cols": 1, "support": "full"}, {"rows": 1, "cols": 1, "support": "full"}]})"), "ok.json", ".", roomy));
+  roomy.limits.max_memory_bytes = *big - 1;
+  EXPECT_THROW((void)parse_specs(json::parse(R"({"factors": [{"rows": 10000, "cols": 1, "support": "full"}, {"rows": 1, "cols": 1, "support": "full"}]})"), "ok.json", ".", roomy), SpecError);
+  EXPECT_FALSE(spec_memory_estimate({{std::uint64_t{1} << 40, std::uint64_t{1} << 40, 1}}).has_value());
+  // Sparse supports cost less than full ones of the same shape.
+  EXPECT_LT(*spec_memory_estimate({{1000, 1000, 1000}, {1000, 1000, 1000}}),
+            *spec_memory_estimate({{1000, 1000, 1000000}, {1000, 1000, 1000000}}));
+}
+
+// Families' dense masks (one bit per entry at least) are bounded by the same
+// limit; structural families (branch 'fam') may relax this.
+TEST(SpecHostile, FamilyMasksAreBoundedByTheLimit) {
+  SpecLoadOptions tight;
+  tight.limits.max_memory_bytes = 1u << 20;
+  try {
+    (void)parse_specs(json::parse(R"({"family": "butterfly", "n": 8192})"), "b.json", ".", tight);
+    FAIL();
+  } catch (const SpecError& e) {
+    EXPECT_TRUE(has(e.what(), "b.json: at $.n")) << e.what();
+    EXPECT_TRUE(has(e.what(), "--max-memory")) << e.what();
+  }
+  EXPECT_NO_THROW((void)parse_specs(json::parse(R"({"family": "butterfly", "n": 64})"), "b.json", ".", tight));
+}
+
+// .npy: B4 (a long header overflowed the stack in std::regex), B13 (negative
+// and overflowing shapes), the fuzzer's artifacts, B8 (devices and FIFOs).
+std::string npy_bytes(const std::string& header, const std::string& payload = "") {
+  return std::string("\x93NUMPY\x01\x00", 8) + static_cast<char>(header.size() & 0xff) +
+         static_cast<char>(header.size() >> 8) + header + payload;
+}
+std::string npy_error(const std::string& bytes, std::uint64_t max_memory = std::uint64_t{1} << 30) {
+  try {
+    (void)parse_npy(bytes, "m.npy", ResourceLimits{max_memory});
+  } catch (const std::runtime_error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(NpyHostile, HeadersAreParsedByHandAndStrictly) {
+  // B4: a 30,000-character header.
+  std::string e = npy_error(npy_bytes("{'descr': '" + std::string(30000, 'x')));
+  EXPECT_TRUE(has(e, "m.npy: bad .npy header")) << e;
+  // A 60,000-character header of spaces around a valid dict is fine.
+  const std::string ok = "{'descr': '<f8', 'fortran_order': False, 'shape': (1, 2), }" + std::string(60000, ' ') + "\n";
+  const NpyArray a = parse_npy(npy_bytes(ok, std::string(16, '\0')), "m.npy");
+  EXPECT_EQ(a.shape, (std::vector<std::size_t>{1, 2}));
+  // B13: negative and overflowing shapes.
+  e = npy_error(npy_bytes("{'descr': '<f8', 'fortran_order': False, 'shape': (-1, 16), }"));
+  EXPECT_TRUE(has(e, "negative shape entry")) << e;
+  e = npy_error(npy_bytes("{'descr': '<f8', 'fortran_order': False, 'shape': (4294967296, 4294967296), }"));
+  EXPECT_TRUE(has(e, "m.npy: ")) << e;
+  EXPECT_TRUE(has(e, "more than 2^64")) << e;
+  e = npy_error(npy_bytes("{'descr': '<f8', 'fortran_order': False, 'shape': (99999999999999999999, 1), }"));
+  EXPECT_TRUE(has(e, "does not fit in 64 bits")) << e;
+  e = npy_error(npy_bytes("{'descr': '<f8', 'fortran_order': False, 'shape': (3037000500, 3037000500), }"));
+  EXPECT_TRUE(has(e, "truncated data")) << e;
+  // Memory limit: a shape the file can hold but the limit cannot.
+  e = npy_error(npy_bytes("{'descr': '|u1', 'fortran_order': False, 'shape': (1000, 1000), }", std::string(1000000, '\1')),
+                1u << 20);
+  EXPECT_TRUE(has(e, "memory limit")) << e;
+  // The fuzzer artifacts: garbage inside and after the dictionary.
+  e = npy_error(npy_bytes("{'descMPY\x01\x00v\x00{'descr': '<i8', 'fo!"));
+  EXPECT_TRUE(has(e, "bad .npy header")) << e;
+  e = npy_error(npy_bytes("{'descr': '<f8', 'fortran_order': False, 'shape': (1, 2), } x"));
+  EXPECT_TRUE(has(e, "unexpected text after")) << e;
+  e = npy_error(npy_bytes("{'descr': '<f8', 'descr': '<f8', 'shape': (1,), }"));
+  EXPECT_TRUE(has(e, "appears twice")) << e;
+  e = npy_error(npy_bytes("{'descr': '<f8', 'shape': (1,), 'extra': 1}"));
+  EXPECT_TRUE(has(e, "unknown key 'extra'")) << e;
+  e = npy_error(npy_bytes("{'descr': [('a', '<f8')], 'shape': (1,), }"));
+  EXPECT_TRUE(has(e, "structured")) << e;
+  e = npy_error(npy_bytes("{'descr': '<f3', 'shape': (1,), }", std::string(8, '\0')));
+  EXPECT_TRUE(has(e, "unsupported dtype '<f3'")) << e;
+  e = npy_error(std::string("\x93NUMPY\x02\x00\xff\xff\xff\xff{", 13));
+  EXPECT_TRUE(has(e, "truncated header")) << e;
+}
+
+TEST(NpyHostile, NpyMasksAreRegularFilesOfTheRightSize) {
+  const auto dir = std::filesystem::temp_directory_path() / "wellposed_npy_hostile";
+  std::filesystem::create_directories(dir);
+  auto spec_error = [&](const std::string& npy) {
+    std::ofstream(dir / "s.json") << R"({"factors": [{"support": {"npy": ")" + npy + R"("}}]})";
+    try {
+      (void)load_specs((dir / "s.json").string());
+    } catch (const SpecError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  std::string e = spec_error("/dev/zero");
+  EXPECT_TRUE(has(e, "s.json: at $.factors[0].support.npy")) << e;
+  EXPECT_TRUE(has(e, "/dev/zero: is not a regular file")) << e;
+  std::filesystem::create_directories(dir / "folder.npy");
+  e = spec_error("folder.npy");
+  EXPECT_TRUE(has(e, "folder")) << e;
+  // A zero-size mask.
+  {
+    std::ofstream(dir / "empty.npy", std::ios::binary)
+        << npy_bytes("{'descr': '<f8', 'fortran_order': False, 'shape': (0, 3), }");
+  }
+  e = spec_error("empty.npy");
+  EXPECT_TRUE(has(e, "at least one row and one column")) << e;
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace wellposed

@@ -4,6 +4,8 @@
 #include "wellposed/algebra/entry_polynomials.hpp"
 #include "wellposed/algebra/formula.hpp"
 #include "wellposed/algebra/kpattern.hpp"
+#include "wellposed/algebra/limits.hpp"
+#include "wellposed/algebra/mtx.hpp"
 #include "wellposed/algebra/network.hpp"
 #include "wellposed/algebra/npy.hpp"
 #include "wellposed/algebra/orientation.hpp"

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "wellposed/algebra/limits.hpp"
+
 namespace wellposed {
 
 struct NpyArray {
@@ -19,8 +21,14 @@ struct NpyArray {
 };
 
 /// Throws std::runtime_error naming the file and what is wrong (missing file,
-/// bad magic, unsupported dtype, truncated data, ...).
-NpyArray read_npy(const std::string& path);
+/// not a regular file, bad magic, bad header, negative or overflowing shape,
+/// unsupported dtype, truncated data, ...). The header is read by a strict
+/// hand parser (the three keys NumPy writes); the element count is computed
+/// with checked arithmetic and checked against the file size and
+/// `limits.max_memory_bytes` before anything is allocated.
+NpyArray read_npy(const std::string& path, const ResourceLimits& limits = {});
+/// The same from the file's bytes already in memory; `path` labels errors.
+NpyArray parse_npy(const std::string& bytes, const std::string& path, const ResourceLimits& limits = {});
 /// Writes a rows x cols float64 array (row-major data). Writes to a temporary
 /// file first and renames it, so a failure never leaves a partial file behind.
 void write_npy(const std::string& path, std::size_t rows, std::size_t cols, const std::vector<double>& row_major);

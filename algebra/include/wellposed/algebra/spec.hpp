@@ -18,14 +18,17 @@
 // Every error is a SpecError whose message names the file, the JSON path
 // (e.g. $[1].factors[0].support) and the offending value.
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "wellposed/algebra/architecture.hpp"
+#include "wellposed/algebra/limits.hpp"
 #include "wellposed/algebra/network.hpp"
 
 namespace wellposed {
@@ -55,12 +58,52 @@ struct Spec {
 /// (masks are stored densely, one bit each: 2^33 bits = 1 GiB).
 inline constexpr std::size_t kMaxSpecMaskEntries = std::size_t{1} << 33;
 
+/// Deepest JSON nesting a spec or report file may have. Checked on the text
+/// before it is parsed: nlohmann::json copies, compares and prints values
+/// recursively, so unbounded nesting would overflow the stack.
+inline constexpr std::size_t kMaxJsonDepth = 256;
+
+/// What a spec file may cost. `limits.max_memory_bytes` bounds the memory
+/// estimated for the spec's explicit supports (spec_memory_estimate) and for
+/// the JSON text and its parsed form; above it the spec is refused with a
+/// SpecError saying how much it needs (the CLI's --max-memory raises it).
+struct SpecLoadOptions {
+  ResourceLimits limits;
+  std::size_t max_json_depth = kMaxJsonDepth;
+};
+
+/// One explicit factor as the memory model sees it: its shape and its number
+/// of nonzeros (exact for full/lower/upper/diagonal/kronecker/mask/npy
+/// supports, the expected count for random ones).
+struct FactorShape {
+  std::uint64_t rows = 0, cols = 0, nonzeros = 0;
+};
+
+/// Memory model of an explicit spec (factors in order), in bytes: what
+/// holding its masks and analyzing it needs, estimated from its structure
+/// before anything is allocated --
+///   64 MiB + 320 B x (nonzeros + sum of the factors' rows and cols)
+///          + 16 B x (cells of the product support) + the dense masks
+///            (ceil(cols/64) 64-bit words a row).
+/// The constants bound the peak RSS measured for `check` on tall, wide,
+/// square full and random specs (bench/RESULTS.md, section "hostile").
+/// nullopt on 64-bit overflow.
+std::optional<std::uint64_t> spec_memory_estimate(const std::vector<FactorShape>& factors);
+
 /// Reads a spec file (one spec object or an array of them). Relative "npy"
-/// paths are resolved against the spec file's folder.
-std::vector<Spec> load_specs(const std::string& path);
+/// paths are resolved against the spec file's folder. Only regular files are
+/// read.
+std::vector<Spec> load_specs(const std::string& path, const SpecLoadOptions& options = {});
 /// Parses already-loaded JSON; `file` only labels errors, `base_dir` resolves "npy" paths.
 std::vector<Spec> parse_specs(const nlohmann::json& j, const std::string& file = "<json>",
-                              const std::string& base_dir = ".");
+                              const std::string& base_dir = ".", const SpecLoadOptions& options = {});
+
+/// Parses JSON text after checking that it nests at most `max_depth` levels;
+/// every failure (nesting, syntax, a number beyond double's range) is a
+/// SpecError naming `file`, "$" and the byte offset. For spec files and
+/// `certify`'s reports alike.
+nlohmann::json parse_json_bounded(const std::string& text, const std::string& file,
+                                  std::size_t max_depth = kMaxJsonDepth);
 /// An explicit spec (one {"mask": [...]} per factor) describing `a`.
 nlohmann::json to_spec_json(const Architecture& a);
 
