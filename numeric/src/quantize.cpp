@@ -455,7 +455,8 @@ KTwoFactorQuantization two_factor_kron(const KFactor& X, const KFactor& Y, int t
   r.lambda.assign(K, 0.0);
   r.mu.assign(K, 0.0);
   const KPattern tx = X.theta, ty = Y.theta;
-#pragma omp parallel
+  // Threads only when there is enough work per thread (tiny pairs would spin).
+#pragma omp parallel if (K * (tx.b + ty.c) * static_cast<std::size_t>(t) > (std::size_t{1} << 14))
   {
     std::vector<double> xv(tx.b), yv(ty.c);
 #pragma omp for schedule(dynamic, 8)
