@@ -491,6 +491,13 @@ TEST(QuantizeChain, BadInputIsRefusedWithANamedReason) {
   auto fs = testing::random_factors(butterfly_chain(8), 2);
   fs[1].values[3] = NAN;
   EXPECT_THROW(quantize_chain(fs), std::invalid_argument);
+  fs[1].values[3] = 0.5;
+  QuantizeOptions wide;
+  wide.format = FloatFormat::bits(30);
+  EXPECT_THROW(quantize_chain(fs, wide), std::invalid_argument);  // t > max_optimal_bits
+  wide.method = QuantizeMethod::rtn;
+  for (const auto& w : quantize_chain(fs, wide).factors)
+    for (double v : w.values) EXPECT_TRUE(representable(v, wide.format));
   auto ks = testing::random_factors(testing::chain_cases()[0].chain, 1);
   std::swap(ks[0], ks[1]);  // still size-compatible, no longer chainable
   QuantizeOptions o;

@@ -75,6 +75,11 @@ bool representable(double v, const FloatFormat& f);
 /// (exact: frexp / nearbyint / ldexp, ties to even).
 double round_to_bits(double v, int t);
 
+/// The optimal searches enumerate 2^{t-1} breakpoints per vector entry: they accept
+/// t <= max_optimal_bits (fp16's 11 and bf16's 8 included) and throw
+/// std::invalid_argument above it; RTN takes any t.
+inline constexpr int max_optimal_bits = 24;
+
 enum class QuantizeMethod { rtn, pairwise, left_to_right, right_to_left };
 /// "rtn", "pairwise", "l2r", "r2l" (also "left-to-right", "right-to-left").
 std::optional<QuantizeMethod> parse_quantize_method(const std::string& s);
