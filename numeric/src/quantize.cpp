@@ -173,8 +173,8 @@ struct CoreResult {
 // Cost: the breakpoints of entry i are generated in increasing order (2^{t-1} of
 // them) and merged with a heap, O(E log m) for E = m 2^{t-1}. Each candidate's
 // x-part ||y||^2 ||x - mu x^||^2 is a lower bound of its cost; candidates are
-// visited in increasing lower bound and g(mu) is summed with early abort once the
-// partial cost reaches the best found, so most candidates never touch y. Worst
+// visited smallest lower bound first, then in order, and g(mu) is summed with early abort once the
+// partial cost reaches the best found (candidates with a large x-part never touch y). Worst
 // case O(E (m + n)), the survey's O(m n 2^t).
 CoreResult rank_one_core(std::span<const double> x_in, std::span<const double> y_in, int t) {
   CoreResult out;
@@ -188,8 +188,18 @@ CoreResult rank_one_core(std::span<const double> x_in, std::span<const double> y
   // Power-of-2 prescaling (exact, and harmless by (3)) puts both maxima in [1, 2).
   const int ex = std::ilogb(xmax), ey = std::ilogb(ymax);
   std::vector<double> x(m), y(n);
-  for (std::size_t i = 0; i < m; ++i) x[i] = std::ldexp(std::abs(x_in[i]), -ex);  // signs restored at the end
-  for (std::size_t j = 0; j < n; ++j) y[j] = std::ldexp(y_in[j], -ey);
+  // Multiplying by 2^-e is ldexp (same rounding if a result is subnormal); ldexp only
+  // where 2^-e itself is not a normal double.
+  auto scale_into = [](std::span<const double> in, std::vector<double>& o, int e, bool absval) {
+    const bool direct = e > -1000 && e < 1000;
+    const double f = direct ? std::ldexp(1.0, -e) : 0.0;
+    for (std::size_t i = 0; i < in.size(); ++i) {
+      const double v = absval ? std::abs(in[i]) : in[i];
+      o[i] = direct ? v * f : std::ldexp(v, -e);
+    }
+  };
+  scale_into(x_in, x, ex, true);  // signs of x restored at the end
+  scale_into(y_in, y, ey, false);
   long double xx = 0.0L, yy = 0.0L;
   for (double v : x) xx += static_cast<long double>(v) * v;
   for (double v : y) yy += static_cast<long double>(v) * v;
@@ -232,6 +242,7 @@ CoreResult rank_one_core(std::span<const double> x_in, std::span<const double> y
     double lam_lo;
   };
   std::vector<Cand> cands;
+  cands.reserve(nz.size() * (std::size_t{1} << (t - 1)) + 1);
   const bool stable = nz.size() <= 32;  // recompute the x-part in O(m) (no cancellation drift)
   long double s1 = 0.0L, s2 = 0.0L;
   for (std::size_t i : nz) {
@@ -298,18 +309,21 @@ CoreResult rank_one_core(std::span<const double> x_in, std::span<const double> y
   }
   out.candidates = cands.size();
 
-  // Pass 2: candidates by increasing lower bound; exact-up-to-rounding cost with early abort.
+  // Pass 2: exact-up-to-rounding costs with early abort.
   // The non-stable x-part carries a drift of at most ~E 2^-63 xx yy (long double updates);
   // the lower bounds are lowered by that much before pruning.
   const long double drift = stable ? 0.0L : static_cast<long double>(cands.size() + m) * std::ldexp(1.0L, -58) * xx * yy;
-  std::vector<std::size_t> order(cands.size());
-  for (std::size_t k = 0; k < order.size(); ++k) order[k] = k;
-  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return cands[a].base < cands[b].base; });
+  // The smallest lower bound first (it usually is the optimum, so `best` is tight
+  // from the start), then every other candidate whose lower bound is below `best`.
+  std::size_t first = 0;
+  for (std::size_t k = 1; k < cands.size(); ++k)
+    if (cands[k].base < cands[first].base) first = k;
   long double best = std::numeric_limits<long double>::infinity();
-  std::size_t best_k = 0;
-  for (std::size_t k : order) {
+  std::size_t best_k = first;
+  for (std::size_t kk = 0; kk < cands.size(); ++kk) {
+    const std::size_t k = kk == 0 ? first : (kk == first ? 0 : kk);
     const Cand& c = cands[k];
-    if (c.base - drift >= best) break;
+    if (c.base - drift >= best) continue;
     ++out.evaluated;
     const double mu = static_cast<double>(c.s1 / c.s2);
     const long double limit = (best - c.base) / c.s2;
@@ -372,11 +386,13 @@ CoreResult rank_one_core(std::span<const double> x_in, std::span<const double> y
     const long double d = x[i] - static_cast<long double>(mu) * xs[i];
     xr += d * d;
   }
+  const bool direct_y = ey > -1000 && ey < 1000;
+  const double fy = direct_y ? std::ldexp(1.0, ey) : 0.0;
   for (std::size_t j = 0; j < n; ++j) {
     const double yh = rt(mu * y[j]);
     const long double d = static_cast<long double>(mu) * y[j] - yh;
     yr += d * d;
-    out.yh[j] = std::ldexp(yh, ey);  // = round(mu y_j) by F_t's 2-scale invariance
+    out.yh[j] = direct_y ? yh * fy : std::ldexp(yh, ey);  // = round(mu y_j) by F_t's 2-scale invariance
   }
   for (std::size_t i = 0; i < m; ++i) out.xh[i] = x_in[i] < 0 ? -std::ldexp(xs[i], ex) : std::ldexp(xs[i], ex);
   // Identity (1): cost = ||x^||^2 ||y^ - mu y||^2 + ||y||^2 ||x - mu x^||^2 (scaled by 4^{ex+ey}).
@@ -468,7 +484,7 @@ inline TermIndex term_index(const KPattern& tx, const KPattern& ty, std::size_t 
 // so the cost is the sum of the rank-one costs and the term-wise optima are a
 // global optimum. With q > 1 the q terms of a class share one support block and the
 // term-wise solution is only a heuristic.
-KTwoFactorQuantization two_factor_kron(const KFactor& X, const KFactor& Y, int t) {
+KTwoFactorQuantization two_factor_kron(const KFactor& X, const KFactor& Y, int t, bool need_x = true, bool need_y = true) {
   const auto q = chainable(X.theta, Y.theta);
   if (!q) {
     std::ostringstream os;
@@ -479,8 +495,8 @@ KTwoFactorQuantization two_factor_kron(const KFactor& X, const KFactor& Y, int t
   KTwoFactorQuantization r;
   r.q = *q;
   r.optimal = *q == 1;
-  r.X = KFactor(X.theta);
-  r.Y = KFactor(Y.theta);
+  if (need_x) r.X = KFactor(X.theta);  // right-to-left drops X^ except at its last step
+  if (need_y) r.Y = KFactor(Y.theta);  // left-to-right drops Y^ except at its last step
   const std::size_t K = X.cols();
   r.lambda.assign(K, 0.0);
   r.mu.assign(K, 0.0);
@@ -495,8 +511,10 @@ KTwoFactorQuantization two_factor_kron(const KFactor& X, const KFactor& Y, int t
       for (std::size_t b = 0; b < tx.b; ++b) xv[b] = X.values[ti.xbase + b * ti.xstride];
       for (std::size_t c = 0; c < ty.c; ++c) yv[c] = Y.values[ti.ybase + c * ti.ystride];
       const RankOneOut o = rank_one_any(xv, yv, t);
-      for (std::size_t b = 0; b < tx.b; ++b) r.X.values[ti.xbase + b * ti.xstride] = o.core.xh[b];
-      for (std::size_t c = 0; c < ty.c; ++c) r.Y.values[ti.ybase + c * ti.ystride] = o.core.yh[c];
+      if (need_x)
+        for (std::size_t b = 0; b < tx.b; ++b) r.X.values[ti.xbase + b * ti.xstride] = o.core.xh[b];
+      if (need_y)
+        for (std::size_t c = 0; c < ty.c; ++c) r.Y.values[ti.ybase + c * ti.ystride] = o.core.yh[c];
       r.lambda[k] = o.core.lambda;
       r.mu[k] = o.core.mu;
     }
@@ -783,7 +801,7 @@ ChainQuantization quantize_chain(const std::vector<KFactor>& factors, const Quan
       for (std::size_t l = 0; l + 1 < L; ++l) {
         KFactor P = factors[L - 1];
         for (std::size_t s = L - 1; s-- > l + 1;) P = kfactor_product(factors[s], P, opt.max_product_values);
-        KTwoFactorQuantization r = two_factor_kron(scale_rows(factors[l], M), P, t);
+        KTwoFactorQuantization r = two_factor_kron(scale_rows(factors[l], M), P, t, true, l + 2 == L);
         out.factors[l] = std::move(r.X);
         if (l + 2 == L) out.factors[L - 1] = std::move(r.Y);  // Y = W_L here: its quantization is W^_L
         M = r.mu;
@@ -797,7 +815,7 @@ ChainQuantization quantize_chain(const std::vector<KFactor>& factors, const Quan
       for (std::size_t l = L - 1; l >= 1; --l) {
         KFactor P = factors[0];
         for (std::size_t s = 1; s < l; ++s) P = kfactor_product(P, factors[s], opt.max_product_values);
-        KTwoFactorQuantization r = two_factor_kron(P, scale_cols(factors[l], M), t);
+        KTwoFactorQuantization r = two_factor_kron(P, scale_cols(factors[l], M), t, l == 1, true);
         out.factors[l] = std::move(r.Y);
         if (l == 1) out.factors[0] = std::move(r.X);
         M = r.lambda;
