@@ -88,9 +88,11 @@ std::string to_string(QuantizeMethod m);
 /// Optimal rank-one quantization (Box 9).
 struct RankOneQuantization {
   std::vector<double> x, y;  ///< x^ = round(lambda x), y^ = round(mu y) (elements of F)
-  /// lambda in [1, 2) from the optimal interval of Box 9's search when x was the
-  /// enumerated side (else the mu of the other side), and mu = x^T x^ / ||x^||^2;
-  /// both before the power-of-2 range exchange (x^ 2^k, y^ 2^-k), which `shift` = k records.
+  /// x^ = round(lambda x) and y^ = round(mu y) for the returned values (when in_format).
+  /// The search finds lambda in [1, 2) (an interior point of the optimal interval of
+  /// Box 9, x the enumerated side; else the roles swap) and mu = x^T x^ / ||x^||^2; the
+  /// power-of-2 exchange into range (x^ 2^k, y^ 2^-k, product unchanged) then scales
+  /// them to lambda 2^k and mu 2^-k; `shift` = k.
   double lambda = 0.0, mu = 0.0;
   int shift = 0;
   /// ||x y^T - x^ y^^T||_F^2 as computed in long double (not an enclosure).
