@@ -103,10 +103,21 @@ std::vector<Support> parse_factors(const json& j) {
 }
 
 // ---- exact dense matrices ---------------------------------------------------
+// Dense matrices of the checker hold at most this many entries: the sizes
+// come from the certificate's masks, and m * n is computed checked before
+// anything is allocated (a certificate cannot make the checker exhaust memory).
+constexpr idx kMaxDenseCells = idx{1} << 24;
+idx dense_cells(idx r, idx c, const std::string& what) {
+  idx cells = 0;
+  require(!__builtin_mul_overflow(r, c, &cells) && cells <= kMaxDenseCells,
+          what + ": " + std::to_string(r) + " x " + std::to_string(c) + " is too large to check (size check)");
+  return cells;
+}
+
 struct Mat {
   idx m = 0, n = 0;
   std::vector<Q> a;
-  Mat(idx r, idx c) : m(r), n(c), a(r * c) {}
+  Mat(idx r, idx c) : m(r), n(c), a(dense_cells(r, c, "a dense matrix")) {}
   Q& operator()(idx i, idx j) { return a[i * n + j]; }
   const Q& operator()(idx i, idx j) const { return a[i * n + j]; }
 };
@@ -160,7 +171,16 @@ std::vector<Term> parse_terms(const json& j, idx m, idx n, const Support* mask, 
   return out;
 }
 
+// Largest |exponent| a sequence term may carry. The sum of L factors'
+// exponents and the span of the identity stay far inside long long.
+constexpr long long kMaxExponent = 64;
+void require_exponent(long long e, const std::string& what) {
+  require(e >= -kMaxExponent && e <= kMaxExponent,
+          what + " has exponent " + std::to_string(e) + " outside [-64, 64] (exponent check)");
+}
+
 Q power(const Q& t, long long e) {
+  require_exponent(e, "a sequence term");
   Q r = 1, b = e >= 0 ? t : Q(1 / t);
   for (long long k = 0; k < (e >= 0 ? e : -e); ++k) r *= b;
   return r;
@@ -231,10 +251,15 @@ std::string check_lu(const json& c, const std::vector<Support>& f) {
   require(sf.is_array() && sf.size() == f.size(), "sequence.factors must list one term list per factor");
   std::vector<std::vector<Term>> terms;
   long long lo = 0, hi = 0, emin_sum = 0, emax_sum = 0;
+  // Every exponent is bounded first (|e| <= kMaxExponent), so the sums and
+  // the span below are exact in long long (at most L * 64 + 64 in size):
+  // unchecked, exponents -2^62 made the span wrap, the "<= 64" guard pass
+  // and the identity be evaluated at no point (issue 21).
   for (idx l = 0; l < f.size(); ++l) {
     terms.push_back(parse_terms(sf[l], f[l].rows(), f[l].cols(), &f[l], "sequence factor " + std::to_string(l)));
     long long a = 0, b = 0;
     for (idx q = 0; q < terms[l].size(); ++q) {
+      require_exponent(terms[l][q].e, "sequence factor " + std::to_string(l));
       a = q == 0 ? terms[l][q].e : std::min(a, terms[l][q].e);
       b = q == 0 ? terms[l][q].e : std::max(b, terms[l][q].e);
     }
@@ -242,12 +267,17 @@ std::string check_lu(const json& c, const std::vector<Support>& f) {
     emax_sum += b;
   }
   const auto residual = parse_terms(field(seq, "residual"), m, n, nullptr, "residual");
-  for (const auto& r : residual) require(r.e >= 1 && r.c != 0, "residual terms must vanish as t -> 0+ (exponent >= 1)");
+  for (const auto& r : residual) {
+    require_exponent(r.e, "residual");
+    require(r.e >= 1 && r.c != 0, "residual terms must vanish as t -> 0+ (exponent >= 1)");
+  }
   lo = std::min({0LL, emin_sum}), hi = std::max({0LL, emax_sum});
   for (const auto& r : residual) lo = std::min(lo, r.e), hi = std::max(hi, r.e);
-  require(hi - lo <= 64, "sequence exponents span too wide a range");
+  require(hi >= lo && hi - lo <= 64, "sequence exponents span too wide a range (span " + std::to_string(hi) + " - (" +
+                                         std::to_string(lo) + ") > 64)");
   // Agreement at D + 1 = hi - lo + 1 distinct points proves the Laurent identity.
   const long long points = hi - lo + 1;
+  require(points >= 1, "sequence identity: no evaluation point");
   for (long long s = 0; s < points; ++s) {
     const Q t(1, s + 2);
     Mat P = eval_terms(terms[0], m, left.cols(), t);
@@ -381,7 +411,7 @@ std::string check_cec(const json& c, const std::vector<Support>& f) {
   const Support& left = f[0];
   const Support& right = f[1];
   const idx m = left.rows(), n = right.cols(), r = left.cols();
-  std::vector<char> ST(m * n, 0);
+  std::vector<char> ST(dense_cells(m, n, "cec_rectangular target"), 0);
   std::vector<idx> all;
   for (const auto& j : field(c, "complete_classes")) {
     const Class P = parse_class(j, left, right);
@@ -440,10 +470,23 @@ std::vector<Theta> parse_chain(const json& j) {
   return out;
 }
 
+// a * b, or a failed check naming `what` when it does not fit in size_t:
+// pattern parameters are read from the certificate, and unchecked products
+// let parameters that multiply to the right size only modulo 2^64 pass
+// (issue 21, kronecker_wraparound_params.json).
+idx checked_mul(idx a, idx b, const std::string& what) {
+  idx r = 0;
+  require(!__builtin_mul_overflow(a, b, &r), what + ": " + std::to_string(a) + " * " + std::to_string(b) +
+                                                 " overflows 64 bits (size check)");
+  return r;
+}
+idx checked_mul(idx a, idx b, idx c, const std::string& what) { return checked_mul(checked_mul(a, b, what), c, what); }
+
 // Def 6.3.7, computed here from scratch: q = a1 c1 / a2 = b2 d2 / d1, a1 | a2, d2 | d1.
 idx chain_q(const Theta& x, const Theta& y) {
-  if ((x.a * x.c) % y.a || (y.b * y.d) % x.d || y.a % x.a || x.d % y.d) return 0;
-  const idx q1 = x.a * x.c / y.a, q2 = y.b * y.d / x.d;
+  const idx ac = checked_mul(x.a, x.c, "chainability a1 c1"), bd = checked_mul(y.b, y.d, "chainability b2 d2");
+  if (ac % y.a || bd % x.d || y.a % x.a || x.d % y.d) return 0;
+  const idx q1 = ac / y.a, q2 = bd / x.d;
   return q1 == q2 ? q1 : 0;
 }
 
@@ -452,7 +495,9 @@ std::string check_kronecker(const json& c, const std::vector<Support>& f) {
   require(f.size() >= 2 && chain.size() == f.size(), "one pattern per factor, at least two factors");
   for (idx l = 0; l < f.size(); ++l) {
     const Theta& t = chain[l];
-    require(f[l].rows() == t.a * t.b * t.d && f[l].cols() == t.a * t.c * t.d,
+    const std::string what = "factor " + std::to_string(l) + " pattern";
+    require(f[l].rows() == checked_mul(t.a, t.b, t.d, what + " rows a b d") &&
+                f[l].cols() == checked_mul(t.a, t.c, t.d, what + " cols a c d"),
             "factor " + std::to_string(l) + " has the wrong size for its pattern");
     // I_a (x) 1_{b x c} (x) I_d: (i, j) iff same diagonal block and same offset mod d.
     for (idx i = 0; i < f[l].rows(); ++i)
@@ -481,7 +526,8 @@ std::string check_kronecker(const json& c, const std::vector<Support>& f) {
         if (q > std::min(cur[l].b, cur[l + 1].c)) {
           const Theta& x = cur[l];
           const Theta& y = cur[l + 1];
-          cur[l] = Theta{x.a, x.b * x.d / y.d, y.a * y.c / x.a, y.d};
+          cur[l] = Theta{x.a, checked_mul(x.b, x.d, "merge b1 d1") / y.d, checked_mul(y.a, y.c, "merge a2 c2") / x.a,
+                         y.d};
           cur.erase(cur.begin() + static_cast<long>(l) + 1);
           merged = true;
           break;
@@ -527,6 +573,11 @@ std::string check_trivial(const json& c, const std::vector<Support>& f) {
 }
 
 // ---- dispatch ---------------------------------------------------------------------
+// What the certificate being checked rests on: the detector kinds are proofs
+// (exact arithmetic here, the cited theorem's hypotheses re-derived); an
+// exact certificate reports its own (checker_exact.cpp).
+thread_local Trust t_trust;
+
 std::string check_any(const json& c, Closedness claimed, const std::vector<Support>& expected, int depth);
 
 std::string check_reduced(const json& c, Closedness claimed, std::vector<Support> f, int depth) {
@@ -583,6 +634,7 @@ std::string check_any(const json& c, Closedness claimed, const std::vector<Suppo
   if (kind.rfind("exact_", 0) == 0) {  // issue 3's kinds, checked in checker_exact.cpp
     const CheckResult r = check_exact_certificate(c, claimed, f);
     require(r.ok, r.reason);
+    t_trust = r.trust;
     return r.reason;
   }
   const Closedness proves = kind == "lu_pattern" ? Closedness::not_closed : Closedness::closed;
@@ -604,7 +656,10 @@ CheckResult check_certificate(const nlohmann::json& certificate, Closedness clai
                               const std::vector<Support>& factors) {
   if (claimed == Closedness::unknown) return {false, "an unknown verdict proves nothing"};
   try {
-    return {true, check_any(certificate, claimed, factors, 0)};
+    t_trust = Trust{TrustLevel::proof, "", "exact arithmetic and the cited theorem's hypotheses"};
+    CheckResult r{true, check_any(certificate, claimed, factors, 0), {}};
+    r.trust = t_trust;
+    return r;
   } catch (const Reject& e) {
     return {false, e.what()};
   } catch (const std::exception& e) {  // malformed JSON values, bad_alloc, ...
@@ -614,6 +669,22 @@ CheckResult check_certificate(const nlohmann::json& certificate, Closedness clai
 
 CheckResult check_certificate(const Architecture& arch, const Verdict& v) {
   return check_certificate(v.certificate, v.closedness, arch.factors());
+}
+
+CheckResult check_and_label(const Architecture& arch, Verdict& v) {
+  const CheckResult r = check_certificate(arch, v);
+  if (r.ok) v.trust = r.trust;
+  return r;
+}
+
+Verdict require_trust(Verdict v, TrustLevel required) {
+  if (!v.decided() || v.trust.level >= required) return v;
+  v.reason = "verdict " + std::string(to_string(v.closedness)) + " withheld: it rests on " +
+             std::string(to_string(v.trust.level)) + (v.trust.solvers.empty() ? "" : " (" + v.trust.solvers + ")") +
+             ", below the required " + std::string(to_string(required)) + (v.reason.empty() ? "" : "; " + v.reason);
+  v.closedness = Closedness::unknown;
+  v.certificate = nlohmann::json();
+  return v;
 }
 
 CheckResult check_certificate(const Verdict& v) {
