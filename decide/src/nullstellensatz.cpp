@@ -75,8 +75,8 @@ std::string to_singular(const Polynomial& p, const std::map<Variable, std::size_
   if (p.is_zero()) return "0";
   std::string out;
   for (const auto& [m, c] : p.terms()) {
-    std::string t = c.str();
-    if (!out.empty() && t[0] != '-') out += "+";
+    const std::string t = c.str();
+    if (!out.empty()) out += "+";
     out += t[0] == '-' ? "(" + t + ")" : t;
     for (const auto& [v, e] : m.powers()) out += "*x(" + std::to_string(index.at(v)) + ")^" + std::to_string(e);
   }
@@ -134,6 +134,9 @@ NullstellensatzResult nullstellensatz(const std::vector<Polynomial>& f, const Nu
     res.reason = "Singular: " + (run.reason.empty() ? "exit code " + std::to_string(run.exit_code) : run.reason);
     return res;
   }
+  if (std::getenv("WELLPOSED_TRACE_EXACT"))
+    std::fprintf(stderr, "[nullstellensatz] %zu equations, %zu variables, Singular %.2f s\n%s\n--- output ---\n%s\n",
+                 f.size(), vars.size(), run.seconds, in.str().c_str(), run.output.c_str());
   std::istringstream out(run.output);
   std::string line;
   std::vector<Polynomial> g;

@@ -17,8 +17,21 @@ namespace {
 
 using json = nlohmann::json;
 
+// tests/data/forged/<name>: next to this file when __FILE__ is absolute,
+// else found from the working directory upwards (ctest runs in build/tests).
+std::filesystem::path data_file(const char* name) {
+  const auto rel = std::filesystem::path("tests") / "data" / "forged" / name;
+  const auto here = std::filesystem::path(__FILE__).parent_path().parent_path() / "data" / "forged" / name;
+  if (here.is_absolute() && std::filesystem::exists(here)) return here;
+  for (auto dir = std::filesystem::current_path(); !dir.empty(); dir = dir.parent_path()) {
+    if (std::filesystem::exists(dir / rel)) return dir / rel;
+    if (dir == dir.parent_path()) break;
+  }
+  return here;
+}
+
 json load(const char* name) {
-  const auto path = std::filesystem::path(__FILE__).parent_path().parent_path() / "data" / "forged" / name;
+  const auto path = data_file(name);
   std::ifstream in(path);
   EXPECT_TRUE(in.good()) << path;
   return json::parse(in);

@@ -3,6 +3,7 @@
 // label each certificate kind earns, and require_trust.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <set>
 
@@ -84,6 +85,45 @@ TEST(Nullstellensatz, NonMembershipIsCheckedWithoutASolverAndTamperingIsCaught) 
   json member = four_by_four_certificate(a);
   for (auto& e : member["witness"]) e[2] = "0";
   EXPECT_FALSE(attach_nullstellensatz(member, {}, &why));
+}
+
+// The second solver's answers are compared with Z3's, query by query. A
+// stand-in "solver" (a shell script printing fixed answers) makes both
+// outcomes testable without Node.js: agreement labels the result
+// two-solvers, a contrary answer rejects the certificate.
+class StandInSecondSolver : public ::testing::Test {
+ protected:
+  std::string script = ::testing::TempDir() + "wellposed_second_solver_stand_in.sh";
+  void answer(const std::string& lines) {
+    std::FILE* f = std::fopen(script.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    std::fprintf(f, "cat > /dev/null\nprintf 'version stand-in 0\\n%s'\n", lines.c_str());
+    std::fclose(f);
+    set_second_solver({script, "/bin/sh", 10.0});
+  }
+  void TearDown() override {
+    set_second_solver({});
+    std::remove(script.c_str());
+  }
+};
+
+TEST_F(StandInSecondSolver, AgreementLabelsTwoSolversAndDisagreementRejects) {
+  const Architecture a({Support::from_rows({"001", "111", "011", "011"}),
+                        Support::from_rows({"1110", "1111", "0111"})});
+  const json cert = four_by_four_certificate(a);  // no cofactors: non-membership (unsat) and closure (sat) by Z3
+  answer("unsat\\nsat\\n");
+  const CheckResult ok = check_exact_certificate(cert, Closedness::not_closed, a.factors());
+  ASSERT_TRUE(ok.ok) << ok.reason;
+  EXPECT_EQ(ok.trust.level, TrustLevel::two_solvers) << ok.trust.detail;
+  EXPECT_NE(ok.trust.solvers.find("stand-in 0"), std::string::npos) << ok.trust.solvers;
+  answer("unsat\\nunsat\\n");
+  const CheckResult bad = check_exact_certificate(cert, Closedness::not_closed, a.factors());
+  EXPECT_FALSE(bad.ok);
+  EXPECT_NE(bad.reason.find("the solvers disagree"), std::string::npos) << bad.reason;
+  answer("unsat\\nunknown\\n");  // no answer is no confirmation, not a rejection
+  const CheckResult one = check_exact_certificate(cert, Closedness::not_closed, a.factors());
+  ASSERT_TRUE(one.ok) << one.reason;
+  EXPECT_EQ(one.trust.level, TrustLevel::one_solver);
 }
 
 TEST(TrustLabel, DetectorCertificatesAreProofs) {
