@@ -297,10 +297,21 @@ bool same_factors(const Factors& x, const Factors& y) {
 }
 
 // ---- exact dense matrices ---------------------------------------------------
+// Dense matrices of the checker hold at most this many entries: the sizes
+// come from the certificate's masks, and m * n is computed checked before
+// anything is allocated (a certificate cannot make the checker exhaust memory).
+constexpr idx kMaxDenseCells = idx{1} << 24;
+idx dense_cells(idx r, idx c, const std::string& what) {
+  idx cells = 0;
+  require(!__builtin_mul_overflow(r, c, &cells) && cells <= kMaxDenseCells,
+          what + ": " + std::to_string(r) + " x " + std::to_string(c) + " is too large to check (size check)");
+  return cells;
+}
+
 struct Mat {
   idx m = 0, n = 0;
   std::vector<Q> a;
-  Mat(idx r, idx c) : m(r), n(c), a(r * c) {}
+  Mat(idx r, idx c) : m(r), n(c), a(dense_cells(r, c, "a dense matrix")) {}
   Q& operator()(idx i, idx j) { return a[i * n + j]; }
   const Q& operator()(idx i, idx j) const { return a[i * n + j]; }
 };
@@ -354,7 +365,16 @@ std::vector<Term> parse_terms(const json& j, idx m, idx n, const Support* mask, 
   return out;
 }
 
+// Largest |exponent| a sequence term may carry. The sum of L factors'
+// exponents and the span of the identity stay far inside long long.
+constexpr long long kMaxExponent = 64;
+void require_exponent(long long e, const std::string& what) {
+  require(e >= -kMaxExponent && e <= kMaxExponent,
+          what + " has exponent " + std::to_string(e) + " outside [-64, 64] (exponent check)");
+}
+
 Q power(const Q& t, long long e) {
+  require_exponent(e, "a sequence term");
   Q r = 1, b = e >= 0 ? t : Q(1 / t);
   for (long long k = 0; k < (e >= 0 ? e : -e); ++k) r *= b;
   return r;
@@ -425,10 +445,15 @@ std::string check_lu(const json& c, const std::vector<Support>& f) {
   require(sf.is_array() && sf.size() == f.size(), "sequence.factors must list one term list per factor");
   std::vector<std::vector<Term>> terms;
   long long lo = 0, hi = 0, emin_sum = 0, emax_sum = 0;
+  // Every exponent is bounded first (|e| <= kMaxExponent), so the sums and
+  // the span below are exact in long long (at most L * 64 + 64 in size):
+  // unchecked, exponents -2^62 made the span wrap, the "<= 64" guard pass
+  // and the identity be evaluated at no point (issue 21).
   for (idx l = 0; l < f.size(); ++l) {
     terms.push_back(parse_terms(sf[l], f[l].rows(), f[l].cols(), &f[l], "sequence factor " + std::to_string(l)));
     long long a = 0, b = 0;
     for (idx q = 0; q < terms[l].size(); ++q) {
+      require_exponent(terms[l][q].e, "sequence factor " + std::to_string(l));
       a = q == 0 ? terms[l][q].e : std::min(a, terms[l][q].e);
       b = q == 0 ? terms[l][q].e : std::max(b, terms[l][q].e);
     }
@@ -436,12 +461,17 @@ std::string check_lu(const json& c, const std::vector<Support>& f) {
     emax_sum += b;
   }
   const auto residual = parse_terms(field(seq, "residual"), m, n, nullptr, "residual");
-  for (const auto& r : residual) require(r.e >= 1 && r.c != 0, "residual terms must vanish as t -> 0+ (exponent >= 1)");
+  for (const auto& r : residual) {
+    require_exponent(r.e, "residual");
+    require(r.e >= 1 && r.c != 0, "residual terms must vanish as t -> 0+ (exponent >= 1)");
+  }
   lo = std::min({0LL, emin_sum}), hi = std::max({0LL, emax_sum});
   for (const auto& r : residual) lo = std::min(lo, r.e), hi = std::max(hi, r.e);
-  require(hi - lo <= 64, "sequence exponents span too wide a range");
+  require(hi >= lo && hi - lo <= 64, "sequence exponents span too wide a range (span " + std::to_string(hi) + " - (" +
+                                         std::to_string(lo) + ") > 64)");
   // Agreement at D + 1 = hi - lo + 1 distinct points proves the Laurent identity.
   const long long points = hi - lo + 1;
+  require(points >= 1, "sequence identity: no evaluation point");
   for (long long s = 0; s < points; ++s) {
     const Q t(1, s + 2);
     Mat P = eval_terms(terms[0], m, left.cols(), t);
@@ -575,7 +605,7 @@ std::string check_cec(const json& c, const std::vector<Support>& f) {
   const Support& left = f[0];
   const Support& right = f[1];
   const idx m = left.rows(), n = right.cols(), r = left.cols();
-  std::vector<char> ST(m * n, 0);
+  std::vector<char> ST(dense_cells(m, n, "cec_rectangular target"), 0);
   std::vector<idx> all;
   for (const auto& j : field(c, "complete_classes")) {
     const Class P = parse_class(j, left, right);
@@ -740,6 +770,11 @@ std::string check_trivial_structural(const json& c, const Factors& f) {
 }
 
 // ---- dispatch ---------------------------------------------------------------------
+// What the certificate being checked rests on: the detector kinds are proofs
+// (exact arithmetic here, the cited theorem's hypotheses re-derived); an
+// exact certificate reports its own (checker_exact.cpp).
+thread_local Trust t_trust;
+
 std::string check_any(const json& c, Closedness claimed, const Factors& expected, int depth);
 std::string check_any(const json& c, Closedness claimed, const std::vector<Support>& expected, int depth) {
   return check_any(c, claimed, masks_of(expected), depth);
@@ -799,6 +834,7 @@ std::string check_any(const json& c, Closedness claimed, const Factors& expected
   if (kind.rfind("exact_", 0) == 0) {  // issue 3's kinds, checked in checker_exact.cpp
     const CheckResult r = check_exact_certificate(c, claimed, f.dense());
     require(r.ok, r.reason);
+    t_trust = r.trust;
     return r.reason;
   }
   const Closedness proves = kind == "lu_pattern" ? Closedness::not_closed : Closedness::closed;
@@ -823,7 +859,10 @@ namespace {
 CheckResult check_against(const nlohmann::json& certificate, Closedness claimed, const Factors& factors) {
   if (claimed == Closedness::unknown) return {false, "an unknown verdict proves nothing"};
   try {
-    return {true, check_any(certificate, claimed, factors, 0)};
+    t_trust = Trust{TrustLevel::proof, "", "exact arithmetic and the cited theorem's hypotheses"};
+    CheckResult r{true, check_any(certificate, claimed, factors, 0), {}};
+    r.trust = t_trust;
+    return r;
   } catch (const Reject& e) {
     return {false, e.what()};
   } catch (const std::exception& e) {  // malformed JSON values, bad_alloc, ...
@@ -845,6 +884,22 @@ CheckResult check_certificate(const Architecture& arch, const Verdict& v) {
   } catch (const std::exception& e) {  // e.g. MaterializationRefused for a family without a parametric form
     return {false, std::string("cannot compare with the architecture: ") + e.what()};
   }
+}
+
+CheckResult check_and_label(const Architecture& arch, Verdict& v) {
+  const CheckResult r = check_certificate(arch, v);
+  if (r.ok) v.trust = r.trust;
+  return r;
+}
+
+Verdict require_trust(Verdict v, TrustLevel required) {
+  if (!v.decided() || v.trust.level >= required) return v;
+  v.reason = "verdict " + std::string(to_string(v.closedness)) + " withheld: it rests on " +
+             std::string(to_string(v.trust.level)) + (v.trust.solvers.empty() ? "" : " (" + v.trust.solvers + ")") +
+             ", below the required " + std::string(to_string(required)) + (v.reason.empty() ? "" : "; " + v.reason);
+  v.closedness = Closedness::unknown;
+  v.certificate = nlohmann::json();
+  return v;
 }
 
 CheckResult check_certificate(const Verdict& v) {

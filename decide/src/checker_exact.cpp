@@ -10,10 +10,12 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <map>
 #include <mutex>
 #include <set>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -22,6 +24,8 @@
 #include <z3++.h>
 
 #include "deadline_solve.hpp"
+#include "subprocess.hpp"
+#include "wellposed/algebra/polynomial.hpp"
 
 namespace wellposed {
 
@@ -43,6 +47,32 @@ thread_local double t_budget = 0;
 
 double seconds_left() {
   return std::chrono::duration<double>(t_deadline - std::chrono::steady_clock::now()).count();
+}
+
+// ---- trust (issue 21) ----------------------------------------------------
+// Every query the check re-decides with Z3 is recorded (its SMT-LIB2 text and
+// Z3's answer), so that the second solver can re-decide the same queries and
+// the result can say what it rests on. Steps proved without a solver are
+// listed in t_exact_steps.
+struct RecordedQuery {
+  std::string smt2;
+  bool quantified = false;
+  bool sat = false;  // Z3's definite answer (only definite answers are recorded)
+};
+thread_local std::vector<RecordedQuery> t_queries;
+thread_local std::vector<std::string> t_exact_steps;
+
+std::mutex g_second_mutex;
+SecondSolverOptions g_second = [] {
+  SecondSolverOptions o;
+  if (const char* env = std::getenv("WELLPOSED_SECOND_SOLVER"); env && *env) o.script = env;
+  return o;
+}();
+
+std::string first_solver_name() {
+  unsigned major = 0, minor = 0, build = 0, rev = 0;
+  Z3_get_version(&major, &minor, &build, &rev);
+  return "z3 " + std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(build) + " (libz3)";
 }
 
 struct Bad : std::runtime_error {
@@ -138,20 +168,32 @@ z3::check_result solve(z3::context& c, const z3::expr& e, bool quantified, std::
   const detail::HardDeadlineRun run = detail::run_with_hard_deadline(seconds, [&](double child_seconds) {
     std::string w;
     const z3::check_result r = solve_here(c, e, quantified, child_seconds, w);
-    return std::string(r == z3::sat ? "sat" : r == z3::unsat ? "unsat" : "unknown") + "\n" + w;
+    // The query's SMT-LIB2 text for the second solver, printed here in the
+    // child: building a solver in the parent's context changed how long
+    // Z3 4.8.12's nlqsat took on the next query forked from it (a 0.03 s
+    // closure query ran into its 20 s budget).
+    z3::solver text(c);
+    text.add(e);
+    return std::string(r == z3::sat ? "sat" : r == z3::unsat ? "unsat" : "unknown") + "\n" + w + "\n\x1e" +
+           text.to_smt2();
   });
   z3::check_result r = z3::unknown;
   why.clear();
+  std::string smt2;
   if (run.status == detail::HardDeadlineRun::Status::finished) {
-    const auto nl = run.output.find('\n');
-    const std::string head = run.output.substr(0, nl);
+    const auto sep = run.output.find("\n\x1e");
+    const std::string answer = run.output.substr(0, sep);
+    if (sep != std::string::npos) smt2 = run.output.substr(sep + 2);
+    const auto nl = answer.find('\n');
+    const std::string head = answer.substr(0, nl);
     if (head == "sat") r = z3::sat;
     else if (head == "unsat") r = z3::unsat;
-    else why = nl == std::string::npos ? "no answer" : run.output.substr(nl + 1);
+    else why = nl == std::string::npos ? "no answer" : answer.substr(nl + 1);
   } else {
     why = run.reason;
   }
   if (r == z3::unknown) why += " (re-check budget " + std::to_string(t_budget) + " s: certificate not verified)";
+  if (r != z3::unknown) t_queries.push_back({smt2, quantified, r == z3::sat});
   if (detail::trace_exact_queries())
     std::fprintf(stderr, "[check] %s query: budget %.2f s, took %.2f s, %s %s\n",
                  quantified ? "quantified" : "quantifier-free", seconds, run.seconds,
@@ -633,6 +675,7 @@ std::string check_determinantal(const Block& b, idx L) {
     if (hall) side = s == 0 ? "first factor full" : "second factor full";
   }
   need(!side.empty(), "determinantal: no factor is full with Hall's condition on the other");
+  t_exact_steps.push_back("closed block: determinantal route re-derived (no solver)");
   return "determinantal: " + side + ", Hall's condition re-derived: the set is {rank <= " + std::to_string(r) + "}";
 }
 
@@ -706,10 +749,84 @@ std::string check_sequence(const Block& b, idx L, const json& seq, const std::ma
     need(constant == want, "the sequence's limit differs from the witness at (" + std::to_string(ij.first) + ", " +
                                std::to_string(ij.second) + ")");
   }
+  t_exact_steps.push_back("closure: Laurent sequence multiplied out exactly");
   return "sequence multiplied out exactly: no negative power of t, limit = the witness";
 }
 
-std::string check_witness(const Block& b, idx L, const json& w, const json* sequence = nullptr) {
+// "a is not in the block's set" without a solver (issue 21): the
+// certificate's cofactors g_ij satisfy sum_ij g_ij (P_ij(X) - a_ij) = 1
+// identically, expanded here in exact rational polynomials over the block's
+// edge variables (P_ij re-built from the block's edges, a_ij from the
+// witness, 0 where it lists none). A common complex zero of the P_ij - a_ij
+// would make the left side 0, so there is none, a fortiori no real one: a is
+// not a product of the block (Hilbert's Nullstellensatz, the easy direction).
+std::string check_nullstellensatz(const Block& b, idx L, const std::map<Cell, std::string>& target, const json& ns) {
+  using wellposed::Polynomial;
+  using wellposed::Rational;
+  need(ns.is_object() && ns.contains("cofactors") && ns.at("cofactors").is_array(),
+       "nullstellensatz: the certificate lists no cofactors");
+  std::map<std::array<idx, 3>, Variable> x;
+  for (const auto& e : b.edges)
+    x.emplace(e, Variable::named("nz_" + std::to_string(e[0]) + "_" + std::to_string(e[1]) + "_" + std::to_string(e[2])));
+  const std::set<Cell> entries(b.entries.begin(), b.entries.end());
+  auto entry_poly = [&](const Cell& ij) {
+    std::map<idx, Polynomial> cur{{ij.first, Polynomial(1)}};
+    for (idx l = 0; l < L; ++l) {
+      std::map<idx, Polynomial> next;
+      for (const auto& [e, v] : x) {
+        if (e[0] != l) continue;
+        auto it = cur.find(e[1]);
+        if (it != cur.end()) next[e[2]] += it->second * Polynomial(v);
+      }
+      cur = std::move(next);
+    }
+    Polynomial p = cur.count(ij.second) ? cur.at(ij.second) : Polynomial();
+    auto it = target.find(ij);
+    if (it != target.end()) p -= Polynomial(parse_q(it->second));
+    return p;
+  };
+  Polynomial sum;
+  std::set<Cell> seen;
+  idx terms = 0;
+  for (const auto& g : ns.at("cofactors")) {
+    need(g.is_object() && g.contains("entry") && g.contains("g") && g.at("g").is_array(),
+         "nullstellensatz: a cofactor is {\"entry\": [i, j], \"g\": [...]}");
+    const json& en = g.at("entry");
+    need(en.is_array() && en.size() == 2, "nullstellensatz: an entry is [i, j]");
+    const Cell ij{index_of(en[0]), index_of(en[1])};
+    need(entries.count(ij) == 1, "nullstellensatz: a cofactor's entry is not an entry of the block");
+    need(seen.insert(ij).second, "nullstellensatz: an entry has two cofactors");
+    Polynomial gp;
+    for (const auto& t : g.at("g")) {
+      need(t.is_array() && t.size() == 2 && t[0].is_string() && t[1].is_array(),
+           "nullstellensatz: a term is [\"q\", [[l, r, c, e], ...]]");
+      need(++terms <= 200000, "nullstellensatz: too many terms to check (size check)");
+      Monomial m;
+      for (const auto& pw : t[1]) {
+        need(pw.is_array() && pw.size() == 4, "nullstellensatz: a power is [l, r, c, e]");
+        const std::array<idx, 3> e{index_of(pw[0]), index_of(pw[1]), index_of(pw[2])};
+        auto it = x.find(e);
+        need(it != x.end(), "nullstellensatz: a cofactor uses a variable that is not an edge of the block");
+        const idx ex = index_of(pw[3]);
+        need(ex >= 1 && ex <= 64, "nullstellensatz: an exponent outside [1, 64] (exponent check)");
+        m = m * Monomial(it->second, static_cast<unsigned>(ex));
+      }
+      gp += Polynomial(m, parse_q(t[0].get<std::string>()));
+    }
+    sum += gp * entry_poly(ij);
+  }
+  need(sum == Polynomial(1), "nullstellensatz: sum g_ij (P_ij - a_ij) is not 1 (identity check)");
+  t_exact_steps.push_back("non-membership: Nullstellensatz identity expanded exactly (" + std::to_string(seen.size()) +
+                          " cofactors, " + std::to_string(terms) + " terms" +
+                          (ns.contains("engine") && ns.at("engine").is_string()
+                               ? ", computed by " + ns.at("engine").get<std::string>()
+                               : std::string()) +
+                          ")");
+  return "not a product (Nullstellensatz identity sum g (P - a) = 1 expanded exactly)";
+}
+
+std::string check_witness(const Block& b, idx L, const json& w, const json* sequence = nullptr,
+                          const json* nullstellensatz = nullptr) {
   need(w.is_array(), "witness must be an array of [i, j, \"v\"]");
   z3::context c;
   std::map<Cell, z3::expr> a;
@@ -727,19 +844,31 @@ std::string check_witness(const Block& b, idx L, const json& w, const json* sequ
   }
   std::string closure_part;
   if (sequence) closure_part = check_sequence(b, L, *sequence, text);
+  // The membership query is built in every case, also where the
+  // Nullstellensatz identity replaces its solver run: Z3 4.8.12's nlqsat time
+  // on the closure query below depends on the terms already created in its
+  // context (measured: 0.03 s after this query's terms, > 20 s without them).
+  // Its terms are released (end of scope) before the closure query is built,
+  // as they always were: that too changes nlqsat's time.
+  std::string not_product = "not a product (z3 unsat)";
   {
     BlockQueries q(c, b, L, "cm");
-    std::string why;
-    const auto r = solve(c, z3::exists(q.vars(), reached(c, b, L, a, q)), false, why);
-    need(r != z3::unknown, "re-deciding 'A not in the block's set': z3 unknown (" + why + ")");
-    need(r == z3::unsat, "the witness IS a product (z3 sat): not a non-closedness witness");
+    const z3::expr member = z3::exists(q.vars(), reached(c, b, L, a, q));
+    if (nullstellensatz) {
+      not_product = check_nullstellensatz(b, L, text, *nullstellensatz);
+    } else {
+      std::string why;
+      const auto r = solve(c, member, false, why);
+      need(r != z3::unknown, "re-deciding 'A not in the block's set': z3 unknown (" + why + ")");
+      need(r == z3::unsat, "the witness IS a product (z3 sat): not a non-closedness witness");
+    }
   }
-  if (sequence) return "witness re-checked: not a product (z3 unsat); " + closure_part;
+  if (sequence) return "witness re-checked: " + not_product + "; " + closure_part;
   std::string why;
   const auto r = solve(c, closure(c, b, L, a, /*gauge=*/true), true, why);
   need(r != z3::unknown, "re-deciding 'A in the closure': z3 unknown (" + why + ")");
   need(r == z3::sat, "the witness is not in the closure (z3: the closure sentence is FALSE)");
-  return "witness re-checked: not a product (z3 unsat), in the closure (z3 TRUE)";
+  return "witness re-checked: " + not_product + ", in the closure (z3 TRUE)";
 }
 
 std::string check(const json& c, Closedness claimed, const std::vector<Support>& f) {
@@ -831,9 +960,9 @@ std::string check(const json& c, Closedness claimed, const std::vector<Support>&
     need(bi < blocks.size(), "block index out of range");
     const json& w = c.at("witness");
     return out + "; block " + std::to_string(bi) + ": " +
-           (w.is_null()              ? check_sentence(blocks[bi], L, true)
-            : c.contains("sequence") ? check_witness(blocks[bi], L, w, &c.at("sequence"))
-                                     : check_witness(blocks[bi], L, w));
+           (w.is_null() ? check_sentence(blocks[bi], L, true)
+                        : check_witness(blocks[bi], L, w, c.contains("sequence") ? &c.at("sequence") : nullptr,
+                                        c.contains("nullstellensatz") ? &c.at("nullstellensatz") : nullptr));
   }
   const json& by = c.at("closed_by");
   need(by.is_array() && by.size() == blocks.size(), "closed_by must name a route per block");
@@ -858,9 +987,68 @@ std::string check(const json& c, Closedness claimed, const std::vector<Support>&
   return out;
 }
 
+// The second solver on every recorded query, in one Node.js process: the
+// queries are separated by (reset), each ends in (check-sat-using (try-for
+// TACTIC ms)) with the tactic the first run used. Returns the trust the
+// check earns; throws Bad when a definite answer contradicts Z3's.
+Trust second_opinion(const SecondSolverOptions& o) {
+  Trust t{TrustLevel::one_solver, first_solver_name(), ""};
+  if (o.script.empty()) {
+    t.detail = std::to_string(t_queries.size()) + " solver answers not re-decided (no second solver configured)";
+    return t;
+  }
+  const double per_query = std::max(0.5, (o.seconds - 3.0) / static_cast<double>(t_queries.size()));
+  std::string batch;
+  for (const auto& q : t_queries) {
+    std::string text = q.smt2;
+    const auto pos = text.rfind("(check-sat)");
+    need(pos != std::string::npos, "internal: a recorded query has no (check-sat)");
+    text.replace(pos, 11, std::string("(check-sat-using (try-for ") + (q.quantified ? "nlqsat" : "qfnra-nlsat") + " " +
+                              std::to_string(static_cast<long long>(per_query * 1000)) + "))");
+    batch += text + "\n(reset)\n";
+  }
+  const detail::ProcessRun run = detail::run_process({o.node, o.script}, batch, o.seconds);
+  std::istringstream out(run.output);
+  std::string line, version;
+  std::vector<std::string> answers;
+  while (std::getline(out, line)) {
+    if (line.rfind("version ", 0) == 0) version = line.substr(8);
+    else if (line == "sat" || line == "unsat" || line == "unknown") answers.push_back(line);
+  }
+  idx agreed = 0;
+  for (idx k = 0; k < answers.size() && k < t_queries.size(); ++k) {
+    if (answers[k] == "unknown") continue;
+    need((answers[k] == "sat") == t_queries[k].sat,
+         "the solvers disagree: query " + std::to_string(k + 1) + " is " + (t_queries[k].sat ? "sat" : "unsat") +
+             " for " + first_solver_name() + " and " + answers[k] + " for z3-solver (npm, wasm) " + version +
+             ": certificate not verified");
+    ++agreed;
+  }
+  const std::string second = "z3-solver (npm, wasm) " + (version.empty() ? std::string("?") : version);
+  if (!version.empty() && agreed == t_queries.size()) {
+    t.level = TrustLevel::two_solvers;
+    t.solvers = first_solver_name() + " + " + second;
+    t.detail = "all " + std::to_string(agreed) + " solver answers re-decided alike by " + second;
+  } else {
+    t.detail = std::to_string(agreed) + " of " + std::to_string(t_queries.size()) + " solver answers confirmed by " +
+               second + (run.status == detail::ProcessRun::Status::finished ? "" : " (" + run.reason + ")");
+  }
+  return t;
+}
+
 }  // namespace
 
 void set_exact_checker_query_seconds(double seconds) { g_query_seconds = seconds; }
+
+void set_second_solver(const SecondSolverOptions& o) {
+  std::lock_guard lock(g_second_mutex);
+  g_second = o;
+}
+
+SecondSolverOptions second_solver() {
+  std::lock_guard lock(g_second_mutex);
+  return g_second;
+}
 
 CheckResult check_exact_certificate(const nlohmann::json& certificate, Closedness claimed,
                                     const std::vector<Support>& factors) {
@@ -870,8 +1058,20 @@ CheckResult check_exact_certificate(const nlohmann::json& certificate, Closednes
   t_budget = budget;
   t_deadline = std::chrono::steady_clock::now() +
                std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(budget));
+  t_queries.clear();
+  t_exact_steps.clear();
   try {
-    return {true, check(certificate, claimed, factors)};
+    CheckResult r{true, check(certificate, claimed, factors), {}};
+    std::string exact;
+    for (const auto& st : t_exact_steps) exact += (exact.empty() ? "" : "; ") + st;
+    if (t_queries.empty()) {
+      r.trust = Trust{TrustLevel::proof, "", exact.empty() ? "exact arithmetic" : exact};
+    } else {
+      r.trust = second_opinion(second_solver());
+      if (!exact.empty()) r.trust.detail = exact + "; " + r.trust.detail;
+      r.reason += "; " + r.trust.detail;
+    }
+    return r;
   } catch (const Bad& e) {
     return {false, e.what()};
   } catch (const std::exception& e) {

@@ -1,4 +1,5 @@
 #include "wellposed/decide/exact.hpp"
+#include "wellposed/decide/nullstellensatz.hpp"
 
 #include <algorithm>
 #include <array>
@@ -382,6 +383,11 @@ json not_closed_certificate(const Architecture& arch, const ClosednessReduction&
   json c = {{"kind", "exact_not_closed"}, {"factors", factors_json(arch)}, {"reduction", red.to_json()},
             {"block", block},          {"route", route}};
   c["witness"] = witness;
+  // Issue 21: where the witness's system is infeasible over C, Singular's
+  // Nullstellensatz cofactors let the checker prove non-membership without a
+  // solver (nullstellensatz.hpp). Absent (no Singular, time-out, feasible
+  // over C): the checker re-decides it with Z3 as before.
+  if (!witness.is_null()) attach_nullstellensatz(c, NullstellensatzOptions{3.0});
   return c;
 }
 

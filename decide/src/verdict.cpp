@@ -20,12 +20,50 @@ std::optional<Closedness> closedness_from_string(std::string_view s) {
   return std::nullopt;
 }
 
+// ---- trust label (issue 21) ----
+std::string_view to_string(TrustLevel t) {
+  switch (t) {
+    case TrustLevel::none: return "none";
+    case TrustLevel::one_solver: return "one-solver";
+    case TrustLevel::two_solvers: return "two-solvers";
+    case TrustLevel::proof: return "proof";
+  }
+  return "none";
+}
+
+std::optional<TrustLevel> trust_level_from_string(std::string_view s) {
+  for (TrustLevel t : {TrustLevel::none, TrustLevel::one_solver, TrustLevel::two_solvers, TrustLevel::proof})
+    if (s == to_string(t)) return t;
+  return std::nullopt;
+}
+
+namespace {
+nlohmann::json trust_json(const Trust& t) {
+  return {{"level", std::string(to_string(t.level))}, {"solvers", t.solvers}, {"detail", t.detail}};
+}
+Trust trust_from_json(const nlohmann::json& j) {
+  if (!j.is_object() || !j.contains("level") || !j.at("level").is_string())
+    throw std::invalid_argument("verdict: field 'trust' must be an object with a string 'level'");
+  Trust t;
+  auto l = trust_level_from_string(j.at("level").get<std::string>());
+  if (!l)
+    throw std::invalid_argument("verdict: field 'trust.level' is '" + j.at("level").get<std::string>() +
+                                "', expected proof, two-solvers, one-solver or none");
+  t.level = *l;
+  if (j.contains("solvers") && j.at("solvers").is_string()) t.solvers = j.at("solvers").get<std::string>();
+  if (j.contains("detail") && j.at("detail").is_string()) t.detail = j.at("detail").get<std::string>();
+  return t;
+}
+}  // namespace
+// ---- end trust label ----
+
 nlohmann::json to_json(const Verdict& v) {
   return {{"verdict", std::string(to_string(v.closedness))},
           {"method", v.method},
           {"reason", v.reason},
           {"certificate", v.certificate},
-          {"seconds", v.seconds}};
+          {"seconds", v.seconds},
+          {"trust", trust_json(v.trust)}};
 }
 
 Verdict verdict_from_json(const nlohmann::json& j) {
@@ -53,6 +91,7 @@ Verdict verdict_from_json(const nlohmann::json& j) {
     if (!j.at("seconds").is_number()) throw std::invalid_argument("verdict: field 'seconds' must be a number");
     v.seconds = j.at("seconds").get<double>();
   }
+  if (j.contains("trust")) v.trust = trust_from_json(j.at("trust"));
   return v;
 }
 

@@ -19,6 +19,7 @@
 // Certificates of an unknown kind are rejected (the exact route of issue 3
 // must add its kind here).
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -29,8 +30,18 @@
 namespace wellposed {
 
 struct CheckResult {
+  CheckResult() = default;
+  CheckResult(bool ok_, std::string reason_, Trust trust_ = {})
+      : ok(ok_), reason(std::move(reason_)), trust(std::move(trust_)) {}
   bool ok = false;
   std::string reason;  ///< what was verified, or the first failure
+  /// What the verified claim rests on (ok only): `proof` for the detector
+  /// kinds (exact arithmetic + cited theorems) and for exact certificates
+  /// whose every step was re-derived without a solver (Nullstellensatz
+  /// non-membership, exact sequences, the determinantal route);
+  /// `two_solvers` when every solver answer was re-decided alike by the
+  /// second solver (exact_checker.hpp, set_second_solver); else `one_solver`.
+  Trust trust;
   explicit operator bool() const { return ok; }
 };
 
@@ -45,5 +56,15 @@ CheckResult check_certificate(const Verdict& v);
 /// The certificate alone against a claimed answer and the chain's supports.
 CheckResult check_certificate(const nlohmann::json& certificate, Closedness claimed,
                               const std::vector<Support>& factors);
+
+/// Checks v against arch (as check_certificate) and, when it passes, sets
+/// v.trust to what the check established. Returns the check's result.
+CheckResult check_and_label(const Architecture& arch, Verdict& v);
+
+/// `check --require LEVEL` (issue 21): a decided verdict whose trust label is
+/// below `required` becomes unknown (method kept; reason says which level it
+/// had and what it rests on; certificate dropped, as for every unknown).
+/// Verdicts at or above the level, and unknown ones, are returned unchanged.
+Verdict require_trust(Verdict v, TrustLevel required);
 
 }  // namespace wellposed

@@ -49,6 +49,7 @@
 // the theorems quoted in reductions.hpp and normal_form.hpp. A solver
 // time-out, a query process killed at the deadline or one that ends without
 // an answer (the budget below) fails the check.
+#include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -68,6 +69,22 @@ namespace wellposed {
 /// so a check returns within its budget (plus ~0.2 s to reap the child)
 /// even where Z3 ignores its interrupt.
 void set_exact_checker_query_seconds(double seconds);
+
+/// The second solver (issue 21): every solver query the checker re-runs on
+/// Z3 (the system libz3) is also re-decided by a different solver, a newer
+/// Z3 built to WebAssembly (npm z3-solver, tools/z3js/solve.js, run by
+/// Node.js), in one batch per certificate. Agreement on every query labels
+/// the result two-solvers; a contrary definite answer fails the check
+/// ("the solvers disagree"); a time-out or a missing Node.js leaves it
+/// one-solver. Off unless `script` is set (default: the environment variable
+/// WELLPOSED_SECOND_SOLVER, the path of solve.js).
+struct SecondSolverOptions {
+  std::string script;         ///< path of tools/z3js/solve.js; empty: off
+  std::string node = "node";  ///< the Node.js executable (PATH is searched)
+  double seconds = 60.0;      ///< budget of one certificate's batch
+};
+void set_second_solver(const SecondSolverOptions& o);
+SecondSolverOptions second_solver();
 
 /// Checks a certificate of kind "exact_closed" / "exact_not_closed" against
 /// the claimed answer and the chain's supports. Called by check_certificate.

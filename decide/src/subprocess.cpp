@@ -1,0 +1,125 @@
+#include "subprocess.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstring>
+
+namespace wellposed::detail {
+
+ProcessRun run_process(const std::vector<std::string>& argv, const std::string& input, double seconds,
+                       std::size_t max_output) {
+  using clock = std::chrono::steady_clock;
+  const auto t0 = clock::now();
+  ProcessRun out;
+  if (argv.empty() || seconds <= 0) {
+    out.reason = argv.empty() ? "no program" : "no time left";
+    return out;
+  }
+  int in_pipe[2], out_pipe[2];
+  if (pipe(in_pipe) != 0) {
+    out.reason = std::string("pipe: ") + std::strerror(errno);
+    return out;
+  }
+  if (pipe(out_pipe) != 0) {
+    close(in_pipe[0]);
+    close(in_pipe[1]);
+    out.reason = std::string("pipe: ") + std::strerror(errno);
+    return out;
+  }
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  const pid_t pid = fork();
+  if (pid < 0) {
+    for (int fd : {in_pipe[0], in_pipe[1], out_pipe[0], out_pipe[1]}) close(fd);
+    out.reason = std::string("fork: ") + std::strerror(errno);
+    return out;
+  }
+  if (pid == 0) {
+    setpgid(0, 0);
+    dup2(in_pipe[0], 0);
+    dup2(out_pipe[1], 1);
+    const int devnull = open("/dev/null", O_WRONLY);
+    if (devnull >= 0) dup2(devnull, 2);
+    for (int fd : {in_pipe[0], in_pipe[1], out_pipe[0], out_pipe[1]}) close(fd);
+    execvp(args[0], args.data());
+    _exit(127);
+  }
+  setpgid(pid, pid);
+  close(in_pipe[0]);
+  close(out_pipe[1]);
+  // Feed the input and read the output without blocking on either side.
+  fcntl(in_pipe[1], F_SETFL, O_NONBLOCK);
+  std::size_t written = 0;
+  int in_fd = in_pipe[1];
+  if (input.empty()) {
+    close(in_fd);
+    in_fd = -1;
+  }
+  bool eof = false, killed = false, too_much = false;
+  char buf[65536];
+  const auto deadline = t0 + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(seconds));
+  while (!eof) {
+    const auto now = clock::now();
+    if (now >= deadline) {
+      killed = true;
+      break;
+    }
+    const int ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count()) + 1;
+    pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {in_fd, POLLOUT, 0}};
+    const int n = poll(fds, in_fd >= 0 ? 2 : 1, ms);
+    if (n < 0 && errno != EINTR) break;
+    if (n <= 0) continue;
+    if (in_fd >= 0 && (fds[1].revents & (POLLOUT | POLLERR | POLLHUP))) {
+      const ssize_t w = write(in_fd, input.data() + written, input.size() - written);
+      if (w > 0) written += static_cast<std::size_t>(w);
+      if (w < 0 && errno != EAGAIN && errno != EINTR) written = input.size();
+      if (written >= input.size()) {
+        close(in_fd);
+        in_fd = -1;
+      }
+    }
+    if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+      const ssize_t r = read(out_pipe[0], buf, sizeof buf);
+      if (r > 0) {
+        out.output.append(buf, static_cast<std::size_t>(r));
+        if (out.output.size() > max_output) {
+          too_much = true;
+          break;
+        }
+      } else if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
+        eof = true;
+      }
+    }
+  }
+  if (in_fd >= 0) close(in_fd);
+  close(out_pipe[0]);
+  if (!eof) kill(-pid, SIGKILL), kill(pid, SIGKILL);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  out.seconds = std::chrono::duration<double>(clock::now() - t0).count();
+  if (killed) {
+    out.status = ProcessRun::Status::killed;
+    out.reason = "killed at the deadline (" + std::to_string(seconds) + " s)";  // output: what arrived before
+  } else if (too_much || !WIFEXITED(status)) {
+    out.status = ProcessRun::Status::failed;
+    out.reason = too_much ? "too much output" : "ended by a signal";
+    out.output.clear();
+  } else {
+    out.status = ProcessRun::Status::finished;
+    out.exit_code = WEXITSTATUS(status);
+    if (out.exit_code == 127) out.reason = "could not run " + argv[0];
+  }
+  return out;
+}
+
+}  // namespace wellposed::detail
