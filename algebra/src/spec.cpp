@@ -43,7 +43,7 @@ struct Ctx {
   SpecLoadOptions options;
   std::size_t mask_entries = 0;  // running total, against kMaxSpecMaskEntries
   // Shapes of the explicit factors of the spec being read, for the memory model.
-  std::vector<FactorShape> shapes;
+  std::vector<MaskShape> shapes;
 
   [[noreturn]] void fail(const std::string& path, const std::string& msg) const { throw SpecError(file, path, msg); }
 
@@ -400,7 +400,7 @@ Spec spec_from_json(Ctx& c, const std::string& path, const nlohmann::json& j) {
 
 }  // namespace
 
-std::optional<std::uint64_t> spec_memory_estimate(const std::vector<FactorShape>& factors) {
+std::optional<std::uint64_t> spec_memory_estimate(const std::vector<MaskShape>& factors) {
   // Peak RSS of `check` (Release, this machine, bench/RESULTS.md "hostile"):
   // N x 1 times 1 x 1 ~ 300 B per row; random n x n pairs ~ 100-280 B per
   // nonzero; an outer product n x 1 times 1 x n < 1 B per product cell.

@@ -75,7 +75,7 @@ struct SpecLoadOptions {
 /// One explicit factor as the memory model sees it: its shape and its number
 /// of nonzeros (exact for full/lower/upper/diagonal/kronecker/mask/npy
 /// supports, the expected count for random ones).
-struct FactorShape {
+struct MaskShape {
   std::uint64_t rows = 0, cols = 0, nonzeros = 0;
 };
 
@@ -88,7 +88,7 @@ struct FactorShape {
 /// The constants bound the peak RSS measured for `check` on tall, wide,
 /// square full and random specs (bench/RESULTS.md, section "hostile").
 /// nullopt on 64-bit overflow.
-std::optional<std::uint64_t> spec_memory_estimate(const std::vector<FactorShape>& factors);
+std::optional<std::uint64_t> spec_memory_estimate(const std::vector<MaskShape>& factors);
 
 /// Reads a spec file (one spec object or an array of them). Relative "npy"
 /// paths are resolved against the spec file's folder. Only regular files are
