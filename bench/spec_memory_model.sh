@@ -20,7 +20,7 @@ run() {  # name rows1 cols1 kind1 rows2 cols2 kind2 nnz1 nnz2
   est=$(python3 -c "
 r1,c1,r2,c2,n1,n2=$2,$3,$5,$6,$8,$9
 w=lambda r,c:r*((c+63)//64)*8
-print((64<<20)+320*(n1+n2+r1+c1+r2+c2)+16*r1*c2+w(r1,c1)+w(r2,c2))")
+print((16<<20)+320*(n1+n2+r1+c1+r2+c2)+16*r1*c2+w(r1,c1)+w(r2,c2))")
   python3 -c "
 est,rss=$est,$rss*1024
 print(f'%-22s %12d %12.1f %12.1f %8.1f %8s' % ('$name', $8+$9, est/2**20, rss/2**20, est/rss, '$secs'))"

@@ -410,7 +410,7 @@ std::optional<std::uint64_t> spec_memory_estimate(const std::vector<FactorShape>
   // Peak RSS of `check` (Release, this machine, bench/RESULTS.md "hostile"):
   // N x 1 times 1 x 1 ~ 300 B per row; random n x n pairs ~ 100-280 B per
   // nonzero; an outer product n x 1 times 1 x n < 1 B per product cell.
-  constexpr std::uint64_t kBase = std::uint64_t{64} << 20, kPerNonzero = 320, kPerIndex = 320, kPerProductCell = 16;
+  constexpr std::uint64_t kBase = std::uint64_t{16} << 20, kPerNonzero = 320, kPerIndex = 320, kPerProductCell = 16;
   std::uint64_t units = 0, mask_bytes = 0;
   auto add = [](std::uint64_t& acc, std::optional<std::uint64_t> v) {
     if (!v) return false;

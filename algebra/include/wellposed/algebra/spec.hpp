@@ -88,7 +88,7 @@ struct FactorShape {
 /// Memory model of an explicit spec (factors in order), in bytes: what
 /// holding its masks and analyzing it needs, estimated from its structure
 /// before anything is allocated --
-///   64 MiB + 320 B x (nonzeros + sum of the factors' rows and cols)
+///   16 MiB + 320 B x (nonzeros + sum of the factors' rows and cols)
 ///          + 16 B x (cells of the product support) + the dense masks
 ///            (ceil(cols/64) 64-bit words a row).
 /// The constants bound the peak RSS measured for `check` on tall, wide,
