@@ -44,6 +44,7 @@ struct Ctx {
   std::size_t mask_entries = 0;  // running total, against kMaxSpecMaskEntries
   // Shapes of the explicit factors of the spec being read, for the memory model.
   std::vector<MaskShape> shapes;
+  bool network = false;  // the spec being read lists ReLU layers W_1 first
 
   [[noreturn]] void fail(const std::string& path, const std::string& msg) const { throw SpecError(file, path, msg); }
 
@@ -71,7 +72,7 @@ struct Ctx {
   void reserve_factor(const std::string& path, std::size_t rows, std::size_t cols, std::uint64_t nonzeros) {
     reserve(path, rows, cols);
     shapes.push_back({rows, cols, nonzeros});
-    const auto need = spec_memory_estimate(shapes);
+    const auto need = spec_memory_estimate(shapes, network);
     if (!need || *need > options.limits.max_memory_bytes)
       fail(path, "a " + std::to_string(rows) + "x" + std::to_string(cols) + " factor brings the spec's estimated memory to " +
                      (need ? format_bytes(*need) : std::string("more than 2^64 bytes")) + ", more than the limit of " +
@@ -156,9 +157,13 @@ Support factor_from_json(Ctx& c, const std::string& path, const nlohmann::json& 
   double random_density = 1.0;
   auto need_shape = [&](const std::string& what) {
     if (!rows || !cols) c.fail(path, "support \"" + what + "\" needs both 'rows' and 'cols'");
-    // Nonzeros for the memory model; rows * cols is checked by reserve first.
+    // Nonzeros for the memory model, once rows * cols is known to be at most
+    // kMaxSpecMaskEntries (reserve throws otherwise): then nothing below
+    // overflows (min(r, k)^2 <= r k) and the double -> integer cast is exact enough.
     const std::uint64_t r = *rows, k = *cols, m = std::min(r, k);
-    const auto cells = checked::mul(r, k).value_or(~std::uint64_t{0});
+    const auto product = checked::mul(r, k);
+    if (!product || *product > kMaxSpecMaskEntries) c.reserve(path, r, k);
+    const std::uint64_t cells = *product;
     std::uint64_t nnz = cells;
     if (what == "diagonal") nnz = m;
     if (what == "lower" || what == "upper") nnz = std::min(cells, m * (m + 1) / 2 + (r - m) * k + (k - m) * r);  // an upper bound
@@ -365,6 +370,7 @@ Spec spec_from_json(Ctx& c, const std::string& path, const nlohmann::json& j) {
   if (!j.is_object()) c.fail(path, "expected a spec object, got " + dump(j));
   c.mask_entries = 0;
   c.shapes.clear();
+  c.network = j.contains("network");
   std::optional<std::string> name;
   if (j.contains("name")) {
     if (!j.at("name").is_string()) c.fail(path + ".name", "expected a string, got " + dump(j.at("name")));
@@ -400,11 +406,11 @@ Spec spec_from_json(Ctx& c, const std::string& path, const nlohmann::json& j) {
 
 }  // namespace
 
-std::optional<std::uint64_t> spec_memory_estimate(const std::vector<MaskShape>& factors) {
+std::optional<std::uint64_t> spec_memory_estimate(const std::vector<MaskShape>& factors, bool input_to_output) {
   // Peak RSS of `check` (Release, this machine, bench/RESULTS.md "hostile"):
   // N x 1 times 1 x 1 ~ 300 B per row; random n x n pairs ~ 100-280 B per
   // nonzero; an outer product n x 1 times 1 x n < 1 B per product cell.
-  constexpr std::uint64_t kBase = std::uint64_t{64} << 20, kPerNonzero = 320, kPerIndex = 320, kPerProductCell = 16;
+  constexpr std::uint64_t kBase = std::uint64_t{16} << 20, kPerNonzero = 320, kPerIndex = 320, kPerProductCell = 16;
   std::uint64_t units = 0, mask_bytes = 0;
   auto add = [](std::uint64_t& acc, std::optional<std::uint64_t> v) {
     if (!v) return false;
@@ -420,11 +426,11 @@ std::optional<std::uint64_t> spec_memory_estimate(const std::vector<MaskShape>& 
   }
   std::uint64_t total = kBase;
   if (!factors.empty()) {
-    // The product support: rows of F1 x cols of FL (networks list the layers
-    // the other way round, so the larger of the two corners).
-    const auto a = checked::mul(factors.front().rows, factors.back().cols);
-    const auto b = checked::mul(factors.back().rows, factors.front().cols);
-    if (!a || !b || !add(total, checked::mul(std::max(*a, *b), kPerProductCell))) return std::nullopt;
+    // The product support: rows of F1 x cols of FL (a network lists W_1
+    // first: its product W_L ... W_1 is rows of the last x cols of the first).
+    const auto cells = input_to_output ? checked::mul(factors.back().rows, factors.front().cols)
+                                       : checked::mul(factors.front().rows, factors.back().cols);
+    if (!add(total, cells ? checked::mul(*cells, kPerProductCell) : std::nullopt)) return std::nullopt;
   }
   if (!add(total, checked::mul(units, std::max(kPerNonzero, kPerIndex))) || !add(total, mask_bytes)) return std::nullopt;
   return total;
@@ -475,11 +481,9 @@ nlohmann::json parse_json_bounded(const std::string& text, const std::string& fi
 }
 
 std::vector<Spec> load_specs(const std::string& path, const SpecLoadOptions& options) {
-  // The parsed form of JSON takes up to ~16 bytes per byte of text (a value
-  // per 2-byte "1," element): the file may use 1/16 of the memory limit.
   std::string text;
   try {
-    text = read_regular_file(path, options.limits.max_memory_bytes / 16);
+    text = read_regular_file(path, options.limits.max_memory_bytes / kJsonBytesPerTextByte);
   } catch (const std::runtime_error& e) {
     std::string what = e.what();
     if (what.rfind(path + ": ", 0) == 0) what = what.substr(path.size() + 2);

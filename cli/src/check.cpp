@@ -334,7 +334,7 @@ int run_certify(const std::string& file, std::ostream& out, std::ostream& err, s
   // Regular files only, size and nesting depth bounded before parsing (spec.hpp).
   nlohmann::json j;
   try {
-    j = parse_json_bounded(read_regular_file(file, max_memory_bytes / 16), file);
+    j = parse_json_bounded(read_regular_file(file, max_memory_bytes / kJsonBytesPerTextByte), file);
   } catch (const SpecError& e) {
     err << "wellposed: error: " << e.what() << "\n";
     return kExitBadInput;

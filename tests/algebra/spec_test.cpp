@@ -345,6 +345,9 @@ TEST(SpecHostile, ExplicitSpecsAreBoundedByTheMemoryModel) {
   roomy.limits.max_memory_bytes = *big - 1;
   EXPECT_THROW((void)parse_specs(json::parse(R"({"factors": [{"rows": 10000, "cols": 1, "support": "full"}, {"rows": 1, "cols": 1, "support": "full"}]})"), "ok.json", ".", roomy), SpecError);
   EXPECT_FALSE(spec_memory_estimate({{std::uint64_t{1} << 40, std::uint64_t{1} << 40, 1}}).has_value());
+  // The product support is rows(F1) x cols(FL); for a network (W_1 first) rows(W_L) x cols(W_1).
+  const std::vector<FactorShape> wide{{1, 1000000, 1000000}, {1000000, 1, 1000000}};
+  EXPECT_LT(*spec_memory_estimate(wide) + (std::uint64_t{1} << 40), *spec_memory_estimate(wide, true));
   // Sparse supports cost less than full ones of the same shape.
   EXPECT_LT(*spec_memory_estimate({{1000, 1000, 1000}, {1000, 1000, 1000}}),
             *spec_memory_estimate({{1000, 1000, 1000000}, {1000, 1000, 1000000}}));
@@ -363,6 +366,33 @@ TEST(SpecHostile, FamilyMasksAreBoundedByTheLimit) {
     EXPECT_TRUE(has(e.what(), "--max-memory")) << e.what();
   }
   EXPECT_NO_THROW((void)parse_specs(json::parse(R"({"family": "butterfly", "n": 64})"), "b.json", ".", tight));
+}
+
+// A spec file larger than the limit allows is refused before it is read;
+// devices and FIFOs are never read (B8 for the spec itself).
+TEST(SpecHostile, SpecFilesAreBoundedBeforeReading) {
+  const auto dir = std::filesystem::temp_directory_path() / "wellposed_spec_size";
+  std::filesystem::create_directories(dir);
+  const std::string body = R"({"name": ")" + std::string(4000, 'x') + R"(", "family": "lu", "n": 2})";
+  std::ofstream(dir / "big.json") << body;
+  SpecLoadOptions o;
+  o.limits.max_memory_bytes = 4000 * kJsonBytesPerTextByte;  // 4000 bytes of text allowed, the file has more
+  try {
+    (void)load_specs((dir / "big.json").string(), o);
+    FAIL();
+  } catch (const SpecError& e) {
+    EXPECT_TRUE(has(e.what(), "big.json: at $: the file is")) << e.what();
+    EXPECT_TRUE(has(e.what(), "--max-memory")) << e.what();
+  }
+  o.limits.max_memory_bytes = body.size() * kJsonBytesPerTextByte;
+  EXPECT_NO_THROW((void)load_specs((dir / "big.json").string(), o));
+  try {
+    (void)load_specs("/dev/zero");
+    FAIL();
+  } catch (const SpecError& e) {
+    EXPECT_TRUE(has(e.what(), "/dev/zero: at $: is not a regular file")) << e.what();
+  }
+  std::filesystem::remove_all(dir);
 }
 
 // .npy: B4 (a long header overflowed the stack in std::regex), B13 (negative

@@ -63,6 +63,12 @@ inline constexpr std::size_t kMaxSpecMaskEntries = std::size_t{1} << 33;
 /// recursively, so unbounded nesting would overflow the stack.
 inline constexpr std::size_t kMaxJsonDepth = 256;
 
+/// Memory per byte of JSON text, at most, once parsed and kept (Spec::source):
+/// "{}," (3 bytes) becomes a 16-byte value plus an empty std::map node (~80
+/// bytes with malloc's overhead), and the spec keeps a copy. A spec or report
+/// file may be at most max_memory_bytes / kJsonBytesPerTextByte bytes long.
+inline constexpr std::uint64_t kJsonBytesPerTextByte = 64;
+
 /// What a spec file may cost. `limits.max_memory_bytes` bounds the memory
 /// estimated for the spec's explicit supports (spec_memory_estimate) and for
 /// the JSON text and its parsed form; above it the spec is refused with a
@@ -82,13 +88,16 @@ struct MaskShape {
 /// Memory model of an explicit spec (factors in order), in bytes: what
 /// holding its masks and analyzing it needs, estimated from its structure
 /// before anything is allocated --
-///   64 MiB + 320 B x (nonzeros + sum of the factors' rows and cols)
+///   16 MiB + 320 B x (nonzeros + sum of the factors' rows and cols)
 ///          + 16 B x (cells of the product support) + the dense masks
 ///            (ceil(cols/64) 64-bit words a row).
 /// The constants bound the peak RSS measured for `check` on tall, wide,
 /// square full and random specs (bench/RESULTS.md, section "hostile").
-/// nullopt on 64-bit overflow.
-std::optional<std::uint64_t> spec_memory_estimate(const std::vector<MaskShape>& factors);
+/// `input_to_output`: the factors are ReLU layers W_1, ..., W_L (network
+/// specs), so the product is rows of the last x cols of the first. nullopt on
+/// 64-bit overflow.
+std::optional<std::uint64_t> spec_memory_estimate(const std::vector<MaskShape>& factors,
+                                                  bool input_to_output = false);
 
 /// Reads a spec file (one spec object or an array of them). Relative "npy"
 /// paths are resolved against the spec file's folder. Only regular files are
