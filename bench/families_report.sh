@@ -13,7 +13,7 @@ run() {
   echo "$json" > "$dir/$name.json"
   local rc=0
   /usr/bin/time -f '%e %M' -o "$dir/time" "$cli" check --json --timeout 2 "$dir/$name.json" > "$dir/out.json" 2> "$dir/err" || rc=$?
-  read -r wall rss < "$dir/time"
+  read -r wall rss < <(tail -n 1 "$dir/time")
   local verdict
   verdict=$(grep -m1 '"verdict"' "$dir/out.json" | tr -d ' ",' | cut -d: -f2 || true)
   printf '%-44s %8s %10d %12d %8s %s\n' "$name" "$wall" $((rss / 1024)) "$(stat -c %s "$dir/out.json")" "$rc" "${verdict:-$(head -c 120 "$dir/err")}"

@@ -1,6 +1,7 @@
 #include "svg.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <sstream>
 
@@ -42,7 +43,8 @@ std::string render_svg(const Architecture& a, const std::string& title, const st
   // Layout: panels side by side, each scaled so the largest dimension is ~240 px.
   std::size_t maxdim = 1;
   for (auto d : a.dims()) maxdim = std::max(maxdim, d);
-  const double cell = std::clamp(240.0 / static_cast<double>(maxdim), 1.0, 24.0);
+  // (No lower bound: a 65,536-wide factor is 240 px wide, not 65,536.)
+  const double cell = std::min(240.0 / static_cast<double>(maxdim), 24.0);
   struct Panel {
     std::string title;
     const Support* s = nullptr;  // the mask, or null: drawn from the pattern t
@@ -110,7 +112,11 @@ std::string render_svg(const Architecture& a, const std::string& title, const st
     } else {
       // Heat map: blocks of b x b entries shaded by their density, counted
       // row by row over the entries only (mask rows or the pattern's c per row).
-      const std::size_t b = (std::max(P.rows, P.cols) + 199) / 200;
+      // At most ~40,000 heat cells over all panels (200 x 200 for one panel,
+      // 50 x 50 for sixteen), so the file stays a few MB.
+      const std::size_t side = std::clamp<std::size_t>(
+          static_cast<std::size_t>(std::sqrt(40000.0 / static_cast<double>(panels.size()))), 16, 200);
+      const std::size_t b = (std::max(P.rows, P.cols) + side - 1) / side;
       const std::size_t gr = (P.rows + b - 1) / b, gc = (P.cols + b - 1) / b;
       std::vector<std::size_t> count(gr * gc, 0);
       for (std::size_t i = 0; i < P.rows; ++i) {
