@@ -183,7 +183,8 @@ std::size_t parameter_count(const KChain& chain) {
   std::size_t n = 0;
   for (const auto& t : chain)
     if (__builtin_add_overflow(n, t.nnz(), &n))
-      throw std::invalid_argument("Kronecker chain " + to_string(chain) +
+      throw std::invalid_argument((chain.size() <= 8 ? "Kronecker chain " + to_string(chain)
+                                                      : "a Kronecker chain of " + std::to_string(chain.size()) + " patterns") +
                                   ": the parameter count sum_l a_l b_l c_l d_l does not fit in 64 bits");
   return n;
 }

@@ -288,10 +288,13 @@ int run_check(const CheckOptions& o, std::ostream& out, std::ostream& err) {
     nlohmann::json stages = nlohmann::json::array();
     for (const auto& st : an.stages) stages.push_back({{"stage", st.stage}, {"seconds", st.seconds}, {"outcome", st.outcome}});
     r["stages"] = stages;
-    if (!o.svg_dir.empty() && !spec.architecture.can_materialize()) {
-      // The picture draws masks; a family too large to build them gets none.
+    // The picture reads masks, or a chain family's patterns (cost: its
+    // parameter count); a family too large for either gets none.
+    const Architecture& sa = spec.architecture;
+    if (!o.svg_dir.empty() && !sa.can_materialize() &&
+        !(sa.structural_chain() && sa.parameter_count() <= (std::size_t{1} << 27))) {
       r["svg_skipped"] = "the masks of this family are too large to draw (" +
-                         std::to_string(spec.architecture.materialize_bytes().value_or(0)) + " bytes)";
+                         std::to_string(sa.materialize_bytes().value_or(0)) + " bytes)";
     } else if (!o.svg_dir.empty()) {
       const std::string path = (std::filesystem::path(o.svg_dir) / (safe_file_name(spec.name) + ".svg")).string();
       const std::string title = spec.name + ": " + std::string(to_string(v.closedness)) + " (" + v.method + ")";

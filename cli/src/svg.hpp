@@ -20,6 +20,9 @@ struct Highlight {
 /// A standalone SVG document. Every support entry of every factor is one
 /// <rect class="cell-on"> (absent entries are class "cell-off"). Factors
 /// larger than `max_cells` entries are drawn as a density heat map instead.
+/// A Kronecker-chain family whose masks are not built is drawn from its
+/// patterns without building them (cost sum_l ||theta_l||_0), and gets no
+/// product panel unless its masks may be built (Architecture::can_materialize).
 std::string render_svg(const Architecture& a, const std::string& title, const std::vector<Highlight>& highlights,
                        std::size_t max_cells = 40000);
 

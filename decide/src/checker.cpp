@@ -263,7 +263,7 @@ Factors factors_of(const Architecture& a) {
   if (const auto& chain = a.structural_chain()) {
     f.form = Factors::Form::kronecker_chain;
     for (const auto& t : *chain) f.chain.push_back({t.a, t.b, t.c, t.d});
-  } else if (a.family() && a.family()->family == "lu" && !a.materialized()) {
+  } else if (a.family() && a.family()->family == "lu") {
     f.form = Factors::Form::lu;
     f.lu_n = a.rows();
   } else {

@@ -34,14 +34,16 @@ inline nlohmann::json factors_json(const std::vector<Support>& f) {
 
 /// The architecture's factors in the most compact form the checker reads:
 /// its parameters for a Kronecker chain ({"kronecker_chain": [[a,b,c,d], ...]})
-/// or LU ({"lu": n}), never materializing; otherwise its masks.
+/// or LU ({"lu": n}, when its masks would not be written as readable rows),
+/// never materializing; otherwise its masks.
 inline nlohmann::json factors_json(const Architecture& arch) {
   if (const auto& chain = arch.structural_chain()) {
     nlohmann::json c = nlohmann::json::array();
     for (const auto& t : *chain) c.push_back({t.a, t.b, t.c, t.d});
     return {{"kronecker_chain", c}};
   }
-  if (arch.family() && arch.family()->family == "lu") return {{"lu", arch.rows()}};
+  if (arch.family() && arch.family()->family == "lu" && arch.rows() > kReadableMaskEntries / arch.rows())
+    return {{"lu", arch.rows()}};
   return factors_json(arch.factors());
 }
 

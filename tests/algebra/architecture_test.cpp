@@ -123,5 +123,104 @@ TEST(NpHardness, FirstRankOneSupportsAvoidTheMask) {
   EXPECT_THROW((void)np_hardness(Support::full(2, 3)), std::invalid_argument);
 }
 
+// Issue 18 item 6: families keep their parameters and build masks only on demand.
+TEST(Architecture, FamiliesStayStructuralUntilMasksAreAsked) {
+  const Architecture b = butterfly(std::size_t{1} << 16);
+  EXPECT_FALSE(b.materialized());
+  EXPECT_TRUE(b.structural());
+  EXPECT_EQ(b.num_factors(), 16u);
+  EXPECT_EQ(b.dims(), std::vector<std::size_t>(17, std::size_t{1} << 16));
+  EXPECT_EQ(b.parameter_count(), 16u * 2u * (std::size_t{1} << 16));
+  EXPECT_EQ(b.factor_shape(3).nnz, 2u * (std::size_t{1} << 16));
+  EXPECT_EQ(b.kronecker_chain(), butterfly_chain(std::size_t{1} << 16));
+  EXPECT_TRUE(b.contains(0, 0, std::size_t{1} << 15));  // (1,2,2,2^15): i and i + n/2
+  EXPECT_FALSE(b.contains(0, 0, 1));
+  EXPECT_EQ(b.materialize_bytes(), std::optional<std::size_t>(16u * (std::size_t{1} << 16) * 1024u * 8u));
+  EXPECT_FALSE(b.can_materialize());  // 8 GiB > the 1 GiB default
+  EXPECT_THROW((void)b.factor(0), MaterializationRefused);
+  EXPECT_FALSE(b.materialized());
+  // A copy shares the lazily built masks; a limit of 0 forbids building them.
+  Architecture small = butterfly(16);
+  small.set_max_materialize_bytes(0);
+  EXPECT_THROW((void)small.factors(), MaterializationRefused);
+  small.set_max_materialize_bytes(kDefaultMaxMaterializeBytes);
+  const Architecture copy = small;
+  EXPECT_EQ(copy.factor(1), (KPattern{2, 2, 2, 4}).support());
+  EXPECT_TRUE(small.materialized());
+}
+
+// The structure (shapes, counts, contains, product support) equals what the masks say.
+TEST(Architecture, StructureAgreesWithTheMaterializedMasks) {
+  std::vector<Architecture> fams{lu(5),          low_rank(4, 6, 3), butterfly(8), monarch(12, 18, 3, 6),
+                                 kaleidoscope(8), hodlr(3),         hodlr(1)};
+  std::mt19937_64 g(77);
+  for (int k = 0; k < 10; ++k) {
+    KChain c{{1 + g() % 3, 1 + g() % 3, 1 + g() % 3, 1 + g() % 3}};
+    for (int l = 0; l < 3; ++l) {  // a successor whose rows match: a' = c.a * c.c * c.d, b' = 1, d' = 1
+      const auto& t = c.back();
+      c.push_back({t.a * t.c * t.d, 1, 1 + g() % 3, 1});
+    }
+    fams.push_back(kronecker_chain_architecture(c));
+  }
+  for (const auto& a : fams) {
+    const Architecture dense(a.factors(), a.name());
+    std::size_t params = 0;
+    for (std::size_t l = 0; l < a.num_factors(); ++l) {
+      const auto& s = a.factor_shape(l);
+      ASSERT_EQ(s.rows, a.factor(l).rows()) << a.name();
+      ASSERT_EQ(s.cols, a.factor(l).cols()) << a.name();
+      ASSERT_EQ(s.nnz, a.factor(l).nnz()) << a.name();
+      params += s.nnz;
+    }
+    EXPECT_EQ(a.parameter_count(), params) << a.name();
+    EXPECT_EQ(a.dims(), dense.dims()) << a.name();
+    EXPECT_TRUE(a == dense) << a.name();
+    EXPECT_EQ(a.kronecker_chain().has_value(), dense.kronecker_chain().has_value()) << a.name();
+    // Structural contains() and product support before the masks exist.
+    const Architecture fresh = a.structural_chain() ? kronecker_chain_architecture(*a.structural_chain()) : a;
+    for (std::size_t l = 0; l < a.num_factors(); ++l)
+      for (std::size_t i = 0; i < a.factor_shape(l).rows; ++i)
+        for (std::size_t j = 0; j < a.factor_shape(l).cols; ++j)
+          ASSERT_EQ(fresh.contains(l, i, j), dense.factor(l)(i, j)) << a.name();
+    EXPECT_EQ(fresh.product_support(), dense.product_support()) << a.name();
+  }
+  const Architecture l = lu(6);
+  EXPECT_TRUE(l.contains(0, 3, 1));
+  EXPECT_FALSE(l.contains(1, 3, 1));
+  EXPECT_FALSE(l.materialized());
+  EXPECT_FALSE(l.kronecker_chain().has_value());
+  EXPECT_FALSE(butterfly(8) == kaleidoscope(8));
+  EXPECT_FALSE(butterfly(8) == kronecker_chain_architecture({{1, 2, 2, 4}, {4, 2, 2, 1}, {2, 2, 2, 2}}));
+  EXPECT_TRUE(kronecker_chain_architecture({{4, 1, 1, 1}, {1, 2, 2, 2}}) ==
+              kronecker_chain_architecture({{1, 1, 1, 4}, {1, 2, 2, 2}}));  // the same identity mask
+}
+
+// Issue 20 B2: family sizes near 2^64 throw, naming the family and the value.
+TEST(Architecture, FamilySizeOverflowIsRefusedByName) {
+  auto message = [](auto make) -> std::string {
+    try {
+      make();
+    } catch (const std::invalid_argument& e) {
+      return e.what();
+    }
+    return "no exception";
+  };
+  const std::size_t p62 = std::size_t{1} << 62;
+  EXPECT_NE(message([&] { (void)kaleidoscope(p62); }).find("kaleidoscope(n=4611686018427387904)"), std::string::npos)
+      << message([&] { (void)kaleidoscope(p62); });
+  EXPECT_NE(message([&] { (void)monarch(p62, 4, 2, 4); }).find("monarch(m=4611686018427387904"), std::string::npos)
+      << message([&] { (void)monarch(p62, 4, 2, 4); });
+  EXPECT_NE(message([&] { (void)butterfly(std::size_t{1} << 63); }).find("butterfly(n="), std::string::npos);
+  EXPECT_NE(message([&] { (void)lu(std::size_t{1} << 33); }).find("lu(n=8589934592)"), std::string::npos);
+  EXPECT_NE(message([&] { (void)low_rank(p62, 2, 8); }).find("lowrank(m=4611686018427387904"), std::string::npos);
+  EXPECT_NE(message([&] { (void)hodlr(62); }).find("hodlr(levels=62)"), std::string::npos);
+  EXPECT_NE(message([&] { (void)kronecker_chain_architecture({{p62, 2, 2, 1}}); }).find("(4611686018427387904,2,2,1)"),
+            std::string::npos);
+  // Large but representable: built from the parameters, nothing allocated.
+  const Architecture k = kaleidoscope(std::size_t{1} << 40);
+  EXPECT_EQ(k.num_factors(), 80u);
+  EXPECT_FALSE(k.can_materialize());
+}
+
 }  // namespace
 }  // namespace wellposed

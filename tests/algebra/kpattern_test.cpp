@@ -207,5 +207,50 @@ TEST(KPattern, ChainablePairsHaveDisjointOrIdenticalRankOneSupports) {
   EXPECT_EQ(classes[2].indices, (std::vector<std::size_t>{4, 6}));  // {5,7}
 }
 
+// kronecker_patterns_of from the parameters alone agrees with the mask-based
+// search on every pattern with entries <= 4 (the two can only differ if the
+// b c > 1 uniqueness argument in kpattern.hpp were wrong).
+TEST(KPattern, EquivalentPatternsFromParametersMatchTheMaskSearch) {
+  for (std::size_t a = 1; a <= 4; ++a)
+    for (std::size_t b = 1; b <= 4; ++b)
+      for (std::size_t c = 1; c <= 4; ++c)
+        for (std::size_t d = 1; d <= 4; ++d) {
+          const KPattern t{a, b, c, d};
+          const auto from_mask = kronecker_patterns_of(t.support());
+          ASSERT_EQ(kronecker_patterns_of(t), from_mask) << t.to_string();
+          for (const auto& u : from_mask) EXPECT_TRUE(same_support(t, u));
+          // contains() is the mask, entry by entry.
+          const Support s = t.support();
+          for (std::size_t i = 0; i < s.rows(); ++i)
+            for (std::size_t j = 0; j < s.cols(); ++j) ASSERT_EQ(t.contains(i, j), s(i, j)) << t.to_string();
+        }
+  EXPECT_FALSE(same_support({1, 2, 2, 2}, {2, 2, 2, 1}));
+  EXPECT_TRUE(same_support({4, 1, 1, 1}, {1, 1, 1, 4}));
+  // Large identities are enumerated from a factorization, not by 2^31 trial divisions.
+  const auto p62 = kronecker_patterns_of(KPattern{std::size_t{1} << 31, 1, 1, std::size_t{1} << 31});
+  ASSERT_EQ(p62.size(), 63u);
+  EXPECT_EQ(p62.front(), (KPattern{1, 1, 1, std::size_t{1} << 62}));
+  const std::size_t pq = 4294967291ull * 4294967279ull;  // two primes below 2^32
+  const auto two = kronecker_patterns_of(KPattern{pq, 1, 1, 1});
+  EXPECT_EQ(two.size(), 4u);
+  EXPECT_EQ(two[1], (KPattern{4294967279ull, 1, 1, 4294967291ull}));
+}
+
+// Issue 20 B2: a pattern whose sizes do not fit in 64 bits is refused by name.
+TEST(KPattern, SizeOverflowThrowsNamingThePattern) {
+  const std::size_t big = std::size_t{1} << 61;
+  const KPattern t{1, 2, 4, big};  // rows 2^62, cols 2^63, nnz 2^64
+  EXPECT_EQ(t.rows(), std::size_t{1} << 62);
+  EXPECT_EQ(t.cols(), std::size_t{1} << 63);
+  try {
+    (void)t.nnz();
+    FAIL() << "nnz overflow not detected";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find(t.to_string()), std::string::npos) << e.what();
+  }
+  EXPECT_THROW((void)(KPattern{big, 8, 1, 1}.rows()), std::invalid_argument);
+  EXPECT_THROW((void)parameter_count(KChain{{1, 2, 2, big}, {1, 2, 2, big}}), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace wellposed

@@ -96,5 +96,38 @@ TEST(Support, KronAndSubmatrix) {
   EXPECT_EQ(k.col_indices(4), (std::vector<std::size_t>{2, 3}));
 }
 
+// The compact certificate form (issue 18 item 6): row-major bits, MSB first, base64.
+TEST(Support, Base64RoundTripsAndHasOneEncodingPerMask) {
+  // "10","01": bits 1001 -> byte 0x90 -> "kA==" (numpy.packbits order).
+  EXPECT_EQ(Support::from_rows({"10", "01"}).to_base64(), "kA==");
+  EXPECT_EQ(Support::from_base64(2, 2, "kA=="), Support::from_rows({"10", "01"}));
+  EXPECT_EQ(Support::full(3, 8).to_base64(), "////");
+  for (const auto& [m, n] : std::vector<std::pair<std::size_t, std::size_t>>{
+           {1, 1}, {1, 7}, {3, 3}, {5, 13}, {8, 8}, {64, 65}, {130, 67}}) {
+    for (double density : {0.0, 0.3, 1.0}) {
+      const Support s = Support::random(m, n, density, m * 1000 + n);
+      const std::string b = s.to_base64();
+      EXPECT_EQ(b.size(), ((m * n + 7) / 8 + 2) / 3 * 4) << m << "x" << n;
+      EXPECT_EQ(Support::from_base64(m, n, b), s) << m << "x" << n << " density " << density;
+    }
+  }
+  // Wrong length, a non-base64 character, padding bits that are not zero.
+  EXPECT_THROW((void)Support::from_base64(2, 2, "kA="), std::invalid_argument);
+  EXPECT_THROW((void)Support::from_base64(2, 2, "k*=="), std::invalid_argument);
+  EXPECT_THROW((void)Support::from_base64(2, 2, "kB=="), std::invalid_argument);  // a bit after the 8 data bits
+  EXPECT_THROW((void)Support::from_base64(2, 2, "lA=="), std::invalid_argument);  // 0x94: a bit after entry 4
+  EXPECT_THROW((void)Support::from_base64(2, 2, "kAA="), std::invalid_argument);
+}
+
+// Issue 20 B2: sizes near 2^64 never wrap into a too small buffer.
+TEST(Support, SizesThatOverflowAreRefusedNotWrapped) {
+  const std::size_t big = std::size_t{1} << 62;
+  EXPECT_FALSE(Support::storage_bytes(big, big).has_value());
+  EXPECT_EQ(Support::storage_bytes(3, 65), std::optional<std::size_t>(3 * 2 * 8));
+  EXPECT_THROW(Support(big, big), std::length_error);
+  EXPECT_THROW((void)Support::kronecker(big, 2, 4, 2), std::length_error);
+  EXPECT_THROW((void)Support::full(3, 3).kron(Support(big, 1)), std::length_error);
+}
+
 }  // namespace
 }  // namespace wellposed

@@ -3,8 +3,15 @@
 // independent checker (checker.hpp) re-verifies. Indices are zero-based and in
 // library orientation (A = X_1 X_2 ... X_L, left = I_1 is m x r, right = I_2 is
 // r x n). Rationals are strings "p" or "p/q". A support is
-// {"rows": m, "cols": n, "mask": ["0110", ...]}; "factors" is the list of the
-// chain's supports the certificate speaks about.
+// {"rows": m, "cols": n, "mask": ["0110", ...]} (readable, masks up to 1024
+// entries) or {"rows": m, "cols": n, "bits": "<base64>"} (bit-packed: the m n
+// bits row-major, most significant bit first, zero padded, standard base64 —
+// Support::to_base64). "factors" is the list of the chain's supports the
+// certificate speaks about, or, for a family, its parameters (issue 18 item 6:
+// the checker re-derives shapes, counts and entries from them, checked):
+//   {"kronecker_chain": [[a,b,c,d], ...]}   I_l = S_theta_l (Def 6.3.1)
+//   {"lu": n}                               I_1 lower, I_2 upper triangular n x n
+// The checker accepts every form (and the old "mask" form) for any kind.
 //
 // kind "lu_pattern" (not_closed; exactly two factors)
 //   indices        {"i1","i2","j1","j2","k","l"}: the pattern (re-derived)
