@@ -184,10 +184,15 @@ int run(int argc, char** argv) {
       // (b) the partial products left-to-right forms, nothing else.
       double t0 = now();
       double sink = 0;
-      for (std::size_t l = 0; l + 1 < W.size(); ++l) {
-        KFactor P = W.back();
-        for (std::size_t s = W.size() - 1; s-- > l + 1;) P = kfactor_product(W[s], P, std::size_t{1} << 29);
-        sink += P.values[0];
+      KFactor A, B;  // the same buffer reuse as quantize_chain's left-to-right
+      const std::size_t L = W.size();
+      for (std::size_t l = 0; l + 2 < L; ++l) {
+        kfactor_product_into(W[L - 2], W[L - 1], A, std::size_t{1} << 29);
+        for (std::size_t s = L - 2; s-- > l + 1;) {
+          kfactor_product_into(W[s], A, B, std::size_t{1} << 29);
+          std::swap(A, B);
+        }
+        sink += A.values[0];
       }
       best_prod = std::min(best_prod, now() - t0);
       if (sink == 12345.0) std::printf("#\n");
