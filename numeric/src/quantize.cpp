@@ -710,6 +710,12 @@ KTwoFactorQuantization quantize_two_factors(const KFactor& X, const KFactor& Y, 
 }
 
 KFactor kfactor_product(const KFactor& X, const KFactor& Y, std::size_t max_values) {
+  KFactor P;
+  kfactor_product_into(X, Y, P, max_values);
+  return P;
+}
+
+void kfactor_product_into(const KFactor& X, const KFactor& Y, KFactor& P, std::size_t max_values) {
   const KPattern tx = X.theta, ty = Y.theta;
   if (!chainable(tx, ty)) {
     std::ostringstream os;
@@ -724,7 +730,8 @@ KFactor kfactor_product(const KFactor& X, const KFactor& Y, std::size_t max_valu
     os << "kfactor_product: the product on " << tp.to_string() << " has more than " << max_values << " stored values";
     throw std::length_error(os.str());
   }
-  KFactor P(tp);
+  P.theta = tp;
+  P.values.assign(nnz, 0.0);  // keeps the capacity
   // Entry (i, k) of X times row k of Y lands in row i of P at columns
   // ay cy dy + g dy + dy_, g < cy; with d_P = d_Y the product's gamma index is
   // (ay cy + g) mod c_P, contiguous in g because c_Y divides c_P = (a_Y / a_X) c_Y.
@@ -746,7 +753,6 @@ KFactor kfactor_product(const KFactor& X, const KFactor& Y, std::size_t max_valu
       for (std::size_t g = 0; g < ty.c; ++g) P.values[rowbase + (g0 + g) * dp] += xv * Y.values[ybase + g * ty.d];
     }
   }
-  return P;
 }
 
 ChainQuantization quantize_chain(const std::vector<KFactor>& factors, const QuantizeOptions& opt) {
@@ -797,11 +803,21 @@ ChainQuantization quantize_chain(const std::vector<KFactor>& factors, const Quan
     case QuantizeMethod::left_to_right: {
       // Step l: X = M W_l, Y = W_{l+1} ... W_L (one chainable factor), two-factor optimum;
       // keep W^_l = round(X Lambda), carry M = diag(mu) into the next step (R Sec. 4.4.2).
+      // The suffix products ping-pong between two buffers that keep their capacity
+      // across steps: one allocation each for the whole run (fresh pages are costly).
       std::vector<double> M(factors[0].rows(), 1.0);
+      KFactor bufA, bufB;
       for (std::size_t l = 0; l + 1 < L; ++l) {
-        KFactor P = factors[L - 1];
-        for (std::size_t s = L - 1; s-- > l + 1;) P = kfactor_product(factors[s], P, opt.max_product_values);
-        KTwoFactorQuantization r = two_factor_kron(scale_rows(factors[l], M), P, t, true, l + 2 == L);
+        const KFactor* P = &factors[L - 1];
+        if (l + 2 < L) {
+          kfactor_product_into(factors[L - 2], factors[L - 1], bufA, opt.max_product_values);
+          for (std::size_t s = L - 2; s-- > l + 1;) {
+            kfactor_product_into(factors[s], bufA, bufB, opt.max_product_values);
+            std::swap(bufA, bufB);
+          }
+          P = &bufA;
+        }
+        KTwoFactorQuantization r = two_factor_kron(scale_rows(factors[l], M), *P, t, true, l + 2 == L);
         out.factors[l] = std::move(r.X);
         if (l + 2 == L) out.factors[L - 1] = std::move(r.Y);  // Y = W_L here: its quantization is W^_L
         M = r.mu;
@@ -812,10 +828,18 @@ ChainQuantization quantize_chain(const std::vector<KFactor>& factors, const Quan
     case QuantizeMethod::right_to_left: {
       // Mirror: step l: X = W_1 ... W_{l-1}, Y = W_l M; keep W^_l = round(M' Y), carry Lambda.
       std::vector<double> M(factors[L - 1].cols(), 1.0);
+      KFactor bufA, bufB;
       for (std::size_t l = L - 1; l >= 1; --l) {
-        KFactor P = factors[0];
-        for (std::size_t s = 1; s < l; ++s) P = kfactor_product(P, factors[s], opt.max_product_values);
-        KTwoFactorQuantization r = two_factor_kron(P, scale_cols(factors[l], M), t, l == 1, true);
+        const KFactor* P = &factors[0];
+        if (l >= 2) {
+          kfactor_product_into(factors[0], factors[1], bufA, opt.max_product_values);
+          for (std::size_t s = 2; s < l; ++s) {
+            kfactor_product_into(bufA, factors[s], bufB, opt.max_product_values);
+            std::swap(bufA, bufB);
+          }
+          P = &bufA;
+        }
+        KTwoFactorQuantization r = two_factor_kron(*P, scale_cols(factors[l], M), t, l == 1, true);
         out.factors[l] = std::move(r.Y);
         if (l == 1) out.factors[0] = std::move(r.X);
         M = r.lambda;

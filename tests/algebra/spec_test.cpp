@@ -346,7 +346,7 @@ TEST(SpecHostile, ExplicitSpecsAreBoundedByTheMemoryModel) {
   EXPECT_THROW((void)parse_specs(json::parse(R"({"factors": [{"rows": 10000, "cols": 1, "support": "full"}, {"rows": 1, "cols": 1, "support": "full"}]})"), "ok.json", ".", roomy), SpecError);
   EXPECT_FALSE(spec_memory_estimate({{std::uint64_t{1} << 40, std::uint64_t{1} << 40, 1}}).has_value());
   // The product support is rows(F1) x cols(FL); for a network (W_1 first) rows(W_L) x cols(W_1).
-  const std::vector<FactorShape> wide{{1, 1000000, 1000000}, {1000000, 1, 1000000}};
+  const std::vector<MaskShape> wide{{1, 1000000, 1000000}, {1000000, 1, 1000000}};
   EXPECT_LT(*spec_memory_estimate(wide) + (std::uint64_t{1} << 40), *spec_memory_estimate(wide, true));
   // Sparse supports cost less than full ones of the same shape.
   EXPECT_LT(*spec_memory_estimate({{1000, 1000, 1000}, {1000, 1000, 1000}}),

@@ -159,6 +159,9 @@ ChainQuantization quantize_chain(const std::vector<KFactor>& factors, const Quan
 /// entry the sum of its q path products. Throws std::invalid_argument if not chainable,
 /// std::length_error if the product has more than max_values stored values.
 KFactor kfactor_product(const KFactor& X, const KFactor& Y, std::size_t max_values = std::size_t{1} << 28);
+/// The same into `P`, reusing its storage (no allocation, hence no fresh page faults,
+/// when P.values already has the capacity; `P` must not alias X or Y).
+void kfactor_product_into(const KFactor& X, const KFactor& Y, KFactor& P, std::size_t max_values = std::size_t{1} << 28);
 
 /// Certified enclosure of a quantization error (rounding model of interval.hpp).
 struct QuantizationError {
