@@ -229,6 +229,9 @@ int decision_suite(std::size_t per_size, double exact_seconds) {
                     std::string(to_string(d.v.trust.level)).c_str(), d.v.trust.solvers.c_str(), d.v.method.c_str(),
                     d.v.trust.detail.c_str());
       std::fflush(stdout);
+      if (d.exact)  // running totals (a long run can be read before it ends)
+        std::fprintf(stderr, "[suite] %zu%zu%zu case %zu: not closed %zu, solver-free %zu; Z3-dependent %zu, confirmed %zu\n",
+                     m, n, r, k, not_closed, nc_solver_free, z3_dependent, confirmed);
     }
   auto pct = [](std::size_t a, std::size_t b) { return b ? 100.0 * static_cast<double>(a) / static_cast<double>(b) : 0.0; };
   std::printf("\ndecided + checked: %zu; labels:", decided);
