@@ -80,6 +80,10 @@ std::vector<idx> index_list(const json& j, const std::string& what) {
 
 Support parse_support(const json& j) {
   const idx m = to_index(field(j, "rows"), "rows"), n = to_index(field(j, "cols"), "cols");
+  // A support of zero rows has no mask strings to bound its column count.
+  constexpr idx kMaxDim = idx{1} << 24;
+  require(m <= kMaxDim && n <= kMaxDim, "a support of " + std::to_string(m) + " x " + std::to_string(n) +
+                                            " is too large to check (size check)");
   const auto& mask = field(j, "mask");
   require(mask.is_array() && mask.size() == m, "mask must have 'rows' strings");
   std::vector<std::string> rows;
