@@ -23,7 +23,7 @@
 // (WELLPOSED_SECOND_SOLVER or --second-solver PATH).
 //
 // Usage: soundness_campaign_bench [--campaign|--decision-suite] [--pairs N] [--chains N]
-//          [--exact-timeout S] [--check-timeout S] [--second-solver PATH] [--per-size N] [--seed S]
+//          [--exact-timeout S] [--check-timeout S] [--second-solver PATH] [--per-size N] [--sizes 332,444] [--seed S]
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -194,8 +194,10 @@ int campaign(std::size_t pairs, std::size_t chains, double exact_seconds, std::u
   return contradictions ? 1 : 0;
 }
 
-int decision_suite(std::size_t per_size, double exact_seconds) {
-  const std::vector<std::array<std::size_t, 3>> sizes{{3, 3, 2}, {3, 3, 3}, {4, 4, 3}, {4, 4, 4}};
+int decision_suite(std::size_t per_size, double exact_seconds, const std::string& only) {
+  std::vector<std::array<std::size_t, 3>> sizes;
+  for (const auto& s : std::vector<std::array<std::size_t, 3>>{{3, 3, 2}, {3, 3, 3}, {4, 4, 3}, {4, 4, 4}})
+    if (only.empty() || only.find(std::to_string(s[0] * 100 + s[1] * 10 + s[2])) != std::string::npos) sizes.push_back(s);
   std::size_t not_closed = 0, nc_solver_free = 0, nc_lu = 0, nc_ns = 0, z3_dependent = 0, confirmed = 0, decided = 0;
   std::map<std::string, std::size_t> labels;
   std::printf("size\tcase\tverdict\ttrust\tsolvers\tmethod\tdetail\n");
@@ -229,6 +231,9 @@ int decision_suite(std::size_t per_size, double exact_seconds) {
                     std::string(to_string(d.v.trust.level)).c_str(), d.v.trust.solvers.c_str(), d.v.method.c_str(),
                     d.v.trust.detail.c_str());
       std::fflush(stdout);
+      if (d.exact)  // running totals (a long run can be read before it ends)
+        std::fprintf(stderr, "[suite] %zu%zu%zu case %zu: not closed %zu, solver-free %zu; Z3-dependent %zu, confirmed %zu\n",
+                     m, n, r, k, not_closed, nc_solver_free, z3_dependent, confirmed);
     }
   auto pct = [](std::size_t a, std::size_t b) { return b ? 100.0 * static_cast<double>(a) / static_cast<double>(b) : 0.0; };
   std::printf("\ndecided + checked: %zu; labels:", decided);
@@ -247,6 +252,7 @@ int main(int argc, char** argv) {
   std::size_t pairs = 2000, chains = 1000, per_size = 200;
   double exact_seconds = 2, check_seconds = 30;
   std::uint64_t seed = 21;
+  std::string sizes;  // --sizes 332,444: only these decision-suite sizes
   SecondSolverOptions second = second_solver();
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -260,6 +266,7 @@ int main(int argc, char** argv) {
     else if (a == "--check-timeout") check_seconds = std::stod(next());
     else if (a == "--second-solver") second.script = next();
     else if (a == "--seed") seed = std::stoull(next());
+    else if (a == "--sizes") sizes = next();
     else {
       std::fprintf(stderr, "unknown argument %s\n", a.c_str());
       return 2;
@@ -269,5 +276,5 @@ int main(int argc, char** argv) {
   set_second_solver(second);
   std::printf("# mode %s, exact route %.1f s, re-check %.1f s, second solver: %s\n", mode.c_str(), exact_seconds,
               check_seconds, second.script.empty() ? "off" : second.script.c_str());
-  return mode == "suite" ? decision_suite(per_size, exact_seconds) : campaign(pairs, chains, exact_seconds, seed);
+  return mode == "suite" ? decision_suite(per_size, exact_seconds, sizes) : campaign(pairs, chains, exact_seconds, seed);
 }

@@ -167,6 +167,10 @@ Support parse_bits(idx m, idx n, const json& bits) {
 
 Support parse_support(const json& j) {
   const idx m = to_index(field(j, "rows"), "rows"), n = to_index(field(j, "cols"), "cols");
+  // A support of zero rows has no mask strings to bound its column count.
+  constexpr idx kMaxDim = idx{1} << 24;
+  require(m <= kMaxDim && n <= kMaxDim, "a support of " + std::to_string(m) + " x " + std::to_string(n) +
+                                            " is too large to check (size check)");
   if (j.contains("bits")) {
     require(!j.contains("mask"), "a support has either 'mask' or 'bits'");
     return parse_bits(m, n, j.at("bits"));

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -11,6 +12,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstring>
+#include <ctime>
 
 namespace wellposed::detail {
 
@@ -34,6 +36,23 @@ ProcessRun run_process(const std::vector<std::string>& argv, const std::string& 
     out.reason = std::string("pipe: ") + std::strerror(errno);
     return out;
   }
+  // A program that exits before reading all its input makes write() raise
+  // SIGPIPE, whose default action would end the calling process: block it on
+  // this thread while the pipe is in use (write then fails with EPIPE), and
+  // discard a pending one before restoring the mask.
+  sigset_t pipe_set, old_mask;
+  sigemptyset(&pipe_set);
+  sigaddset(&pipe_set, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe_set, &old_mask);
+  struct RestoreMask {
+    sigset_t set, old;
+    ~RestoreMask() {
+      const timespec zero{0, 0};
+      while (sigtimedwait(&set, nullptr, &zero) > 0) {
+      }
+      pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    }
+  } restore{pipe_set, old_mask};
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
@@ -44,6 +63,8 @@ ProcessRun run_process(const std::vector<std::string>& argv, const std::string& 
     return out;
   }
   if (pid == 0) {
+    pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
+    signal(SIGPIPE, SIG_DFL);
     setpgid(0, 0);
     dup2(in_pipe[0], 0);
     dup2(out_pipe[1], 1);

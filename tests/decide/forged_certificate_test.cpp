@@ -90,5 +90,18 @@ TEST(ForgedCertificate, KroneckerWrapAroundParametersRejected) {
   EXPECT_TRUE(ok.ok) << ok.reason;
 }
 
+TEST(ForgedCertificate, HugeSupportDimensionsRejectedBeforeAllocation) {
+  // A zero-row support has no mask strings bounding its column count.
+  Verdict v;
+  v.closedness = Closedness::closed;
+  v.certificate = {{"kind", "trivial"}, {"family", "full_supports"},
+                   {"factors", json::array({{{"rows", 0}, {"cols", std::uint64_t{1} << 62}, {"mask", json::array()}}})}};
+  const CheckResult r = check_certificate(v);
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.reason.find("size check"), std::string::npos) << r.reason;
+  v.certificate["factors"][0]["cols"] = 3;  // the same with an honest size: a 0 x 3 support is full
+  EXPECT_TRUE(check_certificate(v).ok) << check_certificate(v).reason;
+}
+
 }  // namespace
 }  // namespace wellposed
