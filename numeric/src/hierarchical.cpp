@@ -1,4 +1,5 @@
 #include "wellposed/numeric/hierarchical.hpp"
+#include "wellposed/numeric/residual.hpp"
 
 #include <algorithm>
 #include <array>
@@ -1023,30 +1024,12 @@ Interval split_error_impl(const MatrixT<Sc>& A, const KChain& chain, std::size_t
   return e;
 }
 
+// The dense-product enclosure is now the column-blocked chain multiply of
+// residual.cpp (same bound, derived there; memory O(rows x block)).
 template <class Sc>
-Interval direct_residual_impl(const MatrixT<Sc>& A, const std::vector<BasicKFactor<Sc>>& factors) {
-  // Complex: inner products of k terms bounded with inner_terms<Sc>(k) real
-  // terms and |X_l| over-estimated by mag_up (apply_abs), interval.hpp.
-  const MatrixT<Sc> P = chain_product(factors);
-  if (P.rows() != A.rows() || P.cols() != A.cols()) throw std::invalid_argument("direct_residual: shape mismatch");
-  Matrix W = factors.back().to_dense().unaryExpr([](const Sc& z) { return mag_up(z); });
-  std::size_t k = factors.back().theta.c;
-  for (std::size_t l = factors.size() - 1; l-- > 0;) {
-    W = factors[l].apply_abs(W);
-    k = std::max(k, factors[l].theta.c);
-  }
-  const auto steps = static_cast<double>(factors.size() - 1);
-  const double g = gamma(inner_terms<Sc>(k) + 1);
-  const double kg = round_up(steps * g);
-  if (!(kg < 0.01)) return {0.0, inf};
-  // ((1+g)^s - 1) / (1-g)^s <= s g (1 + 5 s g) for s g < 0.01.
-  const double factor = round_up(round_up(kg * round_up(1.0 + round_up(5.0 * kg))) * (1.0 + 1e-12));
-  const MatrixT<Sc> D = A - P;
-  const Interval dn = sqrt(detail::squared_norm_enclosure(D));
-  const double wn = round_up(sqrt(detail::squared_norm_enclosure(W)).hi / round_down(1.0 - kg));
-  const double err = round_up(round_up(round_up(2.0 * unit_roundoff) * dn.hi) + round_up(factor * wn) +
-                              std::sqrt(static_cast<double>(A.size())) * static_cast<double>(factors.size() * (inner_terms<Sc>(k) + 2)) * underflow_eta * 4.0);
-  return {std::max(0.0, round_down(dn.lo - err)), round_up(dn.hi + err)};
+Interval direct_residual_impl(const MatrixT<Sc>& A, const std::vector<BasicKFactor<Sc>>& factors,
+                              ResidualCost* cost = nullptr) {
+  return chain_residual(A, factors, cost);
 }
 
 template <class Sc>
@@ -1251,10 +1234,14 @@ BasicHierarchicalResult<Sc> factorize_hierarchical_impl(const MatrixT<Sc>& A, co
   for (double t : terms) tele = round_up(tele + t);
   enc.residual = {enc.lower_bound.lo, std::max(tele, enc.lower_bound.lo)};
   enc.residual_method = "telescoping";
-  if (opt.direct_residual_max_work > 0 && whole.rows() * whole.cols() * N <= opt.direct_residual_max_work) {
-    const Interval d = direct_residual_impl(A, res.factors);
+  if (opt.tight_residual ||
+      (opt.direct_residual_max_work > 0 && chain_residual_work(chain) <= opt.direct_residual_max_work)) {
+    ResidualCost cost;
+    const Interval d = direct_residual_impl(A, res.factors, &cost);
     enc.residual = intersect(enc.residual, d);
     enc.residual_method = "telescoping+direct";
+    enc.residual_work = cost.multiply_adds;
+    enc.residual_seconds = cost.seconds;
   }
   // The returned factors are feasible, so the residual is at least E^Theta(A) >= lower_bound.
   enc.residual.lo = std::max(enc.residual.lo, enc.lower_bound.lo);

@@ -1,5 +1,7 @@
 #include "wellposed/numeric/kronecker_factor.hpp"
 
+#include "chain_kernels.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <sstream>
@@ -185,38 +187,120 @@ template struct BasicKFactor<double>;
 template struct BasicKFactor<Complex>;
 
 namespace {
-template <class S>
-MatrixT<S> chain_product_impl(const std::vector<BasicKFactor<S>>& factors) {
-  if (factors.empty()) throw std::invalid_argument("chain_product: no factors");
-  MatrixT<S> p = factors.back().to_dense();
-  // Track, per column of the partial product, the rows that may be non-zero:
-  // X_l ... X_N is supported on few rows per column until late in the chain
-  // (block diagonal for Fig 6.4's chains), and the kernel skips the exact-zero
-  // terms. Only sound when every factor value is finite (0 * inf = NaN must not
-  // be skipped): otherwise every term is visited, as in the dense product.
-  bool finite = true;
-  for (const auto& f : factors)
-    for (const S& v : f.values) finite = finite && std::isfinite(std::abs(v));
-  const auto n = p.cols();
-  std::vector<RowRange> r(finite ? static_cast<std::size_t>(n) : 0), r2(r.size());
-  if (finite) {
-    const auto& t = factors.back().theta;
-    for (Eigen::Index j = 0; j < n; ++j) {
-      const std::size_t al = static_cast<std::size_t>(j) / (t.c * t.d);
-      r[static_cast<std::size_t>(j)] = RowRange{al * t.b * t.d, (al + 1) * t.b * t.d};
-    }
+// Columns [j0, j1) of X_N, densely (rows(X_N) x (j1 - j0)), and per column the
+// rows that may be non-zero: column j of S_theta has its entries in the alpha
+// block j / (c d), rows alpha b d + beta d + delta, delta = j mod d.
+template <class T>
+MatrixT<T> last_columns(const KPattern& t, const T* values, std::size_t j0, std::size_t j1, std::vector<RowRange>* r) {
+  MatrixT<T> p = MatrixT<T>::Zero(static_cast<Eigen::Index>(t.rows()), static_cast<Eigen::Index>(j1 - j0));
+  for (std::size_t j = j0; j < j1; ++j) {
+    const std::size_t al = j / (t.c * t.d), ga = (j / t.d) % t.c, de = j % t.d;
+    for (std::size_t be = 0; be < t.b; ++be)
+      p(static_cast<Eigen::Index>(al * t.b * t.d + be * t.d + de), static_cast<Eigen::Index>(j - j0)) =
+          values[((al * t.b + be) * t.c + ga) * t.d + de];
+    if (r) (*r)[j - j0] = RowRange{al * t.b * t.d, (al + 1) * t.b * t.d};
   }
-  for (std::size_t l = factors.size() - 1; l-- > 0;) {
-    check_operand(factors[l], p.rows());
-    MatrixT<S> out = MatrixT<S>::Zero(static_cast<Eigen::Index>(factors[l].rows()), n);
-    kernel<false>(factors[l].theta, factors[l].values.data(), p.data(), p.rows(), out.data(), out.rows(), n,
-                  finite ? r.data() : nullptr, finite ? r2.data() : nullptr);
+  return p;
+}
+
+// The right-to-left evaluation shared by chain_product and chain_columns.
+// Track, per column of the partial product, the rows that may be non-zero:
+// X_l ... X_N is supported on few rows per column until late in the chain
+// (block diagonal for Fig 6.4's chains), and the kernel skips the exact-zero
+// terms. Only sound when every factor value is finite (0 * inf = NaN must not
+// be skipped): otherwise every term is visited, as in the dense product.
+template <bool Abs, class T>
+MatrixT<T> columns_impl(const std::vector<KPattern>& pats, const std::vector<const T*>& vals, bool finite,
+                        std::size_t j0, std::size_t j1) {
+  const std::size_t ncols = j1 - j0;
+  std::vector<RowRange> r(finite ? ncols : 0), r2(r.size());
+  MatrixT<T> p = last_columns(pats.back(), vals.back(), j0, j1, finite ? &r : nullptr);
+  for (std::size_t l = pats.size() - 1; l-- > 0;) {
+    if (pats[l].cols() != static_cast<std::size_t>(p.rows())) {
+      std::ostringstream os;
+      os << "KFactor::apply: factor has " << pats[l].cols() << " columns, operand has " << p.rows() << " rows";
+      throw std::invalid_argument(os.str());
+    }
+    MatrixT<T> out = MatrixT<T>::Zero(static_cast<Eigen::Index>(pats[l].rows()), static_cast<Eigen::Index>(ncols));
+    kernel<Abs>(pats[l], vals[l], p.data(), p.rows(), out.data(), out.rows(), static_cast<Eigen::Index>(ncols),
+                finite ? r.data() : nullptr, finite ? r2.data() : nullptr);
     p = std::move(out);
     std::swap(r, r2);
   }
   return p;
 }
+
+template <class S>
+MatrixT<S> chain_columns_impl(const std::vector<BasicKFactor<S>>& factors, std::size_t j0, std::size_t j1) {
+  if (factors.empty()) throw std::invalid_argument("chain_product: no factors");
+  bool finite = true;
+  for (const auto& f : factors)
+    for (const S& v : f.values) finite = finite && std::isfinite(std::abs(v));
+  std::vector<KPattern> pats;
+  std::vector<const S*> vals;
+  for (const auto& f : factors) {
+    pats.push_back(f.theta);
+    vals.push_back(f.values.data());
+  }
+  return columns_impl<false, S>(pats, vals, finite, j0, j1);
+}
+
+template <class S>
+MatrixT<S> chain_product_impl(const std::vector<BasicKFactor<S>>& factors) {
+  if (factors.empty()) throw std::invalid_argument("chain_product: no factors");
+  return chain_columns_impl(factors, 0, factors.back().cols());
+}
 }  // namespace
+
+namespace detail {
+template <class S>
+MatrixT<S> chain_columns(const std::vector<BasicKFactor<S>>& factors, std::size_t j0, std::size_t j1) {
+  return chain_columns_impl(factors, j0, j1);
+}
+template Matrix chain_columns(const std::vector<KFactor>&, std::size_t, std::size_t);
+template ComplexMatrix chain_columns(const std::vector<ComplexKFactor>&, std::size_t, std::size_t);
+
+Matrix abs_chain_columns(const std::vector<KPattern>& pats, const std::vector<std::vector<double>>& mags, std::size_t j0,
+                         std::size_t j1) {
+  std::vector<const double*> vals;
+  bool finite = true;
+  for (const auto& m : mags) {
+    vals.push_back(m.data());
+    for (double v : m) finite = finite && std::isfinite(v);
+  }
+  // Every value and operand is >= 0: kernel<true>'s |y| is the identity.
+  return columns_impl<true, double>(pats, vals, finite, j0, j1);
+}
+
+std::size_t chain_columns_work(const KChain& chain) {
+  if (chain.empty()) return 0;
+  // Mirrors columns_impl / kernel column by column (the kernel takes the union
+  // of 4 columns' ranges, so it may do slightly more: an estimate).
+  // The rows a column may touch depend only on its alpha block in X_N: one
+  // simulation per alpha block, times its c d columns.
+  std::size_t work = 0;
+  const KPattern& last = chain.back();
+  for (std::size_t al = 0; al < last.a; ++al) {
+    std::size_t col_work = 0;
+    std::size_t lo = al * last.b * last.d, hi = (al + 1) * last.b * last.d;
+    for (std::size_t l = chain.size() - 1; l-- > 0;) {
+      const KPattern& t = chain[l];
+      const std::size_t cd = t.c * t.d, bd = t.b * t.d;
+      const std::size_t al0 = lo / cd, al1 = (hi - 1) / cd;
+      for (std::size_t a = al0; a <= al1; ++a) {
+        const std::size_t base = a * cd;
+        const std::size_t g0 = lo > base ? (lo - base) / t.d : 0;
+        const std::size_t g1 = std::min(t.c, (hi - base + t.d - 1) / t.d);
+        col_work += t.b * (g1 - g0) * t.d;
+      }
+      lo = al0 * bd;
+      hi = (al1 + 1) * bd;
+    }
+    work += col_work * last.c * last.d;
+  }
+  return work;
+}
+}  // namespace detail
 
 Matrix chain_product(const std::vector<KFactor>& factors) { return chain_product_impl(factors); }
 ComplexMatrix chain_product(const std::vector<ComplexKFactor>& factors) { return chain_product_impl(factors); }
