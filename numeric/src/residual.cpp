@@ -103,16 +103,45 @@ Interval chain_residual_impl(const MatrixT<S>& A, const std::vector<BasicKFactor
   under = mul_up(mul_up(2.0 * static_cast<double>(kappa), underflow_eta), under);
   if (!std::isfinite(under)) under = inf;
 
-  // Pass 1: D^ = fl(A - P^) block by block.
-  const std::size_t bs = std::max<std::size_t>(16, std::min<std::size_t>(n, (std::size_t{1} << 20) / std::max<std::size_t>(m, 1)));
+  // Pass 1: D^ = fl(A - P^) block by block, fused with the sums of squares
+  // (each block's sum enclosed on its own, then the intervals added).
+  // Blocks of ~2^18 entries (2 MiB of doubles per buffer, 3 buffers per thread).
+  const std::size_t bs = std::max<std::size_t>(8, std::min<std::size_t>(n, (std::size_t{1} << 18) / std::max<std::size_t>(m, 1)));
+  bool finite = true;
+  for (const auto& f : factors)
+    for (const S& v : f.values) finite = finite && std::isfinite(std::abs(v));
+  // OpenMP over column blocks (one parallel region; the kernel's own loop then
+  // runs single-threaded inside it), one workspace per thread. The block
+  // enclosures are added in block order afterwards: the result does not
+  // depend on the number of threads.
+  const std::size_t nblocks = (n + bs - 1) / bs;
+  std::vector<Interval> dblk(nblocks), ablk(nblocks);
+#pragma omp parallel if (nblocks > 1 && m * n > (std::size_t{1} << 16))
+  {
+    detail::ChainWorkspace<S> ws;
+#pragma omp for schedule(dynamic, 1)
+    for (std::size_t blk = 0; blk < nblocks; ++blk) {
+      const std::size_t j0 = blk * bs, j1 = std::min(n, j0 + bs);
+      const S* P = detail::chain_columns_ws(factors, finite, j0, j1, ws);
+      double ss = 0.0, aa = 0.0;
+      for (std::size_t j = j0; j < j1; ++j) {
+        const S* a = A.data() + j * m;
+        const S* p = P + (j - j0) * m;
+        for (std::size_t i = 0; i < m; ++i) {
+          const S d = a[i] - p[i];
+          ss += std::norm(d);
+          aa += std::norm(a[i]);
+        }
+      }
+      const std::size_t terms = square_terms<S>((j1 - j0) * m);
+      dblk[blk] = nonneg_sum_enclosure(ss, terms);
+      ablk[blk] = nonneg_sum_enclosure(aa, terms);
+    }
+  }
   Interval dsq{0.0, 0.0}, asq{0.0, 0.0};
-  for (std::size_t j0 = 0; j0 < n; j0 += bs) {
-    const std::size_t j1 = std::min(n, j0 + bs);
-    const MatrixT<S> P = detail::chain_columns(factors, j0, j1);
-    const auto Ab = A.middleCols(static_cast<Eigen::Index>(j0), static_cast<Eigen::Index>(j1 - j0));
-    const MatrixT<S> D = Ab - P;
-    dsq = dsq + detail::squared_norm_enclosure(D);
-    asq = asq + detail::squared_norm_enclosure(MatrixT<S>(Ab));
+  for (std::size_t blk = 0; blk < nblocks; ++blk) {
+    dsq = dsq + dblk[blk];
+    asq = asq + ablk[blk];
   }
   const Interval dn = sqrt(dsq);
   const double an = sqrt(asq).hi;
@@ -133,11 +162,21 @@ Interval chain_residual_impl(const MatrixT<S>& A, const std::vector<BasicKFactor
       mags[l].resize(factors[l].values.size());
       for (std::size_t q = 0; q < mags[l].size(); ++q) mags[l][q] = mag_up(factors[l].values[q]);
     }
-    Interval wsq{0.0, 0.0};
-    for (std::size_t j0 = 0; j0 < n; j0 += bs) {
-      const std::size_t j1 = std::min(n, j0 + bs);
-      wsq = wsq + detail::squared_norm_enclosure(detail::abs_chain_columns(chain, mags, j0, j1));
+    std::vector<Interval> wblk(nblocks);
+#pragma omp parallel if (nblocks > 1 && m * n > (std::size_t{1} << 16))
+    {
+      detail::ChainWorkspace<double> wws;
+#pragma omp for schedule(dynamic, 1)
+      for (std::size_t blk = 0; blk < nblocks; ++blk) {
+        const std::size_t j0 = blk * bs, j1 = std::min(n, j0 + bs);
+        const double* W = detail::abs_chain_columns_ws(chain, mags, finite, j0, j1, wws);
+        double ww = 0.0;
+        for (std::size_t k2 = 0; k2 < (j1 - j0) * m; ++k2) ww += W[k2] * W[k2];
+        wblk[blk] = nonneg_sum_enclosure(ww, (j1 - j0) * m);
+      }
     }
+    Interval wsq{0.0, 0.0};
+    for (const auto& w : wblk) wsq = wsq + w;
     const double wexact = round_up(round_up(sqrt(wsq).hi + under) / round_down(1.0 - sg));
     wn = std::min(wn, wexact);
     err = round_up(mul_up(factor, wn) + under);
