@@ -1,5 +1,6 @@
 // wellposed multiply: Y = X_1 ... X_L X (or its transpose) through a
 // factor-chain folder, with the CPU kernels of gpu/ks_multiply (fused chain).
+#include <chrono>
 #include <filesystem>
 #include <iostream>
 #include <span>
@@ -18,13 +19,15 @@ namespace {
 template <class T>
 void multiply_as(const std::vector<numeric::KFactor>& chain, const numeric::NpyBlob& x, const MultiplyOptions& o,
                  std::size_t n_in, std::size_t n_out, std::size_t batch, gpu::BatchLayout layout,
-                 std::vector<std::size_t> out_shape) {
+                 std::vector<std::size_t> out_shape, double& kernel_seconds) {
   const auto ks = gpu::ks_chain_from_kfactors<T>(chain);
   std::vector<T> y(n_out * batch);
+  const auto t0 = std::chrono::steady_clock::now();
   const std::span<const T> xs(reinterpret_cast<const T*>(x.data.data()), n_in * batch);
   const auto st = gpu::apply_chain<T>(ks, xs, std::span<T>(y), batch, layout,
                                        o.transpose ? gpu::Op::transpose : gpu::Op::none, gpu::Backend::cpu);
   if (!st.ok()) throw InputError(o.factors + ": multiply: " + st.message);
+  kernel_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const numeric::NpyType type = std::is_same_v<T, float> ? numeric::NpyType::f4 : numeric::NpyType::f8;
   write_output_file_with(o.output, {o.x_file}, [&](const std::string& tmp) {
     numeric::write_npy_raw(tmp, type, out_shape, y.data(), y.size() * sizeof(T), x.header.fortran_order);
@@ -71,9 +74,13 @@ int run_multiply(const MultiplyOptions& o, std::ostream& out, std::ostream& err)
     }
     if (batch == 0) throw InputError(o.x_file + ": shape: the batch is empty");
     const auto layout = vectors_contiguous ? gpu::BatchLayout::batch_first : gpu::BatchLayout::batch_last;
-    if (h.type == numeric::NpyType::f4) multiply_as<float>(chain, x, o, n_in, n_out, batch, layout, out_shape);
-    else multiply_as<double>(chain, x, o, n_in, n_out, batch, layout, out_shape);
-    out << "wrote " << o.output << " (" << n_out << " x " << batch << (o.transpose ? ", transposed chain" : "") << ")\n";
+    double kernel_seconds = 0.0;
+    if (h.type == numeric::NpyType::f4)
+      multiply_as<float>(chain, x, o, n_in, n_out, batch, layout, out_shape, kernel_seconds);
+    else
+      multiply_as<double>(chain, x, o, n_in, n_out, batch, layout, out_shape, kernel_seconds);
+    out << "wrote " << o.output << " (" << n_out << " x " << batch << (o.transpose ? ", transposed chain" : "")
+        << "); apply_chain " << kernel_seconds << " s\n";
   } catch (const InputError& e) {
     err << "wellposed: error: " << e.what() << "\n";
     return kExitBadInput;
