@@ -36,6 +36,8 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({7, 8}));
   f->add_flag("--ortho", fac.ortho, "same as --algorithm 8");
   f->add_flag("--tight", fac.tight, "always compute the tight residual enclosure (chain multiply), whatever it costs");
+  f->add_flag("--all-split-errors", fac.all_split_errors,
+              "compute every split error E_s(A): a-priori bounds (Thms 6.5.9, 6.5.14) and the best lower bound; slower");
   f->add_flag("--force", fac.force, "write into an existing non-empty folder (only the files written are replaced)");
   f->add_option("-o,--output", fac.output,
                 "factor-chain folder (manifest.json + F1.npy ..., docs/factor-format.md), or a .json manifest")

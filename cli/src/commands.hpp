@@ -43,6 +43,7 @@ struct FactorizeOptions {
   bool ortho = false;          ///< same as algorithm = 8 (kept for old command lines)
   int algorithm = 8;           ///< 7 or 8 (hierarchical)
   bool tight = false;          ///< always compute the tight chain-multiply residual
+  bool all_split_errors = false;  ///< every E_s(A): a-priori bounds (Thms 6.5.9/6.5.14), best lower bound
   bool force = false;          ///< write into an existing non-empty folder (only our files replaced)
   std::string output;  ///< a factor-chain folder (docs/factor-format.md) or a .json manifest with inline values
   bool quiet = false;

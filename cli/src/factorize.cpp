@@ -227,6 +227,7 @@ numeric::FactorizeOptions library_options(const FactorizeOptions& o) {
   else if (o.order == "peel") fo.order = numeric::SplitOrder::peel;
   else fo.order = numeric::SplitOrder::automatic;
   fo.residual = o.tight ? numeric::ResidualMode::tight : numeric::ResidualMode::automatic;
+  fo.all_split_errors = o.all_split_errors;
   return fo;
 }
 
