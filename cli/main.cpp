@@ -45,12 +45,29 @@ int main(int argc, char** argv) {
   auto* f = app.add_subcommand("factorize", "factorize a matrix with the supports of a spec, with certified error bounds");
   f->add_option("matrix", fac.matrix_file, "the target: .npy or Matrix Market .mtx")->required();
   f->add_option("--spec", fac.spec_file, "the architecture (spec file)")->required();
-  f->add_option("--order", fac.order, "split order of the hierarchical algorithm")
-      ->check(CLI::IsMember({"balanced", "l2r", "r2l"}));
-  f->add_flag("--ortho", fac.ortho, "orthonormalize between splits (Algorithm 8)");
-  f->add_option("-o,--output", fac.output, "folder for F1.npy ... and manifest.json, or a .json manifest")->required();
+  f->add_option("--order", fac.order, "split order of the hierarchical algorithm (auto: peel from the right by 3)")
+      ->check(CLI::IsMember({"auto", "balanced", "l2r", "r2l", "peel"}));
+  f->add_option("--algorithm", fac.algorithm, "hierarchical Algorithm 7 or 8 (orthonormalized, default)")
+      ->check(CLI::IsMember({7, 8}));
+  f->add_flag("--ortho", fac.ortho, "same as --algorithm 8");
+  f->add_flag("--tight", fac.tight, "always compute the tight residual enclosure (chain multiply), whatever it costs");
+  f->add_flag("--all-split-errors", fac.all_split_errors,
+              "compute every split error E_s(A): a-priori bounds (Thms 6.5.9, 6.5.14) and the best lower bound; slower");
+  f->add_flag("--force", fac.force, "write into an existing non-empty folder (only the files written are replaced)");
+  f->add_option("-o,--output", fac.output,
+                "factor-chain folder (manifest.json + F1.npy ..., docs/factor-format.md), or a .json manifest")
+      ->required();
   f->add_flag("--quiet", fac.quiet, "no progress bar");
   memory_option(f, fac.max_memory_bytes);
+
+  MultiplyOptions mul;
+  auto* mu = app.add_subcommand("multiply", "Y = X_1 ... X_L X through a factor-chain folder (fast CPU kernels)");
+  mu->add_option("factors", mul.factors, "factor-chain folder written by factorize")->required();
+  mu->add_option("x", mul.x_file, "the vectors: .npy, float32 or float64")->required();
+  mu->add_option("-o,--output", mul.output, "Y as .npy (same dtype and layout as X)")->required();
+  mu->add_flag("--transpose", mul.transpose, "Y = (X_1 ... X_L)^T X");
+  mu->add_option("--layout", mul.layout, "columns: X is (n, B), one vector per column; rows: X is (B, n)")
+      ->check(CLI::IsMember({"columns", "rows"}));
 
   ExportOptions ex;
   auto* e = app.add_subcommand("export", "print the decision sentence for another solver");
@@ -74,6 +91,7 @@ int main(int argc, char** argv) {
     if (*ce) return run_certify(cert_file, std::cout, std::cerr, cert_max_memory);
     if (*f) return run_factorize(fac, std::cout, std::cerr);
     if (*e) return run_export(ex, std::cout, std::cerr);
+    if (*mu) return run_multiply(mul, std::cout, std::cerr);
   } catch (const std::exception& err) {
     std::cerr << "wellposed: error: " << err.what() << "\n";
     return kExitBadInput;

@@ -44,14 +44,27 @@ int run_certify(const std::string& certificate_file, std::ostream& out, std::ost
 struct FactorizeOptions {
   std::string matrix_file;
   std::string spec_file;
-  std::string order = "l2r";  ///< balanced | l2r | r2l
-  bool ortho = false;
-  std::string output;  ///< a folder (one .npy per factor + manifest.json) or a .json manifest
+  std::string order = "auto";  ///< auto | balanced | l2r | r2l | peel
+  bool ortho = false;          ///< same as algorithm = 8 (kept for old command lines)
+  int algorithm = 8;           ///< 7 or 8 (hierarchical)
+  bool tight = false;          ///< always compute the tight chain-multiply residual
+  bool all_split_errors = false;  ///< every E_s(A): a-priori bounds (Thms 6.5.9/6.5.14), best lower bound
+  bool force = false;          ///< write into an existing non-empty folder (only our files replaced)
+  std::string output;  ///< a factor-chain folder (docs/factor-format.md) or a .json manifest with inline values
   bool quiet = false;
   /// --max-memory: the most memory reading the matrix and the spec may need.
   std::uint64_t max_memory_bytes = default_max_memory_bytes();
 };
 int run_factorize(const FactorizeOptions& o, std::ostream& out, std::ostream& err);
+
+struct MultiplyOptions {
+  std::string factors;  ///< a factor-chain folder (or its manifest.json)
+  std::string x_file;   ///< .npy, float32 or float64, 1-D or 2-D
+  std::string output;   ///< .npy
+  bool transpose = false;  ///< Y = (X_1 ... X_L)^T X
+  std::string layout = "columns";  ///< columns: X is (n, B); rows: X is (B, n)
+};
+int run_multiply(const MultiplyOptions& o, std::ostream& out, std::ostream& err);
 
 struct ExportOptions {
   std::string spec_file;

@@ -9,19 +9,25 @@
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <thread>
 
 #include "commands.hpp"
 #include "wellposed/algebra/mtx.hpp"
+#include "output.hpp"
 #include "wellposed/algebra/npy.hpp"
 #include "wellposed/algebra/spec.hpp"
 #include "wellposed/numeric.hpp"
+#include "wellposed/numeric/factor_file.hpp"
+#include "wellposed/numeric/factorize.hpp"
+#include "wellposed/numeric/npy_io.hpp"
 
 namespace wellposed::cli {
 
 namespace {
 
+using numeric::ComplexMatrix;
 using numeric::Matrix;
 
 /// Matrix Market (.mtx): the library's strict reader (wellposed/algebra/mtx.hpp).
@@ -35,32 +41,87 @@ Matrix read_mtx_dense(const std::string& path, const ResourceLimits& limits) {
   return Eigen::Map<const Matrix>(m.data.data(), static_cast<Eigen::Index>(m.rows), static_cast<Eigen::Index>(m.cols));
 }
 
-Matrix read_matrix(const std::string& path, const ResourceLimits& limits) {
+/// The target, real or complex. .npy: float32/64 and complex64/128 through
+/// numeric::read_npy_blob (sizes checked against the file before allocating;
+/// C order is transposed once into Eigen's column-major storage, Fortran order
+/// is copied as is); the integer and bool types through algebra's read_npy.
+struct Target {
+  Matrix real;
+  ComplexMatrix complex;
+  bool is_complex = false;
+};
+
+template <class M, class Src>
+void fill_from(M& A, const Src* src, std::size_t rows, std::size_t cols, bool fortran) {
+  A.resize(static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(cols));
+  using S = typename M::Scalar;
+  if (fortran) {
+    for (std::size_t k = 0; k < rows * cols; ++k) A.data()[k] = static_cast<S>(src[k]);
+    return;
+  }
+  // Row-major source: blocked transpose (cache-friendly on both sides).
+  constexpr std::size_t B = 64;
+  for (std::size_t i0 = 0; i0 < rows; i0 += B)
+    for (std::size_t j0 = 0; j0 < cols; j0 += B)
+      for (std::size_t j = j0; j < std::min(cols, j0 + B); ++j)
+        for (std::size_t i = i0; i < std::min(rows, i0 + B); ++i)
+          A(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = static_cast<S>(src[i * cols + j]);
+}
+
+Target read_matrix(const std::string& path, const ResourceLimits& limits) {
   const auto ext = std::filesystem::path(path).extension().string();
-  Matrix A;
+  Target t;
   if (ext == ".mtx") {
-    A = read_mtx_dense(path, limits);
+    t.real = read_mtx_dense(path, limits);
   } else if (ext == ".npy") {
-    NpyArray a;
+    numeric::NpyBlob b;
+    bool raw = true;
     try {
-      a = read_npy(path, limits);
-    } catch (const std::exception& e) {
-      throw InputError(e.what());
+      b = numeric::read_npy_blob(path);  // sizes checked against the file size
+    } catch (const numeric::FileFormatError& e) {
+      // Integer / bool / big-endian arrays: algebra's reader (real only).
+      if (std::string(e.what()).find(": descr: ") == std::string::npos) throw InputError(e.what());
+      raw = false;
     }
-    if (a.shape.size() != 2) throw InputError(path + ": expected a 2-D array, got " + std::to_string(a.shape.size()) + " dimensions");
-    A.resize(static_cast<Eigen::Index>(a.rows()), static_cast<Eigen::Index>(a.cols()));
-    for (std::size_t i = 0; i < a.rows(); ++i)
-      for (std::size_t j = 0; j < a.cols(); ++j)
-        A(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = a.data[i * a.cols() + j];
+    if (raw) {
+      const auto& h = b.header;
+      if (h.shape.size() != 2)
+        throw InputError(path + ": shape: expected a 2-D array, got " + std::to_string(h.shape.size()) + " dimensions");
+      const std::size_t r = h.shape[0], c = h.shape[1];
+      const auto* d = b.data.data();
+      switch (h.type) {
+        case numeric::NpyType::f8: fill_from(t.real, reinterpret_cast<const double*>(d), r, c, h.fortran_order); break;
+        case numeric::NpyType::f4: fill_from(t.real, reinterpret_cast<const float*>(d), r, c, h.fortran_order); break;
+        case numeric::NpyType::c16:
+          t.is_complex = true;
+          fill_from(t.complex, reinterpret_cast<const std::complex<double>*>(d), r, c, h.fortran_order);
+          break;
+        case numeric::NpyType::c8:
+          t.is_complex = true;
+          fill_from(t.complex, reinterpret_cast<const std::complex<float>*>(d), r, c, h.fortran_order);
+          break;
+      }
+    } else {
+      NpyArray a;
+      try {
+        a = read_npy(path, limits);
+      } catch (const std::exception& e) {
+        throw InputError(e.what());
+      }
+      if (a.shape.size() != 2)
+        throw InputError(path + ": expected a 2-D array, got " + std::to_string(a.shape.size()) + " dimensions");
+      fill_from(t.real, a.data.data(), a.rows(), a.cols(), false);
+    }
   } else {
     throw InputError(path + ": unknown matrix format '" + ext + "' (expected .npy or .mtx)");
   }
   try {
-    numeric::require_finite(A, path);
+    if (t.is_complex) numeric::require_finite(t.complex, path);
+    else numeric::require_finite(t.real, path);
   } catch (const std::invalid_argument& e) {
     throw InputError(e.what());
   }
-  return A;
+  return t;
 }
 
 std::string fmt(const numeric::Interval& x) {
@@ -103,152 +164,176 @@ class Progress {
   std::thread thread_;
 };
 
+numeric::FactorizeOptions library_options(const FactorizeOptions& o) {
+  numeric::FactorizeOptions fo;
+  fo.algorithm = (o.ortho || o.algorithm == 8) ? numeric::HierarchicalAlgorithm::alg8 : numeric::HierarchicalAlgorithm::alg7;
+  if (o.order == "l2r") fo.order = numeric::SplitOrder::left_to_right;
+  else if (o.order == "r2l") fo.order = numeric::SplitOrder::right_to_left;
+  else if (o.order == "balanced") fo.order = numeric::SplitOrder::balanced;
+  else if (o.order == "peel") fo.order = numeric::SplitOrder::peel;
+  else fo.order = numeric::SplitOrder::automatic;
+  fo.residual = o.tight ? numeric::ResidualMode::tight : numeric::ResidualMode::automatic;
+  fo.all_split_errors = o.all_split_errors;
+  return fo;
+}
+
+/// The manifest's "factorization" object and the printed summary.
+template <class S>
+std::pair<nlohmann::json, std::string> describe(const numeric::BasicFactorization<S>& r, const FactorizeOptions& o) {
+  nlohmann::json j;
+  std::ostringstream summary;
+  summary << std::setprecision(6);
+  j["spec"] = o.spec_file;
+  j["matrix"] = o.matrix_file;
+  j["method"] = r.method;
+  if (!r.order.empty()) j["order"] = r.order;
+  nlohmann::json ch = nlohmann::json::array();
+  for (const auto& t : r.chain) ch.push_back({t.a, t.b, t.c, t.d});
+  j["chain"] = ch;
+  const auto& e = r.enclosure;
+  summary << "method: " << r.method << ", chain " << to_string(r.chain) << "\n"
+          << "  ||A - F1...FL||_F        in " << fmt(e.residual) << "\n";
+  if (r.optimal_error) {
+    j["enclosure"] = {{"residual", interval_json(e.residual)}, {"optimal_error", interval_json(*r.optimal_error)}};
+    summary << "  optimal error (Thm 6.2.3) in " << fmt(*r.optimal_error) << "\n";
+    return {j, summary.str()};
+  }
+  // A ratio is proven only against a positive lower bound on the best error:
+  // with lower bound 0 (e.g. A exactly in the set, Hadamard into butterflies)
+  // residual / 0 says nothing, and what IS proven is the residual bound
+  // itself. JSON has no infinity: "ratio_upper" is null then and
+  // "ratio_note" says why.
+  const bool have_ratio = e.lower_bound.lo > 0.0 && std::isfinite(e.ratio_upper);
+  j["enclosure"] = {{"residual", interval_json(e.residual)},
+                    {"residual_method", e.residual_method},
+                    {"lower_bound_best_error", interval_json(e.lower_bound)},
+                    {"ratio_upper", have_ratio ? nlohmann::json(e.ratio_upper) : nlohmann::json(nullptr)}};
+  if (!have_ratio)
+    j["enclosure"]["ratio_note"] =
+        e.lower_bound.lo > 0.0 ? "no ratio proven: residual / lower bound overflows"
+                               : "no ratio proven: the certified lower bound on the best error is 0; the residual "
+                                 "interval is what is proven (exact within the enclosure when it contains 0)";
+  if (e.apriori_6_5_9) j["enclosure"]["apriori_thm_6_5_9"] = interval_json(*e.apriori_6_5_9);
+  if (e.apriori_6_5_14) j["enclosure"]["apriori_thm_6_5_14"] = interval_json(*e.apriori_6_5_14);
+  summary << "  best possible error      >= " << e.lower_bound.lo << "  (max_s E_s(A), Lemma 6.5.7)\n";
+  if (e.apriori_6_5_9) summary << "  a-priori bound Thm 6.5.9  " << fmt(*e.apriori_6_5_9) << "\n";
+  if (have_ratio) {
+    summary << "  proven ratio achieved / best <= " << e.ratio_upper << "\n";
+  } else if (e.lower_bound.lo > 0.0) {
+    summary << "  no ratio achieved / best proven (residual / lower bound overflows); residual <= " << e.residual.hi
+            << "\n";
+  } else {
+    // "Exact within the enclosure": the residual interval contains 0, so
+    // exactness is not excluded; the interval is printed with it.
+    if (e.residual.lo <= 0.0)
+      summary << "  exact within the enclosure: residual in " << fmt(e.residual);
+    else
+      summary << "  residual <= " << e.residual.hi;
+    summary << " (lower bound on the best error 0: no ratio achieved / best is proven)\n";
+  }
+  const std::size_t rw = numeric::chain_residual_work(r.chain);
+  if (e.residual_method.find("direct") != std::string::npos) {
+    summary << "  tight residual: chain multiply, " << e.residual_work << " multiply-adds, " << std::setprecision(3)
+            << e.residual_seconds << " s (factorization " << r.factor_seconds << " s)\n";
+  } else {
+    summary << "  residual from the telescoping bound only: the tight enclosure would cost " << rw
+            << " multiply-adds against the factorization's ~" << r.factorization_work << "; pass --tight\n";
+  }
+  return {j, summary.str()};
+}
+
+template <class S>
+void write_json_manifest(const std::string& path, const std::vector<numeric::BasicKFactor<S>>& fs,
+                         const nlohmann::json& info, const std::vector<std::string>& inputs) {
+  std::vector<KPattern> pats;
+  for (const auto& f : fs) pats.push_back(f.theta);
+  auto m = nlohmann::json::parse(numeric::factor_chain_manifest(
+      pats, numeric::is_complex_v<S> ? numeric::ChainScalar::complex128 : numeric::ChainScalar::float64, info.dump()));
+  for (std::size_t l = 0; l < fs.size(); ++l) {
+    m["factors"][l].erase("file");
+    nlohmann::json v = nlohmann::json::array();
+    for (const auto& x : fs[l].values) {
+      if constexpr (numeric::is_complex_v<S>) v.push_back({x.real(), x.imag()});
+      else v.push_back(x);
+    }
+    m["factors"][l]["values"] = std::move(v);
+  }
+  write_output_file(path, m.dump(2) + "\n", inputs);
+}
+
+double since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+template <class S>
+void run_one(const numeric::MatrixT<S>& A, const Architecture& arch, const FactorizeOptions& o, StagedDirectory* dir,
+             double read_seconds, std::ostream& out) {
+  numeric::BasicFactorization<S> r;
+  {
+    Progress progress(!o.quiet, "factorizing");
+    r = numeric::factorize(A, arch, library_options(o));
+  }
+  auto [info, summary] = describe(r, o);
+  const auto t0 = std::chrono::steady_clock::now();
+  if (dir) {
+    numeric::write_factor_chain(r.factors, info.dump(), [&](const std::string& name) { return dir->file(name); });
+    dir->commit();
+  } else {
+    write_json_manifest(o.output, r.factors, info, {o.matrix_file, o.spec_file});
+  }
+  // Timings go to the summary only (the manifest stays byte-stable).
+  out << summary << std::setprecision(3) << "  time: read " << read_seconds << " s, factorization " << r.factor_seconds
+      << " s, residual " << r.enclosure.residual_seconds << " s, write " << since(t0) << " s\n"
+      << "wrote " << r.factors.size() << " factors to " << o.output << "\n";
+}
+
 }  // namespace
 
 int run_factorize(const FactorizeOptions& o, std::ostream& out, std::ostream& err) {
-  Matrix A;
-  std::vector<Spec> specs;
   try {
-    A = read_matrix(o.matrix_file, ResourceLimits{o.max_memory_bytes});
-    specs = load_specs(o.spec_file, SpecLoadOptions{ResourceLimits{o.max_memory_bytes}});
+    // The output is checked before any work: a refused folder costs nothing.
+    const bool single_json = std::filesystem::path(o.output).extension() == ".json";
+    std::optional<StagedDirectory> dir;
+    if (!single_json) {
+      dir.emplace(o.output, o.force);
+      dir->protect(o.matrix_file);
+      dir->protect(o.spec_file);
+    }
+    const ResourceLimits limits{o.max_memory_bytes};
+    std::vector<Spec> specs = load_specs(o.spec_file, SpecLoadOptions{limits});
+    if (specs.size() != 1)
+      throw InputError(o.spec_file + ": factorize takes one spec, the file holds " + std::to_string(specs.size()));
+    const auto t_read = std::chrono::steady_clock::now();
+    Target t = read_matrix(o.matrix_file, limits);
+    const double read_seconds = since(t_read);
+    const Architecture& arch = specs.front().architecture;
+    const std::size_t rows = static_cast<std::size_t>(t.is_complex ? t.complex.rows() : t.real.rows());
+    const std::size_t cols = static_cast<std::size_t>(t.is_complex ? t.complex.cols() : t.real.cols());
+    if (rows != arch.rows() || cols != arch.cols())
+      throw InputError(o.matrix_file + " is " + std::to_string(rows) + "x" + std::to_string(cols) + " but " +
+                       o.spec_file + " describes " + std::to_string(arch.rows()) + "x" + std::to_string(arch.cols()) +
+                       " products");
+    try {
+      if (t.is_complex) run_one(t.complex, arch, o, dir ? &*dir : nullptr, read_seconds, out);
+      else run_one(t.real, arch, o, dir ? &*dir : nullptr, read_seconds, out);
+    } catch (const OutputError&) {
+      throw;
+    } catch (const std::invalid_argument& e) {
+      throw InputError(o.spec_file + ": " + e.what());
+    }
   } catch (const InputError& e) {
     err << "wellposed: error: " << e.what() << "\n";
     return kExitBadInput;
   } catch (const SpecError& e) {
     err << "wellposed: error: " << e.what() << "\n";
     return kExitBadInput;
-  }
-  if (specs.size() != 1) {
-    err << "wellposed: error: " << o.spec_file << ": factorize takes one spec, the file holds " << specs.size() << "\n";
+  } catch (const OutputError& e) {
+    err << "wellposed: error: " << e.what() << "\n";
     return kExitBadInput;
-  }
-  const Architecture& arch = specs.front().architecture;
-  if (static_cast<std::size_t>(A.rows()) != arch.rows() || static_cast<std::size_t>(A.cols()) != arch.cols()) {
-    err << "wellposed: error: " << o.matrix_file << " is " << A.rows() << "x" << A.cols() << " but " << o.spec_file
-        << " describes " << arch.rows() << "x" << arch.cols() << " products\n";
-    return kExitBadInput;
-  }
-
-  std::vector<Matrix> factors;
-  nlohmann::json manifest;
-  manifest["spec"] = o.spec_file;
-  manifest["matrix"] = o.matrix_file;
-  std::ostringstream summary;
-  summary << std::setprecision(6);
-  const auto chain = arch.kronecker_chain();
-  try {
-    Progress progress(!o.quiet, "factorizing");
-    if (chain && is_chainable(*chain) && chain->size() >= 2) {
-      numeric::HierarchicalOptions ho;
-      ho.algorithm = o.ortho ? numeric::HierarchicalAlgorithm::alg8 : numeric::HierarchicalAlgorithm::alg7;
-      ho.order = o.order == "balanced" ? numeric::split_order_balanced(chain->size())
-                                       : numeric::split_order_left_to_right(chain->size());
-      if (o.order == "r2l") std::reverse(ho.order.begin(), ho.order.end());
-      const auto r = numeric::factorize_hierarchical(A, *chain, ho);
-      for (const auto& f : r.factors) factors.push_back(f.to_dense());
-      const auto& e = r.enclosure;
-      manifest["method"] = o.ortho ? "Algorithm 8 (hierarchical, orthonormalized)" : "Algorithm 7 (hierarchical)";
-      manifest["order"] = r.order;
-      nlohmann::json ch = nlohmann::json::array();
-      for (const auto& t : r.chain) ch.push_back({t.a, t.b, t.c, t.d});
-      manifest["chain"] = ch;
-      // A ratio is proven only against a positive lower bound on the best
-      // error: with lower bound 0 (e.g. A exactly in the set, Hadamard into
-      // butterflies) residual / 0 says nothing, and what IS proven is the
-      // residual bound itself. JSON has no infinity: "ratio_upper" is null
-      // then and "ratio_note" says why.
-      const bool have_ratio = e.lower_bound.lo > 0.0 && std::isfinite(e.ratio_upper);
-      manifest["enclosure"] = {{"residual", interval_json(e.residual)},
-                               {"residual_method", e.residual_method},
-                               {"lower_bound_best_error", interval_json(e.lower_bound)},
-                               {"ratio_upper", have_ratio ? nlohmann::json(e.ratio_upper) : nlohmann::json(nullptr)}};
-      if (!have_ratio)
-        manifest["enclosure"]["ratio_note"] =
-            e.lower_bound.lo > 0.0 ? "no ratio proven: residual / lower bound overflows"
-                                   : "no ratio proven: the certified lower bound on the best error is 0; the "
-                                     "residual interval is what is proven (exact within the enclosure when it "
-                                     "contains 0)";
-      if (e.apriori_6_5_9) manifest["enclosure"]["apriori_thm_6_5_9"] = interval_json(*e.apriori_6_5_9);
-      if (e.apriori_6_5_14) manifest["enclosure"]["apriori_thm_6_5_14"] = interval_json(*e.apriori_6_5_14);
-      summary << "method: " << manifest["method"].get<std::string>() << ", chain " << to_string(r.chain) << "\n"
-              << "  ||A - F1...FL||_F        in " << fmt(e.residual) << "\n"
-              << "  best possible error      >= " << e.lower_bound.lo << "  (max_s E_s(A), Lemma 6.5.7)\n";
-      if (e.apriori_6_5_9) summary << "  a-priori bound Thm 6.5.9  " << fmt(*e.apriori_6_5_9) << "\n";
-      if (have_ratio) {
-        summary << "  proven ratio achieved / best <= " << e.ratio_upper << "\n";
-      } else if (e.lower_bound.lo > 0.0) {
-        summary << "  no ratio achieved / best proven (residual / lower bound overflows); residual <= "
-                << e.residual.hi << "\n";
-      } else {
-        // "Exact within the enclosure": the residual interval contains 0, so
-        // exactness is not excluded; the interval is printed with it.
-        if (e.residual.lo <= 0.0)
-          summary << "  exact within the enclosure: residual in " << fmt(e.residual);
-        else
-          summary << "  residual <= " << e.residual.hi;
-        summary << " (lower bound on the best error 0: no ratio achieved / best is proven)\n";
-      }
-    } else if (arch.num_factors() == 2) {
-      const auto r = numeric::factorize_two_factors(A, arch.factor(0), arch.factor(1));
-      factors = {r.X, r.Y};
-      manifest["method"] = "block SVDs, optimal (" + r.theorem + ")";
-      manifest["enclosure"] = {{"residual", interval_json(r.residual)},
-                               {"optimal_error", interval_json(r.optimal_error)}};
-      summary << "method: " << manifest["method"].get<std::string>() << "\n"
-              << "  ||A - F1 F2||_F          in " << fmt(r.residual) << "\n"
-              << "  optimal error (Thm 6.2.3) in " << fmt(r.optimal_error) << "\n";
-    } else {
-      err << "wellposed: error: " << o.spec_file << ": no certified factorization method for '" << arch.name()
-          << "': it needs a chainable Kronecker chain or a tractable two-factor pair (Thm 5.2.3/5.2.9)\n";
-      return kExitBadInput;
-    }
-  } catch (const std::invalid_argument& e) {
-    err << "wellposed: error: " << o.spec_file << ": " << e.what() << "\n";
-    return kExitBadInput;
-  }
-
-  // Write into a temporary folder, then move it into place: no partial output.
-  try {
-    const bool single_json = std::filesystem::path(o.output).extension() == ".json";
-    nlohmann::json fs = nlohmann::json::array();
-    if (single_json) {
-      for (std::size_t l = 0; l < factors.size(); ++l) {
-        nlohmann::json rows = nlohmann::json::array();
-        for (Eigen::Index i = 0; i < factors[l].rows(); ++i) {
-          std::vector<double> r(static_cast<std::size_t>(factors[l].cols()));
-          for (Eigen::Index j = 0; j < factors[l].cols(); ++j) r[static_cast<std::size_t>(j)] = factors[l](i, j);
-          rows.push_back(r);
-        }
-        fs.push_back({{"name", "F" + std::to_string(l + 1)}, {"values", rows}});
-      }
-      manifest["factors"] = fs;
-      write_file_atomically(o.output, manifest.dump(2) + "\n");
-    } else {
-      const std::filesystem::path dir(o.output);
-      const std::filesystem::path tmp = dir.string() + ".partial";
-      std::filesystem::remove_all(tmp);
-      std::filesystem::create_directories(tmp);
-      for (std::size_t l = 0; l < factors.size(); ++l) {
-        const std::string name = "F" + std::to_string(l + 1) + ".npy";
-        std::vector<double> data(static_cast<std::size_t>(factors[l].size()));
-        for (Eigen::Index i = 0; i < factors[l].rows(); ++i)
-          for (Eigen::Index j = 0; j < factors[l].cols(); ++j)
-            data[static_cast<std::size_t>(i * factors[l].cols() + j)] = factors[l](i, j);
-        write_npy((tmp / name).string(), static_cast<std::size_t>(factors[l].rows()),
-                  static_cast<std::size_t>(factors[l].cols()), data);
-        fs.push_back({{"name", "F" + std::to_string(l + 1)}, {"file", name},
-                      {"rows", factors[l].rows()}, {"cols", factors[l].cols()}});
-      }
-      manifest["factors"] = fs;
-      write_file_atomically((tmp / "manifest.json").string(), manifest.dump(2) + "\n");
-      std::filesystem::remove_all(dir);
-      std::filesystem::rename(tmp, dir);
-    }
   } catch (const std::exception& e) {
     err << "wellposed: error: " << o.output << ": " << e.what() << "\n";
     return kExitBadInput;
   }
-  out << summary.str() << "wrote " << factors.size() << " factors to " << o.output << "\n";
   return 0;
 }
 

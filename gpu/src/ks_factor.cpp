@@ -75,6 +75,64 @@ KsFactor<T> KsFactor<T>::from_numeric(const KPattern& p, const numeric::Matrix& 
 }
 
 template <class T>
+KsFactor<T> KsFactor<T>::from_kfactor(const numeric::KFactor& f) {
+  const KPattern& p = f.theta;
+  p.validate();
+  if (f.values.size() != p.nnz()) {
+    std::ostringstream os;
+    os << "KsFactor::from_kfactor: " << f.values.size() << " values but pattern " << p.to_string() << " has "
+       << p.nnz() << " entries";
+    throw std::invalid_argument(os.str());
+  }
+  KsFactor<T> k(p);
+  // numeric: ((alpha b + beta) c + gamma) d + delta; here: ((alpha d + delta) b + beta) c + gamma.
+  for (std::size_t alpha = 0; alpha < p.a; ++alpha)
+    for (std::size_t beta = 0; beta < p.b; ++beta)
+      for (std::size_t gamma = 0; gamma < p.c; ++gamma) {
+        const double* src = f.values.data() + ((alpha * p.b + beta) * p.c + gamma) * p.d;
+        for (std::size_t delta = 0; delta < p.d; ++delta) k.at(alpha, delta, beta, gamma) = static_cast<T>(src[delta]);
+      }
+  return k;
+}
+
+template <class T>
+numeric::KFactor KsFactor<T>::to_kfactor() const {
+  const KPattern& p = pattern_;
+  numeric::KFactor f(p);
+  for (std::size_t alpha = 0; alpha < p.a; ++alpha)
+    for (std::size_t beta = 0; beta < p.b; ++beta)
+      for (std::size_t gamma = 0; gamma < p.c; ++gamma) {
+        double* dst = f.values.data() + ((alpha * p.b + beta) * p.c + gamma) * p.d;
+        for (std::size_t delta = 0; delta < p.d; ++delta) dst[delta] = static_cast<double>(at(alpha, delta, beta, gamma));
+      }
+  return f;
+}
+
+template <class T>
+std::vector<KsFactor<T>> ks_chain_from_kfactors(const std::vector<numeric::KFactor>& chain) {
+  std::vector<KsFactor<T>> out;
+  out.reserve(chain.size());
+  for (std::size_t l = 0; l < chain.size(); ++l) {
+    if (l > 0 && chain[l - 1].cols() != chain[l].rows()) {
+      std::ostringstream os;
+      os << "ks_chain_from_kfactors: factor " << l - 1 << " has " << chain[l - 1].cols() << " columns but factor " << l
+         << " has " << chain[l].rows() << " rows";
+      throw std::invalid_argument(os.str());
+    }
+    out.push_back(KsFactor<T>::from_kfactor(chain[l]));
+  }
+  return out;
+}
+
+template <class T>
+std::vector<numeric::KFactor> ks_chain_to_kfactors(const std::vector<KsFactor<T>>& chain) {
+  std::vector<numeric::KFactor> out;
+  out.reserve(chain.size());
+  for (const auto& k : chain) out.push_back(k.to_kfactor());
+  return out;
+}
+
+template <class T>
 MatX<T> KsFactor<T>::to_dense() const {
   const KPattern& p = pattern_;
   MatX<T> m = MatX<T>::Zero(static_cast<Eigen::Index>(p.rows()), static_cast<Eigen::Index>(p.cols()));
@@ -128,6 +186,10 @@ template std::vector<KsFactor<float>> ks_chain_from_numeric<float>(const KChain&
                                                                    double);
 template std::vector<KsFactor<double>> ks_chain_from_numeric<double>(const KChain&,
                                                                      const std::vector<numeric::Matrix>&, double);
+template std::vector<KsFactor<float>> ks_chain_from_kfactors<float>(const std::vector<numeric::KFactor>&);
+template std::vector<KsFactor<double>> ks_chain_from_kfactors<double>(const std::vector<numeric::KFactor>&);
+template std::vector<numeric::KFactor> ks_chain_to_kfactors<float>(const std::vector<KsFactor<float>>&);
+template std::vector<numeric::KFactor> ks_chain_to_kfactors<double>(const std::vector<KsFactor<double>>&);
 template std::vector<numeric::Matrix> ks_chain_to_numeric<float>(const std::vector<KsFactor<float>>&);
 template std::vector<numeric::Matrix> ks_chain_to_numeric<double>(const std::vector<KsFactor<double>>&);
 

@@ -47,6 +47,11 @@ double spectral_norm_upper(const MatrixT<S>& M) {
     best = std::max(best, row);
   }
   // The row sums above are 2k non-negative terms with <= 2 roundings each.
+  // Underflow: each of the k entries G^_ij of a row carries an absolute error
+  // <= n eta (the n-term inner-product bound of interval.hpp; n already counts
+  // complex terms), so a row sum needs k n eta; (n + 1) covers the extra
+  // product g * W_ij, and the factor 4 is a margin (not needed by the bound:
+  // eta = 2^-1074 makes the term invisible unless everything underflows).
   best = round_up(round_up(best * round_up(1.0 + gamma(2 * static_cast<std::size_t>(k) + 2))) +
                   static_cast<double>(k) * static_cast<double>(n + 1) * underflow_eta * 4.0);
   const double spec = round_up(std::sqrt(best));
@@ -265,7 +270,10 @@ Interval certified_tail_from_gram(std::size_t k, std::size_t n, std::size_t q, c
   const Interval trivial{0.0, bnorm_sq.hi};
   if (!std::isfinite(bnorm_sq.hi)) return {0.0, inf};
   const auto ki = static_cast<Eigen::Index>(k);
-  // (1) the Gram matrix itself.
+  // (1) the Gram matrix itself: every entry is an n-term inner product, error
+  // <= gamma_n |B|^T |B| + n eta entrywise; in Frobenius norm
+  // ||gamma_n |B|^T|B| ||_F <= gamma_n ||B||_F^2 and the k^2 underflow terms
+  // give k n eta (factor 2: margin).
   const double e1 = round_up(round_up(gamma(n) * bnorm_sq.hi) + static_cast<double>(k * n) * underflow_eta * 2.0);
   // (2) the rotation; G^ read through its lower triangle only.
   ws.M = Ghat.selfadjointView<Eigen::Lower>();
@@ -277,8 +285,14 @@ Interval certified_tail_from_gram(std::size_t k, std::size_t n, std::size_t q, c
   ws.M.noalias() = U.transpose() * ws.T;
   const double uf_sq = round_up(static_cast<double>(k) * round_up(1.0 + eta));
   const double uf = round_up(std::sqrt(uf_sq));
+  // Two k-term products (T = M U, then U^T T): each entry has an underflow
+  // error <= k eta, k^2 entries per product, so <= 2 k^2 eta in Frobenius norm
+  // for both together (the sqrt of k^2 entries times k eta each is k^2 eta);
+  // 4 k^2 eta keeps a factor 2 margin.
   const double e2 = round_up(round_up(gamma(k) * round_up(round_up(uf * t_fro) + round_up(uf_sq * g_fro))) +
                              static_cast<double>(k * k) * underflow_eta * 4.0);
+  // std::sqrt(2.0) is correctly rounded (relative error <= u); (1 + 4u) makes
+  // the constant an upper bound of sqrt(2) with room for the product's rounding.
   const double eps = round_up(round_up(std::sqrt(2.0) * (1.0 + 4 * unit_roundoff)) *
                               round_up(e2 + round_up(round_up(1.0 + eta) * e1)));
   if (!std::isfinite(eps)) return trivial;

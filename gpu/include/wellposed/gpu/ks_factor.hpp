@@ -12,6 +12,7 @@
 
 #include "wellposed/algebra/kpattern.hpp"
 #include "wellposed/numeric/dense.hpp"
+#include "wellposed/numeric/kronecker_factor.hpp"
 
 namespace wellposed::gpu {
 
@@ -39,6 +40,16 @@ class KsFactor {
   /// orientation A = X_1 ... X_N); values are rounded to T.
   static KsFactor from_numeric(const KPattern& p, const numeric::Matrix& dense, double tol = 0.0);
 
+  /// From the numeric layer's compact factor (the one Kronecker-sparse type
+  /// every layer stores, kronecker_factor.hpp) without any dense detour: the
+  /// abcd values are permuted from the KFactor order (alpha, beta, gamma,
+  /// delta) into this kernel order (alpha, delta, beta, gamma), O(abcd), and
+  /// rounded to T.
+  static KsFactor from_kfactor(const numeric::KFactor& f);
+  /// Back to a numeric::KFactor, O(abcd).
+  numeric::KFactor to_kfactor() const;
+
+  /// Dense only on request; O(rows x cols) to allocate, O(abcd) to fill.
   MatX<T> to_dense() const;
   numeric::Matrix to_numeric() const;
 
@@ -65,6 +76,12 @@ class KsFactor {
 template <class T>
 std::vector<KsFactor<T>> ks_chain_from_numeric(const KChain& patterns, const std::vector<numeric::Matrix>& factors,
                                                double tol = 0.0);
+/// A chain of numeric::KFactors in kernel storage (no dense matrix), checking
+/// that consecutive sizes chain; and back.
+template <class T>
+std::vector<KsFactor<T>> ks_chain_from_kfactors(const std::vector<numeric::KFactor>& chain);
+template <class T>
+std::vector<numeric::KFactor> ks_chain_to_kfactors(const std::vector<KsFactor<T>>& chain);
 /// Back to the numeric layer's dense factors.
 template <class T>
 std::vector<numeric::Matrix> ks_chain_to_numeric(const std::vector<KsFactor<T>>& chain);

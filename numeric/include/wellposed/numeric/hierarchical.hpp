@@ -59,9 +59,13 @@ struct HierarchicalOptions {
   /// batch of full block SVDs of A per s). When false only E_{sigma_1}(A) is
   /// computed, for free, during the first split.
   bool all_split_errors = true;
-  /// Also enclose the residual by multiplying the factors out densely (with a
-  /// rounding bound) when rows * cols * N does not exceed this; 0 disables.
+  /// Also enclose the residual through the chain multiply (chain_residual,
+  /// residual.hpp: tight, relative width ~ N u) when its cost
+  /// chain_residual_work(chain) (multiply-adds) does not exceed this; 0
+  /// disables (unless tight_residual).
   std::size_t direct_residual_max_work = std::size_t{1} << 24;
+  /// Always compute the tight residual, whatever its cost (issue 19 item 5).
+  bool tight_residual = false;
   /// Splits of a peel order (split_order_peel) read their node in its own
   /// layout, without gathering copies (issue 5). false forces the per-class
   /// gathered path everywhere: same factorization up to rounding and signs
@@ -91,6 +95,9 @@ struct ErrorEnclosure {
   /// ||A - X_1...X_N||_F of the returned doubles.
   Interval residual;
   std::string residual_method;  ///< "telescoping", "direct" or "telescoping+direct"
+  /// Cost of the chain-multiply residual when it ran (multiply-adds, wall seconds).
+  std::size_t residual_work = 0;
+  double residual_seconds = 0.0;
   /// RHS of Thm 6.5.9, sum_k 2^{N-1-k} E_{sigma_k}(A) (when all E_s are known).
   std::optional<Interval> apriori_6_5_9;
   /// RHS of Thm 6.5.14 (sigma = id only), sqrt(3^{N-2} E_1^2 + 2 sum_{k>=2} 3^{N-1-k} E_k^2).

@@ -1,0 +1,97 @@
+// wellposed multiply: Y = X_1 ... X_L X (or its transpose) through a
+// factor-chain folder, with the CPU kernels of gpu/ks_multiply (fused chain).
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <span>
+
+#include "commands.hpp"
+#include "output.hpp"
+#include "wellposed/gpu/ks_factor.hpp"
+#include "wellposed/gpu/ks_multiply.hpp"
+#include "wellposed/numeric/factor_file.hpp"
+#include "wellposed/numeric/npy_io.hpp"
+
+namespace wellposed::cli {
+
+namespace {
+
+template <class T>
+void multiply_as(const std::vector<numeric::KFactor>& chain, const numeric::NpyBlob& x, const MultiplyOptions& o,
+                 std::size_t n_in, std::size_t n_out, std::size_t batch, gpu::BatchLayout layout,
+                 std::vector<std::size_t> out_shape, double& kernel_seconds) {
+  const auto ks = gpu::ks_chain_from_kfactors<T>(chain);
+  std::vector<T> y(n_out * batch);
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::span<const T> xs(reinterpret_cast<const T*>(x.data.data()), n_in * batch);
+  const auto st = gpu::apply_chain<T>(ks, xs, std::span<T>(y), batch, layout,
+                                       o.transpose ? gpu::Op::transpose : gpu::Op::none, gpu::Backend::cpu);
+  if (!st.ok()) throw InputError(o.factors + ": multiply: " + st.message);
+  kernel_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const numeric::NpyType type = std::is_same_v<T, float> ? numeric::NpyType::f4 : numeric::NpyType::f8;
+  write_output_file_with(o.output, {o.x_file}, [&](const std::string& tmp) {
+    numeric::write_npy_raw(tmp, type, out_shape, y.data(), y.size() * sizeof(T), x.header.fortran_order);
+  });
+}
+
+}  // namespace
+
+int run_multiply(const MultiplyOptions& o, std::ostream& out, std::ostream& err) {
+  try {
+    const numeric::FactorChainFile f = numeric::read_factor_chain(o.factors);
+    if (f.scalar != numeric::ChainScalar::float64)
+      throw InputError(o.factors + ": scalar: complex128 chains are not supported by multiply (float32/float64 kernels)");
+    const auto& chain = f.real;
+    const std::size_t m = chain.front().rows(), n = chain.back().cols();
+    const std::size_t n_in = o.transpose ? m : n, n_out = o.transpose ? n : m;
+    const numeric::NpyBlob x = numeric::read_npy_blob(o.x_file);
+    const auto& h = x.header;
+    if (h.type != numeric::NpyType::f4 && h.type != numeric::NpyType::f8)
+      throw InputError(o.x_file + ": descr: " + numeric::npy_descr(h.type) + " is not float32 or float64");
+    // Memory layout of the vectors: (n, B) in C order = element (i, b) at
+    // i B + b = batch_last; (B, n) in C order = batch_first; Fortran order swaps.
+    std::size_t batch = 1;
+    bool vectors_contiguous = false;  // batch_first
+    std::vector<std::size_t> out_shape;
+    if (h.shape.size() == 1) {
+      if (h.shape[0] != n_in)
+        throw InputError(o.x_file + ": shape: (" + std::to_string(h.shape[0]) + ",) but the product needs " +
+                         std::to_string(n_in) + " entries");
+      vectors_contiguous = true;
+      out_shape = {n_out};
+    } else if (h.shape.size() == 2) {
+      const bool rows = o.layout == "rows";
+      const std::size_t len = rows ? h.shape[1] : h.shape[0];
+      batch = rows ? h.shape[0] : h.shape[1];
+      if (len != n_in)
+        throw InputError(o.x_file + ": shape: (" + std::to_string(h.shape[0]) + ", " + std::to_string(h.shape[1]) +
+                         ") has vectors of length " + std::to_string(len) + " (--layout " + o.layout +
+                         ") but the product needs " + std::to_string(n_in));
+      vectors_contiguous = rows != h.fortran_order;
+      out_shape = rows ? std::vector<std::size_t>{batch, n_out} : std::vector<std::size_t>{n_out, batch};
+    } else {
+      throw InputError(o.x_file + ": shape: expected 1 or 2 dimensions, got " + std::to_string(h.shape.size()));
+    }
+    if (batch == 0) throw InputError(o.x_file + ": shape: the batch is empty");
+    const auto layout = vectors_contiguous ? gpu::BatchLayout::batch_first : gpu::BatchLayout::batch_last;
+    double kernel_seconds = 0.0;
+    if (h.type == numeric::NpyType::f4)
+      multiply_as<float>(chain, x, o, n_in, n_out, batch, layout, out_shape, kernel_seconds);
+    else
+      multiply_as<double>(chain, x, o, n_in, n_out, batch, layout, out_shape, kernel_seconds);
+    out << "wrote " << o.output << " (" << n_out << " x " << batch << (o.transpose ? ", transposed chain" : "")
+        << "); apply_chain " << kernel_seconds << " s\n";
+  } catch (const InputError& e) {
+    err << "wellposed: error: " << e.what() << "\n";
+    return kExitBadInput;
+  } catch (const OutputError& e) {
+    err << "wellposed: error: " << e.what() << "\n";
+    return kExitBadInput;
+  } catch (const std::exception& e) {
+    err << "wellposed: error: " << e.what() << "\n";
+    return kExitBadInput;
+  }
+  return 0;
+}
+
+}  // namespace wellposed::cli

@@ -1,0 +1,56 @@
+#pragma once
+// Raw NumPy .npy access for the factor-chain files and the CLI's complex /
+// float32 inputs: float32, float64, complex64, complex128 (little endian),
+// any number of dimensions, C or Fortran order. (algebra/npy.hpp reads the
+// real integer / bool types as double; this one keeps the bytes and the type.)
+//
+// Hostile input: every size read from a header is computed with checked
+// arithmetic and compared with the bytes actually present BEFORE anything is
+// allocated; every error is one line naming the file (label) and the field.
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace wellposed::numeric {
+
+/// A malformed or unsupported file: what() = "<label>: <field>: <what is wrong>".
+struct FileFormatError : std::invalid_argument {
+  using std::invalid_argument::invalid_argument;
+};
+
+enum class NpyType { f4, f8, c8, c16 };
+/// "<f4", "<f8", "<c8", "<c16" and the bytes per element.
+std::string npy_descr(NpyType t);
+std::size_t npy_item_size(NpyType t);
+
+struct NpyHeader {
+  NpyType type = NpyType::f8;
+  bool fortran_order = false;
+  std::vector<std::size_t> shape;
+  std::size_t data_offset = 0;  ///< bytes before the data
+  std::size_t count = 0;        ///< product of shape (checked)
+  std::size_t data_bytes = 0;   ///< count * item size (checked)
+};
+
+/// Parses the header at the start of `bytes` (which must hold at least the
+/// whole header); checks that data_offset + data_bytes == total_size.
+NpyHeader parse_npy_header(std::string_view bytes, std::size_t total_size, const std::string& label);
+
+struct NpyBlob {
+  NpyHeader header;
+  std::vector<unsigned char> data;  ///< header.data_bytes raw little-endian bytes
+};
+/// From memory (the fuzzable variant) and from a file (header read first,
+/// the size compared with the file size, then one allocation of the data).
+NpyBlob parse_npy(std::string_view bytes, const std::string& label);
+NpyBlob read_npy_blob(const std::string& path);
+
+/// Header bytes (format 1.0, padded to 64 bytes) for the given array.
+std::string npy_header_bytes(NpyType t, const std::vector<std::size_t>& shape, bool fortran_order = false);
+/// Writes header + data to `path` (plain write: callers stage outputs).
+void write_npy_raw(const std::string& path, NpyType t, const std::vector<std::size_t>& shape, const void* data,
+                   std::size_t bytes, bool fortran_order = false);
+
+}  // namespace wellposed::numeric
