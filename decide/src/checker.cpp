@@ -3,6 +3,7 @@
 // permutation absorption) instead of calling the provers: see checker.hpp.
 #include "wellposed/decide/checker.hpp"
 #include "wellposed/decide/exact_checker.hpp"
+#include "wellposed/decide/network.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -602,6 +603,8 @@ std::string check_any(const json& c, Closedness claimed, const std::vector<Suppo
 
 CheckResult check_certificate(const nlohmann::json& certificate, Closedness claimed,
                               const std::vector<Support>& factors) {
+  if (certificate.is_object() && certificate.contains("kind") && certificate["kind"] == "relu_network")
+    return check_network_certificate(certificate, claimed, factors);  // network.hpp (Ch. 7)
   if (claimed == Closedness::unknown) return {false, "an unknown verdict proves nothing"};
   try {
     return {true, check_any(certificate, claimed, factors, 0)};
@@ -617,6 +620,8 @@ CheckResult check_certificate(const Architecture& arch, const Verdict& v) {
 }
 
 CheckResult check_certificate(const Verdict& v) {
+  if (v.certificate.is_object() && v.certificate.contains("kind") && v.certificate["kind"] == "relu_network")
+    return check_network_certificate(v.certificate, v.closedness, {});
   try {
     const auto f = parse_factors(field(v.certificate, "factors"));
     return check_certificate(v.certificate, v.closedness, f);

@@ -16,6 +16,8 @@
 
 #include "wellposed/algebra/orientation.hpp"
 
+#include "gate.hpp"
+
 namespace wellposed {
 
 namespace {
@@ -526,14 +528,11 @@ SubsetReport run_subsets(const ReluNetwork& net, const std::vector<idx>& H, cons
         AnalyzeOptions ao;
         ao.budget_seconds = std::min(o.per_problem_seconds, timer.left());
         ao.exact_deciders = o.exact_deciders;
+        // analyze() gates its verdict (gate.hpp); the bounded-box certificate
+        // that lists this problem finds the result in the memo.
         Analysis an = analyze(arch, ao);
-        Verdict v = an.verdict;
-        std::string checker;
-        if (v.decided()) {
-          const CheckResult cr = check_certificate(arch, v);
-          checker = cr.reason;
-          if (!cr.ok) v = unknown(v.method, "certificate rejected by the checker: " + cr.reason);
-        }
+        const Verdict& v = an.verdict;
+        const std::string& checker = an.check;
         ++rep.problems_by_method[v.decided() ? v.method : "unknown"];
         json pj = {{"factors", supports_json(arch.factors())},
                    {"verdict", std::string(to_string(v.closedness))},
@@ -608,14 +607,13 @@ NetworkAnalysis analyze_network(const ReluNetwork& net, const NetworkOptions& o)
   AnalyzeOptions ao;
   ao.budget_seconds = subsets_coming ? 0.5 * o.budget_seconds : o.budget_seconds;
   ao.exact_deciders = o.exact_deciders;
+  // One check per certificate (gate.hpp): analyze() gates L_I and every
+  // Thm 7.4.2 problem; the domain verdicts' certificates carry those
+  // certificates, whose checks the memo supplies.
+  const detail::CheckMemoScope memo;
   r.linear = analyze(lin, ao);
-  if (r.linear.verdict.decided()) {
-    const CheckResult cr = check_certificate(lin, r.linear.verdict);
-    r.linear_checked = cr.ok;
-    r.linear_check = cr.reason;
-    if (!cr.ok)
-      r.linear.verdict = unknown(r.linear.verdict.method, "certificate rejected by the checker: " + cr.reason);
-  }
+  r.linear_checked = r.linear.verdict.decided();
+  r.linear_check = r.linear.check;
   const Verdict& lv = r.linear.verdict;
 
   if (lv.closedness == Closedness::not_closed) {
@@ -722,13 +720,21 @@ NetworkAnalysis analyze_network(const ReluNetwork& net, const NetworkOptions& o)
     }
   }
 
-  // Overall: an answer only where both domains agree.
+  // The gate, once per domain verdict, inside what is left of the budget.
+  for (DomainVerdict* dv : {&r.finite_data, &r.bounded_box}) {
+    const detail::GateResult g = detail::gate(dv->verdict, net.layers(), timer.left());
+    dv->check = g.passed ? g.account : std::string();
+  }
+
+  // Overall: an answer only where both (gated) domains agree; its
+  // certificate is the finite-data one, checked just above.
   const Verdict& f = r.finite_data.verdict;
   const Verdict& b = r.bounded_box.verdict;
   if (f.closedness == b.closedness && f.decided()) {
     r.overall = f;
     r.overall.method = f.method == b.method ? f.method : f.method + " + " + b.method;
     r.overall.reason = "finite data: " + f.reason + "; bounded domain: " + b.reason;
+    r.overall_check = r.finite_data.check;
   } else {
     r.overall = unknown(
         "Ch. 7", "finite data: " + std::string(to_string(f.closedness)) + " (" + f.method + "); bounded box: " +
@@ -819,12 +825,14 @@ json to_json(const NetworkAnalysis& a) {
   for (const DomainVerdict* dv : {&a.finite_data, &a.bounded_box}) {
     json v = to_json(dv->verdict);
     v["scope"] = dv->scope;
+    v["check"] = dv->check;
     d[dv->domain] = v;
   }
   j["domains"] = d;
   if (a.dataset) j["dataset"] = to_json(*a.dataset);
   if (a.subsets) j["subsets"] = to_json(*a.subsets);
   j["overall"] = to_json(a.overall);
+  j["overall"]["check"] = a.overall_check;
   return j;
 }
 
@@ -1151,10 +1159,8 @@ CheckResult check_subsets(const json& c, const ReluNetwork& net, const std::vect
         Listed& l = listed[li];
         if (l.state < 0 || l.rdeg != rdeg || l.cdeg != cdeg || !equal_up_to_permutation(b, l.block)) continue;
         if (l.state == 0) {
-          Verdict v;
-          v.closedness = Closedness::closed;
-          v.certificate = *l.certificate;
-          const CheckResult cr = check_certificate(Architecture({Support::full(n2, l.support.rows()), l.support}), v);
+          const CheckResult cr = detail::check_once(*l.certificate, Closedness::closed,
+                                                    {Support::full(n2, l.support.rows()), l.support});
           l.state = cr.ok ? 1 : -1;
           l.why = cr.reason;
         }
@@ -1187,20 +1193,23 @@ CheckResult check_subsets(const json& c, const ReluNetwork& net, const std::vect
 // ---------------------------------------------------------------------------
 // Checker.
 
-CheckResult check_network_certificate(const json& c, Closedness claimed) {
+CheckResult check_network_certificate(const json& c, Closedness claimed) { return check_network_certificate(c, claimed, {}); }
+
+CheckResult check_network_certificate(const json& c, Closedness claimed, const std::vector<Support>& expected_layers) {
+  if (claimed == Closedness::unknown) return {false, "an unknown verdict proves nothing"};
   try {
-    if (!c.is_object() || c.value("kind", "") != "relu_network") return {false, "not a relu_network certificate"};
+    if (!c.is_object() || !c.contains("kind") || c["kind"] != "relu_network") return {false, "not a relu_network certificate"};
     std::vector<Support> layers;
     for (const auto& s : c.at("layers")) layers.push_back(support_from_json(s));
+    if (!expected_layers.empty() && layers != expected_layers)
+      return {false, "the certificate's layers are not the network's"};
     const ReluNetwork net(layers);
     const std::string thm = c.at("theorem").get<std::string>();
     const idx L = net.depth();
     if (thm == kThmFiniteNec || thm == kThmBoxNec) {
       if (claimed != Closedness::not_closed) return {false, thm + " proves non-closedness only"};
-      Verdict v;
-      v.closedness = Closedness::not_closed;
-      v.certificate = c.at("linear_certificate");
-      const CheckResult cr = check_certificate(net.linear_architecture(), v);
+      const CheckResult cr = detail::check_once(c.at("linear_certificate"), Closedness::not_closed,
+                                                net.linear_architecture().factors());
       if (!cr.ok) return {false, "the L_I certificate fails: " + cr.reason};
       return {true, thm + ": L_I not closed, re-verified: " + cr.reason};
     }
