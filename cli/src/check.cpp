@@ -375,7 +375,7 @@ int run_check(const CheckOptions& o, std::ostream& out, std::ostream& err) {
     summary["specs"] = results.size();
     summary["bad_specs"] = bad.size();
     out << nlohmann::json{{"results", results}, {"summary", summary}, {"errors", errors}}.dump(2) << "\n";
-  } else {
+  } else if (!results.empty()) {  // only bad specs: the error lines say it all
     out << std::left << std::setw(24) << "spec" << std::setw(12) << "verdict" << std::setw(12) << "params"
         << "method / reason\n";
     for (const auto& r : results) {
@@ -406,21 +406,6 @@ int run_check(const CheckOptions& o, std::ostream& out, std::ostream& err) {
 }
 
 namespace {
-
-/// The supports a certificate itself speaks about: "layers" of a
-/// relu_network certificate, "factors" otherwise. Throws on malformed JSON.
-std::vector<Support> certificate_supports(const nlohmann::json& c) {
-  const bool net = c.is_object() && c.contains("kind") && c["kind"] == "relu_network";
-  const auto& list = c.at(net ? "layers" : "factors");
-  std::vector<Support> f;
-  for (const auto& s : list) {
-    Support x = Support::from_rows(s.at("mask").get<std::vector<std::string>>());
-    if (x.rows() != s.at("rows").get<std::size_t>() || x.cols() != s.at("cols").get<std::size_t>())
-      throw std::invalid_argument("a mask does not have its stated shape");
-    f.push_back(std::move(x));
-  }
-  return f;
-}
 
 struct Binding {
   bool ok = false;

@@ -41,6 +41,7 @@ Analysis analyze(const Architecture& arch, const AnalyzeOptions& options) {
 
   const auto deciders = options.exact_deciders ? *options.exact_deciders : std::vector<NamedExactDecider>{z3_exact_decider()};
   bool tried_exact = false;
+  std::string not_verified_method;  // a decision whose check ran out of time
   for (const auto& e : deciders) {
     const double left = budget - since(t0);
     if (left <= 0) break;
@@ -52,15 +53,25 @@ Analysis analyze(const Architecture& arch, const AnalyzeOptions& options) {
     if (v.certificate.is_object()) v.certificate.erase("check_seconds");
     out.stages.push_back({"exact:" + e.name, since(te), std::string(to_string(v.closedness)) + ": " +
                                                             (v.decided() ? v.method : v.reason)});
+    const std::string method = v.method;
     if (accept(v)) {
       out.verdict.seconds = since(t0);
       return out;
     }
+    if (v.decided() && out.stages.back().outcome == std::string("not passed: ") + detail::kNotVerifiedWithinBudget)
+      not_verified_method = method;
     why += "; " + e.name + ": " + (v.decided() ? out.stages.back().outcome : v.reason);
   }
   out.verdict = Verdict{};
   out.verdict.closedness = Closedness::unknown;
   out.verdict.method = "analyze";
+  // A decision whose certificate could not be checked in time: unknown, and
+  // the reason says exactly that (issue 20 B10), whatever else was tried.
+  if (!not_verified_method.empty()) {
+    out.verdict.reason = std::string(detail::kNotVerifiedWithinBudget) + " (" + not_verified_method + ")";
+    out.verdict.seconds = since(t0);
+    return out;
+  }
   out.verdict.reason = tried_exact ? "no detector applies; exact route undecided within the budget (" + why + ")"
                                    : deciders.empty() ? "no detector applies; exact route not available (" + why + ")"
                                                       : "no detector applies; no time left for the exact route (" + why + ")";

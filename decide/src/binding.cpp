@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <stdexcept>
 
 namespace wellposed {
 
@@ -65,6 +66,20 @@ std::string sha256_hex(const std::string& bytes) {
   for (std::uint32_t x : h)
     for (int i = 28; i >= 0; i -= 4) out.push_back(hex[(x >> i) & 0xf]);
   return out;
+}
+
+std::vector<Support> certificate_supports(const nlohmann::json& c) {
+  const bool net = c.is_object() && c.contains("kind") && c["kind"] == "relu_network";
+  const auto& list = c.at(net ? "layers" : "factors");
+  if (!list.is_array()) throw std::invalid_argument(std::string(net ? "layers" : "factors") + " must be a list");
+  std::vector<Support> f;
+  for (const auto& s : list) {
+    Support x = Support::from_rows(s.at("mask").get<std::vector<std::string>>());
+    if (x.rows() != s.at("rows").get<std::size_t>() || x.cols() != s.at("cols").get<std::size_t>())
+      throw std::invalid_argument("a mask does not have its stated shape");
+    f.push_back(std::move(x));
+  }
+  return f;
 }
 
 std::string supports_digest(const std::vector<Support>& factors) {

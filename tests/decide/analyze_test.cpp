@@ -98,7 +98,6 @@ TEST(Analyze, EveryDecidedVerdictIsCheckedExactlyOnce) {
 // fixed reason "certificate not verified within the budget" -- not a
 // decision, not a claim that the certificate is wrong.
 TEST(Analyze, ACheckWithNoTimeLeftIsNotVerifiedWithinTheBudget) {
-  const Architecture a = low_rank(3, 3, 2);
   const double budget = 1.0;
   AnalyzeOptions o;
   o.budget_seconds = budget;
@@ -118,9 +117,8 @@ TEST(Analyze, ACheckWithNoTimeLeftIsNotVerifiedWithinTheBudget) {
   ASSERT_EQ(direct.certificate.value("kind", "").rfind("exact_", 0), 0u);
   const auto r = analyze(b, o);
   EXPECT_EQ(r.verdict.closedness, Closedness::unknown);
-  EXPECT_EQ(r.verdict.reason, "certificate not verified within the budget");
+  EXPECT_EQ(r.verdict.reason.rfind("certificate not verified within the budget (exact", 0), 0u) << r.verdict.reason;
   EXPECT_TRUE(r.check.empty());
-  (void)a;
 }
 
 // The default exact route needs no registration (issue 18 item 3), and an

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "wellposed/algebra/support.hpp"
 
 namespace wellposed {
@@ -19,6 +21,12 @@ namespace wellposed {
 /// "wellposed-supports-v1". Equal digests <=> equal supports (up to SHA-256
 /// collisions); independent of how a spec spelled them (family, mask, npy).
 std::string supports_digest(const std::vector<Support>& factors);
+
+/// The supports a certificate itself speaks about: "layers" (input to
+/// output) of a "relu_network" certificate, "factors" of any other kind, each
+/// {"rows", "cols", "mask": ["01..", ...]}. Throws std::invalid_argument (or a
+/// JSON error) on a malformed list.
+std::vector<Support> certificate_supports(const nlohmann::json& certificate);
 
 /// SHA-256 of `bytes` as 64 lowercase hex digits (FIPS 180-4).
 std::string sha256_hex(const std::string& bytes);
