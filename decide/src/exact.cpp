@@ -461,7 +461,17 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
       NormalFormTree tree;
       std::string why;
       const auto t_build = clock_type::now();
-      const bool built = build_normal_form_tree(b, o.normal_form, tree, why);
+      // The tree search has no clock of its own: its state budget scales
+      // with the time left (measured ~1e5 states/s on one loaded core; the
+      // default cap is reached from ~5 s left), so a small budget is not
+      // overrun by the search alone (issue 18 item 3).
+      NormalFormOptions nfo = o.normal_form;
+      nfo.max_states = std::min<std::size_t>(nfo.max_states, static_cast<std::size_t>(4.0e4 * std::max(0.0, timer.left())));
+      if (nfo.max_states < 1000) {
+        out[bi].why += "; normal forms: no time left for the tree search";
+        continue;
+      }
+      const bool built = build_normal_form_tree(b, nfo, tree, why);
       if (tracing())
         std::fprintf(stderr, "[exact] normal-form tree: %zu leaves, at most %zu free, built in %.2f s\n", tree.leaves,
                      tree.max_free, std::chrono::duration<double>(clock_type::now() - t_build).count());
