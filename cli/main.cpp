@@ -1,6 +1,8 @@
 // wellposed: CI checks on proposed sparse architectures, factorization, export.
 #include <CLI/CLI.hpp>
+#include <cmath>
 #include <iostream>
+#include <string>
 
 #include "commands.hpp"
 
@@ -12,8 +14,25 @@ int main(int argc, char** argv) {
   CheckOptions check;
   auto* c = app.add_subcommand("check", "verdict per spec: closed (well-posed), not closed (ill-posed) or unknown");
   c->add_option("specs", check.spec_files, "spec files (JSON, docs/spec.md)")->required();
-  c->add_option("--timeout", check.timeout_seconds, "seconds allowed per spec for the exact route")
-      ->check(CLI::PositiveNumber);
+  c->add_option("--timeout", check.timeout_seconds,
+                "wall-clock seconds per spec for the whole decision, certificate check included")
+      ->check(CLI::Validator(
+          [](std::string& s) -> std::string {
+            double v = 0;
+            try {
+              std::size_t used = 0;
+              v = std::stod(s, &used);
+              if (used != s.size()) return "--timeout: '" + s + "' is not a number";
+            } catch (const std::exception&) {
+              return "--timeout: '" + s + "' is not a number";
+            }
+            if (!std::isfinite(v) || v <= 0 || v > kMaxTimeoutSeconds)
+              return "--timeout: '" + s + "' must be a finite number of seconds in (0, " +
+                     std::to_string(static_cast<long long>(kMaxTimeoutSeconds)) + "]";
+            return "";
+          },
+          "SECONDS"));
+  c->add_flag("!--no-timings", check.timings, "leave timings out of the report (byte-stable --json across runs)");
   c->add_flag("--json", check.json, "one machine-readable report on stdout");
   c->add_option("--svg", check.svg_dir, "write a picture per spec into this folder");
   c->add_option("--dataset", check.dataset_dir,

@@ -1,10 +1,19 @@
 // wellposed check / wellposed certify.
+#include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <map>
+#include <optional>
 #include <sstream>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "commands.hpp"
 #include "svg.hpp"
@@ -15,24 +24,43 @@
 
 namespace wellposed::cli {
 
-void write_file_atomically(const std::string& path, const std::string& content) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw InputError(path + ": cannot open for writing");
-    out << content;
-    if (!out) {
-      out.close();
-      std::filesystem::remove(tmp);
-      throw InputError(path + ": write failed");
+std::string unique_temp_sibling(const std::string& path) {
+  // O_CREAT | O_EXCL: the name is ours alone (never a file of the user's, never
+  // another run's); pid + counter keep concurrent runs apart.
+  static std::atomic<unsigned> counter{0};
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    const std::string tmp = path + ".tmp-wellposed-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+      ::close(fd);
+      return tmp;
     }
+    if (errno != EEXIST) throw InputError(path + ": cannot create a temporary file beside it (" + std::strerror(errno) + ")");
   }
+  throw InputError(path + ": cannot create a temporary file beside it");
+}
+
+void move_into_place(const std::string& tmp, const std::string& path) {
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);
   if (ec) {
     std::filesystem::remove(tmp);
     throw InputError(path + ": cannot move the file into place (" + ec.message() + ")");
   }
+}
+
+void write_file_atomically(const std::string& path, const std::string& content) {
+  const std::string tmp = unique_temp_sibling(path);
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (out) out << content;
+    if (!out) {
+      out.close();
+      std::filesystem::remove(tmp);  // ours: created by unique_temp_sibling
+      throw InputError(path + ": write failed");
+    }
+  }
+  move_into_place(tmp, path);
 }
 
 namespace {
@@ -108,71 +136,70 @@ std::string safe_file_name(const std::string& name) {
   return s.empty() ? "spec" : s;
 }
 
-/// The network certificate check, or the architecture checker for any other kind.
-CheckResult check_any(const Verdict& v) {
-  if (v.certificate.is_object() && v.certificate.value("kind", "") == "relu_network")
-    return check_network_certificate(v.certificate, v.closedness);
-  return check_certificate(v);
+/// What a result is about: the network's layers (input to output) for a
+/// ReLU spec, the architecture's factors otherwise (a large family by its
+/// parameters: binding.hpp).
+std::string bound_digest(const Spec& spec) {
+  return spec.network ? supports_digest(spec.network->layers()) : architecture_digest(spec.architecture);
+}
+
+/// Issue 21 item 2: what a result is about, recorded beside it.
+nlohmann::json binding_json(const Spec& spec) {
+  nlohmann::json b = {{"spec_file", spec.file},
+                      {"json_path", spec.json_path},
+                      {"supports_digest", bound_digest(spec)}};
+  if (spec.family) b["family"] = spec.source;
+  return b;
+}
+
+/// Writes Lemma 7.3.4's data set files via temporaries renamed into place.
+void write_npy_atomically(const std::string& path, std::size_t rows, std::size_t cols, const std::vector<double>& v) {
+  const std::string tmp = unique_temp_sibling(path);
+  try {
+    write_npy(tmp, rows, cols, v);
+  } catch (...) {
+    std::filesystem::remove(tmp);
+    throw;
+  }
+  move_into_place(tmp, path);
 }
 
 /// `check` for a {"network": "relu"} spec (thesis Ch. 7): F_I per domain,
 /// each with its theorem; the L_I decision inside; Thm 7.4.2's subset counts;
 /// Lemma 7.3.4's data set (sizes; written as .npy with --dataset when small).
-nlohmann::json check_network_spec(const Spec& spec, const CheckOptions& o, std::ostream& err) {
+/// Every decided verdict was checked by the library (analyze_network's gate);
+/// nothing is re-checked here.
+nlohmann::json check_network_spec(const Spec& spec, const CheckOptions& o) {
   const auto t0 = std::chrono::steady_clock::now();
   NetworkOptions no;
   no.budget_seconds = o.timeout_seconds;
   no.per_problem_seconds = std::min(2.0, o.timeout_seconds);
   no.materialize_max_points = o.dataset_dir.empty() ? 0 : o.dataset_max_points;
-  NetworkAnalysis na = analyze_network(*spec.network, no);
-  // Soundness gate, as for architectures: every decided F_I verdict is
-  // re-verified from its certificate before it is printed.
-  auto gate = [&](Verdict& v, const std::string& what) {
-    if (!v.decided()) return std::string();
-    const CheckResult cr = check_network_certificate(v.certificate, v.closedness);
-    if (!cr.ok) {
-      err << "wellposed: internal error: the " << what << " certificate of " << spec.name << " (" << v.method
-          << ") was rejected by the checker: " << cr.reason << "; reporting unknown\n";
-      v = Verdict{Closedness::unknown, v.method, "certificate rejected by the checker: " + cr.reason, {}, v.seconds};
-      return std::string();
-    }
-    return cr.reason;
-  };
-  gate(na.finite_data.verdict, "finite-data");
-  gate(na.bounded_box.verdict, "bounded-box");
-  Verdict v = na.overall;
-  if (v.decided() && (na.finite_data.verdict.closedness != v.closedness ||
-                      na.bounded_box.verdict.closedness != v.closedness))
-    v = Verdict{Closedness::unknown, v.method, "a domain verdict was demoted by the checker", {}, v.seconds};
-  const std::string check_reason = gate(v, "overall");
+  const NetworkAnalysis na = analyze_network(*spec.network, no);
+  const Verdict& v = na.overall;
   nlohmann::json r;
   r["name"] = spec.name;
   r["file"] = spec.file;
   r["json_path"] = spec.json_path;
+  r["binding"] = binding_json(spec);
   r["kind"] = "relu_network";
   r["verdict"] = std::string(to_string(v.closedness));
   r["method"] = v.method;
   r["reason"] = v.reason;
   r["certificate"] = v.certificate;
   r["certificate_checked"] = v.decided();
-  if (v.decided()) r["checker"] = check_reason;
-  nlohmann::json nj = to_json(na);
-  // The gated domain verdicts replace the raw ones.
-  for (const DomainVerdict* dv : {&na.finite_data, &na.bounded_box}) {
-    nlohmann::json d = to_json(dv->verdict);
-    d["scope"] = dv->scope;
-    nj["domains"][dv->domain] = d;
-  }
-  r["network"] = nj;
+  if (v.decided()) r["checker"] = na.overall_check;
+  r["network"] = to_json(na);
   r["structure"] = structure_report(spec.architecture);
   r["structure"]["widths"] = na.widths;
   if (na.dataset && na.dataset->materialized && !o.dataset_dir.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(o.dataset_dir, ec);
+    if (ec) throw InputError("--dataset " + o.dataset_dir + ": cannot create folder (" + ec.message() + ")");
     const auto base = std::filesystem::path(o.dataset_dir) / safe_file_name(spec.name);
     const auto& d = *na.dataset;
-    write_npy(base.string() + "-inputs.npy", d.points, d.input_dim, d.inputs);
-    write_npy(base.string() + "-labels.npy", d.points, d.output_dim, d.outputs);
+    write_npy_atomically(base.string() + "-inputs.npy", d.points, d.input_dim, d.inputs);
+    write_npy_atomically(base.string() + "-labels.npy", d.points, d.output_dim, d.outputs);
     r["network"]["dataset"]["files"] = {base.string() + "-inputs.npy", base.string() + "-labels.npy"};
   }
   if (!o.svg_dir.empty()) {
@@ -184,6 +211,55 @@ nlohmann::json check_network_spec(const Spec& spec, const CheckOptions& o, std::
   }
   r["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
+}
+
+/// `check` for an architecture spec: analyze() decides and gates; this
+/// function only reports.
+nlohmann::json check_architecture_spec(const Spec& spec, const CheckOptions& o) {
+  const auto t0 = std::chrono::steady_clock::now();
+  AnalyzeOptions ao;
+  ao.budget_seconds = o.timeout_seconds;
+  const Analysis an = analyze(spec.architecture, ao);
+  const Verdict& v = an.verdict;
+  nlohmann::json r;
+  r["name"] = spec.name;
+  r["file"] = spec.file;
+  r["json_path"] = spec.json_path;
+  r["binding"] = binding_json(spec);
+  r["verdict"] = std::string(to_string(v.closedness));
+  r["method"] = v.method;
+  r["reason"] = v.reason;
+  r["certificate"] = v.certificate;
+  r["certificate_checked"] = v.decided();
+  if (v.decided()) r["checker"] = an.check;
+  r["structure"] = structure_report(spec.architecture);
+  r["stages"] = to_json(an)["stages"];
+  // The picture reads masks, or a chain family's patterns (cost: its
+  // parameter count); a family too large for either gets none.
+  const Architecture& sa = spec.architecture;
+  if (!o.svg_dir.empty() && !sa.can_materialize() &&
+      !(sa.structural_chain() && sa.parameter_count() <= (std::size_t{1} << 27))) {
+    r["svg_skipped"] = "the masks of this family are too large to draw (" +
+                       std::to_string(sa.materialize_bytes().value_or(0)) + " bytes)";
+  } else if (!o.svg_dir.empty()) {
+    const std::string path = (std::filesystem::path(o.svg_dir) / (safe_file_name(spec.name) + ".svg")).string();
+    const std::string title = spec.name + ": " + std::string(to_string(v.closedness)) + " (" + v.method + ")";
+    write_file_atomically(path, render_svg(spec.architecture, title, witness_cells(v.certificate)));
+    r["svg"] = path;
+  }
+  r["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return r;
+}
+
+/// Removes every "seconds" field (--no-timings): what remains depends only on
+/// the specs and the budget, so two runs give the same bytes.
+void strip_timings(nlohmann::json& j) {
+  if (j.is_object()) {
+    j.erase("seconds");
+    for (auto& [k, v] : j.items()) strip_timings(v);
+  } else if (j.is_array()) {
+    for (auto& v : j) strip_timings(v);
+  }
 }
 
 void print_network_lines(const nlohmann::json& r, std::ostream& out) {
@@ -215,20 +291,68 @@ void print_network_lines(const nlohmann::json& r, std::ostream& out) {
 
 }  // namespace
 
+
+namespace {
+
+struct BadSpec {
+  std::string file, json_path, message;  ///< message: the whole one-line error
+};
+
+/// Every spec of `file`, each bad one reported on its own (issue 18 item 7):
+/// load_specs stops at the first bad entry of a list; then the entries are
+/// parsed one by one (the file has passed the loader's JSON parse, so its
+/// syntax and size are known to be acceptable) and every bad one is listed.
+std::vector<Spec> load_specs_each(const std::string& file, const SpecLoadOptions& options, std::vector<BadSpec>& bad) {
+  try {
+    return load_specs(file, options);
+  } catch (const SpecError& e) {
+    const std::string& p = e.json_path();
+    if (p.rfind("$[", 0) != 0) {  // the file as a whole is bad
+      bad.push_back({e.file(), p, e.what()});
+      return {};
+    }
+  }
+  nlohmann::json j;
+  try {
+    j = parse_json_bounded(read_regular_file(file, options.limits.max_memory_bytes / kJsonBytesPerTextByte), file,
+                           options.max_json_depth);
+  } catch (const std::exception& e) {
+    bad.push_back({file, "$", e.what()});
+    return {};
+  }
+  const auto dir = std::filesystem::path(file).parent_path();
+  const std::string base = dir.empty() ? "." : dir.string();
+  std::vector<Spec> out;
+  for (std::size_t i = 0; i < j.size(); ++i) {
+    const std::string at = "$[" + std::to_string(i) + "]";
+    try {
+      // A one-element list: the loader names the entry "$[0]"; renamed to its place.
+      auto one = parse_specs(nlohmann::json::array({j[i]}), file, base, options);
+      for (auto& s : one) {
+        s.json_path = at + s.json_path.substr(std::min<std::size_t>(4, s.json_path.size()));
+        out.push_back(std::move(s));
+      }
+    } catch (const SpecError& e) {
+      const std::string path = at + e.json_path().substr(std::min<std::size_t>(4, e.json_path().size()));
+      const std::string prefix = e.file() + ": at " + e.json_path() + ": ";
+      const std::string what = e.what();
+      const std::string message = what.rfind(prefix, 0) == 0 ? what.substr(prefix.size()) : what;
+      bad.push_back({file, path, file + ": at " + path + ": " + message});
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 int run_check(const CheckOptions& o, std::ostream& out, std::ostream& err) {
-  // The exact route (Z3, issue 3) runs after the polynomial-time detectors,
-  // within --timeout seconds per spec.
-  register_z3_decider();
-  // Load every spec first: bad input is reported before any work is done.
+  // The exact route (Z3) is analyze()'s default; every decided verdict is
+  // checked inside the library (one gate, decide/src/gate.hpp).
+  std::vector<BadSpec> bad;
   std::vector<Spec> specs;
   for (const auto& f : o.spec_files) {
-    try {
-      auto s = load_specs(f, SpecLoadOptions{ResourceLimits{o.max_memory_bytes}});
-      specs.insert(specs.end(), std::make_move_iterator(s.begin()), std::make_move_iterator(s.end()));
-    } catch (const SpecError& e) {
-      err << "wellposed: error: " << e.what() << "\n";
-      return kExitBadInput;
-    }
+    auto s = load_specs_each(f, SpecLoadOptions{ResourceLimits{o.max_memory_bytes}}, bad);
+    specs.insert(specs.end(), std::make_move_iterator(s.begin()), std::make_move_iterator(s.end()));
   }
   if (!o.svg_dir.empty()) {
     std::error_code ec;
@@ -240,73 +364,35 @@ int run_check(const CheckOptions& o, std::ostream& out, std::ostream& err) {
   }
 
   nlohmann::json results = nlohmann::json::array();
-  bool any_not_closed = false, any_unknown = false;
+  std::map<std::string, std::size_t> counts{{"closed", 0}, {"not_closed", 0}, {"unknown", 0}};
   for (const auto& spec : specs) {
-    if (spec.network) {
-      nlohmann::json r = check_network_spec(spec, o, err);
-      const std::string verdict = r["verdict"];
-      any_not_closed |= verdict == "not_closed";
-      any_unknown |= verdict == "unknown";
-      results.push_back(std::move(r));
+    nlohmann::json r;
+    try {
+      r = spec.network ? check_network_spec(spec, o) : check_architecture_spec(spec, o);
+    } catch (const InputError& e) {
+      // An output of this spec could not be written: the user's to fix.
+      bad.push_back({spec.file, spec.json_path, e.what()});
+      continue;
+    } catch (const std::exception& e) {
+      // Anything the analysis refuses (a resource limit, an impossible size)
+      // is bad input of this spec; the others are still decided.
+      bad.push_back({spec.file, spec.json_path, spec.file + ": at " + spec.json_path + ": " + e.what()});
       continue;
     }
-    const auto t0 = std::chrono::steady_clock::now();
-    AnalyzeOptions ao;
-    ao.budget_seconds = o.timeout_seconds;
-    const Analysis an = analyze(spec.architecture, ao);
-    Verdict v = an.verdict;
-    // Soundness gate: a decided verdict is printed only if the independent
-    // checker accepts its certificate; otherwise it is demoted to unknown.
-    bool checked = false;
-    std::string check_reason;
-    if (v.decided()) {
-      const CheckResult cr = check_certificate(spec.architecture, v);
-      checked = cr.ok;
-      check_reason = cr.reason;
-      if (!cr.ok) {
-        err << "wellposed: internal error: the certificate of " << spec.name << " (" << v.method
-            << ") was rejected by the checker: " << cr.reason << "; reporting unknown\n";
-        v = Verdict{Closedness::unknown, v.method, "certificate rejected by the checker: " + cr.reason, {}, v.seconds};
-      }
-    }
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    any_not_closed |= v.closedness == Closedness::not_closed;
-    any_unknown |= v.closedness == Closedness::unknown;
-
-    nlohmann::json r;
-    r["name"] = spec.name;
-    r["file"] = spec.file;
-    r["json_path"] = spec.json_path;
-    r["verdict"] = std::string(to_string(v.closedness));
-    r["method"] = v.method;
-    r["reason"] = v.reason;
-    r["certificate"] = v.certificate;
-    r["certificate_checked"] = checked;
-    if (checked) r["checker"] = check_reason;
-    r["seconds"] = secs;
-    r["structure"] = structure_report(spec.architecture);
-    nlohmann::json stages = nlohmann::json::array();
-    for (const auto& st : an.stages) stages.push_back({{"stage", st.stage}, {"seconds", st.seconds}, {"outcome", st.outcome}});
-    r["stages"] = stages;
-    // The picture reads masks, or a chain family's patterns (cost: its
-    // parameter count); a family too large for either gets none.
-    const Architecture& sa = spec.architecture;
-    if (!o.svg_dir.empty() && !sa.can_materialize() &&
-        !(sa.structural_chain() && sa.parameter_count() <= (std::size_t{1} << 27))) {
-      r["svg_skipped"] = "the masks of this family are too large to draw (" +
-                         std::to_string(sa.materialize_bytes().value_or(0)) + " bytes)";
-    } else if (!o.svg_dir.empty()) {
-      const std::string path = (std::filesystem::path(o.svg_dir) / (safe_file_name(spec.name) + ".svg")).string();
-      const std::string title = spec.name + ": " + std::string(to_string(v.closedness)) + " (" + v.method + ")";
-      write_file_atomically(path, render_svg(spec.architecture, title, witness_cells(v.certificate)));
-      r["svg"] = path;
-    }
-    results.push_back(r);
+    ++counts[r["verdict"].get<std::string>()];
+    if (!o.timings) strip_timings(r);
+    results.push_back(std::move(r));
   }
+  for (const auto& b : bad) err << "wellposed: error: " << b.message << "\n";
 
   if (o.json) {
-    out << nlohmann::json{{"results", results}}.dump(2) << "\n";
-  } else {
+    nlohmann::json errors = nlohmann::json::array();
+    for (const auto& b : bad) errors.push_back({{"file", b.file}, {"json_path", b.json_path}, {"message", b.message}});
+    nlohmann::json summary = counts;
+    summary["specs"] = results.size();
+    summary["bad_specs"] = bad.size();
+    out << nlohmann::json{{"results", results}, {"summary", summary}, {"errors", errors}}.dump(2) << "\n";
+  } else if (!results.empty()) {  // only bad specs: the error lines say it all
     out << std::left << std::setw(24) << "spec" << std::setw(12) << "verdict" << std::setw(12) << "params"
         << "method / reason\n";
     for (const auto& r : results) {
@@ -327,11 +413,121 @@ int run_check(const CheckOptions& o, std::ostream& out, std::ostream& err) {
         out << "    redundant chain: an equivalent chain has " << st["kronecker"]["equivalent_parameter_count"]
             << " parameters instead of " << st["parameter_count"] << "\n";
     }
+    out << "summary: " << counts["closed"] << " closed, " << counts["not_closed"] << " not closed, "
+        << counts["unknown"] << " unknown" << (bad.empty() ? "" : ", " + std::to_string(bad.size()) + " bad") << "\n";
   }
-  if (any_not_closed) return kExitNotClosed;
-  if (any_unknown) return kExitUnknown;
+  if (!bad.empty()) return kExitBadInput;
+  if (counts["not_closed"]) return kExitNotClosed;
+  if (counts["unknown"]) return kExitUnknown;
   return kExitClosed;
 }
+
+namespace {
+
+struct Binding {
+  bool ok = false;
+  std::string account;        ///< what was bound, or the failed check
+  std::optional<Spec> spec;   ///< the spec re-read (none: the certificate's own supports)
+};
+
+/// Issue 21 item 2. `item` is one result of a report; `report_dir` resolves
+/// a relative spec path that is not found from the working folder.
+Binding bind(const nlohmann::json& item, const nlohmann::json& certificate, const std::string& report_dir) {
+  Binding b;
+  const nlohmann::json* rec = item.contains("binding") && item["binding"].is_object() ? &item["binding"] : nullptr;
+  auto str = [](const nlohmann::json* o, const char* k) {
+    return o && o->contains(k) && (*o)[k].is_string() ? (*o)[k].get<std::string>() : std::string();
+  };
+  std::string file = str(rec, "spec_file");
+  if (file.empty()) file = str(&item, "file");
+  std::string path = str(rec, "json_path");
+  if (path.empty()) path = str(&item, "json_path");
+  if (path.empty()) path = "$";
+  const std::string digest = str(rec, "supports_digest");
+  std::string own_digest;
+  try {
+    own_digest = certificate_digest(certificate);
+  } catch (const std::exception& e) {
+    b.account = std::string("binding: the certificate's supports cannot be read (") + e.what() + ")";
+    return b;
+  }
+  if (file.empty() && !rec) {
+    b.ok = true;
+    b.account = "not bound to a spec: the claim is about the certificate's own supports";
+    return b;
+  }
+  std::string found;
+  if (!file.empty()) {
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(file, ec)) found = file;
+    else if (std::filesystem::path(file).is_relative() &&
+             std::filesystem::is_regular_file(std::filesystem::path(report_dir) / file, ec))
+      found = (std::filesystem::path(report_dir) / file).string();
+  }
+  if (!found.empty()) {
+    std::vector<Spec> specs;
+    try {
+      specs = load_specs(found);
+    } catch (const SpecError& e) {
+      throw InputError(std::string("the spec the report names cannot be read: ") + e.what());
+    }
+    const Spec* spec = nullptr;
+    for (const auto& s : specs)
+      if (s.json_path == path) spec = &s;
+    if (!spec) {
+      b.account = "binding failed: the spec file " + found + " has no spec at " + path;
+      return b;
+    }
+    std::string spec_digest;
+    try {
+      spec_digest = bound_digest(*spec);
+    } catch (const std::exception& e) {
+      b.account = "binding failed: the supports of the spec " + found + " at " + path + " cannot be digested (" +
+                  e.what() + ")";
+      return b;
+    }
+    if (!digest.empty() && digest != spec_digest) {
+      b.account = "binding failed: the recorded supports digest is not that of the spec " + found + " at " + path +
+                  " (the spec changed, or the report was edited)";
+      return b;
+    }
+    if (own_digest != spec_digest) {
+      b.account = "binding failed: the certificate is about other supports than the spec " + found + " at " + path;
+      return b;
+    }
+    b.ok = true;
+    b.spec = *spec;
+    b.account = "bound to the spec " + found + " at " + path + " (supports re-read and equal)";
+    return b;
+  }
+  if (digest.empty()) {
+    b.account = "binding failed: the spec " + (file.empty() ? std::string("(none named)") : file) +
+                " is not available and the report records no supports digest";
+    return b;
+  }
+  if (digest != own_digest) {
+    b.account = "binding failed: the certificate's supports digest " + own_digest + " is not the recorded " + digest;
+    return b;
+  }
+  b.ok = true;
+  b.account = "bound by the recorded supports digest (spec " + file + " not available)";
+  return b;
+}
+
+/// Binding, then the independent checker (every kind through
+/// check_certificate, ReLU networks included).
+CheckResult certify_one(const nlohmann::json& item, const Verdict& v, const std::string& report_dir) {
+  const Binding b = bind(item, v.certificate, report_dir);
+  if (!b.ok) return {false, b.account};
+  // With the spec re-read, the checker compares the certificate's supports
+  // with the spec's itself (families on their parameters).
+  const CheckResult r = !b.spec ? check_certificate(v)
+                        : b.spec->network ? check_certificate(v.certificate, v.closedness, b.spec->network->layers())
+                                          : check_certificate(b.spec->architecture, v);
+  return {r.ok, r.reason + " [" + b.account + "]"};
+}
+
+}  // namespace
 
 int run_certify(const std::string& file, std::ostream& out, std::ostream& err, std::uint64_t max_memory_bytes) {
   // Regular files only, size and nesting depth bounded before parsing (spec.hpp).
@@ -345,15 +541,27 @@ int run_certify(const std::string& file, std::ostream& out, std::ostream& err, s
     err << "wellposed: error: " << e.what() << "\n";
     return kExitBadInput;
   }
+  const auto dir = std::filesystem::path(file).parent_path();
+  const std::string report_dir = dir.empty() ? "." : dir.string();
   // Accept one verdict object or a whole `check --json` report.
   std::vector<std::pair<std::string, nlohmann::json>> items;
-  if (j.is_object() && j.contains("results") && j["results"].is_array()) {
+  if (j.is_object() && j.contains("results")) {
+    if (!j["results"].is_array()) {
+      err << "wellposed: error: " << file << ": at $.results: expected a list of results\n";
+      return kExitBadInput;
+    }
+    if (j["results"].empty()) {
+      // Nothing certified is not a pass (issue 20 B18).
+      err << "wellposed: error: " << file << ": at $.results: the report has no results: nothing to certify\n";
+      return kExitBadInput;
+    }
     for (std::size_t i = 0; i < j["results"].size(); ++i)
       items.emplace_back("$.results[" + std::to_string(i) + "]", j["results"][i]);
   } else {
     items.emplace_back("$", j);
   }
   bool all_ok = true;
+  std::size_t certified = 0;
   for (const auto& [path, item] : items) {
     Verdict v;
     try {
@@ -365,33 +573,43 @@ int run_certify(const std::string& file, std::ostream& out, std::ostream& err, s
     const std::string name = item.is_object() && item.contains("name") && item["name"].is_string()
                                  ? item["name"].get<std::string>()
                                  : path;
-    // A ReLU network result: also its per-domain verdicts (Ch. 7).
-    if (item.is_object() && item.contains("network") && item["network"].contains("domains")) {
-      for (const char* dom : {"finite_data", "bounded_box"}) {
-        if (!item["network"]["domains"].contains(dom)) continue;
-        Verdict dv;
-        try {
-          dv = verdict_from_json(item["network"]["domains"][dom]);
-        } catch (const std::exception& e) {
-          err << "wellposed: error: " << file << ": at " << path << ".network.domains." << dom << ": " << e.what() << "\n";
-          return kExitBadInput;
+    try {
+      // A ReLU network result: also its per-domain verdicts (Ch. 7).
+      if (item.is_object() && item.contains("network") && item["network"].is_object() &&
+          item["network"].contains("domains")) {
+        for (const char* dom : {"finite_data", "bounded_box"}) {
+          if (!item["network"]["domains"].contains(dom)) continue;
+          Verdict dv;
+          try {
+            dv = verdict_from_json(item["network"]["domains"][dom]);
+          } catch (const std::exception& e) {
+            err << "wellposed: error: " << file << ": at " << path << ".network.domains." << dom << ": " << e.what()
+                << "\n";
+            return kExitBadInput;
+          }
+          if (!dv.decided()) continue;
+          const CheckResult dr = certify_one(item, dv, report_dir);
+          out << name << " [" << dom << "]: " << to_string(dv.closedness) << " — certificate "
+              << (dr.ok ? "VALID" : "REJECTED") << ": " << dr.reason << "\n";
+          all_ok = all_ok && dr.ok;
+          ++certified;
         }
-        if (!dv.decided()) continue;
-        const CheckResult dr = check_any(dv);
-        out << name << " [" << dom << "]: " << to_string(dv.closedness) << " — certificate "
-            << (dr.ok ? "VALID" : "REJECTED") << ": " << dr.reason << "\n";
-        all_ok = all_ok && dr.ok;
       }
+      if (!v.decided()) {
+        out << name << ": unknown — nothing to certify\n";
+        continue;
+      }
+      const CheckResult cr = certify_one(item, v, report_dir);
+      out << name << ": " << to_string(v.closedness) << " — certificate " << (cr.ok ? "VALID" : "REJECTED") << ": "
+          << cr.reason << "\n";
+      all_ok = all_ok && cr.ok;
+      ++certified;
+    } catch (const InputError& e) {
+      err << "wellposed: error: " << file << ": at " << path << ": " << e.what() << "\n";
+      return kExitBadInput;
     }
-    if (!v.decided()) {
-      out << name << ": unknown — nothing to certify\n";
-      continue;
-    }
-    const CheckResult cr = check_any(v);
-    out << name << ": " << to_string(v.closedness) << " — certificate " << (cr.ok ? "VALID" : "REJECTED") << ": "
-        << cr.reason << "\n";
-    all_ok = all_ok && cr.ok;
   }
+  if (certified == 0) out << "no decided verdict in " << file << ": nothing was certified\n";
   return all_ok ? 0 : 1;
 }
 

@@ -35,7 +35,12 @@ struct CheckOptions {
   std::uint64_t dataset_max_points = 1'000'000;
   /// --max-memory: the most memory reading the specs may need (limits.hpp).
   std::uint64_t max_memory_bytes = default_max_memory_bytes();
+  /// false (--no-timings): no "seconds" fields, so the report is byte-stable.
+  bool timings = true;
 };
+/// Largest --timeout accepted (seconds): larger budgets are refused as bad
+/// input rather than overflowing deadline arithmetic (issue 20 B17).
+inline constexpr double kMaxTimeoutSeconds = 1e6;
 int run_check(const CheckOptions& o, std::ostream& out, std::ostream& err);
 
 int run_certify(const std::string& certificate_file, std::ostream& out, std::ostream& err,
@@ -78,5 +83,11 @@ int run_export(const ExportOptions& o, std::ostream& out, std::ostream& err);
 /// Writes `content` to `path` atomically (temporary file + rename): a failure
 /// never leaves a partial file behind.
 void write_file_atomically(const std::string& path, const std::string& content);
+/// Creates (O_EXCL) and returns a fresh temporary file beside `path`, named
+/// "<path>.tmp-wellposed-<pid>-<n>": never an existing file, never another
+/// run's. Throws InputError when the folder is not writable.
+std::string unique_temp_sibling(const std::string& path);
+/// rename(tmp, path); on failure removes tmp (ours) and throws InputError.
+void move_into_place(const std::string& tmp, const std::string& path);
 
 }  // namespace wellposed::cli

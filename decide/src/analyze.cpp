@@ -1,58 +1,32 @@
 #include "wellposed/decide/analyze.hpp"
 
 #include <chrono>
-#include <mutex>
 
-#include "wellposed/decide/checker.hpp"
+#include "gate.hpp"
 #include "wellposed/decide/detectors.hpp"
 
 namespace wellposed {
 
 namespace {
-
-std::mutex& registry_mutex() {
-  static std::mutex m;
-  return m;
-}
-std::vector<NamedExactDecider>& registry() {
-  static std::vector<NamedExactDecider> r;
-  return r;
-}
-
 using clock_type = std::chrono::steady_clock;
 double since(clock_type::time_point t0) { return std::chrono::duration<double>(clock_type::now() - t0).count(); }
-
 }  // namespace
-
-void register_exact_decider(std::string name, ExactDecider decider) {
-  std::lock_guard lock(registry_mutex());
-  registry().push_back({std::move(name), std::move(decider)});
-}
-
-void clear_exact_deciders() {
-  std::lock_guard lock(registry_mutex());
-  registry().clear();
-}
-
-std::vector<NamedExactDecider> registered_exact_deciders() {
-  std::lock_guard lock(registry_mutex());
-  return registry();
-}
 
 Analysis analyze(const Architecture& arch, const AnalyzeOptions& options) {
   const auto t0 = clock_type::now();
+  const double budget = options.budget_seconds;
   Analysis out;
-  // Returns true when v is decided and its certificate passes the checker.
-  auto accept = [&](const Verdict& v) {
+  // The one gate (gate.hpp): true when v is decided and its certificate
+  // passed, within what is left of the budget.
+  auto accept = [&](Verdict v) {
     if (!v.decided()) return false;
-    const auto tc = clock_type::now();
-    const auto res = check_certificate(arch, v);
-    out.stages.push_back({"check", since(tc), res.ok ? "passed: " + res.reason : "rejected: " + res.reason});
-    if (res.ok) {
-      out.verdict = v;
-      out.check = res.reason;
+    const detail::GateResult g = detail::gate(v, arch.factors(), budget - since(t0));
+    out.stages.push_back({"check", g.seconds, g.passed ? "passed: " + g.account : "not passed: " + v.reason});
+    if (g.passed) {
+      out.verdict = std::move(v);
+      out.check = g.account;
     }
-    return res.ok;
+    return g.passed;
   };
 
   const auto td = clock_type::now();
@@ -63,28 +37,44 @@ Analysis analyze(const Architecture& arch, const AnalyzeOptions& options) {
     out.verdict.seconds = since(t0);
     return out;
   }
-  if (d.decided()) why = "internal error: a detector's certificate failed the checker (" + out.stages.back().outcome + ")";
+  if (d.decided()) why = "a detector's certificate did not pass the checker (" + out.stages.back().outcome + ")";
 
-  const auto deciders = options.exact_deciders ? *options.exact_deciders : registered_exact_deciders();
+  const auto deciders = options.exact_deciders ? *options.exact_deciders : std::vector<NamedExactDecider>{z3_exact_decider()};
   bool tried_exact = false;
+  std::string not_verified_method;  // a decision whose check ran out of time
   for (const auto& e : deciders) {
-    const double left = options.budget_seconds - since(t0);
+    const double left = budget - since(t0);
     if (left <= 0) break;
     tried_exact = true;
     const auto te = clock_type::now();
     Verdict v = e.decide(arch, left);
-    out.stages.push_back({"exact:" + e.name, since(te), std::string(to_string(v.closedness)) + ": " + v.reason});
+    // A budget a decider wrote into its certificate is not the gate's: the
+    // gate gives the check what is left of this call's budget.
+    if (v.certificate.is_object()) v.certificate.erase("check_seconds");
+    out.stages.push_back({"exact:" + e.name, since(te), std::string(to_string(v.closedness)) + ": " +
+                                                            (v.decided() ? v.method : v.reason)});
+    const std::string method = v.method;
     if (accept(v)) {
       out.verdict.seconds = since(t0);
       return out;
     }
-    why += "; " + e.name + ": " + (v.decided() ? "certificate rejected by the checker" : v.reason);
+    if (v.decided() && out.stages.back().outcome == std::string("not passed: ") + detail::kNotVerifiedWithinBudget)
+      not_verified_method = method;
+    why += "; " + e.name + ": " + (v.decided() ? out.stages.back().outcome : v.reason);
   }
   out.verdict = Verdict{};
   out.verdict.closedness = Closedness::unknown;
   out.verdict.method = "analyze";
+  // A decision whose certificate could not be checked in time: unknown, and
+  // the reason says exactly that (issue 20 B10), whatever else was tried.
+  if (!not_verified_method.empty()) {
+    out.verdict.reason = std::string(detail::kNotVerifiedWithinBudget) + " (" + not_verified_method + ")";
+    out.verdict.seconds = since(t0);
+    return out;
+  }
   out.verdict.reason = tried_exact ? "no detector applies; exact route undecided within the budget (" + why + ")"
-                                   : "no detector applies; exact route not available (" + why + ")";
+                                   : deciders.empty() ? "no detector applies; exact route not available (" + why + ")"
+                                                      : "no detector applies; no time left for the exact route (" + why + ")";
   out.verdict.seconds = since(t0);
   return out;
 }
@@ -95,10 +85,14 @@ Analysis analyze(const Architecture& arch, double budget_seconds) {
   return analyze(arch, o);
 }
 
-nlohmann::json to_json(const Analysis& a) {
+nlohmann::json to_json(const Analysis& a, bool with_timings) {
   nlohmann::json st = nlohmann::json::array();
-  for (const auto& s : a.stages) st.push_back({{"stage", s.stage}, {"seconds", s.seconds}, {"outcome", s.outcome}});
-  auto j = to_json(a.verdict);
+  for (const auto& s : a.stages) {
+    nlohmann::json j = {{"stage", s.stage}, {"outcome", s.outcome}};
+    if (with_timings) j["seconds"] = s.seconds;
+    st.push_back(j);
+  }
+  auto j = to_json(a.verdict, with_timings);
   j["stages"] = st;
   j["check"] = a.check;
   return j;

@@ -3,6 +3,7 @@
 // permutation absorption) instead of calling the provers: see checker.hpp.
 #include "wellposed/decide/checker.hpp"
 #include "wellposed/decide/exact_checker.hpp"
+#include "wellposed/decide/network.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -876,14 +877,22 @@ CheckResult check_against(const nlohmann::json& certificate, Closedness claimed,
 
 }  // namespace
 
+static bool is_network_certificate(const nlohmann::json& c) {
+  return c.is_object() && c.contains("kind") && c["kind"] == "relu_network";
+}
+
 CheckResult check_certificate(const nlohmann::json& certificate, Closedness claimed,
                               const std::vector<Support>& factors) {
+  if (is_network_certificate(certificate))
+    return check_network_certificate(certificate, claimed, factors);  // network.hpp (Ch. 7)
   return check_against(certificate, claimed, masks_of(factors));
 }
 
 // A family is compared with the certificate on its parameters: no mask is built.
 CheckResult check_certificate(const Architecture& arch, const Verdict& v) {
   try {
+    if (is_network_certificate(v.certificate))  // a ReLU network's layers are explicit masks
+      return check_network_certificate(v.certificate, v.closedness, arch.factors());
     return check_against(v.certificate, v.closedness, factors_of(arch));
   } catch (const std::exception& e) {  // e.g. MaterializationRefused for a family without a parametric form
     return {false, std::string("cannot compare with the architecture: ") + e.what()};
@@ -907,6 +916,8 @@ Verdict require_trust(Verdict v, TrustLevel required) {
 }
 
 CheckResult check_certificate(const Verdict& v) {
+  if (is_network_certificate(v.certificate))
+    return check_network_certificate(v.certificate, v.closedness, {});
   try {
     return check_against(v.certificate, v.closedness, parse_factors(field(v.certificate, "factors")));
   } catch (const std::exception& e) {

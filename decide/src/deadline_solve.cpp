@@ -9,6 +9,7 @@
 #include <cstdlib>
 
 #include <poll.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -39,6 +40,7 @@ HardDeadlineRun run_with_hard_deadline(double seconds, const std::function<std::
     out.reason = "pipe() failed: the query did not run";
     return out;
   }
+  const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid < 0) {
     ::close(fd[0]);
@@ -51,6 +53,13 @@ HardDeadlineRun run_with_hard_deadline(double seconds, const std::function<std::
     // parent's atexit handlers or flushing its stdio buffers. A throw is exit
     // status 1 with nothing written: the parent sees `failed`.
     ::close(fd[0]);
+    // The child dies with its parent (issue 20 B11): a `check` killed with
+    // SIGKILL must not leave a solver running. PR_SET_PDEATHSIG fires when
+    // the forking thread ends; that thread waits for this child below, so it
+    // only fires when the parent is gone. If the parent died before the
+    // prctl took effect, getppid() is no longer `parent`: leave at once.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(1);
     std::string msg;
     try {
       msg = work(hard_deadline_child_seconds(seconds));
@@ -99,7 +108,7 @@ HardDeadlineRun run_with_hard_deadline(double seconds, const std::function<std::
   out.seconds = since(t0);
   if (killed) {
     out.status = HardDeadlineRun::Status::killed;
-    out.reason = "no answer within " + std::to_string(seconds) + " s: the query process was killed";
+    out.reason = "no answer within its deadline: the query process was killed";
     return out;
   }
   if (!eof || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {

@@ -24,6 +24,10 @@
 //    prover's: it only moves a computation into another process; what is
 //    computed is entirely the caller's.
 //
+//  * The child dies with its parent: it asks the kernel for SIGKILL when the
+//    parent ends (PR_SET_PDEATHSIG), so killing a `check` (even with
+//    SIGKILL) never leaves a solver process behind.
+//
 // Caveat: fork() in a multi-threaded process copies only the calling thread.
 // If another thread held a lock the child needs (e.g. Z3's global memory
 // lock) at the fork, the child blocks until it is killed: the answer is then

@@ -10,7 +10,6 @@
 #include <iterator>
 #include <random>
 #include <map>
-#include <mutex>
 #include <set>
 
 #include "wellposed/algebra/entry_polynomials.hpp"
@@ -21,15 +20,6 @@
 #include "deadline_solve.hpp"
 
 namespace wellposed {
-
-std::string to_string(Answer a) {
-  switch (a) {
-    case Answer::yes: return "yes";
-    case Answer::no: return "no";
-    case Answer::unknown: return "unknown";
-  }
-  return "unknown";
-}
 
 namespace {
 
@@ -108,7 +98,8 @@ Z3Result z3_check_hard_deadline(const Formula& f, const Z3Budget& b, Z3Tactic t)
   Z3Result r;
   r.seconds = run.seconds;
   if (run.status == detail::HardDeadlineRun::Status::killed) {
-    r.reason = "timeout after " + std::to_string(b.seconds) + " s (z3 ignored its interrupt; " + run.reason + ")";
+    // No timing in the reason (verdict.hpp): the seconds are in r.seconds.
+    r.reason = "timeout (z3 ignored its interrupt: the query process was killed at its deadline)";
     return r;
   }
   if (run.status != detail::HardDeadlineRun::Status::finished) {
@@ -158,17 +149,18 @@ std::string smt(const Formula& f, const std::string& comment) {
 }  // namespace
 
 // ---------------------------------------------------------------- membership
-ExactAnswer decide_membership(const Architecture& arch, const RationalMatrix& A, const ExactOptions& o) {
+Verdict decide_membership(const Architecture& arch, const RationalMatrix& A, const ExactOptions& o) {
   Timer timer(o.seconds);
-  ExactAnswer out;
+  Verdict out;
+  out.question = Question::membership;
   out.method = "z3 membership";
   if (A.rows() != arch.rows() || A.cols() != arch.cols())
     throw std::invalid_argument("decide_membership: target is " + std::to_string(A.rows()) + "x" +
                                 std::to_string(A.cols()) + ", the architecture's product is " +
                                 std::to_string(arch.rows()) + "x" + std::to_string(arch.cols()));
   const json base = {{"factors", factors_json(arch)}, {"target", matrix_json(A)}};
-  auto finish = [&](Answer a, std::string method, std::string reason, json cert) {
-    out.answer = a;
+  auto finish = [&](Closedness a, std::string method, std::string reason, json cert) {
+    out.closedness = a;
     out.method = std::move(method);
     out.reason = std::move(reason);
     out.certificate = std::move(cert);
@@ -186,7 +178,7 @@ ExactAnswer decide_membership(const Architecture& arch, const RationalMatrix& A,
         json c = base;
         c["kind"] = "non_membership";
         c["structural"] = {{"entry", {i, j}}, {"why", "no path i -> j in the supports: the entry is 0 on L_I"}};
-        return finish(Answer::no, "structural", "entry (" + std::to_string(i) + ", " + std::to_string(j) +
+        return finish(answer::no, "structural", "entry (" + std::to_string(i) + ", " + std::to_string(j) +
                       ") is non-zero but no product of the supports reaches it", c);
       }
   std::vector<RationalMatrix> factor_values;
@@ -197,17 +189,17 @@ ExactAnswer decide_membership(const Architecture& arch, const RationalMatrix& A,
     const Formula f = masked_membership_sentence(b, a, o.sentences);
     const Z3Result r = z3_check(f, budget(timer.left(), o), Z3Tactic::nlsat);
     if (r.answer == SolverAnswer::unknown)
-      return finish(Answer::unknown, "z3 membership", "block " + std::to_string(bi) + ": " + r.reason, {});
+      return finish(answer::unknown, "z3 membership", "block " + std::to_string(bi) + ": " + r.reason, {});
     if (r.answer == SolverAnswer::unsat) {
       json c = base;
       c["kind"] = "non_membership";
       c["block"] = b.to_json();
       c["smtlib2"] = smt(f, "wellposed: A restricted to an independent block of L_I; unsat proves A not in L_I");
-      return finish(Answer::no, "z3 membership (" + r.tactic + ")",
+      return finish(answer::no, "z3 membership (" + r.tactic + ")",
                     "the block's equations P_ij(X) = A_ij have no real solution (z3 unsat)", c);
     }
     if (!r.irrational.empty())
-      return finish(Answer::unknown, "z3 membership",
+      return finish(answer::unknown, "z3 membership",
                     "z3's model has irrational algebraic values (e.g. " + r.irrational.begin()->first.name() + " = " +
                         r.irrational.begin()->second + "); no exact rational factorization was found",
                     {});
@@ -223,14 +215,14 @@ ExactAnswer decide_membership(const Architecture& arch, const RationalMatrix& A,
   RationalMatrix P = factor_values.front();
   for (idx l = 1; l < factor_values.size(); ++l) P = P * factor_values[l];
   if (!(P == A))
-    return finish(Answer::unknown, "z3 membership",
+    return finish(answer::unknown, "z3 membership",
                   "z3 answered sat but its model fails the exact re-check (product " + P.to_string() + ")", {});
   json w = json::array();
   for (const auto& F : factor_values) w.push_back(matrix_json(F)["entries"]);
   json c = base;
   c["kind"] = "membership";
   c["witness"] = w;
-  return finish(Answer::yes, "z3 membership (qfnra-nlsat)",
+  return finish(answer::yes, "z3 membership (qfnra-nlsat)",
                 "factors found; their product equals A in exact rational arithmetic", c);
 }
 
@@ -475,7 +467,17 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
       NormalFormTree tree;
       std::string why;
       const auto t_build = clock_type::now();
-      const bool built = build_normal_form_tree(b, o.normal_form, tree, why);
+      // The tree search has no clock of its own: its state budget scales
+      // with the time left (measured ~1e5 states/s on one loaded core; the
+      // default cap is reached from ~5 s left), so a small budget is not
+      // overrun by the search alone (issue 18 item 3).
+      NormalFormOptions nfo = o.normal_form;
+      nfo.max_states = std::min<std::size_t>(nfo.max_states, static_cast<std::size_t>(4.0e4 * std::max(0.0, timer.left())));
+      if (nfo.max_states < 1000) {
+        out[bi].why += "; normal forms: no time left for the tree search";
+        continue;
+      }
+      const bool built = build_normal_form_tree(b, nfo, tree, why);
       if (tracing())
         std::fprintf(stderr, "[exact] normal-form tree: %zu leaves, at most %zu free, built in %.2f s\n", tree.leaves,
                      tree.max_free, std::chrono::duration<double>(clock_type::now() - t_build).count());
@@ -670,11 +672,12 @@ Verdict decide_closedness_plain_sentence(const Architecture& arch, double second
 }
 
 // ---------------------------------------------------------------- attainment
-ExactAnswer decide_attainment(const Architecture& arch, const RationalMatrix& A, const ExactOptions& o) {
+Verdict decide_attainment(const Architecture& arch, const RationalMatrix& A, const ExactOptions& o) {
   Timer timer(o.seconds);
-  ExactAnswer out;
-  auto finish = [&](Answer a, std::string method, std::string reason, json cert) {
-    out.answer = a;
+  Verdict out;
+  out.question = Question::attainment;
+  auto finish = [&](Closedness a, std::string method, std::string reason, json cert) {
+    out.closedness = a;
     out.method = std::move(method);
     out.reason = std::move(reason);
     out.certificate = std::move(cert);
@@ -683,40 +686,40 @@ ExactAnswer decide_attainment(const Architecture& arch, const RationalMatrix& A,
   };
   ExactOptions sub = o;
   sub.seconds = 0.3 * o.seconds;
-  const ExactAnswer m = decide_membership(arch, A, sub);
-  if (m.answer == Answer::yes)
-    return finish(Answer::yes, "membership", "A is in L_I: the minimum 0 is attained", m.certificate);
-  if (m.answer == Answer::no) {
+  const Verdict m = decide_membership(arch, A, sub);
+  if (m.closedness == answer::yes)
+    return finish(answer::yes, "membership", "A is in L_I: the minimum 0 is attained", m.certificate);
+  if (m.closedness == answer::no) {
     // A not in L_I and A in cl(L_I): the infimum 0 is not attained (no optimum).
     const MaskedChain whole = as_masked_chain(arch);
     const Z3Result c = z3_check(masked_closure_sentence(whole, A, o.sentences), budget(0.3 * timer.left(), o));
     if (c.answer == SolverAnswer::sat) {
       json cert = m.certificate;
       cert["closure"] = "forall eps > 0 exists X: |X_1...X_L - A| < eps (z3 " + c.tactic + ": TRUE)";
-      return finish(Answer::no, "non-membership + closure",
+      return finish(answer::no, "non-membership + closure",
                     "A is not in L_I but in its closure: inf = 0 is not attained (ill-posed instance)", cert);
     }
   }
   const Verdict d = detect(arch);
   if (d.closedness == Closedness::closed)
-    return finish(Answer::yes, "closed set (" + d.method + ")",
+    return finish(answer::yes, "closed set (" + d.method + ")",
                   "L_I is closed, so every target has an optimum (Prop 3.1.6)", d.certificate);
   sub.seconds = 0.4 * timer.left();
   const Verdict e = decide_closedness_exact(arch, sub);
   if (e.closedness == Closedness::closed)
-    return finish(Answer::yes, "closed set (" + e.method + ")",
+    return finish(answer::yes, "closed set (" + e.method + ")",
                   "L_I is closed, so every target has an optimum (Prop 3.1.6)", e.certificate);
   // Lemma 3.2.18.1 with the rest of the budget.
   const Z3Result r = z3_check(attainment_sentence(arch, A), budget(timer.left(), o));
   if (r.answer == SolverAnswer::unknown)
-    return finish(Answer::unknown, "attainment sentence", "z3: " + r.reason + "; membership: " + m.reason, {});
+    return finish(answer::unknown, "attainment sentence", "z3: " + r.reason + "; membership: " + m.reason, {});
   json cert = {{"kind", "attainment_sentence"}, {"factors", factors_json(arch)}, {"target", matrix_json(A)}};
   if (r.answer == SolverAnswer::unsat)
-    return finish(Answer::no, "attainment sentence (z3 " + r.tactic + ")",
+    return finish(answer::no, "attainment sentence (z3 " + r.tactic + ")",
                   "exists X* forall X: P(A,X*) <= P(A,X) is FALSE: no optimum (ill-posed instance)", cert);
   // Re-check the optimum X* Z3 proposes: "exists X with P(A,X) < P(A,X*)" must be unsat.
   if (!r.irrational.empty())
-    return finish(Answer::unknown, "attainment sentence",
+    return finish(answer::unknown, "attainment sentence",
                   "z3 says attained but its optimum has irrational values: not re-checked", {});
   const EntryPolynomials xs = entry_polynomials(arch, "xs");
   const EntryPolynomials x = entry_polynomials(arch, "x");
@@ -729,7 +732,7 @@ ExactAnswer decide_attainment(const Architecture& arch, const RationalMatrix& A,
   const Formula better = Formula::exists(x.variables(), lt(residual(x, A), Polynomial(best)));
   const Z3Result rc = z3_check(better, budget(timer.left(), o), Z3Tactic::nlsat);
   if (rc.answer != SolverAnswer::unsat)
-    return finish(Answer::unknown, "attainment sentence",
+    return finish(answer::unknown, "attainment sentence",
                   "z3 says attained, but its optimum X* was not confirmed (" + to_string(rc.answer) + " " + rc.reason + ")",
                   {});
   json w = json::array();
@@ -740,26 +743,22 @@ ExactAnswer decide_attainment(const Architecture& arch, const RationalMatrix& A,
   }
   cert["optimum"] = w;
   cert["loss"] = best.str();
-  return finish(Answer::yes, "attainment sentence (z3 " + r.tactic + ")",
+  return finish(answer::yes, "attainment sentence (z3 " + r.tactic + ")",
                 "optimum X* with loss " + best.str() + "; no X does better (z3 unsat, re-checked)", cert);
 }
 
-// ---------------------------------------------------------------- registration
-void register_z3_decider() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    register_exact_decider("z3", [](const Architecture& arch, double left) {
-      // analyze() re-checks the verdict right after this returns, inside the
-      // same budget: the decision gets 60% of what is left, and the
-      // certificate states the rest as its re-check budget ("check_seconds",
-      // see exact_checker.hpp), so decision + re-check stay within `left`.
-      ExactOptions o;
-      o.seconds = 0.6 * left;
-      Verdict v = decide_closedness_exact(arch, o);
-      if (v.certificate.is_object()) v.certificate["check_seconds"] = std::max(0.0, 0.95 * left - v.seconds);
-      return v;
-    });
-  });
+// ---------------------------------------------------------------- analyze()'s exact route
+NamedExactDecider z3_exact_decider() {
+  return {"z3", [](const Architecture& arch, double left) {
+            // analyze() checks the verdict right after this returns, inside the
+            // same budget (analyze.hpp): the decision gets 60% of what is left,
+            // the check what remains after it.
+            ExactOptions o;
+            o.seconds = 0.6 * left;
+            return decide_closedness_exact(arch, o);
+          }};
 }
+
+void register_z3_decider() {}
 
 }  // namespace wellposed

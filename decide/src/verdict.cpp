@@ -13,6 +13,15 @@ std::string_view to_string(Closedness c) {
   return "unknown";
 }
 
+std::string_view to_string(Question q) {
+  switch (q) {
+    case Question::closedness: return "closedness";
+    case Question::membership: return "membership";
+    case Question::attainment: return "attainment";
+  }
+  return "closedness";
+}
+
 std::optional<Closedness> closedness_from_string(std::string_view s) {
   if (s == "closed") return Closedness::closed;
   if (s == "not_closed") return Closedness::not_closed;
@@ -57,13 +66,22 @@ Trust trust_from_json(const nlohmann::json& j) {
 }  // namespace
 // ---- end trust label ----
 
-nlohmann::json to_json(const Verdict& v) {
-  return {{"verdict", std::string(to_string(v.closedness))},
-          {"method", v.method},
-          {"reason", v.reason},
-          {"certificate", v.certificate},
-          {"seconds", v.seconds},
-          {"trust", trust_json(v.trust)}};
+namespace {
+std::string_view answer_text(const Verdict& v) {
+  if (v.question == Question::closedness) return to_string(v.closedness);
+  return v.closedness == answer::yes ? "yes" : v.closedness == answer::no ? "no" : "unknown";
+}
+}  // namespace
+
+nlohmann::json to_json(const Verdict& v, bool with_timings) {
+  nlohmann::json j = {{"verdict", std::string(answer_text(v))},
+                      {"method", v.method},
+                      {"reason", v.reason},
+                      {"certificate", v.certificate}};
+  if (v.question != Question::closedness) j["question"] = std::string(to_string(v.question));
+  if (with_timings) j["seconds"] = v.seconds;
+  j["trust"] = trust_json(v.trust);
+  return j;
 }
 
 Verdict verdict_from_json(const nlohmann::json& j) {
@@ -73,12 +91,31 @@ Verdict verdict_from_json(const nlohmann::json& j) {
     return j.at(name);
   };
   Verdict v;
+  if (j.contains("question")) {
+    const auto& q = j.at("question");
+    if (!q.is_string()) throw std::invalid_argument("verdict: field 'question' must be a string");
+    const auto s = q.get<std::string>();
+    if (s == "membership") v.question = Question::membership;
+    else if (s == "attainment") v.question = Question::attainment;
+    else if (s != "closedness")
+      throw std::invalid_argument("verdict: field 'question' is '" + s +
+                                  "', expected closedness, membership or attainment");
+  }
   const auto& verdict = field("verdict");
   if (!verdict.is_string()) throw std::invalid_argument("verdict: field 'verdict' must be a string");
-  auto c = closedness_from_string(verdict.get<std::string>());
+  const auto text = verdict.get<std::string>();
+  std::optional<Closedness> c;
+  if (v.question == Question::closedness) {
+    c = closedness_from_string(text);
+  } else {
+    if (text == "yes") c = answer::yes;
+    if (text == "no") c = answer::no;
+    if (text == "unknown") c = answer::unknown;
+  }
   if (!c)
-    throw std::invalid_argument("verdict: field 'verdict' is '" + verdict.get<std::string>() +
-                                "', expected closed, not_closed or unknown");
+    throw std::invalid_argument("verdict: field 'verdict' is '" + text + "', expected " +
+                                (v.question == Question::closedness ? "closed, not_closed or unknown"
+                                                                    : "yes, no or unknown"));
   v.closedness = *c;
   if (!field("method").is_string()) throw std::invalid_argument("verdict: field 'method' must be a string");
   v.method = j.at("method").get<std::string>();

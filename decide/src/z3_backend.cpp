@@ -224,7 +224,7 @@ Z3Result z3_check(const Formula& input, const Z3Budget& budget, Z3Tactic tactic)
         return out;
       }
       if (dog.fired() && r == z3::unknown) {
-        out.reason = "timeout after " + std::to_string(budget.seconds) + " s";
+        out.reason = "timeout (the query's time budget was spent)";
         out.seconds = elapsed();
         return out;
       }

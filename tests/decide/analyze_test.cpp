@@ -5,6 +5,10 @@
 #include "wellposed/algebra/architecture.hpp"
 #include "wellposed/decide/analyze.hpp"
 #include "wellposed/decide/checker.hpp"
+#include "wellposed/decide/exact.hpp"
+
+#include <chrono>
+#include <thread>
 
 namespace wellposed {
 namespace {
@@ -58,25 +62,77 @@ TEST(Analyze, ExactDeciderExtensionPoint) {
   EXPECT_NE(r.verdict.reason.find("rejected"), std::string::npos) << r.verdict.reason;
   EXPECT_EQ(r.stages.back().stage, "check");
 
-  // The registry is used when no deciders are passed; an honest "unknown" is reported.
-  clear_exact_deciders();
-  register_exact_decider("undecided", [](const Architecture&, double) {
-    Verdict v;
-    v.reason = "timeout";
-    return v;
-  });
-  const auto r2 = analyze(a, 1.0);
+  // An honest "unknown" from a decider is reported as such.
+  o.exact_deciders = std::vector<NamedExactDecider>{{"undecided", [](const Architecture&, double) {
+                                                       Verdict v;
+                                                       v.reason = "timeout";
+                                                       return v;
+                                                     }}};
+  o.budget_seconds = 1.0;
+  const auto r2 = analyze(a, o);
   EXPECT_EQ(r2.verdict.closedness, Closedness::unknown);
   EXPECT_NE(r2.verdict.reason.find("exact route undecided"), std::string::npos) << r2.verdict.reason;
   EXPECT_EQ(r2.stages.back().stage, "exact:undecided");
-  clear_exact_deciders();
   // Detectors do not consult the exact route when they decide.
-  register_exact_decider("never", [&](const Architecture&, double) {
-    ADD_FAILURE() << "called";
-    return Verdict{};
-  });
-  EXPECT_EQ(analyze(lu(2)).verdict.closedness, Closedness::not_closed);
-  clear_exact_deciders();
+  o.exact_deciders = std::vector<NamedExactDecider>{{"never", [&](const Architecture&, double) {
+                                                       ADD_FAILURE() << "called";
+                                                       return Verdict{};
+                                                     }}};
+  EXPECT_EQ(analyze(lu(2), o).verdict.closedness, Closedness::not_closed);
+}
+
+// One gate (issue 18 item 2): a decided verdict is checked exactly once.
+TEST(Analyze, EveryDecidedVerdictIsCheckedExactlyOnce) {
+  for (const auto& a : {lu(3), butterfly(8), low_rank(3, 3, 2)}) {
+    const auto r = analyze(a, 20.0);
+    ASSERT_TRUE(r.verdict.decided()) << r.verdict.reason;
+    std::size_t checks = 0;
+    for (const auto& s : r.stages) checks += s.stage == "check";
+    EXPECT_EQ(checks, 1u);
+    EXPECT_EQ(r.stages.back().outcome.rfind("passed: ", 0), 0u) << r.stages.back().outcome;
+  }
+}
+
+// The budget covers the check (issue 20 B9, B10): a decider that leaves no
+// time for the check of its (valid) exact certificate gets unknown with the
+// fixed reason "certificate not verified within the budget" -- not a
+// decision, not a claim that the certificate is wrong.
+TEST(Analyze, ACheckWithNoTimeLeftIsNotVerifiedWithinTheBudget) {
+  const double budget = 1.0;
+  AnalyzeOptions o;
+  o.budget_seconds = budget;
+  o.exact_deciders = std::vector<NamedExactDecider>{{"slow", [&](const Architecture& arch, double left) {
+                                                       ExactOptions eo;
+                                                       eo.seconds = 10;
+                                                       Verdict v = decide_closedness_exact(arch, eo);
+                                                       std::this_thread::sleep_for(std::chrono::duration<double>(left + 0.05));
+                                                       return v;
+                                                     }}};
+  // Detectors decide low_rank; force the exact route with a chain they do not decide.
+  const Architecture b({Support::from_rows({"110", "011", "101"}), Support::from_rows({"110", "011", "101"})});
+  ExactOptions eo;
+  eo.seconds = 20;
+  const Verdict direct = decide_closedness_exact(b, eo);
+  ASSERT_TRUE(direct.decided()) << direct.reason;
+  ASSERT_EQ(direct.certificate.value("kind", "").rfind("exact_", 0), 0u);
+  const auto r = analyze(b, o);
+  EXPECT_EQ(r.verdict.closedness, Closedness::unknown);
+  EXPECT_EQ(r.verdict.reason.rfind("certificate not verified within the budget (exact", 0), 0u) << r.verdict.reason;
+  EXPECT_TRUE(r.check.empty());
+}
+
+// The default exact route needs no registration (issue 18 item 3), and an
+// empty list turns it off.
+TEST(Analyze, ExactRouteIsOnByDefaultAndCanBeTurnedOff) {
+  const Architecture b({Support::from_rows({"110", "011", "101"}), Support::from_rows({"110", "011", "101"})});
+  AnalyzeOptions off;
+  off.budget_seconds = 20;
+  off.exact_deciders = std::vector<NamedExactDecider>{};
+  EXPECT_FALSE(analyze(b, off).verdict.decided());
+  const auto on = analyze(b, 20.0);
+  ASSERT_TRUE(on.verdict.decided()) << on.verdict.reason;
+  EXPECT_EQ(on.stages[1].stage, "exact:z3");
+  EXPECT_TRUE(check_certificate(b, on.verdict).ok);
 }
 
 }  // namespace

@@ -29,8 +29,8 @@ ExactOptions opts(double seconds) {
 
 TEST(ExactMembership, AntiDiagonalIsNotAnLuProduct) {
   const auto A = RationalMatrix::from_integers({{0, 1}, {1, 0}});
-  const ExactAnswer r = decide_membership(lu(2), A, opts(10));
-  EXPECT_EQ(r.answer, Answer::no) << r.reason;
+  const Verdict r = decide_membership(lu(2), A, opts(10));
+  EXPECT_EQ(r.closedness, answer::no) << r.reason;
   EXPECT_EQ(r.certificate.at("kind"), "non_membership");
 }
 
@@ -38,8 +38,8 @@ TEST(ExactMembership, ExactLuProductIsAMemberWithRecheckedFactors) {
   const auto Lm = RationalMatrix(std::vector<std::vector<Rational>>{{2, 0, 0}, {Rational(1, 3), 1, 0}, {-1, 5, 7}});
   const auto Um = RationalMatrix(std::vector<std::vector<Rational>>{{1, -2, Rational(1, 2)}, {0, 3, 1}, {0, 0, 4}});
   const RationalMatrix A = Lm * Um;
-  const ExactAnswer r = decide_membership(lu(3), A, opts(20));
-  ASSERT_EQ(r.answer, Answer::yes) << r.reason;
+  const Verdict r = decide_membership(lu(3), A, opts(20));
+  ASSERT_EQ(r.closedness, answer::yes) << r.reason;
   // Re-multiply the certificate's factors here too.
   std::vector<RationalMatrix> F;
   for (std::size_t l = 0; l < 2; ++l) {
@@ -57,8 +57,8 @@ TEST(ExactMembership, ExactLuProductIsAMemberWithRecheckedFactors) {
 TEST(ExactMembership, NonMemberSentenceIsRecheckedByCvc5WhenInstalled) {
   if (std::system("command -v cvc5 > /dev/null 2>&1") != 0) GTEST_SKIP() << "cvc5 not installed";
   const auto A = RationalMatrix::from_integers({{0, 1}, {1, 0}});
-  const ExactAnswer r = decide_membership(lu(2), A, opts(10));
-  ASSERT_EQ(r.answer, Answer::no);
+  const Verdict r = decide_membership(lu(2), A, opts(10));
+  ASSERT_EQ(r.closedness, answer::no);
   const std::string path = ::testing::TempDir() + "wellposed_nonmember.smt2";
   std::ofstream(path) << r.certificate.at("smtlib2").get<std::string>();
   FILE* p = popen(("cvc5 --tlimit=20000 " + path + " 2>&1").c_str(), "r");
@@ -145,15 +145,14 @@ TEST(ExactClosedness, TamperedCertificatesAreRejected) {
   EXPECT_FALSE(check_certificate(low_rank(3, 3, 2), r).ok);
 }
 
-TEST(ExactClosedness, AnalyzeUsesTheRegisteredDecider) {
+TEST(ExactClosedness, AnalyzeRunsTheExactRouteByDefault) {
   // Not decided by the detectors: I_1 = [[1,1],[1,0],[0,1]] style pair found by search.
   const Architecture a({Support::from_rows({"110", "011", "101"}), Support::from_rows({"110", "011", "101"})});
   AnalyzeOptions o;
   o.budget_seconds = 30;
   o.exact_deciders = std::vector<NamedExactDecider>{};
   const Analysis without = analyze(a, o);
-  register_z3_decider();
-  o.exact_deciders.reset();
+  o.exact_deciders.reset();  // nullopt: the default route, nothing registered
   const Analysis with = analyze(a, o);
   if (without.verdict.decided()) {
     EXPECT_EQ(with.verdict.closedness, without.verdict.closedness);
@@ -165,14 +164,14 @@ TEST(ExactClosedness, AnalyzeUsesTheRegisteredDecider) {
 
 TEST(ExactAttainment, AntiDiagonalOnLu2HasNoOptimumAndLuProductsHave) {
   const auto bad = RationalMatrix::from_integers({{0, 1}, {1, 0}});
-  const ExactAnswer no = decide_attainment(lu(2), bad, opts(10));
-  EXPECT_EQ(no.answer, Answer::no) << no.reason;
+  const Verdict no = decide_attainment(lu(2), bad, opts(10));
+  EXPECT_EQ(no.closedness, answer::no) << no.reason;
   EXPECT_EQ(no.method, "non-membership + closure");
   const auto good = RationalMatrix::from_integers({{1, 2}, {3, 4}});
-  const ExactAnswer yes = decide_attainment(lu(2), good, opts(20));
-  EXPECT_EQ(yes.answer, Answer::yes) << yes.reason;
-  const ExactAnswer closed = decide_attainment(low_rank(2, 2, 1), good, opts(20));
-  EXPECT_EQ(closed.answer, Answer::yes) << closed.reason;
+  const Verdict yes = decide_attainment(lu(2), good, opts(20));
+  EXPECT_EQ(yes.closedness, answer::yes) << yes.reason;
+  const Verdict closed = decide_attainment(low_rank(2, 2, 1), good, opts(20));
+  EXPECT_EQ(closed.closedness, answer::yes) << closed.reason;
 }
 
 }  // namespace

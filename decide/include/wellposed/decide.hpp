@@ -14,3 +14,4 @@
 #include "wellposed/decide/exact_checker.hpp"
 #include "wellposed/decide/export.hpp"
 #include "wellposed/decide/network.hpp"
+#include "wellposed/decide/binding.hpp"

@@ -3,18 +3,25 @@
 // is well-posed (L_I closed, Prop 3.1.6).
 //
 // Stages: (1) the polynomial-time detectors (detectors.hpp), in milliseconds;
-// (2) the exact deciders (extension point below) within the remaining budget.
-// Every decided verdict is re-verified by the independent checker before it
-// is returned; a verdict whose certificate fails is a bug and is returned as
-// unknown with the checker's reason (never as a decision).
+// (2) the exact route (Z3, exact.hpp) within the remaining budget -- ON by
+// default, nothing to register. Every decided verdict leaves analyze() only
+// after ONE check of its certificate by the independent checker (checker.hpp),
+// inside the same budget; a verdict whose certificate fails is returned as
+// unknown (never as a decision): "certificate not verified within the budget"
+// when the check ran out of time, otherwise the checker's rejection.
 //
-// Extension point for the exact route (issue 3, Z3): an ExactDecider is any
-// callable (architecture, seconds left) -> Verdict. Register it once with
-// register_exact_decider(), or pass deciders in AnalyzeOptions. Its decided
-// verdicts must carry a certificate of a kind checker.cpp knows (issue 3 adds
-// its kind there); unknown kinds are rejected by the checker and downgraded.
-// Without any exact decider, analyze() returns unknown with the reason
-// "no detector applies; exact route not available".
+// Budget: `budget_seconds` bounds the whole call, check included. The exact
+// route gets 60% of what the detectors leave; its check gets what is left
+// after the decision. Solver queries that may ignore an interrupt run in
+// child processes killed at their deadline (deadline_solve.hpp), so the call
+// returns within the budget plus the time to reap a child (measured in
+// bench/RESULTS.md, "analyze() budget overshoot").
+//
+// Extension point: an ExactDecider is any callable (architecture, seconds
+// left) -> Verdict; pass a list in AnalyzeOptions to replace the default
+// route (an empty list disables the exact route, e.g. in tests). Its decided
+// verdicts must carry a certificate of a kind checker.cpp knows; unknown kinds
+// are rejected by the checker and downgraded.
 #include <functional>
 #include <optional>
 #include <string>
@@ -36,22 +43,22 @@ struct NamedExactDecider {
   ExactDecider decide;
 };
 
-/// Adds a decider to the process-wide registry (thread-safe); tried in order.
-void register_exact_decider(std::string name, ExactDecider decider);
-/// Removes every registered decider (tests).
-void clear_exact_deciders();
-std::vector<NamedExactDecider> registered_exact_deciders();
+/// The default exact route: decide_closedness_exact (exact.hpp) with 60% of
+/// the time it is given, named "z3".
+NamedExactDecider z3_exact_decider();
 
 struct AnalyzeOptions {
+  /// Wall-clock bound on the whole call (detectors, exact route, check).
   double budget_seconds = 10.0;
-  /// nullopt: use the registry; otherwise exactly these deciders.
+  /// nullopt: the default exact route ({z3_exact_decider()}); otherwise
+  /// exactly these deciders, in order (empty: detectors only).
   std::optional<std::vector<NamedExactDecider>> exact_deciders;
 };
 
 struct StageTiming {
   std::string stage;    ///< "detectors", "check", or "exact:<name>"
   double seconds = 0;
-  std::string outcome;  ///< closed / not_closed / unknown / rejected, and why
+  std::string outcome;  ///< closed / not_closed / unknown / passed / rejected, and why (no timings)
 };
 
 struct Analysis {
@@ -63,6 +70,8 @@ struct Analysis {
 Analysis analyze(const Architecture& arch, const AnalyzeOptions& options);
 Analysis analyze(const Architecture& arch, double budget_seconds = 10.0);
 
-nlohmann::json to_json(const Analysis& a);
+/// to_json(verdict) plus "stages" and "check"; with_timings = false leaves
+/// every "seconds" out (byte-stable reports).
+nlohmann::json to_json(const Analysis& a, bool with_timings = true);
 
 }  // namespace wellposed

@@ -66,9 +66,6 @@
 
 namespace wellposed {
 
-enum class Answer { yes, no, unknown };
-std::string to_string(Answer a);
-
 struct ExactOptions {
   double seconds = 10.0;          ///< wall-clock budget of the whole decision
   std::size_t memory_mib = 4096;  ///< Z3's memory limit
@@ -95,26 +92,22 @@ struct ExactOptions {
   std::size_t max_parameters = 80;
 };
 
-struct ExactAnswer {
-  Answer answer = Answer::unknown;
-  std::string method;   ///< what decided ("z3 membership", "closed set", ...)
-  std::string reason;   ///< why / what was missing
-  nlohmann::json certificate;
-  double seconds = 0.0;
-};
+/// The answers of membership and attainment are Verdicts (verdict.hpp) with
+/// question membership / attainment: answer::yes, answer::no or unknown.
+using ExactAnswer [[deprecated("use Verdict (question membership / attainment)")]] = Verdict;
 
 /// A in L_I? yes: certificate {"kind": "membership", "factors", "target",
 /// "witness": [[[r, c, "v"], ...] per factor]} whose product was re-checked
 /// to equal A exactly; no: {"kind": "non_membership", "factors", "target",
 /// "smtlib2": the (reduced) sentence Z3 found unsat, re-decidable by cvc5}.
 /// A model with irrational algebraic values gives unknown.
-ExactAnswer decide_membership(const Architecture& arch, const RationalMatrix& A, const ExactOptions& o = {});
+Verdict decide_membership(const Architecture& arch, const RationalMatrix& A, const ExactOptions& o = {});
 
 /// Attainment for the instance (A, I) (Lemma 3.2.18.1): is min_X ||A - X_1...X_L||_F attained?
 /// yes when A in L_I (membership, minimum 0) or L_I is closed (Prop 3.1.6,
 /// via analyze's detectors or this file's closedness decision); otherwise the
 /// sentence exists X* forall X: P(A,X*) <= P(A,X) with the remaining budget.
-ExactAnswer decide_attainment(const Architecture& arch, const RationalMatrix& A, const ExactOptions& o = {});
+Verdict decide_attainment(const Architecture& arch, const RationalMatrix& A, const ExactOptions& o = {});
 
 /// Closedness of L_I by the routes above. The verdict's method names the
 /// route that decided each block; certificates are checked by check_certificate.
@@ -127,8 +120,8 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o 
 Verdict decide_closedness_plain_sentence(const Architecture& arch, double seconds,
                                           ResidualForm form = ResidualForm::entrywise);
 
-/// Registers decide_closedness_exact with analyze() under the name "z3"
-/// (idempotent, thread-safe). The CLI calls this once at start-up.
-void register_z3_decider();
+/// Nothing to do: analyze() runs the exact route by default (analyze.hpp,
+/// z3_exact_decider). Kept so that old callers still compile.
+[[deprecated("analyze() runs the exact route by default")]] void register_z3_decider();
 
 }  // namespace wellposed

@@ -17,7 +17,7 @@
 //  * NECESSARY condition (Thm 7.3.3 via Lemma 7.3.4, finite data; Thm 7.4.1
 //    via Lemma 7.6.1, bounded domains): L_I not closed => F_I not closed on
 //    both domains. L_I is decided by analyze() (detectors, then the exact
-//    route if registered) and its certificate re-verified by check_certificate.
+//    route) and its certificate re-verified by check_certificate.
 //    The data set of Lemma 7.3.4 (grid on [0,1]^{N_0}, labels A x_i with A in
 //    cl(L_I) \ L_I taken from the certificate) is described, with its size,
 //    and materialized only when asked and small enough.
@@ -60,7 +60,7 @@ struct NetworkOptions {
   /// Materialize the Lemma 7.3.4 grid when it has at most this many points
   /// (0: never; sizes are always reported).
   std::uint64_t materialize_max_points = 0;
-  /// Passed to analyze() (nullopt: the process-wide registry).
+  /// Passed to analyze() (nullopt: the default exact route).
   std::optional<std::vector<NamedExactDecider>> exact_deciders;
 };
 
@@ -113,6 +113,7 @@ struct DomainVerdict {
   std::string domain;  ///< "finite_data" or "bounded_box"
   std::string scope;   ///< the exact set of domains covered, in words
   Verdict verdict;     ///< method = the theorem; certificate kind "relu_network"
+  std::string check;   ///< the checker's account (decided verdicts; empty otherwise)
 };
 
 struct NetworkAnalysis {
@@ -125,8 +126,13 @@ struct NetworkAnalysis {
   std::optional<SubsetReport> subsets;
   /// Both domains closed => closed; both not closed => not closed; else unknown.
   Verdict overall;
+  std::string overall_check;  ///< the checker's account of overall's certificate (decided only)
 };
 
+/// Every decided verdict in the result (L_I, each Thm 7.4.2 problem, both
+/// domains, overall) has passed ONE check of its certificate (the gate of
+/// analyze.hpp; nested certificates are not re-checked), within
+/// `budget_seconds` for the whole call.
 NetworkAnalysis analyze_network(const ReluNetwork& net, const NetworkOptions& options = {});
 
 nlohmann::json to_json(const Lemma734Dataset& d);
@@ -165,7 +171,12 @@ std::vector<double> relu_forward(const std::vector<std::vector<double>>& weights
 /// OWN code (not the prover's reduce_subset; proofs in network.cpp), matches
 /// every block to a listed one by an explicit row/column permutation and
 /// re-verifies that block's closed certificate with check_certificate.
+/// check_certificate() dispatches this kind here, so callers need not.
 CheckResult check_network_certificate(const nlohmann::json& certificate, Closedness claimed);
+/// The same, and the certificate's layers (input to output) must be
+/// `expected_layers` (empty: not compared).
+CheckResult check_network_certificate(const nlohmann::json& certificate, Closedness claimed,
+                                      const std::vector<Support>& expected_layers);
 
 /// Test hooks for Thm 7.4.2's subset reduction (not part of the decision API).
 /// `rows` is I_1[S, :], one row per neuron of S (a multiset), with a full
