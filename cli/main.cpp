@@ -5,6 +5,7 @@
 #include <string>
 
 #include "commands.hpp"
+#include "wellposed/decide/exact_checker.hpp"
 
 int main(int argc, char** argv) {
   using namespace wellposed::cli;
@@ -33,6 +34,10 @@ int main(int argc, char** argv) {
           },
           "SECONDS"));
   c->add_flag("!--no-timings", check.timings, "leave timings out of the report (byte-stable --json across runs)");
+  std::string require;
+  c->add_option("--require", require, "withhold verdicts resting on less than this trust level: proof | two-solvers "
+                                      "(docs/trust.md)")
+      ->check(CLI::IsMember({"proof", "two-solvers"}));
   c->add_flag("--json", check.json, "one machine-readable report on stdout");
   c->add_option("--svg", check.svg_dir, "write a picture per spec into this folder");
   c->add_option("--dataset", check.dataset_dir,
@@ -106,7 +111,18 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : kExitBadInput;
   }
   try {
-    if (*c) return run_check(check, std::cout, std::cerr);
+    if (*c) {
+      if (!require.empty()) {
+        check.require = trust_level_from_string(require);
+        // two-solvers needs the second solver (tools/z3js) unless the environment names one.
+        if (*check.require == TrustLevel::two_solvers && second_solver().script.empty()) {
+          SecondSolverOptions so;
+          so.script = WELLPOSED_Z3JS_SCRIPT;
+          set_second_solver(so);
+        }
+      }
+      return run_check(check, std::cout, std::cerr);
+    }
     if (*ce) return run_certify(cert_file, std::cout, std::cerr, cert_max_memory);
     if (*f) return run_factorize(fac, std::cout, std::cerr);
     if (*e) return run_export(ex, std::cout, std::cerr);

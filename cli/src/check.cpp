@@ -176,7 +176,7 @@ nlohmann::json check_network_spec(const Spec& spec, const CheckOptions& o) {
   no.per_problem_seconds = std::min(2.0, o.timeout_seconds);
   no.materialize_max_points = o.dataset_dir.empty() ? 0 : o.dataset_max_points;
   const NetworkAnalysis na = analyze_network(*spec.network, no);
-  const Verdict& v = na.overall;
+  const Verdict v = o.require ? require_trust(na.overall, *o.require) : na.overall;
   nlohmann::json r;
   r["name"] = spec.name;
   r["file"] = spec.file;
@@ -187,6 +187,7 @@ nlohmann::json check_network_spec(const Spec& spec, const CheckOptions& o) {
   r["method"] = v.method;
   r["reason"] = v.reason;
   r["certificate"] = v.certificate;
+  r["trust"] = to_json(v)["trust"];
   r["certificate_checked"] = v.decided();
   if (v.decided()) r["checker"] = na.overall_check;
   r["network"] = to_json(na);
@@ -220,7 +221,8 @@ nlohmann::json check_architecture_spec(const Spec& spec, const CheckOptions& o) 
   AnalyzeOptions ao;
   ao.budget_seconds = o.timeout_seconds;
   const Analysis an = analyze(spec.architecture, ao);
-  const Verdict& v = an.verdict;
+  // --require: a verdict resting on less than the required trust is withheld (unknown).
+  const Verdict v = o.require ? require_trust(an.verdict, *o.require) : an.verdict;
   nlohmann::json r;
   r["name"] = spec.name;
   r["file"] = spec.file;
@@ -230,6 +232,7 @@ nlohmann::json check_architecture_spec(const Spec& spec, const CheckOptions& o) 
   r["method"] = v.method;
   r["reason"] = v.reason;
   r["certificate"] = v.certificate;
+  r["trust"] = to_json(v)["trust"];
   r["certificate_checked"] = v.decided();
   if (v.decided()) r["checker"] = an.check;
   r["structure"] = structure_report(spec.architecture);

@@ -7,10 +7,13 @@
 #include <cstdint>
 #include <iosfwd>
 #include <stdexcept>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "wellposed/algebra/limits.hpp"
+
+#include "wellposed/decide/verdict.hpp"
 
 namespace wellposed::cli {
 
@@ -37,6 +40,8 @@ struct CheckOptions {
   std::uint64_t max_memory_bytes = default_max_memory_bytes();
   /// false (--no-timings): no "seconds" fields, so the report is byte-stable.
   bool timings = true;
+  /// --require proof|two-solvers: verdicts below this trust level become unknown (docs/trust.md).
+  std::optional<TrustLevel> require;
 };
 /// Largest --timeout accepted (seconds): larger budgets are refused as bad
 /// input rather than overflowing deadline arithmetic (issue 20 B17).

@@ -28,7 +28,7 @@ bool ran_out_of_time(const CheckResult& r) {
   return r.reason.find("not verified") != std::string::npos || r.reason.find("budget") != std::string::npos;
 }
 
-GateResult gate_with(Verdict& v, const std::vector<Support>* factors, double seconds_left) {
+GateResult gate_with(Verdict& v, const std::vector<Support>* factors, const Architecture* arch, double seconds_left) {
   GateResult g;
   if (!v.decided()) return g;
   const auto t0 = std::chrono::steady_clock::now();
@@ -37,6 +37,10 @@ GateResult gate_with(Verdict& v, const std::vector<Support>* factors, double sec
     r = {false, "no time left in the budget: certificate not verified"};
   } else if (factors) {
     r = check_once(v.certificate, v.closedness, *factors, seconds_left);
+  } else if (arch) {
+    Verdict copy = v;
+    if (is_exact_kind(copy.certificate) && seconds_left < 1e300) copy.certificate["check_seconds"] = seconds_left;
+    r = check_certificate(*arch, copy);
   } else {
     // Supports from the certificate; check_certificate(Verdict) dispatches
     // every kind, "relu_network" included.
@@ -47,6 +51,7 @@ GateResult gate_with(Verdict& v, const std::vector<Support>* factors, double sec
   g.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   g.passed = r.ok;
   g.account = r.reason;
+  if (r.ok) v.trust = r.trust;  // what the verdict rests on (issue 21, docs/trust.md)
   if (!r.ok) {
     const std::string method = v.method;
     const double secs = v.seconds;
@@ -88,9 +93,13 @@ CheckResult check_once(const nlohmann::json& certificate, Closedness claimed, co
 }
 
 GateResult gate(Verdict& v, const std::vector<Support>& factors, double seconds_left) {
-  return gate_with(v, &factors, seconds_left);
+  return gate_with(v, &factors, nullptr, seconds_left);
 }
 
-GateResult gate(Verdict& v, double seconds_left) { return gate_with(v, nullptr, seconds_left); }
+GateResult gate(Verdict& v, const Architecture& arch, double seconds_left) {
+  return gate_with(v, nullptr, &arch, seconds_left);
+}
+
+GateResult gate(Verdict& v, double seconds_left) { return gate_with(v, nullptr, nullptr, seconds_left); }
 
 }  // namespace wellposed::detail

@@ -31,6 +31,8 @@
 #include "wellposed/decide/checker.hpp"
 #include "wellposed/decide/verdict.hpp"
 
+#include "wellposed/algebra/architecture.hpp"
+
 namespace wellposed::detail {
 
 /// The reason of a verdict whose check did not finish within the budget.
@@ -70,6 +72,11 @@ struct GateResult {
 /// false, empty account). A decided verdict that fails is turned into unknown
 /// (see above); `seconds_left` bounds the check's solver time.
 GateResult gate(Verdict& v, const std::vector<Support>& factors, double seconds_left);
+
+/// The gate for a verdict about `arch`: the checker compares the
+/// certificate with the architecture itself, a family on its parameters
+/// (no mask is built for a structural family; issue 18 item 6).
+GateResult gate(Verdict& v, const Architecture& arch, double seconds_left);
 
 /// The same, with the supports taken from the certificate itself (a
 /// "relu_network" certificate, or any certificate with "factors").
