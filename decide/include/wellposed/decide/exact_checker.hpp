@@ -45,7 +45,11 @@
 //      each 0/1 pattern on this checker's own spanning forest "forall a in
 //      the minors' zero set exists X: P(X) = a" re-decided TRUE.
 //    - "sentence": the block's Lemma 3.2.16 sentence re-decided FALSE.
-// What it trusts: Z3's unsat / sat answers on these re-built queries, and
+//  * "a is not in the block's set" without a solver where the certificate
+//    carries "nullstellensatz" cofactors (nullstellensatz.hpp): the identity
+//    sum g_ij (P_ij - a_ij) = 1 is expanded exactly (issue 21).
+// What it trusts: Z3's unsat / sat answers on these re-built queries (each
+// also re-decided by the second solver when one is configured, below), and
 // the theorems quoted in reductions.hpp and normal_form.hpp. A solver
 // time-out, a query process killed at the deadline or one that ends without
 // an answer (the budget below) fails the check.
