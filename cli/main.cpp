@@ -113,12 +113,12 @@ int main(int argc, char** argv) {
   try {
     if (*c) {
       if (!require.empty()) {
-        check.require = trust_level_from_string(require);
+        check.require = wellposed::trust_level_from_string(require);
         // two-solvers needs the second solver (tools/z3js) unless the environment names one.
-        if (*check.require == TrustLevel::two_solvers && second_solver().script.empty()) {
-          SecondSolverOptions so;
+        if (*check.require == wellposed::TrustLevel::two_solvers && wellposed::second_solver().script.empty()) {
+          wellposed::SecondSolverOptions so;
           so.script = WELLPOSED_Z3JS_SCRIPT;
-          set_second_solver(so);
+          wellposed::set_second_solver(so);
         }
       }
       return run_check(check, std::cout, std::cerr);

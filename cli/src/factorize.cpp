@@ -1,5 +1,8 @@
 // wellposed factorize: a matrix from disk, the supports of a spec, certified error bounds.
+#include <sys/mman.h>
 #include <unistd.h>
+
+#include <cstdint>
 
 #include <algorithm>
 #include <atomic>
@@ -12,6 +15,8 @@
 #include <optional>
 #include <sstream>
 #include <thread>
+#include <type_traits>
+#include <vector>
 
 #include "commands.hpp"
 #include "wellposed/algebra/mtx.hpp"
@@ -68,37 +73,88 @@ void fill_from(M& A, const Src* src, std::size_t rows, std::size_t cols, bool fo
           A(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = static_cast<S>(src[i * cols + j]);
 }
 
+/// Streams the data of a checked .npy header into A (column-major): Fortran
+/// order is read straight into A's storage, C order in slabs of rows that are
+/// transposed into place, so the only large allocation is A itself (no second
+/// copy of the file in memory).
+template <class M, class Src>
+void stream_into(M& A, const std::string& path, const numeric::NpyHeader& h) {
+  const std::size_t rows = h.shape[0], cols = h.shape[1];
+  A.resize(static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(cols));
+  using S = typename M::Scalar;
+#ifdef __linux__
+  // Fresh storage, touched first by the copy below: ask for transparent huge
+  // pages (advisory; 4 KiB first-touch faults cost more than the copy on a VM).
+  if (const std::size_t bytes = rows * cols * sizeof(S); bytes >= (std::size_t{4} << 20)) {
+    const auto p = reinterpret_cast<std::uintptr_t>(A.data());
+    const std::uintptr_t page = 4096, lo = (p + page - 1) / page * page, hi = (p + bytes) / page * page;
+    if (hi > lo) madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_HUGEPAGE);
+  }
+#endif
+  std::ifstream in(path, std::ios::binary);
+  in.seekg(static_cast<std::streamoff>(h.data_offset));
+  const std::size_t slab_rows = std::max<std::size_t>(1, (std::size_t{1} << 20) / std::max<std::size_t>(cols * sizeof(Src), 1));
+  std::vector<Src> buf;
+  if (h.fortran_order) {
+    if constexpr (std::is_same_v<S, Src>) {
+      in.read(reinterpret_cast<char*>(A.data()), static_cast<std::streamsize>(rows * cols * sizeof(Src)));
+    } else {
+      buf.resize(std::min(rows * cols, slab_rows * cols));
+      for (std::size_t k0 = 0; k0 < rows * cols && in; k0 += buf.size()) {
+        const std::size_t k1 = std::min(rows * cols, k0 + buf.size());
+        in.read(reinterpret_cast<char*>(buf.data()), static_cast<std::streamsize>((k1 - k0) * sizeof(Src)));
+        for (std::size_t k = k0; k < k1; ++k) A.data()[k] = static_cast<S>(buf[k - k0]);
+      }
+    }
+  } else {
+    buf.resize(slab_rows * cols);
+    for (std::size_t i0 = 0; i0 < rows && in; i0 += slab_rows) {
+      const std::size_t i1 = std::min(rows, i0 + slab_rows);
+      in.read(reinterpret_cast<char*>(buf.data()), static_cast<std::streamsize>((i1 - i0) * cols * sizeof(Src)));
+      constexpr std::size_t B = 64;
+      for (std::size_t j0 = 0; j0 < cols; j0 += B)
+        for (std::size_t j = j0; j < std::min(cols, j0 + B); ++j)
+          for (std::size_t i = i0; i < i1; ++i)
+            A(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = static_cast<S>(buf[(i - i0) * cols + j]);
+    }
+  }
+  if (!in) throw InputError(path + ": data: file ends before its data");
+}
+
 Target read_matrix(const std::string& path, const ResourceLimits& limits) {
   const auto ext = std::filesystem::path(path).extension().string();
   Target t;
   if (ext == ".mtx") {
     t.real = read_mtx_dense(path, limits);
   } else if (ext == ".npy") {
-    numeric::NpyBlob b;
+    numeric::NpyHeader h;
     bool raw = true;
     try {
-      b = numeric::read_npy_blob(path);  // sizes checked against the file size
+      h = numeric::read_npy_header(path);
     } catch (const numeric::FileFormatError& e) {
       // Integer / bool / big-endian arrays: algebra's reader (real only).
       if (std::string(e.what()).find(": descr: ") == std::string::npos) throw InputError(e.what());
       raw = false;
     }
     if (raw) {
-      const auto& h = b.header;
       if (h.shape.size() != 2)
         throw InputError(path + ": shape: expected a 2-D array, got " + std::to_string(h.shape.size()) + " dimensions");
-      const std::size_t r = h.shape[0], c = h.shape[1];
-      const auto* d = b.data.data();
+      // The matrix held in memory (double or complex<double>), against --max-memory.
+      const std::uint64_t item = h.type == numeric::NpyType::c8 || h.type == numeric::NpyType::c16 ? 16 : 8;
+      if (h.count > limits.max_memory_bytes / item)
+        throw InputError(path + ": shape: a " + std::to_string(h.shape[0]) + "x" + std::to_string(h.shape[1]) +
+                         " matrix needs more than the limit of " + std::to_string(limits.max_memory_bytes) +
+                         " bytes (raise it with --max-memory)");
       switch (h.type) {
-        case numeric::NpyType::f8: fill_from(t.real, reinterpret_cast<const double*>(d), r, c, h.fortran_order); break;
-        case numeric::NpyType::f4: fill_from(t.real, reinterpret_cast<const float*>(d), r, c, h.fortran_order); break;
+        case numeric::NpyType::f8: stream_into<Matrix, double>(t.real, path, h); break;
+        case numeric::NpyType::f4: stream_into<Matrix, float>(t.real, path, h); break;
         case numeric::NpyType::c16:
           t.is_complex = true;
-          fill_from(t.complex, reinterpret_cast<const std::complex<double>*>(d), r, c, h.fortran_order);
+          stream_into<ComplexMatrix, std::complex<double>>(t.complex, path, h);
           break;
         case numeric::NpyType::c8:
           t.is_complex = true;
-          fill_from(t.complex, reinterpret_cast<const std::complex<float>*>(d), r, c, h.fortran_order);
+          stream_into<ComplexMatrix, std::complex<float>>(t.complex, path, h);
           break;
       }
     } else {

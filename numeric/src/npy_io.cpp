@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <utility>
 
 namespace wellposed::numeric {
 
@@ -168,7 +169,26 @@ NpyBlob parse_npy(std::string_view bytes, const std::string& label) {
   return b;
 }
 
+namespace {
+std::pair<NpyHeader, std::ifstream> open_npy(const std::string& path);
+}
+
+NpyHeader read_npy_header(const std::string& path) { return open_npy(path).first; }
+
 NpyBlob read_npy_blob(const std::string& path) {
+  auto [h, in] = open_npy(path);
+  NpyBlob b;
+  b.header = h;
+  b.data.resize(h.data_bytes);  // == the bytes present in the file (checked)
+  in.clear();
+  in.seekg(static_cast<std::streamoff>(h.data_offset));
+  in.read(reinterpret_cast<char*>(b.data.data()), static_cast<std::streamsize>(b.data.size()));
+  if (!in) fail(path, "data", "file ends before its data");
+  return b;
+}
+
+namespace {
+std::pair<NpyHeader, std::ifstream> open_npy(const std::string& path) {
   std::error_code ec;
   const auto size = std::filesystem::file_size(path, ec);
   if (ec) fail(path, "file", "cannot read: " + ec.message());
@@ -191,15 +211,10 @@ NpyBlob read_npy_blob(const std::string& path) {
       in.read(buf.data() + old, static_cast<std::streamsize>(want - old));
     }
   }
-  NpyBlob b;
-  b.header = parse_npy_header(buf, static_cast<std::size_t>(size), path);
-  b.data.resize(b.header.data_bytes);  // == the bytes present in the file (checked)
-  in.clear();
-  in.seekg(static_cast<std::streamoff>(b.header.data_offset));
-  in.read(reinterpret_cast<char*>(b.data.data()), static_cast<std::streamsize>(b.data.size()));
-  if (!in) fail(path, "data", "file ends before its data");
-  return b;
+  NpyHeader h = parse_npy_header(buf, static_cast<std::size_t>(size), path);
+  return {h, std::move(in)};
 }
+}  // namespace
 
 std::string npy_header_bytes(NpyType t, const std::vector<std::size_t>& shape, bool fortran_order) {
   std::string dict = "{'descr': '" + npy_descr(t) + "', 'fortran_order': " + (fortran_order ? "True" : "False") + ", 'shape': (";

@@ -47,6 +47,10 @@ struct NpyBlob {
 NpyBlob parse_npy(std::string_view bytes, const std::string& label);
 NpyBlob read_npy_blob(const std::string& path);
 
+/// The header of a file (sizes checked against the file size); the data
+/// starts at header.data_offset. For callers that stream the data themselves.
+NpyHeader read_npy_header(const std::string& path);
+
 /// Header bytes (format 1.0, padded to 64 bytes) for the given array.
 std::string npy_header_bytes(NpyType t, const std::vector<std::size_t>& shape, bool fortran_order = false);
 /// Writes header + data to `path` (plain write: callers stage outputs).
