@@ -263,6 +263,16 @@ TEST(QuantizeRankOne, LongSideIsPrunedAndZerosAreKept) {
   EXPECT_THROW(quantize_rank_one(std::vector<double>{1.0, NAN}, y, FloatFormat::bits(8)), std::invalid_argument);
 }
 
+TEST(QuantizeRankOne, LongVectorsTakeTheIncrementalPathAndStayOptimal) {
+  // m, n > 32: the x-part is updated incrementally (long double) instead of recomputed.
+  std::mt19937_64 g(17);
+  const auto x = random_vec(34, g), y = random_vec(35, g);
+  const int t = 3;
+  const RankOneQuantization q = quantize_rank_one(x, y, FloatFormat::bits(t));
+  const Rational bf = brute_force_lambda(x, y, t);
+  EXPECT_TRUE(close_rel(rank_one_cost(x, y, to_rational(q.x), to_rational(q.y)), bf, 1e-12));
+}
+
 TEST(QuantizeRankOne, BoundedFormatsStayInRange) {
   std::mt19937_64 g(9);
   auto x = random_vec(3, g), y = random_vec(4, g);
