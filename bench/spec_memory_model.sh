@@ -20,7 +20,7 @@ run() {  # name rows1 cols1 kind1 rows2 cols2 kind2 nnz1 nnz2
   est=$(python3 -c "
 r1,c1,r2,c2,n1,n2=$2,$3,$5,$6,$8,$9
 w=lambda r,c:r*((c+63)//64)*8
-print((16<<20)+320*(n1+n2+r1+c1+r2+c2)+16*r1*c2+w(r1,c1)+w(r2,c2))")
+print((16<<20)+320*(n1+n2+r1+c1+r2+c2)+384*r1*c2+w(r1,c1)+w(r2,c2))")
   python3 -c "
 est,rss=$est,$rss*1024
 print(f'%-22s %12d %12.1f %12.1f %8.1f %8s' % ('$name', $8+$9, est/2**20, rss/2**20, est/rss, '$secs'))"
@@ -33,6 +33,7 @@ run wide-1e6 1 1000000 "$full" 1000000 1 "$full" 1000000 1000000
 run outer-5000 5000 1 "$full" 1 5000 "$full" 5000 5000
 run full-1000 1000 1000 "$full" 1000 1000 "$full" 1000000 1000000
 run full-3000 3000 3000 "$full" 3000 3000 "$full" 9000000 9000000
+run random-800-0.01 800 800 "$(rnd 0.01 1)" 800 800 "$(rnd 0.01 2)" 6400 6400
 run random-800-0.2 800 800 "$(rnd 0.2 1)" 800 800 "$(rnd 0.2 2)" 128000 128000
 run random-800-0.8 800 800 "$(rnd 0.8 1)" 800 800 "$(rnd 0.8 2)" 512000 512000
 run random-1400-0.5 1400 1400 "$(rnd 0.5 1)" 1400 1400 "$(rnd 0.5 2)" 980000 980000

@@ -89,10 +89,12 @@ struct MaskShape {
 /// holding its masks and analyzing it needs, estimated from its structure
 /// before anything is allocated --
 ///   16 MiB + 320 B x (nonzeros + sum of the factors' rows and cols)
-///          + 16 B x (cells of the product support) + the dense masks
+///          + 384 B x (cells of the product support) + the dense masks
 ///            (ceil(cols/64) 64-bit words a row).
 /// The constants bound the peak RSS measured for `check` on tall, wide,
-/// square full and random specs (bench/RESULTS.md, section "hostile").
+/// square full and random specs (bench/RESULTS.md, section "hostile"); the
+/// product term is the checker's exact witness of a "not closed" verdict,
+/// which holds the product densely in rationals.
 /// `input_to_output`: the factors are ReLU layers W_1, ..., W_L (network
 /// specs), so the product is rows of the last x cols of the first. nullopt on
 /// 64-bit overflow.
