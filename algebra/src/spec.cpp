@@ -48,6 +48,13 @@ struct Ctx {
 
   [[noreturn]] void fail(const std::string& path, const std::string& msg) const { throw SpecError(file, path, msg); }
 
+  /// A structural family (its masks are never built unless a caller asks):
+  /// materializing it later is bounded by --max-memory.
+  Architecture structural(Architecture a) const {
+    a.set_max_materialize_bytes(static_cast<std::size_t>(options.limits.max_memory_bytes));
+    return a;
+  }
+
   /// Accounts for a rows x cols support (checked arithmetic: sizes come from the file).
   void reserve(const std::string& path, std::size_t rows, std::size_t cols) {
     const auto n = checked::mul(rows, cols);
@@ -267,8 +274,11 @@ Architecture family_from_json(Ctx& c, const std::string& path, const nlohmann::j
       if (n < 2 || (n & (n - 1))) c.fail(path + ".n", "must be a power of two >= 2, got " + std::to_string(n));
       const std::size_t N = static_cast<std::size_t>(std::countr_zero(n));
       // log2(n) (butterfly) or 2 log2(n) (kaleidoscope) factors of n x n.
-      c.reserve(path + ".n", mul_or_fail(c, path + ".n", n, family == "butterfly" ? N : 2 * N, "the rows of all factors"), n);
-      return family == "butterfly" ? butterfly(n) : kaleidoscope(n);
+      // Chain families stay structural (issue 18 item 6): their parameters are
+      // all that is stored; masks are built only on request, under the
+      // architecture's own limit (set to --max-memory by structural()).
+      (void)mul_or_fail(c, path + ".n", n, family == "butterfly" ? N : 2 * N, "the rows of all factors");
+      return c.structural(family == "butterfly" ? butterfly(n) : kaleidoscope(n));
     }
     if (family == "monarch") {
       keys({"m", "n", "p", "q"});
@@ -279,14 +289,15 @@ Architecture family_from_json(Ctx& c, const std::string& path, const nlohmann::j
       // monarch_chain: (1, p, q, m/p) is m x q(m/p), (q, m/p, n/q, 1) is q(m/p) x n;
       // p | m, so the middle dimension q * (m / p) is exact when it does not overflow.
       const std::size_t mid = mul_or_fail(c, path + ".q", q, m / p, "the middle dimension q*m/p");
-      c.reserve(path, add_or_fail(c, path + ".m", m, n, "m + n"), mid);
-      return monarch(m, n, p, q);
+      (void)add_or_fail(c, path + ".m", m, n, "m + n");
+      (void)mid;
+      return c.structural(monarch(m, n, p, q));
     }
     if (family == "lowrank") {
       keys({"m", "n", "r"});
       const std::size_t m = positive(c, path, j, "m"), n = positive(c, path, j, "n"), r = positive(c, path, j, "r");
-      c.reserve(path, add_or_fail(c, path + ".m", m, n, "m + n"), r);
-      return low_rank(m, n, r);
+      (void)add_or_fail(c, path + ".m", m, n, "m + n");
+      return c.structural(low_rank(m, n, r));
     }
     if (family == "lu") {
       keys({"n"});
@@ -311,13 +322,13 @@ Architecture family_from_json(Ctx& c, const std::string& path, const nlohmann::j
       for (std::size_t i = 0; i < ch.size(); ++i) {
         const std::string ip = path + ".chain[" + std::to_string(i) + "]";
         chain.push_back(kpattern_from_json(c, ip, ch[i]));
-        c.reserve(ip, chain.back().rows(), chain.back().cols());
+        (void)chain.back().nnz();  // checked: the parameters' sizes fit in 64 bits
         if (i > 0 && chain[i - 1].cols() != chain[i].rows())
           c.fail(ip, "pattern " + chain[i].to_string() + " has " + std::to_string(chain[i].rows()) +
                          " rows but the previous pattern " + chain[i - 1].to_string() + " has " +
                          std::to_string(chain[i - 1].cols()) + " columns");
       }
-      return kronecker_chain_architecture(chain);
+      return c.structural(kronecker_chain_architecture(chain));
     }
     if (family == "np-hardness") {
       keys({"mask"});
