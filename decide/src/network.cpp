@@ -120,8 +120,10 @@ ReducedSubset reduce_subset(std::vector<Row> rs, idx n0, idx n2) {
   }
   std::map<idx, std::vector<idx>> comps;
   for (idx r = 0; r < rs.size(); ++r) comps[find(r)].push_back(r);
-  for (const auto& [root, members] : comps) {
-    (void)root;
+  for (const auto& entry : comps) {
+    // Not a structured binding: lambdas below capture `members`, which
+    // clang 14 refuses for structured bindings (the fuzz build uses clang 14).
+    const std::vector<idx>& members = entry.second;
     // (R2) the block's columns, ordered by invariants (R4).
     std::vector<idx> cols;
     for (idx c = 0; c < n0; ++c)
