@@ -13,7 +13,16 @@
 
 #include <wellposed/algebra/spec.hpp>
 #include <wellposed/decide/checker.hpp>
+#include <wellposed/decide/exact_checker.hpp>
 #include <wellposed/decide/verdict.hpp>
+
+// An exact certificate re-runs solver queries in child processes: each input
+// gets at most half a second of them, so no input can exceed the harness's
+// -timeout through a solver (what the solver answers is not under test here).
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  wellposed::set_exact_checker_query_seconds(0.5);
+  return 0;
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
