@@ -92,7 +92,7 @@ constexpr idx kMaxDenseBits = idx{1} << 33;
 
 idx cmul(idx x, idx y, const std::string& what) {
   idx r = 0;
-  require(!__builtin_mul_overflow(x, y, &r), what + " does not fit in 64 bits");
+  require(!__builtin_mul_overflow(x, y, &r), what + " overflows 64 bits (size check)");
   return r;
 }
 

@@ -329,7 +329,7 @@ TEST(CliBadInput, OneLineErrorExitCodeTwoAndNoPartialOutput) {
       {"check " + write("mask.json", R"({"factors": [{"rows": 3, "cols": 2, "support": {"mask": ["11", "01"]}}]})"), "2x2"},
       {"check " + write("npy.json", R"({"factors": [{"support": {"npy": "nothere.npy"}}]})"), "nothere.npy"},
       {"check " + write("notnpy.json", R"({"factors": [{"support": {"npy": "notnpy.json"}}]})"), "bad magic"},
-      {"check " + write("huge.json", R"({"family": "butterfly", "n": 1048576})"), "limit"},
+      {"check " + write("huge.json", R"({"factors": [{"rows": 100000000, "cols": 100000000, "support": "full"}]})"), "limit"},
       {"check " + write("net.json", R"({"network": "relu", "factors": [{"rows": 3, "cols": 4, "support": "full"}, {"rows": 2, "cols": 4, "support": "full"}]})"),
        "$.factors[1]: layer W_2 has 4 columns but W_1 has 3 rows"},
       {"check " + write("netkind.json", R"({"network": "tanh", "factors": [{"rows": 1, "cols": 1, "support": "full"}]})"), "$.network"},
