@@ -1,6 +1,7 @@
 // `check` for CI (issue 18 item 7, issue 20 B17-B19) and `certify`'s binding
 // (issue 21 item 2), end to end through the built binary.
 #include <gtest/gtest.h>
+#include "cli_run.hpp"
 
 #include <array>
 #include <cstdio>
@@ -24,28 +25,9 @@ namespace fs = std::filesystem;
 const std::string kBin = WELLPOSED_CLI_PATH;
 const std::string kSrc = WELLPOSED_SOURCE_DIR;
 
-struct CliRun {
-  int code;
-  std::string out, err;
-};
+using CliRun = wellposed::clitest::Run;
 
-CliRun run(const std::string& args, const std::string& cwd = kSrc) {
-  static int counter = 0;
-  const fs::path errf = fs::temp_directory_path() / ("wellposed_batch_err_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-  const std::string cmd = "cd '" + cwd + "' && '" + kBin + "' " + args + " 2>'" + errf.string() + "'";
-  CliRun r{-1, "", ""};
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf{};
-  std::size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  const int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream e(errf);
-  r.err.assign(std::istreambuf_iterator<char>(e), std::istreambuf_iterator<char>());
-  fs::remove(errf);
-  return r;
-}
+CliRun run(const std::string& args, const std::string& cwd = kSrc) { return wellposed::clitest::run_cli(args, cwd); }
 
 fs::path scratch(const std::string& name) {
   const fs::path d = fs::temp_directory_path() / ("wellposed_batch_" + std::to_string(::getpid())) / name;

@@ -2,6 +2,7 @@
 // issue 20 B7): the report of a large butterfly carries its parameters, not
 // its masks; `certify` reads the compact report and an old-form one.
 #include <gtest/gtest.h>
+#include "cli_run.hpp"
 
 #include <array>
 #include <cstdio>
@@ -18,23 +19,9 @@ namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-struct CliResult {
-  int code;
-  std::string out;
-};
+using CliResult = wellposed::clitest::Run;
 
-CliResult run(const std::string& args) {
-  const std::string cmd = std::string("'") + WELLPOSED_CLI_PATH + "' " + args + " 2>/dev/null";
-  CliResult r{-1, ""};
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf{};
-  std::size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  const int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+CliResult run(const std::string& args) { return wellposed::clitest::run_cli(args); }
 
 fs::path scratch() {
   const fs::path d = fs::temp_directory_path() / ("wellposed_families_cli_" + std::to_string(::getpid()));
