@@ -164,6 +164,11 @@ class HeaderParser {
 
 }  // namespace
 
+NpyDict parse_npy_dict(std::string_view dict, const std::string& path) {
+  Header h = HeaderParser(dict, path).parse();
+  return {std::move(h.descr), h.fortran, std::move(h.shape)};
+}
+
 NpyArray parse_npy(const std::string& bytes_in, const std::string& path, const ResourceLimits& limits) {
   const auto* bytes = reinterpret_cast<const unsigned char*>(bytes_in.data());
   const std::size_t nbytes = bytes_in.size();

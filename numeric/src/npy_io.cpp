@@ -1,5 +1,7 @@
 #include "wellposed/numeric/npy_io.hpp"
 
+#include "wellposed/algebra/npy.hpp"
+
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
@@ -26,50 +28,6 @@ std::string printable(std::string_view s) {
   for (char ch : s.substr(0, 60)) o += (ch >= 32 && ch < 127) ? ch : '?';
   return o;
 }
-
-// The header dict: {'descr': '<f8', 'fortran_order': False, 'shape': (3, 4), }
-// keys in any order, single or double quotes, optional spaces.
-struct DictParser {
-  std::string_view s;
-  std::size_t i = 0;
-  const std::string& label;
-  void ws() {
-    while (i < s.size() && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) ++i;
-  }
-  bool eat(char c) {
-    ws();
-    if (i < s.size() && s[i] == c) {
-      ++i;
-      return true;
-    }
-    return false;
-  }
-  std::string str(const char* field) {
-    ws();
-    if (i >= s.size() || (s[i] != '\'' && s[i] != '"')) fail(label, field, "expected a quoted string");
-    const char q = s[i++];
-    const std::size_t j = s.find(q, i);
-    if (j == std::string_view::npos || j - i > 64) fail(label, field, "unterminated or overlong string");
-    std::string out(s.substr(i, j - i));
-    i = j + 1;
-    return out;
-  }
-  std::size_t integer(const char* field) {
-    ws();
-    std::size_t v = 0;
-    bool any = false;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
-      const std::size_t dgt = static_cast<std::size_t>(s[i] - '0');
-      if (v > (std::numeric_limits<std::size_t>::max() - dgt) / 10) fail(label, field, "dimension overflows");
-      v = v * 10 + dgt;
-      any = true;
-      ++i;
-    }
-    if (!any) fail(label, field, "expected a non-negative integer");
-    if (i < s.size() && s[i] == 'L') ++i;  // Python 2 longs
-    return v;
-  }
-};
 
 }  // namespace
 
@@ -112,46 +70,23 @@ NpyHeader parse_npy_header(std::string_view bytes, std::size_t total_size, const
   if (pre + hlen > bytes.size()) fail(label, "header_len", std::to_string(hlen) + " bytes run past the end of the file");
   NpyHeader h;
   h.data_offset = pre + hlen;
-  DictParser p{bytes.substr(pre, hlen), 0, label};
-  if (!p.eat('{')) fail(label, "header", "expected a Python dict, got '" + printable(p.s) + "'");
-  bool have_descr = false, have_order = false, have_shape = false;
-  while (!p.eat('}')) {
-    const std::string key = p.str("header key");
-    if (!p.eat(':')) fail(label, key, "expected ':'");
-    if (key == "descr") {
-      const std::string d = p.str("descr");
-      if (d == "<f8") h.type = NpyType::f8;
-      else if (d == "<f4") h.type = NpyType::f4;
-      else if (d == "<c16") h.type = NpyType::c16;
-      else if (d == "<c8") h.type = NpyType::c8;
-      else fail(label, "descr", "'" + printable(d) + "' is not supported (<f4, <f8, <c8, <c16)");
-      have_descr = true;
-    } else if (key == "fortran_order") {
-      p.ws();
-      if (p.s.substr(p.i, 4) == "True") h.fortran_order = true, p.i += 4;
-      else if (p.s.substr(p.i, 5) == "False") h.fortran_order = false, p.i += 5;
-      else fail(label, "fortran_order", "expected True or False");
-      have_order = true;
-    } else if (key == "shape") {
-      if (!p.eat('(')) fail(label, "shape", "expected a tuple");
-      while (!p.eat(')')) {
-        if (h.shape.size() >= 32) fail(label, "shape", "more than 32 dimensions");
-        h.shape.push_back(p.integer("shape"));
-        if (!p.eat(',')) {
-          if (!p.eat(')')) fail(label, "shape", "expected ',' or ')'");
-          break;
-        }
-      }
-      have_shape = true;
-    } else {
-      fail(label, "header", "unknown key '" + printable(key) + "'");
-    }
-    if (!p.eat(',')) {
-      if (!p.eat('}')) fail(label, "header", "expected ',' or '}'");
-      break;
-    }
+  // The dictionary: algebra's strict parser (one parser of .npy headers).
+  NpyDict dict;
+  try {
+    dict = parse_npy_dict(bytes.substr(pre, hlen), label);
+  } catch (const std::runtime_error& e) {
+    const std::string what = e.what(), prefix = label + ": ";
+    fail(label, "header", what.rfind(prefix, 0) == 0 ? what.substr(prefix.size()) : what);
   }
-  if (!have_descr || !have_order || !have_shape) fail(label, "header", "missing descr, fortran_order or shape");
+  const std::string& d = dict.descr;
+  if (d == "<f8") h.type = NpyType::f8;
+  else if (d == "<f4") h.type = NpyType::f4;
+  else if (d == "<c16") h.type = NpyType::c16;
+  else if (d == "<c8") h.type = NpyType::c8;
+  else fail(label, "descr", "'" + printable(d) + "' is not supported (<f4, <f8, <c8, <c16)");
+  h.fortran_order = dict.fortran_order;
+  if (dict.shape.size() > 32) fail(label, "shape", "more than 32 dimensions");
+  h.shape = std::move(dict.shape);
   h.count = 1;
   for (std::size_t k = 0; k < h.shape.size(); ++k)
     if (!mul_ok(h.count, h.shape[k], h.count)) fail(label, "shape", "element count overflows");

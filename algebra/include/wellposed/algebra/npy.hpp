@@ -6,6 +6,7 @@
 // Write: float64, C order, version 1.0.
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "wellposed/algebra/limits.hpp"
@@ -29,6 +30,18 @@ struct NpyArray {
 NpyArray read_npy(const std::string& path, const ResourceLimits& limits = {});
 /// The same from the file's bytes already in memory; `path` labels errors.
 NpyArray parse_npy(const std::string& bytes, const std::string& path, const ResourceLimits& limits = {});
+/// The header dictionary of a .npy file, e.g.
+///   {'descr': '<f8', 'fortran_order': False, 'shape': (16, 16), }
+/// read by the strict hand parser read_npy uses (the three keys NumPy writes,
+/// each once; no regex, so a header of any length cannot exhaust the stack).
+/// `dict` is the text after the preamble; throws std::runtime_error whose
+/// message starts with `path`. numeric/npy_io.hpp reads the same headers.
+struct NpyDict {
+  std::string descr;
+  bool fortran_order = false;
+  std::vector<std::size_t> shape;
+};
+NpyDict parse_npy_dict(std::string_view dict, const std::string& path);
 /// Writes a rows x cols float64 array (row-major data). Writes to a temporary
 /// file first and renames it, so a failure never leaves a partial file behind.
 void write_npy(const std::string& path, std::size_t rows, std::size_t cols, const std::vector<double>& row_major);
