@@ -522,24 +522,27 @@ KTwoFactorQuantization two_factor_kron(const KFactor& X, const KFactor& Y, int t
   return r;
 }
 
-KFactor scale_rows(const KFactor& W, const std::vector<double>& s) {
+// W with entry (alpha, beta, gamma, delta) multiplied by s[index(alpha, beta, gamma, delta)]:
+// a diagonal scaling of W's rows (index = its row) or columns (its column).
+template <class Index>
+KFactor scaled(const KFactor& W, const std::vector<double>& s, Index index) {
   KFactor o = W;
   const auto& t = W.theta;
   for (std::size_t al = 0; al < t.a; ++al)
     for (std::size_t be = 0; be < t.b; ++be)
       for (std::size_t ga = 0; ga < t.c; ++ga)
-        for (std::size_t de = 0; de < t.d; ++de) o.values[((al * t.b + be) * t.c + ga) * t.d + de] *= s[(al * t.b + be) * t.d + de];
+        for (std::size_t de = 0; de < t.d; ++de) o.values[((al * t.b + be) * t.c + ga) * t.d + de] *= s[index(al, be, ga, de)];
   return o;
 }
 
-KFactor scale_cols(const KFactor& W, const std::vector<double>& s) {
-  KFactor o = W;
+KFactor scale_rows(const KFactor& W, const std::vector<double>& s) {
   const auto& t = W.theta;
-  for (std::size_t al = 0; al < t.a; ++al)
-    for (std::size_t be = 0; be < t.b; ++be)
-      for (std::size_t ga = 0; ga < t.c; ++ga)
-        for (std::size_t de = 0; de < t.d; ++de) o.values[((al * t.b + be) * t.c + ga) * t.d + de] *= s[(al * t.c + ga) * t.d + de];
-  return o;
+  return scaled(W, s, [&](std::size_t al, std::size_t be, std::size_t, std::size_t de) { return (al * t.b + be) * t.d + de; });
+}
+
+KFactor scale_cols(const KFactor& W, const std::vector<double>& s) {
+  const auto& t = W.theta;
+  return scaled(W, s, [&](std::size_t al, std::size_t, std::size_t ga, std::size_t de) { return (al * t.c + ga) * t.d + de; });
 }
 
 KFactor rtn_bits(const KFactor& W, int t) {
