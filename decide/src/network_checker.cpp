@@ -301,6 +301,8 @@ bool equal_up_to_permutation(const Block& a, const Block& b, std::size_t max_nod
 /// by an explicit permutation (e) whose closed certificate check_certificate
 /// accepts. Extra listed problems are ignored (they prove nothing needed).
 CheckResult check_subsets(const json& c, const ReluNetwork& net, const std::vector<idx>& H) {
+  // What the verdict rests on: the weakest of the listed blocks' certificates.
+  Trust weakest{TrustLevel::proof, "", "Thm 7.4.2's hypotheses re-derived; every block's certificate a proof"};
   const idx n0 = net.input_dim(), n2 = net.output_dim(), n = H.size();
   struct Listed {
     Support support;
@@ -354,6 +356,7 @@ CheckResult check_subsets(const json& c, const ReluNetwork& net, const std::vect
                                                     {Support::full(n2, l.support.rows()), l.support});
           l.state = cr.ok ? 1 : -1;
           l.why = cr.reason;
+          if (cr.ok && cr.trust.level < weakest.level) weakest = cr.trust;
         }
         if (l.state > 0) found = li;
         else last_why = l.why;
@@ -371,10 +374,12 @@ CheckResult check_subsets(const json& c, const ReluNetwork& net, const std::vect
   }
   std::set<std::size_t> used;
   for (const auto& [k, li] : matched) used.insert(li);
-  return {true, "Thm 7.4.2: I_2 full on " + std::to_string(n) + " neurons; all " + std::to_string(subsets) +
-                    " subsets re-reduced by the checker's own code to " + std::to_string(matched.size()) +
-                    " blocks, matched by explicit permutations to " + std::to_string(used.size()) +
-                    " listed blocks, each with a re-verified closed certificate"};
+  return {true,
+          "Thm 7.4.2: I_2 full on " + std::to_string(n) + " neurons; all " + std::to_string(subsets) +
+              " subsets re-reduced by the checker's own code to " + std::to_string(matched.size()) +
+              " blocks, matched by explicit permutations to " + std::to_string(used.size()) +
+              " listed blocks, each with a re-verified closed certificate",
+          weakest};
 }
 
 }  // namespace indep
@@ -386,7 +391,21 @@ CheckResult check_subsets(const json& c, const ReluNetwork& net, const std::vect
 
 CheckResult check_network_certificate(const json& c, Closedness claimed) { return check_network_certificate(c, claimed, {}); }
 
+namespace {
+CheckResult check_network_routes(const json& c, Closedness claimed, const std::vector<Support>& expected_layers);
+}
+
+// The theorem routes re-derive their hypotheses from the masks (a proof);
+// the L_I and Thm 7.4.2 routes carry the trust of the certificates inside.
 CheckResult check_network_certificate(const json& c, Closedness claimed, const std::vector<Support>& expected_layers) {
+  CheckResult r = check_network_routes(c, claimed, expected_layers);
+  if (r.ok && r.trust.level == TrustLevel::none)
+    r.trust = Trust{TrustLevel::proof, "", "the cited theorem's hypotheses re-derived from the masks"};
+  return r;
+}
+
+namespace {
+CheckResult check_network_routes(const json& c, Closedness claimed, const std::vector<Support>& expected_layers) {
   if (claimed == Closedness::unknown) return {false, "an unknown verdict proves nothing"};
   try {
     if (!c.is_object() || !c.contains("kind") || c["kind"] != "relu_network") return {false, "not a relu_network certificate"};
@@ -402,7 +421,7 @@ CheckResult check_network_certificate(const json& c, Closedness claimed, const s
       const CheckResult cr = detail::check_once(c.at("linear_certificate"), Closedness::not_closed,
                                                 net.linear_architecture().factors());
       if (!cr.ok) return {false, "the L_I certificate fails: " + cr.reason};
-      return {true, thm + ": L_I not closed, re-verified: " + cr.reason};
+      return {true, thm + ": L_I not closed, re-verified: " + cr.reason, cr.trust};
     }
     if (claimed != Closedness::closed) return {false, thm + " proves closedness only"};
     if (thm == kAffine) {
@@ -436,6 +455,7 @@ CheckResult check_network_certificate(const json& c, Closedness claimed, const s
     return {false, std::string("malformed relu_network certificate: ") + e.what()};
   }
 }
+}  // namespace
 
 // ---------------------------------------------------------------------------
 // Test hooks (the checker's side).
