@@ -86,9 +86,11 @@ std::vector<idx> index_list(const json& j, const std::string& what) {
 // from which the checker re-derives shapes, counts and entries itself with
 // checked arithmetic, never building the masks unless a kind needs them.
 
-// Largest number of mask bits the checker builds from parameters (1 GiB, as
-// the spec loader's kMaxSpecMaskEntries): beyond it a dense check is refused.
-constexpr idx kMaxDenseBits = idx{1} << 33;
+// Largest number of mask bits the checker builds from parameters (2^30 bits,
+// 128 MiB: LU up to n = 2^14 and every certificate a detector writes for masks
+// it could build): beyond it a dense check is refused, so a few bytes of
+// forged parameters cannot make the checker allocate gigabytes.
+constexpr idx kMaxDenseBits = idx{1} << 30;
 
 idx cmul(idx x, idx y, const std::string& what) {
   idx r = 0;
