@@ -2,6 +2,8 @@
 // deliberately corrupted certificates.
 #include <gtest/gtest.h>
 
+#include "decide/certificate_edit.hpp"
+
 #include "wellposed/algebra/architecture.hpp"
 #include "wellposed/decide/checker.hpp"
 #include "wellposed/decide/detectors.hpp"
@@ -13,11 +15,6 @@ namespace {
 
 using json = nlohmann::json;
 
-Verdict with_certificate(const Verdict& v, json c) {
-  Verdict w = v;
-  w.certificate = std::move(c);
-  return w;
-}
 
 class LuCertificate : public ::testing::Test {
  protected:

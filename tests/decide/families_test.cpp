@@ -4,6 +4,8 @@
 // still accepted; forged or overflowing family parameters are rejected.
 #include <gtest/gtest.h>
 
+#include "decide/certificate_edit.hpp"
+
 #include <random>
 
 #include "algebra/random_patterns.hpp"
@@ -18,11 +20,6 @@ namespace {
 
 using json = nlohmann::json;
 
-Verdict with_certificate(const Verdict& v, json c) {
-  Verdict w = v;
-  w.certificate = std::move(c);
-  return w;
-}
 
 // The old form: every mask as rows of '0'/'1'.
 json old_form(const std::vector<Support>& f) {
