@@ -136,22 +136,6 @@ std::string safe_file_name(const std::string& name) {
   return s.empty() ? "spec" : s;
 }
 
-/// What a result is about: the network's layers (input to output) for a
-/// ReLU spec, the architecture's factors otherwise (a large family by its
-/// parameters: binding.hpp).
-std::string bound_digest(const Spec& spec) {
-  return spec.network ? supports_digest(spec.network->layers()) : architecture_digest(spec.architecture);
-}
-
-/// Issue 21 item 2: what a result is about, recorded beside it.
-nlohmann::json binding_json(const Spec& spec) {
-  nlohmann::json b = {{"spec_file", spec.file},
-                      {"json_path", spec.json_path},
-                      {"supports_digest", bound_digest(spec)}};
-  if (spec.family) b["family"] = spec.source;
-  return b;
-}
-
 /// Writes Lemma 7.3.4's data set files via temporaries renamed into place.
 void write_npy_atomically(const std::string& path, std::size_t rows, std::size_t cols, const std::vector<double>& v) {
   const std::string tmp = unique_temp_sibling(path);
@@ -181,7 +165,7 @@ nlohmann::json check_network_spec(const Spec& spec, const CheckOptions& o) {
   r["name"] = spec.name;
   r["file"] = spec.file;
   r["json_path"] = spec.json_path;
-  r["binding"] = binding_json(spec);
+  r["binding"] = binding_record(spec);
   r["kind"] = "relu_network";
   r["verdict"] = std::string(to_string(v.closedness));
   r["method"] = v.method;
@@ -227,7 +211,7 @@ nlohmann::json check_architecture_spec(const Spec& spec, const CheckOptions& o) 
   r["name"] = spec.name;
   r["file"] = spec.file;
   r["json_path"] = spec.json_path;
-  r["binding"] = binding_json(spec);
+  r["binding"] = binding_record(spec);
   r["verdict"] = std::string(to_string(v.closedness));
   r["method"] = v.method;
   r["reason"] = v.reason;
@@ -425,112 +409,6 @@ int run_check(const CheckOptions& o, std::ostream& out, std::ostream& err) {
   return kExitClosed;
 }
 
-namespace {
-
-struct Binding {
-  bool ok = false;
-  std::string account;        ///< what was bound, or the failed check
-  std::optional<Spec> spec;   ///< the spec re-read (none: the certificate's own supports)
-};
-
-/// Issue 21 item 2. `item` is one result of a report; `report_dir` resolves
-/// a relative spec path that is not found from the working folder.
-Binding bind(const nlohmann::json& item, const nlohmann::json& certificate, const std::string& report_dir) {
-  Binding b;
-  const nlohmann::json* rec = item.contains("binding") && item["binding"].is_object() ? &item["binding"] : nullptr;
-  auto str = [](const nlohmann::json* o, const char* k) {
-    return o && o->contains(k) && (*o)[k].is_string() ? (*o)[k].get<std::string>() : std::string();
-  };
-  std::string file = str(rec, "spec_file");
-  if (file.empty()) file = str(&item, "file");
-  std::string path = str(rec, "json_path");
-  if (path.empty()) path = str(&item, "json_path");
-  if (path.empty()) path = "$";
-  const std::string digest = str(rec, "supports_digest");
-  std::string own_digest;
-  try {
-    own_digest = certificate_digest(certificate);
-  } catch (const std::exception& e) {
-    b.account = std::string("binding: the certificate's supports cannot be read (") + e.what() + ")";
-    return b;
-  }
-  if (file.empty() && !rec) {
-    b.ok = true;
-    b.account = "not bound to a spec: the claim is about the certificate's own supports";
-    return b;
-  }
-  std::string found;
-  if (!file.empty()) {
-    std::error_code ec;
-    if (std::filesystem::is_regular_file(file, ec)) found = file;
-    else if (std::filesystem::path(file).is_relative() &&
-             std::filesystem::is_regular_file(std::filesystem::path(report_dir) / file, ec))
-      found = (std::filesystem::path(report_dir) / file).string();
-  }
-  if (!found.empty()) {
-    std::vector<Spec> specs;
-    try {
-      specs = load_specs(found);
-    } catch (const SpecError& e) {
-      throw InputError(std::string("the spec the report names cannot be read: ") + e.what());
-    }
-    const Spec* spec = nullptr;
-    for (const auto& s : specs)
-      if (s.json_path == path) spec = &s;
-    if (!spec) {
-      b.account = "binding failed: the spec file " + found + " has no spec at " + path;
-      return b;
-    }
-    std::string spec_digest;
-    try {
-      spec_digest = bound_digest(*spec);
-    } catch (const std::exception& e) {
-      b.account = "binding failed: the supports of the spec " + found + " at " + path + " cannot be digested (" +
-                  e.what() + ")";
-      return b;
-    }
-    if (!digest.empty() && digest != spec_digest) {
-      b.account = "binding failed: the recorded supports digest is not that of the spec " + found + " at " + path +
-                  " (the spec changed, or the report was edited)";
-      return b;
-    }
-    if (own_digest != spec_digest) {
-      b.account = "binding failed: the certificate is about other supports than the spec " + found + " at " + path;
-      return b;
-    }
-    b.ok = true;
-    b.spec = *spec;
-    b.account = "bound to the spec " + found + " at " + path + " (supports re-read and equal)";
-    return b;
-  }
-  if (digest.empty()) {
-    b.account = "binding failed: the spec " + (file.empty() ? std::string("(none named)") : file) +
-                " is not available and the report records no supports digest";
-    return b;
-  }
-  if (digest != own_digest) {
-    b.account = "binding failed: the certificate's supports digest " + own_digest + " is not the recorded " + digest;
-    return b;
-  }
-  b.ok = true;
-  b.account = "bound by the recorded supports digest (spec " + file + " not available)";
-  return b;
-}
-
-/// Binding, then the independent checker (every kind through
-/// check_certificate, ReLU networks included).
-CheckResult certify_one(const nlohmann::json& item, const Verdict& v, const std::string& report_dir) {
-  const Binding b = bind(item, v.certificate, report_dir);
-  if (!b.ok) return {false, b.account};
-  // With the spec re-read, the checker compares the certificate's supports
-  // with the spec's itself (families on their parameters).
-  const CheckResult r = !b.spec ? check_certificate(v)
-                        : b.spec->network ? check_certificate(v.certificate, v.closedness, b.spec->network->layers())
-                                          : check_certificate(b.spec->architecture, v);
-  return {r.ok, r.reason + " [" + b.account + "]"};
-}
-
-}  // namespace
 
 int run_certify(const std::string& file, std::ostream& out, std::ostream& err, std::uint64_t max_memory_bytes) {
   // Regular files only, size and nesting depth bounded before parsing (spec.hpp).
@@ -591,7 +469,7 @@ int run_certify(const std::string& file, std::ostream& out, std::ostream& err, s
             return kExitBadInput;
           }
           if (!dv.decided()) continue;
-          const CheckResult dr = certify_one(item, dv, report_dir);
+          const CheckResult dr = certify_result(item, dv, report_dir);
           out << name << " [" << dom << "]: " << to_string(dv.closedness) << " — certificate "
               << (dr.ok ? "VALID" : "REJECTED") << ": " << dr.reason << "\n";
           all_ok = all_ok && dr.ok;
@@ -602,12 +480,12 @@ int run_certify(const std::string& file, std::ostream& out, std::ostream& err, s
         out << name << ": unknown — nothing to certify\n";
         continue;
       }
-      const CheckResult cr = certify_one(item, v, report_dir);
+      const CheckResult cr = certify_result(item, v, report_dir);
       out << name << ": " << to_string(v.closedness) << " — certificate " << (cr.ok ? "VALID" : "REJECTED") << ": "
           << cr.reason << "\n";
       all_ok = all_ok && cr.ok;
       ++certified;
-    } catch (const InputError& e) {
+    } catch (const UnreadableBoundSpec& e) {
       err << "wellposed: error: " << file << ": at " << path << ": " << e.what() << "\n";
       return kExitBadInput;
     }

@@ -6,12 +6,16 @@
 // the certificate's own supports to equal the recorded one. A valid
 // certificate about other supports is then rejected instead of lending its
 // proof to a verdict it does not prove.
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "wellposed/algebra/architecture.hpp"
+#include "wellposed/algebra/spec.hpp"
+#include "wellposed/decide/checker.hpp"
+#include "wellposed/decide/verdict.hpp"
 #include "wellposed/algebra/support.hpp"
 
 namespace wellposed {
@@ -42,6 +46,24 @@ std::string architecture_digest(const Architecture& a);
 /// masks, bit-packed masks, {"kronecker_chain": ...} or {"lu": n}) or a
 /// relu_network certificate's "layers". Throws on a malformed list.
 std::string certificate_digest(const nlohmann::json& certificate);
+
+/// The record `check` writes beside a result: {"spec_file", "json_path",
+/// "supports_digest"} (+ "family"); the digest is of the network's layers for
+/// a ReLU spec, of the architecture otherwise (architecture_digest).
+nlohmann::json binding_record(const Spec& spec);
+
+/// The spec a report names exists but cannot be read (certify: bad input).
+struct UnreadableBoundSpec : std::invalid_argument {
+  using std::invalid_argument::invalid_argument;
+};
+
+/// `certify`'s check of one saved result `item` with verdict `v`: first the
+/// binding -- the spec the result names is re-read (as given, or relative to
+/// `report_dir`) and the checker compares the certificate with it; without
+/// the spec, the digest of the certificate's own supports must equal the
+/// recorded one -- then the independent checker. A certificate about other
+/// supports fails with "binding failed: ...".
+CheckResult certify_result(const nlohmann::json& item, const Verdict& v, const std::string& report_dir);
 
 /// SHA-256 of `bytes` as 64 lowercase hex digits (FIPS 180-4).
 std::string sha256_hex(const std::string& bytes);
