@@ -78,6 +78,7 @@ nlohmann::json to_json(const Verdict& v, bool with_timings) {
                       {"method", v.method},
                       {"reason", v.reason},
                       {"certificate", v.certificate}};
+  if (!v.explanation.empty()) j["explanation"] = v.explanation;
   if (v.question != Question::closedness) j["question"] = std::string(to_string(v.question));
   if (with_timings) j["seconds"] = v.seconds;
   j["trust"] = trust_json(v.trust);
@@ -122,6 +123,11 @@ Verdict verdict_from_json(const nlohmann::json& j) {
   if (j.contains("reason")) {
     if (!j.at("reason").is_string()) throw std::invalid_argument("verdict: field 'reason' must be a string");
     v.reason = j.at("reason").get<std::string>();
+  }
+  if (j.contains("explanation")) {
+    if (!j.at("explanation").is_string())
+      throw std::invalid_argument("verdict: field 'explanation' must be a string");
+    v.explanation = j.at("explanation").get<std::string>();
   }
   if (j.contains("certificate")) v.certificate = j.at("certificate");
   if (j.contains("seconds")) {

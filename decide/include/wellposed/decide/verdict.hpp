@@ -66,6 +66,10 @@ struct Verdict {
   std::string method;
   /// Why: the hypothesis that held, or, for unknown, what was missing. No timings.
   std::string reason;
+  /// One plain sentence a person can act on, in the user's terms (issue 23):
+  /// what holds and, where known, which rows / columns / units form it. Empty
+  /// when no explanation was written; `reason` keeps the technical account.
+  std::string explanation;
   /// Re-checkable evidence, serializable as JSON (empty for unknown).
   nlohmann::json certificate;
   /// Wall-clock seconds the decision took (its own field: never inside `reason`).
@@ -77,7 +81,8 @@ struct Verdict {
   bool decided() const { return closedness != Closedness::unknown; }
 };
 
-/// {"verdict", "method", "reason", "certificate", "seconds", "trust"} (+ "question" for
+/// {"verdict", "method", "reason", "certificate", "seconds", "trust"} (+ "explanation" when
+/// non-empty, + "question" for
 /// membership / attainment, whose "verdict" is "yes" / "no" / "unknown").
 /// with_timings = false leaves "seconds" out (byte-stable reports).
 nlohmann::json to_json(const Verdict& v, bool with_timings = true);
