@@ -191,7 +191,9 @@ nlohmann::json check_network_spec(const Spec& spec, const CheckOptions& o) {
     const std::string path = (std::filesystem::path(o.svg_dir) / (safe_file_name(spec.name) + ".svg")).string();
     const std::string title = spec.name + " (L_I of the ReLU network): " +
                               std::string(to_string(na.linear.verdict.closedness)) + " (" + na.linear.verdict.method + ")";
-    write_file_atomically(path, render_svg(spec.architecture, title, witness_cells(na.linear.verdict.certificate)));
+    SvgOptions so;
+    so.network_layers = true;  // panels W_1 (first layer) ... W_L, as PyTorch numbers them
+    write_file_atomically(path, render_svg(spec.architecture, title, witness_cells(na.linear.verdict.certificate), so));
     r["svg"] = path;
   }
   r["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

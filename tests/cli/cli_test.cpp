@@ -141,7 +141,12 @@ TEST(CliSvg, OneWellFormedPictureWithOneCellPerSupportEntry) {
       // F1 lower (10) + F2 upper (10) + product cells (16, all in the support of L U).
       EXPECT_EQ(on, 10u + 10u + 16u);
       EXPECT_EQ(count("class=\"witness\""), 4u);  // the four cells of the LU-type pattern
-      EXPECT_EQ(count("<rect"), 16u + 16u + 16u + 4u);
+      // One cell per entry of each panel (legend swatches are class "swatch").
+      EXPECT_EQ(count("<rect class=\"cell-"), 16u + 16u + 16u);
+      // The legend explains the colours used (issue 23): overlap fill and witness outline differ.
+      EXPECT_NE(svg.find("class=\"legend\""), std::string::npos);
+      EXPECT_NE(svg.find("overlap)"), std::string::npos);
+      EXPECT_NE(svg.find("LU-type witness cell"), std::string::npos);
     } else {
       EXPECT_EQ(on, 4u * 32u);  // four butterfly factors with 2n = 32 entries each
     }
