@@ -104,6 +104,20 @@ int main(int argc, char** argv) {
   e->add_flag("--no-reduce", ex.no_reduce, "the seed's sentence verbatim, without the equivalence-preserving reductions");
   e->add_option("-o,--output", ex.output, "write to this file instead of stdout");
 
+  // ---- wellposed report (issue 23 item 4) ----
+  ReportOptions rep;
+  auto* rp = app.add_subcommand("report", "one self-contained HTML page: verdicts, explanations, certificates, "
+                                          "pictures, factorization enclosures");
+  rp->add_option("specs", rep.spec_files, "spec files (JSON, docs/spec.md)");
+  rp->add_option("-o,--output", rep.output, "the .html file to write")->required();
+  rp->add_option("--budget", rep.budget_seconds, "wall-clock seconds per spec, as check --timeout")
+      ->check(CLI::Range(1e-3, kMaxTimeoutSeconds));
+  rp->add_option("--factor-result", rep.factor_results,
+                 "a factorize output (folder or .json manifest) whose enclosure and per-split errors to show");
+  rp->add_flag("--force", rep.force, "replace an existing output file");
+  memory_option(rp, rep.max_memory_bytes);
+  // ---- end wellposed report ----
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& err) {
@@ -126,6 +140,7 @@ int main(int argc, char** argv) {
     if (*ce) return run_certify(cert_file, std::cout, std::cerr, cert_max_memory);
     if (*f) return run_factorize(fac, std::cout, std::cerr);
     if (*e) return run_export(ex, std::cout, std::cerr);
+    if (*rp) return run_report(rep, std::cout, std::cerr);
     if (*mu) return run_multiply(mul, std::cout, std::cerr);
   } catch (const std::exception& err) {
     std::cerr << "wellposed: error: " << err.what() << "\n";

@@ -496,4 +496,22 @@ int run_certify(const std::string& file, std::ostream& out, std::ostream& err, s
   return all_ok ? 0 : 1;
 }
 
+// ---- shared with `wellposed report` (issue 23 item 4) ----------------------
+nlohmann::json check_spec_result(const Spec& spec, const CheckOptions& o) {
+  return spec.network ? check_network_spec(spec, o) : check_architecture_spec(spec, o);
+}
+
+std::vector<Highlight> certificate_witness_cells(const nlohmann::json& certificate) {
+  return witness_cells(certificate);
+}
+
+std::vector<Spec> load_specs_listing_errors(const std::string& file, std::uint64_t max_memory_bytes,
+                                            std::vector<std::string>& errors) {
+  std::vector<BadSpec> bad;
+  auto specs = load_specs_each(file, SpecLoadOptions{ResourceLimits{max_memory_bytes}}, bad);
+  for (const auto& b : bad) errors.push_back(b.message);
+  return specs;
+}
+// ---- end shared with report --------------------------------------------------
+
 }  // namespace wellposed::cli

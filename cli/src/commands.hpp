@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "wellposed/algebra/limits.hpp"
+#include "wellposed/algebra/spec.hpp"
 
 #include "wellposed/decide/verdict.hpp"
 
@@ -84,6 +85,29 @@ struct ExportOptions {
   std::string output;                   ///< empty: stdout
 };
 int run_export(const ExportOptions& o, std::ostream& out, std::ostream& err);
+
+// ---- wellposed report (issue 23 item 4) -------------------------------------
+struct ReportOptions {
+  std::vector<std::string> spec_files;
+  /// `factorize` outputs: a factor-chain folder (its manifest.json) or a .json manifest.
+  std::vector<std::string> factor_results;
+  std::string output;            ///< the .html file
+  double budget_seconds = 10.0;  ///< per spec, as check --timeout
+  bool force = false;            ///< replace an existing output file
+  std::uint64_t max_memory_bytes = default_max_memory_bytes();
+};
+/// One self-contained HTML page (inline CSS and SVG, no script, no external
+/// resource): per spec its verdict, explanation, certificate summary and
+/// picture; per factorize result its enclosure and a plot of the per-split
+/// errors. Exit codes as check (2 also for a bad factorize result).
+int run_report(const ReportOptions& o, std::ostream& out, std::ostream& err);
+/// check's result object for one spec (check.cpp; no files written when
+/// o.svg_dir and o.dataset_dir are empty).
+nlohmann::json check_spec_result(const Spec& spec, const CheckOptions& o);
+/// check's loader: every good spec of `file`; one line per bad one in `errors`.
+std::vector<Spec> load_specs_listing_errors(const std::string& file, std::uint64_t max_memory_bytes,
+                                            std::vector<std::string>& errors);
+// ---- end wellposed report ------------------------------------------------------
 
 /// Writes `content` to `path` atomically (temporary file + rename): a failure
 /// never leaves a partial file behind.

@@ -269,6 +269,11 @@ std::pair<nlohmann::json, std::string> describe(const numeric::BasicFactorizatio
         e.lower_bound.lo > 0.0 ? "no ratio proven: residual / lower bound overflows"
                                : "no ratio proven: the certified lower bound on the best error is 0; the residual "
                                  "interval is what is proven (exact within the enclosure when it contains 0)";
+  {  // Per-split errors E_s(A) (Def 6.5.6), s = 1..N-1, null where not computed; `wellposed report` plots them.
+    nlohmann::json se = nlohmann::json::array();
+    for (const auto& x : e.split_errors) se.push_back(x ? interval_json(*x) : nlohmann::json(nullptr));
+    j["enclosure"]["split_errors"] = std::move(se);
+  }
   if (e.apriori_6_5_9) j["enclosure"]["apriori_thm_6_5_9"] = interval_json(*e.apriori_6_5_9);
   if (e.apriori_6_5_14) j["enclosure"]["apriori_thm_6_5_14"] = interval_json(*e.apriori_6_5_14);
   summary << "  best possible error      >= " << e.lower_bound.lo << "  (max_s E_s(A), Lemma 6.5.7)\n";

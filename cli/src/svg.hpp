@@ -51,4 +51,8 @@ inline std::string render_svg(const Architecture& a, const std::string& title,
   return render_svg(a, title, highlights, o);
 }
 
+/// The cells of an LU-type witness named by a certificate (possibly wrapped
+/// by a reduction); empty for other kinds (check.cpp).
+std::vector<Highlight> certificate_witness_cells(const nlohmann::json& certificate);
+
 }  // namespace wellposed::cli
