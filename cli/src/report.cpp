@@ -19,6 +19,7 @@
 //  - it is written to a temporary sibling and renamed into place
 //    (output.hpp); an existing file is replaced only with --force, never an
 //    input of the command.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -204,7 +205,7 @@ std::string split_error_plot(const nlohmann::json& enc) {
   double ymax = 0;
   for (const auto& b : bars)
     if (b.known) ymax = std::max(ymax, b.hi);
-  const double W = std::max(360.0, 70.0 + 56.0 * static_cast<double>(bars.size())), H = 220, x0 = 60, y0 = 20,
+  const double W = std::max(600.0, 70.0 + 56.0 * static_cast<double>(bars.size())), H = 220, x0 = 60, y0 = 20,
                ph = 150;
   std::ostringstream o;
   o << "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"split-plot\" width=\"" << W << "\" height=\"" << H
@@ -283,8 +284,14 @@ void factor_section(std::ostringstream& h, std::size_t k, const std::string& pat
       {"apriori_thm_6_5_14", "a-priori bound (Thm 6.5.14)"},
       {"residual_method", "residual computed by"},
       {"ratio_note", "note"}};
-  for (const auto& [key, v] : enc.items()) {
-    if (key == "split_errors") continue;
+  // Fixed order (the residual first), then any field this version does not name.
+  std::vector<std::string> keys = {"residual", "residual_method", "lower_bound_best_error", "optimal_error",
+                                   "ratio_upper", "ratio_note", "apriori_thm_6_5_9", "apriori_thm_6_5_14"};
+  for (const auto& [key, v] : enc.items())
+    if (key != "split_errors" && std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
+  for (const auto& key : keys) {
+    if (!enc.contains(key)) continue;
+    const auto& v = enc[key];
     const auto it = names.find(key);
     std::string shown;
     if (v.is_array() && v.size() == 2 && v[0].is_number() && v[1].is_number())
@@ -321,6 +328,7 @@ code.digest{font-size:11px}
 figure{margin:10px 0;overflow-x:auto}
 figure svg{max-width:100%;height:auto}
 p.note{color:#666;font-style:italic}
+figcaption{font-size:13px;color:#555}
 footer{color:#777;font-size:12px;margin-top:30px}
 )";
 
@@ -387,12 +395,13 @@ int run_report(const ReportOptions& o, std::ostream& out, std::ostream& err) {
     << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
     << "<title>wellposed report</title>\n<style>" << kCss << "</style>\n</head>\n<body>\n"
     << "<h1>wellposed report</h1>\n"
-    << "<p class=\"summary\" data-specs=\"" << k << "\" data-closed=\"" << counts["closed"] << "\" data-not-closed=\""
+    << "<p class=\"summary\" data-factorizations=\"" << factor_ok << "\" data-specs=\"" << k << "\" data-closed=\"" << counts["closed"] << "\" data-not-closed=\""
     << counts["not_closed"] << "\" data-unknown=\"" << counts["unknown"] << "\" data-bad=\"" << errors.size() << "\">"
-    << k << " specs: " << counts["closed"] << " closed (well-posed), " << counts["not_closed"]
+    << k << (k == 1 ? " spec: " : " specs: ") << counts["closed"] << " closed (well-posed), " << counts["not_closed"]
     << " not closed (ill-posed), " << counts["unknown"] << " unknown" << (errors.empty() ? "" : ", ")
     << (errors.empty() ? "" : std::to_string(errors.size()) + " bad input") << "; budget " << num(o.budget_seconds)
-    << " s per spec. Every decided verdict's certificate passed the independent checker before it was reported.</p>\n";
+    << " s per spec" << (factor_ok ? "; " + std::to_string(factor_ok) + " factorization result" + (factor_ok == 1 ? "" : "s") : "")
+    << ". Every decided verdict's certificate passed the independent checker before it was reported.</p>\n";
   if (k) h << "<table class=\"overview\">\n<tr><th>spec</th><th>verdict</th><th>method</th></tr>\n" << overview.str()
            << "</table>\n";
   if (!errors.empty()) {

@@ -202,7 +202,8 @@ std::string render_svg(const Architecture& a, const std::string& title, const st
             palette(static_cast<std::size_t>(k)) + "\"/>";
     items.push_back({sw, "product cell: colour of its rank-one class (Def 5.2.2; " + std::to_string(class_count) +
                              " classes)"});
-    items.push_back({square(std::string("fill:") + kOverlap), "product cell in two or more classes (overlap)"});
+    if (std::find(cls.begin(), cls.end(), -2) != cls.end())
+      items.push_back({square(std::string("fill:") + kOverlap), "product cell in two or more classes (overlap)"});
   } else if (two && !classes_drawn) {
     items.push_back({"", "product: " + std::to_string(class_count) + " rank-one classes, too many cells to colour"});
   }
