@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <sstream>
 
 #include "wellposed/algebra/kpattern.hpp"
@@ -148,7 +149,7 @@ std::string render_svg(const Architecture& a, const std::string& title, const st
     // shows the support only, and the legend says the classes are not drawn).
     std::uint64_t work = 0;
     for (const auto& c : classes) work += static_cast<std::uint64_t>(c.rows.size()) * c.cols.size();
-    if (work <= (std::uint64_t{1} << 26)) {
+    if (work <= (std::uint64_t{1} << 27)) {
       classes_drawn = true;
       cls.assign(a.rows() * a.cols(), -1);
       for (std::size_t p = 0; p < classes.size(); ++p)
@@ -263,8 +264,17 @@ std::string render_svg(const Architecture& a, const std::string& title, const st
     auto on_at = [&](std::size_t i, std::size_t j) { return P.s ? (*P.s)(i, j) : P.t.contains(i, j); };
     o << "<g class=\"panel\" data-name=\"" << P.id << "\"" << (P.dense_view ? " data-view=\"density\"" : "") << ">\n"
       << "<text x=\"" << x0 << "\" y=\"" << top - 20 << "\">" << escape(P.label) << "</text>\n"
-      << "<text class=\"size\" x=\"" << x0 << "\" y=\"" << top - 6 << "\">" << P.rows << "×" << P.cols
-      << (P.dense_view ? ", density view" : "") << "</text>\n";
+      << "<text class=\"size\" x=\"" << x0 << "\" y=\"" << top - 6 << "\">" << P.rows << "×" << P.cols;
+    if (P.dense_view) {
+      // The share of entries in words: a uniform panel (e.g. a full product
+      // support) then reads as what it is, not as a black square.
+      const double nnz = static_cast<double>(P.s ? P.s->nnz() : P.t.nnz());
+      const double share = 100.0 * nnz / (static_cast<double>(P.rows) * static_cast<double>(P.cols));
+      char b[32];
+      std::snprintf(b, sizeof b, "%.3g", share);
+      o << ", " << b << "% entries (density view)";
+    }
+    o << "</text>\n";
     if (!P.dense_view) {
       for (std::size_t i = 0; i < P.rows; ++i)
         for (std::size_t j = 0; j < P.cols; ++j) {
