@@ -101,7 +101,8 @@ void spec_section(std::ostringstream& h, std::size_t k, const Spec& spec, const 
   const std::string verdict = str(r, "verdict", "unknown");
   const std::string reason = str(r, "reason");
   // Verdict::explanation (issue 23 item 1) when the result carries one, else the technical reason.
-  const std::string explanation = str(r, "explanation", reason);
+  const std::string given = str(r, "explanation");
+  const std::string explanation = given.empty() ? reason : given;
   h << "<section class=\"spec\" id=\"spec-" << k << "\" data-name=\"" << html(spec.name) << "\" data-verdict=\""
     << html(verdict) << "\">\n"
     << "<h2>" << html(spec.name) << " " << badge(verdict) << "</h2>\n"
@@ -423,9 +424,9 @@ int run_report(const ReportOptions& o, std::ostream& out, std::ostream& err) {
     err << "wellposed: error: " << e.what() << "\n";
     return kExitBadInput;
   }
-  out << "wrote " << o.output << ": " << k << " specs (" << counts["closed"] << " closed, " << counts["not_closed"]
+  out << "wrote " << o.output << ": " << k << (k == 1 ? " spec (" : " specs (") << counts["closed"] << " closed, " << counts["not_closed"]
       << " not closed, " << counts["unknown"] << " unknown), " << factor_ok
-      << " factorization results" << (errors.empty() ? "" : ", " + std::to_string(errors.size()) + " bad") << "\n";
+      << (factor_ok == 1 ? " factorization result" : " factorization results") << (errors.empty() ? "" : ", " + std::to_string(errors.size()) + " bad") << "\n";
   if (!errors.empty()) return kExitBadInput;
   if (counts["not_closed"]) return kExitNotClosed;
   if (counts["unknown"]) return kExitUnknown;
