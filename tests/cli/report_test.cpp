@@ -191,6 +191,7 @@ TEST(ReportBrowser, ChromiumShowsEverySpecWithItsVerdict) {
   EXPECT_GT(s["nonwhite"].get<double>(), 0.02);
   EXPECT_GT(s["count"]["#fde0e0"].get<int>(), 100);  // the "NOT closed" badge's background
   EXPECT_GT(s["count"]["#d9f2d9"].get<int>(), 100);  // the "closed" badge's background
+  fs::remove_all(d / "profile");  // Chromium's profile: megabytes nobody needs
 }
 
 TEST(SvgPictures, NetworkLayersAreDrawnInputToOutputAsW1W2) {
