@@ -286,7 +286,7 @@ bool certify(const Result& r) {
 nlohmann::json result_dict(const Result& r) {
   nlohmann::json j = r.report;
   // The certificate as it is now (the attribute may have been replaced).
-  j["certificate"] = r.verdict.certificate;
+  j["certificate"] = r.verdict.certificate.is_null() ? nlohmann::json::object() : r.verdict.certificate;
   j["verdict"] = std::string(to_string(r.verdict.closedness));
   nlohmann::json out = {{"name", r.name}};
   if (!r.file.empty()) out["file"] = r.file;
@@ -390,7 +390,10 @@ void bind_check(py::module_& m) {
       .def_property_readonly("reason", [](const Result& r) { return r.verdict.reason; })
       .def_property_readonly("explanation", [](const Result& r) { return r.verdict.explanation; })
       .def_property(
-          "certificate", [](const Result& r) { return json_to_py(r.verdict.certificate); },
+          "certificate",
+          [](const Result& r) {
+            return json_to_py(r.verdict.certificate.is_null() ? nlohmann::json::object() : r.verdict.certificate);
+          },
           [](Result& r, const py::object& c) { r.verdict.certificate = py_to_json(c, "certificate"); },
           "The certificate (a dict; {} for unknown). Assigning a dict replaces it: certify() then checks the new one.")
       .def_property_readonly("checker", [](const Result& r) { return r.check; })
