@@ -1,4 +1,4 @@
-"""Every ```python block of docs/python.md runs (each on its own, in a fresh
+"""Every ```python block of docs/python.md and README.md runs (each on its own, in a fresh
 namespace and a fresh temporary folder), so the documented examples cannot rot.
 Blocks that import torch are skipped where PyTorch is not installed."""
 import contextlib
@@ -22,19 +22,20 @@ def python_blocks(text):
     return blocks
 
 
-BLOCKS = python_blocks(DOC.read_text(encoding="utf-8"))
+BLOCKS = [(DOC, line, code) for line, code in python_blocks(DOC.read_text(encoding="utf-8"))]
+BLOCKS += [(SRC / "README.md", line, code) for line, code in python_blocks((SRC / "README.md").read_text(encoding="utf-8"))]
 
 
 def test_the_doc_has_examples():
-    assert len(BLOCKS) >= 4
+    assert len(BLOCKS) >= 5
     assert re.search(r"^## PyTorch$", DOC.read_text(encoding="utf-8"), flags=re.M)
 
 
-@pytest.mark.parametrize("line, code", BLOCKS, ids=[f"python.md:{line}" for line, _ in BLOCKS])
-def test_doc_block_runs(line, code, tmp_path, monkeypatch):
+@pytest.mark.parametrize("doc, line, code", BLOCKS, ids=[f"{doc.name}:{line}" for doc, line, _ in BLOCKS])
+def test_doc_block_runs(doc, line, code, tmp_path, monkeypatch):
     if re.search(r"^\s*(import torch|from torch|import wellposed\.torch|from wellposed\.torch|from wellposed import torch)",
                  code, flags=re.M) and importlib.util.find_spec("torch") is None:
         pytest.skip("PyTorch is not installed")
     monkeypatch.chdir(tmp_path)
     with contextlib.redirect_stdout(io.StringIO()):
-        exec(compile(code, f"{DOC}:{line}", "exec"), {"__name__": "__doc_example__"})
+        exec(compile(code, f"{doc}:{line}", "exec"), {"__name__": "__doc_example__"})
