@@ -52,27 +52,28 @@ def timed(fn, repeat):
     return (time.perf_counter() - t0) / repeat
 
 
-def best_interleaved(candidates, repeat, rounds):
-    """Per-call seconds of each candidate: the best of `rounds` rounds, the
+def median_interleaved(candidates, repeat, rounds):
+    """Per-call seconds of each candidate: the median of `rounds` rounds, the
     candidates interleaved within every round (so a burst of load from the
-    other jobs on the machine hits all of them alike)."""
-    best = {k: float("inf") for k in candidates}
+    other jobs on the machine hits all of them alike; the median, unlike the
+    best, is not set by one lucky round)."""
+    times = {k: [] for k in candidates}
     for fn in candidates.values():
         fn(1)  # warm
     for _ in range(rounds):
         for k, fn in candidates.items():
-            best[k] = min(best[k], fn(repeat))
-    return best
+            times[k].append(fn(repeat))
+    return {k: sorted(v)[len(v) // 2] for k, v in times.items()}
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=500)
-    ap.add_argument("--rounds", type=int, default=7)
+    ap.add_argument("--rounds", type=int, default=9)
     args = ap.parse_args()
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cpus; "
           f"loadavg {open('/proc/loadavg').read().strip()}")
-    print(f"wellposed {wellposed.__version__}, numpy {np.__version__}, repeat {args.repeat} x best of {args.rounds} interleaved rounds")
+    print(f"wellposed {wellposed.__version__}, numpy {np.__version__}, repeat {args.repeat} x median of {args.rounds} interleaved rounds")
     with tempfile.TemporaryDirectory() as tmp:
         for label, spec in SPECS.items():
             text = json.dumps(spec)
@@ -89,7 +90,7 @@ def main():
                     return d[kind]
                 return run
 
-            t = best_interleaved({
+            t = median_interleaved({
                 "C++ analyze()": cpp("analyze"),
                 "C++ parse+analyze": cpp("parse_and_analyze"),
                 "C++ load+analyze": cpp("load_and_analyze"),

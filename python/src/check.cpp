@@ -151,6 +151,8 @@ struct Result {
   double seconds = 0;  ///< wall-clock seconds of the whole call
 
   bool is_network() const { return network != nullptr; }
+  /// `analysis` holds everything but its verdict, which lives (moved, not
+  /// copied) in `verdict` above.
   nlohmann::json report() const {
     if (network) {
       nlohmann::json j = to_json(network->overall);
@@ -159,7 +161,10 @@ struct Result {
       j["network"] = to_json(*network);
       return j;
     }
-    return analysis ? to_json(*analysis) : nlohmann::json::object();
+    if (!analysis) return nlohmann::json::object();
+    Analysis a = *analysis;
+    a.verdict = verdict;
+    return to_json(a);
   }
 };
 
@@ -252,10 +257,10 @@ Result decide_spec(std::shared_ptr<const Spec> spec, double timeout, bool exact)
       AnalyzeOptions ao;
       ao.budget_seconds = timeout;
       ao.exact_deciders = exact ? std::vector<NamedExactDecider>{interruptible_z3()} : std::vector<NamedExactDecider>{};
-      auto an = std::make_shared<const Analysis>(analyze(spec->architecture, ao));
-      r.verdict = an->verdict;
-      r.check = an->check;
-      r.analysis = std::move(an);
+      Analysis an = analyze(spec->architecture, ao);
+      r.verdict = std::move(an.verdict);
+      r.check = an.check;
+      r.analysis = std::make_shared<const Analysis>(std::move(an));
     }
   } catch (const MaterializationRefused& e) {
     throw ResourceError(spec->file + ": at " + spec->json_path + ": " + e.what());
@@ -340,8 +345,11 @@ Result check_masks(const py::list& masks, double timeout, bool exact) {
   std::vector<Support> factors;
   factors.reserve(masks.size());
   for (std::size_t l = 0; l < masks.size(); ++l) {
-    auto a = py::cast<py::array_t<std::uint8_t, py::array::c_style>>(masks[l]);
-    if (a.ndim() != 2) throw InputError("masks[" + std::to_string(l) + "]: expected a 2-D array");
+    // Bool arrays (what __init__.py passes) are read in place as 0/1 bytes.
+    py::array a = py::reinterpret_borrow<py::object>(masks[l]);
+    if (!a || a.dtype().kind() != 'b' || a.dtype().itemsize() != 1 || !(a.flags() & py::array::c_style))
+      a = py::array_t<std::uint8_t, py::array::c_style>::ensure(masks[l]);
+    if (!a || a.ndim() != 2) throw InputError("masks[" + std::to_string(l) + "]: expected a 2-D array");
     const auto rows = static_cast<std::size_t>(a.shape(0)), cols = static_cast<std::size_t>(a.shape(1));
     if (rows == 0 || cols == 0)
       throw InputError("masks[" + std::to_string(l) + "]: shape (" + std::to_string(rows) + ", " +
@@ -350,7 +358,7 @@ Result check_masks(const py::list& masks, double timeout, bool exact) {
       throw InputError("masks[" + std::to_string(l) + "] has " + std::to_string(rows) + " rows but masks[" +
                        std::to_string(l - 1) + "] has " + std::to_string(factors.back().cols()) +
                        " columns (A = F1 F2 ... FL needs them equal)");
-    const auto* p = a.data();
+    const auto* p = static_cast<const std::uint8_t*>(a.data());
     Support s(rows, cols);
     for (std::size_t i = 0; i < rows; ++i)
       for (std::size_t j = 0; j < cols; ++j)

@@ -191,3 +191,21 @@ def test_chain_written_by_the_cli_loads(tmp_path, A):
                          capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     np.testing.assert_allclose(np.load(tmp_path / "Y.npy"), mine @ X, rtol=0, atol=1e-12)
+
+
+def test_ctrl_c_interrupts_factorize():
+    import signal
+    import threading
+    import time
+
+    big = np.random.default_rng(7).standard_normal((2048, 2048))  # ~1 s of factorization
+    timer = threading.Timer(0.15, os.kill, (os.getpid(), signal.SIGINT))
+    t0 = time.monotonic()
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        wellposed.factorize(big, "butterfly")
+    elapsed = time.monotonic() - t0
+    timer.join()
+    wellposed._core._drain()  # the abandoned factorization finishes in the background
+    assert elapsed < 5.0
+    assert wellposed.factorize(big[:4, :4], "butterfly").shape == (4, 4)
