@@ -37,6 +37,7 @@ _atexit.register(_core._drain)
 
 __all__ = ["check", "factorize", "load", "Result", "FactorChain", "WellposedError", "InputError",
            "CertificateError", "ResourceError", "__version__"]
+__all__ += [n for n in dir(_core) if not n.startswith("_") and n not in __all__]
 
 
 def _max_memory(max_memory):
