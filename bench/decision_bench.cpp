@@ -34,6 +34,9 @@ using namespace wellposed;
 
 namespace {
 
+// How this run checks certificates (--check-timeout, --second-solver).
+CertificateCheckOptions g_check;
+
 struct Case {
   std::string size;
   Architecture arch;
@@ -69,7 +72,7 @@ Outcome run_pipeline(const Architecture& a, double timeout) {
     // under its own stated budget (g_check_seconds, not counted in the
     // decision time); a failed or timed-out re-check counts as undecided.
     const double tc = now();
-    const CheckResult c = check_certificate(a, v);
+    const CheckResult c = check_certificate(a, v, g_check);
     char buf[64];
     std::snprintf(buf, sizeof buf, " [check %s %.2f s]", c.ok ? "passed" : "FAILED", now() - tc);
     route += buf;
@@ -193,7 +196,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  set_exact_checker_query_seconds(check_seconds);
+  g_check.exact_query_seconds = check_seconds;
   if (!one_case.empty()) {
     std::vector<Support> f;
     std::string cur;
@@ -223,7 +226,7 @@ int main(int argc, char** argv) {
     std::printf("exact: %s in %.3f s by %s\n%s\n", std::string(to_string(v.closedness)).c_str(), v.seconds,
                 v.method.c_str(), v.reason.c_str());
     if (v.decided()) {
-      const CheckResult c = check_certificate(a, v);
+      const CheckResult c = check_certificate(a, v, g_check);
       std::printf("check: %s: %s\n", c.ok ? "passed" : "FAILED", c.reason.c_str());
     }
     return 0;

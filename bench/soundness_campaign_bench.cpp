@@ -44,6 +44,9 @@ using namespace wellposed;
 
 namespace {
 
+// How this run checks certificates (--check-timeout, --second-solver).
+CertificateCheckOptions g_check;
+
 double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
 
 struct Decision {
@@ -63,7 +66,7 @@ Decision decide(const Architecture& a, double exact_seconds) {
     d.exact = true;
   }
   if (d.v.decided()) {
-    const CheckResult c = check_and_label(a, d.v);
+    const CheckResult c = check_and_label(a, d.v, g_check);
     d.checked = c.ok;
     d.check = c.reason;
   }
@@ -253,7 +256,7 @@ int main(int argc, char** argv) {
   double exact_seconds = 2, check_seconds = 30;
   std::uint64_t seed = 21;
   std::string sizes;  // --sizes 332,444: only these decision-suite sizes
-  SecondSolverOptions second = second_solver();
+  SecondSolverOptions second = SecondSolverOptions::from_environment();
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto next = [&] { return std::string(i + 1 < argc ? argv[++i] : ""); };
@@ -272,8 +275,8 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  set_exact_checker_query_seconds(check_seconds);
-  set_second_solver(second);
+  g_check.exact_query_seconds = check_seconds;
+  g_check.second_solver = second;
   std::printf("# mode %s, exact route %.1f s, re-check %.1f s, second solver: %s\n", mode.c_str(), exact_seconds,
               check_seconds, second.script.empty() ? "off" : second.script.c_str());
   return mode == "suite" ? decision_suite(per_size, exact_seconds, sizes) : campaign(pairs, chains, exact_seconds, seed);

@@ -93,6 +93,18 @@ int main(int argc, char** argv) {
   mu->add_option("--layout", mul.layout, "columns: X is (n, B), one vector per column; rows: X is (B, n)")
       ->check(CLI::IsMember({"columns", "rows"}));
 
+  // ---- quantize (issue 25) ----
+  QuantizeOptions quant;
+  auto* qz = app.add_subcommand("quantize", "round a factor chain's values into fp16, bf16, fp8 or t-bit floats "
+                                            "(optimal for two factors), with the certified error");
+  qz->add_option("factors", quant.factors, "factor-chain folder written by factorize")->required();
+  qz->add_option("-o,--output", quant.output, "the quantized factor-chain folder")->required();
+  qz->add_option("--format", quant.format, "fp16, bf16, fp8-e5m2, fp8-e4m3, or a significand width t in [2, 53]")
+      ->required();
+  qz->add_option("--method", quant.method, "rtn (round each value), pairwise, l2r (default), r2l");
+  qz->add_flag("--force", quant.force, "write into an existing non-empty folder (only the files written are replaced)");
+  // ---- end quantize ----
+
   ExportOptions ex;
   auto* e = app.add_subcommand("export", "print the decision sentence for another solver");
   e->add_option("spec", ex.spec_file, "spec file (one spec)")->required();
@@ -129,11 +141,8 @@ int main(int argc, char** argv) {
       if (!require.empty()) {
         check.require = wellposed::trust_level_from_string(require);
         // two-solvers needs the second solver (tools/z3js) unless the environment names one.
-        if (*check.require == wellposed::TrustLevel::two_solvers && wellposed::second_solver().script.empty()) {
-          wellposed::SecondSolverOptions so;
-          so.script = WELLPOSED_Z3JS_SCRIPT;
-          wellposed::set_second_solver(so);
-        }
+        if (*check.require == wellposed::TrustLevel::two_solvers && check.certificate_check.second_solver.script.empty())
+          check.certificate_check.second_solver.script = WELLPOSED_Z3JS_SCRIPT;
       }
       return run_check(check, std::cout, std::cerr);
     }
@@ -142,6 +151,7 @@ int main(int argc, char** argv) {
     if (*e) return run_export(ex, std::cout, std::cerr);
     if (*rp) return run_report(rep, std::cout, std::cerr);
     if (*mu) return run_multiply(mul, std::cout, std::cerr);
+    if (*qz) return run_quantize(quant, std::cout, std::cerr);
   } catch (const std::exception& err) {
     std::cerr << "wellposed: error: " << err.what() << "\n";
     return kExitBadInput;

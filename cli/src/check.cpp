@@ -159,6 +159,7 @@ nlohmann::json check_network_spec(const Spec& spec, const CheckOptions& o) {
   no.budget_seconds = o.timeout_seconds;
   no.per_problem_seconds = std::min(2.0, o.timeout_seconds);
   no.materialize_max_points = o.dataset_dir.empty() ? 0 : o.dataset_max_points;
+  no.check = o.certificate_check;
   const NetworkAnalysis na = analyze_network(*spec.network, no);
   const Verdict v = o.require ? require_trust(na.overall, *o.require) : na.overall;
   nlohmann::json r;
@@ -206,6 +207,7 @@ nlohmann::json check_architecture_spec(const Spec& spec, const CheckOptions& o) 
   const auto t0 = std::chrono::steady_clock::now();
   AnalyzeOptions ao;
   ao.budget_seconds = o.timeout_seconds;
+  ao.check = o.certificate_check;
   const Analysis an = analyze(spec.architecture, ao);
   // --require: a verdict resting on less than the required trust is withheld (unknown).
   const Verdict v = o.require ? require_trust(an.verdict, *o.require) : an.verdict;

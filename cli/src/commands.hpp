@@ -14,6 +14,7 @@
 #include "wellposed/algebra/limits.hpp"
 #include "wellposed/algebra/spec.hpp"
 
+#include "wellposed/decide/checker.hpp"
 #include "wellposed/decide/verdict.hpp"
 
 namespace wellposed::cli {
@@ -43,6 +44,9 @@ struct CheckOptions {
   bool timings = true;
   /// --require proof|two-solvers: verdicts below this trust level become unknown (docs/trust.md).
   std::optional<TrustLevel> require;
+  /// How analyze() checks certificates (the second solver: from
+  /// WELLPOSED_SECOND_SOLVER, or tools/z3js for --require two-solvers).
+  CertificateCheckOptions certificate_check;
 };
 /// Largest --timeout accepted (seconds): larger budgets are refused as bad
 /// input rather than overflowing deadline arithmetic (issue 20 B17).
@@ -76,6 +80,17 @@ struct MultiplyOptions {
   std::string layout = "columns";  ///< columns: X is (n, B); rows: X is (B, n)
 };
 int run_multiply(const MultiplyOptions& o, std::ostream& out, std::ostream& err);
+
+// ---- quantize (issue 25) ----
+struct QuantizeOptions {
+  std::string factors;        ///< a factor-chain folder (or its manifest.json)
+  std::string output;         ///< the quantized chain's folder
+  std::string format;         ///< fp16 | bf16 | fp8-e5m2 | fp8-e4m3 | t (numeric::parse_float_format)
+  std::string method = "l2r"; ///< rtn | pairwise | l2r | r2l
+  bool force = false;         ///< write into an existing non-empty folder (only the files written are replaced)
+};
+int run_quantize(const QuantizeOptions& o, std::ostream& out, std::ostream& err);
+// ---- end quantize ----
 
 struct ExportOptions {
   std::string spec_file;

@@ -5,8 +5,11 @@
 #include "wellposed/decide/exact_checker.hpp"
 #include "wellposed/decide/network.hpp"
 
+#include "check_context.hpp"
+
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <map>
 #include <set>
 #include <stdexcept>
@@ -839,7 +842,7 @@ std::string check_any(const json& c, Closedness claimed, const Factors& expected
   const Factors f = parse_factors(field(c, "factors"));
   require(same_factors(f, expected), "the certificate's supports are not the architecture's");
   if (kind.rfind("exact_", 0) == 0) {  // issue 3's kinds, checked in checker_exact.cpp
-    const CheckResult r = check_exact_certificate(c, claimed, f.dense());
+    const CheckResult r = check_exact_certificate(c, claimed, f.dense(), detail::current_check_options());
     require(r.ok, r.reason);
     t_trust = r.trust;
     return r.reason;
@@ -883,15 +886,36 @@ static bool is_network_certificate(const nlohmann::json& c) {
   return c.is_object() && c.contains("kind") && c["kind"] == "relu_network";
 }
 
+namespace detail {
+namespace {
+thread_local const CertificateCheckOptions* t_check_options = nullptr;
+}
+CheckOptionsScope::CheckOptionsScope(const CertificateCheckOptions& o) : outer_(t_check_options) { t_check_options = &o; }
+CheckOptionsScope::~CheckOptionsScope() { t_check_options = outer_; }
+const CertificateCheckOptions& current_check_options() {
+  if (t_check_options) return *t_check_options;
+  static thread_local const CertificateCheckOptions defaults;
+  return defaults;
+}
+}  // namespace detail
+
+SecondSolverOptions SecondSolverOptions::from_environment() {
+  SecondSolverOptions o;
+  if (const char* env = std::getenv("WELLPOSED_SECOND_SOLVER"); env && *env) o.script = env;
+  return o;
+}
+
 CheckResult check_certificate(const nlohmann::json& certificate, Closedness claimed,
-                              const std::vector<Support>& factors) {
+                              const std::vector<Support>& factors, const CertificateCheckOptions& o) {
+  const detail::CheckOptionsScope scope(o);
   if (is_network_certificate(certificate))
     return check_network_certificate(certificate, claimed, factors);  // network.hpp (Ch. 7)
   return check_against(certificate, claimed, masks_of(factors));
 }
 
 // A family is compared with the certificate on its parameters: no mask is built.
-CheckResult check_certificate(const Architecture& arch, const Verdict& v) {
+CheckResult check_certificate(const Architecture& arch, const Verdict& v, const CertificateCheckOptions& o) {
+  const detail::CheckOptionsScope scope(o);
   try {
     if (is_network_certificate(v.certificate))  // a ReLU network's layers are explicit masks
       return check_network_certificate(v.certificate, v.closedness, arch.factors());
@@ -901,8 +925,8 @@ CheckResult check_certificate(const Architecture& arch, const Verdict& v) {
   }
 }
 
-CheckResult check_and_label(const Architecture& arch, Verdict& v) {
-  const CheckResult r = check_certificate(arch, v);
+CheckResult check_and_label(const Architecture& arch, Verdict& v, const CertificateCheckOptions& o) {
+  const CheckResult r = check_certificate(arch, v, o);
   if (r.ok) v.trust = r.trust;
   return r;
 }
@@ -917,7 +941,8 @@ Verdict require_trust(Verdict v, TrustLevel required) {
   return v;
 }
 
-CheckResult check_certificate(const Verdict& v) {
+CheckResult check_certificate(const Verdict& v, const CertificateCheckOptions& o) {
+  const detail::CheckOptionsScope scope(o);
   if (is_network_certificate(v.certificate))
     return check_network_certificate(v.certificate, v.closedness, {});
   try {

@@ -35,13 +35,12 @@ using json = nlohmann::json;
 using idx = std::size_t;
 using Cell = std::pair<idx, idx>;
 
-// The re-check budget. g_query_seconds caps the TOTAL solver time spent on
-// one certificate (all its re-run queries together); a certificate may state
+// The re-check budget. CertificateCheckOptions::exact_query_seconds caps the
+// TOTAL solver time spent on one certificate (all its re-run queries together); a certificate may state
 // a smaller "check_seconds" (the analysis budget left to its check). Every
 // query gets what is left of that budget; a solver time-out makes the check
 // fail ("not verified within the re-check budget"), so a verdict whose
 // re-check timed out is never reported as checked.
-std::atomic<double> g_query_seconds{60.0};
 thread_local std::chrono::steady_clock::time_point t_deadline;
 thread_local double t_budget = 0;
 
@@ -62,12 +61,6 @@ struct RecordedQuery {
 thread_local std::vector<RecordedQuery> t_queries;
 thread_local std::vector<std::string> t_exact_steps;
 
-std::mutex g_second_mutex;
-SecondSolverOptions g_second = [] {
-  SecondSolverOptions o;
-  if (const char* env = std::getenv("WELLPOSED_SECOND_SOLVER"); env && *env) o.script = env;
-  return o;
-}();
 
 std::string first_solver_name() {
   unsigned major = 0, minor = 0, build = 0, rev = 0;
@@ -599,6 +592,10 @@ std::string check_normal_forms(const Block& b, idx L, const json& tree) {
   };
   replay(tree, State{}, 0);
   for (idx li = 0; li < leaves.size(); ++li) {
+    // Building a leaf's query takes time of its own (a context, the block's
+    // polynomials): with the re-check budget spent, stop before it, so the
+    // check does not run past its deadline by one more build (issue 18 item 3).
+    need(seconds_left() > 0, "re-check budget of " + std::to_string(t_budget) + " s spent: certificate not verified");
     z3::context c;
     std::map<Cell, z3::expr> a;
     z3::expr_vector avars(c);
@@ -997,7 +994,16 @@ Trust second_opinion(const SecondSolverOptions& o) {
     t.detail = std::to_string(t_queries.size()) + " solver answers not re-decided (no second solver configured)";
     return t;
   }
-  const double per_query = std::max(0.5, (o.seconds - 3.0) / static_cast<double>(t_queries.size()));
+  // The batch runs inside what is left of the re-check budget (a child
+  // process killed at its deadline, subprocess.hpp), so a check with the
+  // second solver still returns within its budget (issue 18 item 3).
+  const double batch_seconds = std::min(o.seconds, seconds_left());
+  if (!(batch_seconds > 0.5)) {
+    t.detail = std::to_string(t_queries.size()) +
+               " solver answers not re-decided (no time left in the re-check budget for the second solver)";
+    return t;
+  }
+  const double per_query = std::max(0.5, (batch_seconds - 3.0) / static_cast<double>(t_queries.size()));
   std::string batch;
   for (const auto& q : t_queries) {
     std::string text = q.smt2;
@@ -1007,7 +1013,7 @@ Trust second_opinion(const SecondSolverOptions& o) {
                               std::to_string(static_cast<long long>(per_query * 1000)) + "))");
     batch += text + "\n(reset)\n";
   }
-  const detail::ProcessRun run = detail::run_process({o.node, o.script}, batch, o.seconds);
+  const detail::ProcessRun run = detail::run_process({o.node, o.script}, batch, batch_seconds);
   std::istringstream out(run.output);
   std::string line, version;
   std::vector<std::string> answers;
@@ -1038,21 +1044,9 @@ Trust second_opinion(const SecondSolverOptions& o) {
 
 }  // namespace
 
-void set_exact_checker_query_seconds(double seconds) { g_query_seconds = seconds; }
-
-void set_second_solver(const SecondSolverOptions& o) {
-  std::lock_guard lock(g_second_mutex);
-  g_second = o;
-}
-
-SecondSolverOptions second_solver() {
-  std::lock_guard lock(g_second_mutex);
-  return g_second;
-}
-
 CheckResult check_exact_certificate(const nlohmann::json& certificate, Closedness claimed,
-                                    const std::vector<Support>& factors) {
-  double budget = g_query_seconds.load();
+                                    const std::vector<Support>& factors, const CertificateCheckOptions& o) {
+  double budget = o.exact_query_seconds;
   if (certificate.is_object() && certificate.contains("check_seconds") && certificate["check_seconds"].is_number())
     budget = std::min(budget, std::max(0.0, certificate["check_seconds"].get<double>()));
   t_budget = budget;
@@ -1067,7 +1061,7 @@ CheckResult check_exact_certificate(const nlohmann::json& certificate, Closednes
     if (t_queries.empty()) {
       r.trust = Trust{TrustLevel::proof, "", exact.empty() ? "exact arithmetic" : exact};
     } else {
-      r.trust = second_opinion(second_solver());
+      r.trust = second_opinion(o.second_solver);
       if (!exact.empty()) r.trust.detail = exact + "; " + r.trust.detail;
       r.reason += "; " + r.trust.detail;
     }

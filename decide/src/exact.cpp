@@ -7,10 +7,14 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <iterator>
 #include <random>
 #include <map>
+#include <optional>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "wellposed/algebra/entry_polynomials.hpp"
 #include "wellposed/algebra/sentences.hpp"
@@ -371,7 +375,7 @@ json sequence_json(const MaskedChain& b, const Sequence& s) {
 }
 
 json not_closed_certificate(const Architecture& arch, const ClosednessReduction& red, idx block,
-                            const json& witness, const std::string& route) {
+                            const json& witness, const std::string& route, double seconds_left) {
   json c = {{"kind", "exact_not_closed"}, {"factors", factors_json(arch)}, {"reduction", red.to_json()},
             {"block", block},          {"route", route}};
   c["witness"] = witness;
@@ -379,11 +383,26 @@ json not_closed_certificate(const Architecture& arch, const ClosednessReduction&
   // Nullstellensatz cofactors let the checker prove non-membership without a
   // solver (nullstellensatz.hpp). Absent (no Singular, time-out, feasible
   // over C): the checker re-decides it with Z3 as before.
-  if (!witness.is_null()) attach_nullstellensatz(c, NullstellensatzOptions{3.0});
+  // The Singular run gets at most half of the decision's time left (3 s at
+  // most), so it never pushes the decision past its budget (issue 18 item
+  // 3); with less than 0.2 s left it is not started (the certificate is
+  // then checked with Z3 only, as without Singular).
+  const double singular_seconds = std::min(3.0, 0.5 * seconds_left);
+  if (!witness.is_null() && singular_seconds >= 0.2) attach_nullstellensatz(c, NullstellensatzOptions{singular_seconds});
   return c;
 }
 
 }  // namespace
+
+namespace {
+// The route names, in the order decide_closedness_exact tries them (the
+// table there uses these; exact_closedness_routes() publishes them).
+constexpr std::array<const char*, 8> kClosednessRoutes = {
+    "determinantal", "asymptotic-cone", "surjective-normal-forms", "surjective",
+    "tangent-sequence", "algebraic-onto", "witness-search", "sentence"};
+}  // namespace
+
+std::vector<std::string> exact_closedness_routes() { return {kClosednessRoutes.begin(), kClosednessRoutes.end()}; }
 
 Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o) {
   Timer timer(o.seconds);
@@ -434,222 +453,288 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
     return done(Closedness::closed, "exact: reduction",
                 steps + "; nothing left: L_I is the linear subspace of the complete classes", closed_cert());
 
-  // Route 0: the block is {rank <= r} (reductions.hpp, determinantal_route):
-  // a combinatorial proof, no solver.
-  for (idx bi = 0; bi < out.size(); ++bi) {
-    std::string why;
-    if (determinantal_route(red.blocks[bi], why)) out[bi] = {Closedness::closed, "determinantal", why};
-  }
-  // Route 1: the quantifier-free asymptotic-cone criterion.
-  if (o.cone_route)
-    for (idx bi = 0; bi < out.size(); ++bi) {
-      const auto& b = red.blocks[bi];
-      if (out[bi].c != Closedness::unknown || b.num_factors() != 2 || timer.left() <= 0) continue;
-      const Z3Result r = check_traced("cone", asymptotic_cone_formula(b), budget(std::min(timer.left(), 0.3 * o.seconds + 0.05), o),
-                                  Z3Tactic::nlsat);
-      if (r.answer == SolverAnswer::unsat) out[bi] = {Closedness::closed, "asymptotic-cone", ""};
-      else out[bi].why = r.answer == SolverAnswer::sat ? "cone criterion inconclusive (recession directions exist)"
-                                                      : "cone query: " + r.reason;
-    }
   // Routes 1b' and 1b: the block is the whole coordinate space, tried only
-  // where the exact Jacobian rank at a random point is full.
-  std::vector<bool> full_rank(out.size(), false);
-  for (idx bi = 0; bi < out.size(); ++bi)
-    if (out[bi].c == Closedness::unknown)
-      full_rank[bi] = jacobian_rank_at_random_point(red.blocks[bi]) == red.blocks[bi].mask.nnz();
-  // Route 1b': a tree of normal forms under the block's symmetries
-  // (normal_form.hpp); every leaf "forall (few free entries) exists X" must
-  // be TRUE. Its leaf queries share normal_form_share of the whole budget.
-  if (o.cone_route && o.normal_forms)
-    for (idx bi = 0; bi < out.size(); ++bi) {
-      const auto& b = red.blocks[bi];
-      if (out[bi].c != Closedness::unknown || !full_rank[bi] || timer.left() <= 0) continue;
-      NormalFormTree tree;
-      std::string why;
-      const auto t_build = clock_type::now();
-      // The tree search has no clock of its own: its state budget scales
-      // with the time left (measured ~1e5 states/s on one loaded core; the
-      // default cap is reached from ~5 s left), so a small budget is not
-      // overrun by the search alone (issue 18 item 3).
-      NormalFormOptions nfo = o.normal_form;
-      nfo.max_states = std::min<std::size_t>(nfo.max_states, static_cast<std::size_t>(4.0e4 * std::max(0.0, timer.left())));
-      if (nfo.max_states < 1000) {
-        out[bi].why += "; normal forms: no time left for the tree search";
-        continue;
-      }
-      const bool built = build_normal_form_tree(b, nfo, tree, why);
-      if (tracing())
-        std::fprintf(stderr, "[exact] normal-form tree: %zu leaves, at most %zu free, built in %.2f s\n", tree.leaves,
-                     tree.max_free, std::chrono::duration<double>(clock_type::now() - t_build).count());
-      if (!built) {
-        out[bi].why += "; " + why;
-        continue;
-      }
-      const double stop_at = timer.elapsed() + std::min(timer.left(), o.normal_form_share * o.seconds);
-      bool all = true;
-      for (const NormalFormNode* leaf : normal_form_leaves(tree)) {
-        const bool quantified = std::count(leaf->state.begin(), leaf->state.end(), EntryState::free) > 0;
-        const Z3Result r = check_traced("normal-form leaf", normal_form_leaf_sentence(b, leaf->state, o.sentences),
-                                    budget(stop_at - timer.elapsed(), o), quantified ? Z3Tactic::automatic : Z3Tactic::nlsat);
-        if (r.answer == SolverAnswer::sat) continue;
-        out[bi].why += r.answer == SolverAnswer::unsat ? "; normal forms: a leaf is FALSE (not surjective)"
-                                                      : "; normal forms: a leaf: " + r.reason;
-        if (r.answer == SolverAnswer::unsat) full_rank[bi] = false;  // route 1b would fail as well
-        all = false;
-        break;
-      }
-      if (!all) continue;
-      out[bi] = {Closedness::closed, "surjective-normal-forms",
-                 std::to_string(tree.leaves) + " normal forms (at most " + std::to_string(tree.max_free) + " free entries)"};
-      normal_forms[bi] = normal_form_tree_json(b, tree);
-    }
-  // Route 1b: "forall a exists X" in one sentence.
-  if (o.cone_route)
-    for (idx bi = 0; bi < out.size(); ++bi) {
-      const auto& b = red.blocks[bi];
-      if (out[bi].c != Closedness::unknown || timer.left() <= 0) continue;
-      if (!full_rank[bi]) continue;
-      const Z3Result r = check_traced("surjectivity", surjectivity_sentence(b, o.sentences),
-                                  budget(std::min(timer.left(), 0.1 * o.seconds + 0.05), o));
-      if (r.answer == SolverAnswer::sat) out[bi] = {Closedness::closed, "surjective", ""};
-      else out[bi].why += r.answer == SolverAnswer::unsat ? "; not surjective" : "; surjectivity: " + r.reason;
-    }
-  if (all_closed())
-    return done(Closedness::closed, "exact: " + routes_summary(), steps, closed_cert());
+  // where the exact Jacobian rank at a random point is full (computed once,
+  // for the blocks still undecided when the first of them runs).
+  std::vector<bool> full_rank;
+  auto ensure_full_rank = [&] {
+    if (!full_rank.empty()) return;
+    full_rank.assign(out.size(), false);
+    for (idx bi = 0; bi < out.size(); ++bi)
+      if (out[bi].c == Closedness::unknown)
+        full_rank[bi] = jacobian_rank_at_random_point(red.blocks[bi]) == red.blocks[bi].mask.nnz();
+  };
 
-  // Route 2a (two factors): tangent witnesses with explicit sequences
-  // (tangent_candidates). A candidate's limit a is in cl(S_b) by exact
-  // Laurent arithmetic; "a not in S_b" is one quantifier-free query. Both =>
-  // not closed, and the certificate carries the sequence, which the checker
-  // re-multiplies exactly (no quantified query).
-  if (o.witness_search)
-    for (idx bi = 0; bi < out.size(); ++bi) {
-      if (out[bi].c != Closedness::unknown || red.blocks[bi].num_factors() != 2) continue;
-      const auto& b = red.blocks[bi];
-      for (int variant = 0; variant < 4; ++variant) {
-        for (const Sequence& s : tangent_candidates(b, variant % 2 == 1, 17 + static_cast<std::uint64_t>(variant))) {
-          if (timer.left() <= 0.7 * o.seconds) break;  // route 2a may use 30% of the budget
-          const Z3Result r = check_traced("tangent membership", masked_membership_sentence(b, s.a, o.sentences),
-                                      budget(std::min(o.witness_query_seconds, timer.left()), o), Z3Tactic::nlsat);
-          if (r.answer != SolverAnswer::unsat) continue;
-          json w = lift_entries(b, s.a);
-          json cert = not_closed_certificate(arch, red, bi, w, "tangent-sequence");
-          cert["sequence"] = sequence_json(b, s);
-          return done(Closedness::not_closed, "exact: tangent-sequence",
-                      steps + "; block " + std::to_string(bi) + ": A = " + s.a.to_string() +
-                          " is the limit of an explicit sequence (1/t terms cancel) and not in the block's set",
-                      cert);
-        }
-      }
-    }
-
-  // Route 1c: "algebraic-onto" (reductions.hpp, algebraic_onto_sentences):
-  // S equals the zero set D of its vanishing minors, proved by one
-  // "forall a in D exists X" sentence per 0/1 pattern on a spanning forest
-  // of the mask (far smaller than one sentence over all of a). Tried where
-  // the tangent space of D at a random point of S has S's dimension (a
-  // filter only; the sentences are the proof), with 40% of the time left. After route 2a (cheap
-  // not-closed witnesses), before route 2 (which uses half of what is left).
-  if (o.cone_route) {
-    const double stop_at = timer.elapsed() + 0.4 * std::max(0.0, timer.left());
-    for (idx bi = 0; bi < out.size(); ++bi) {
-      const auto& b = red.blocks[bi];
-      if (out[bi].c != Closedness::unknown || timer.elapsed() >= stop_at) continue;
-      if (spanning_forest(b.mask).size() > o.onto_max_forest) continue;
-      const auto t_minors = clock_type::now();
-      const std::vector<VanishingMinor> minors = vanishing_minors(b);
-      const std::size_t dim = jacobian_rank_at_random_point(b);
-      if (tracing())
-        std::fprintf(stderr, "[exact] algebraic-onto: %zu minors, rank %zu, in %.2f s\n", minors.size(), dim,
-                     std::chrono::duration<double>(clock_type::now() - t_minors).count());
-      if (onto_tangent_dimension(b, minors) != dim) {
-        out[bi].why += "; algebraic-onto: the minors' zero set is larger than the set (tangent dimension)";
-        continue;
-      }
-      bool all = true;
-      for (const Formula& f : algebraic_onto_sentences(b, minors, o.sentences)) {
-        const Z3Result r = check_traced("onto pattern", f, budget(std::min(timer.left(), stop_at - timer.elapsed()), o));
-        if (r.answer == SolverAnswer::sat) continue;
-        out[bi].why += r.answer == SolverAnswer::unsat ? "; algebraic-onto: a point of D is not a product"
-                                                      : "; algebraic-onto: " + r.reason;
-        all = false;
-        break;
-      }
-      if (!all) continue;
-      out[bi] = {Closedness::closed, "algebraic-onto", std::to_string(minors.size()) + " vanishing minors"};
-      onto[bi] = json::array();
-      for (const auto& m : minors) onto[bi].push_back(m.to_json(b));
-    }
-  }
-  if (all_closed()) return done(Closedness::closed, "exact: " + routes_summary(), steps, closed_cert());
-
-  // Route 2: 0/1 witnesses.
-  if (o.witness_search) {
-    const double stop_at = timer.elapsed() + o.witness_share * std::max(0.0, timer.left());
-    for (idx bi = 0; bi < out.size(); ++bi) {
-      if (out[bi].c != Closedness::unknown) continue;
-      const auto& b = red.blocks[bi];
-      const auto E = b.mask.entries();
-      for (idx s = 1; s <= std::min(o.witness_max_support, E.size()); ++s) {
-        std::vector<idx> comb(s);
-        for (idx k = 0; k < s; ++k) comb[k] = k;
-        while (true) {
-          if (timer.elapsed() >= stop_at) goto witness_done;
-          RationalMatrix a(b.rows(), b.cols());
-          for (idx k : comb) a(E[k].first, E[k].second) = 1;
+  // The routes, in order (exact.hpp lists them with their proofs): name,
+  // certificate kind a success contributes, applicability, time slice (the
+  // elapsed time, in seconds since the start, up to which the route may run;
+  // most routes also cap each query), and the route itself. A route either
+  // settles blocks (closed, recorded in `out`) or ends the decision with a
+  // verdict (not closed: a witness for one block). `check_after`: after this
+  // route (run or not), all blocks closed => the decision is closed.
+  struct ClosednessRoute {
+    const char* name;
+    const char* certificate;
+    bool applies;
+    std::function<double()> slice;
+    std::function<std::optional<Verdict>(double stop_at)> run;
+    bool check_after;
+  };
+  const std::vector<ClosednessRoute> routes = {
+      {kClosednessRoutes[0], "exact_closed", true,
+       [&] { return o.seconds; },
+       [&](double stop_at) -> std::optional<Verdict> {
+        (void)stop_at;
+        // Route 0: the block is {rank <= r} (reductions.hpp, determinantal_route):
+        // a combinatorial proof, no solver.
+        for (idx bi = 0; bi < out.size(); ++bi) {
           std::string why;
-          if (witness_holds(b, a, o, timer, std::min(o.witness_query_seconds, stop_at - timer.elapsed()), why))
-            return done(Closedness::not_closed, "exact: witness-search",
-                        steps + "; block " + std::to_string(bi) + ": A = " + a.to_string() +
-                            " is not in the block's set but in its closure",
-                        not_closed_certificate(arch, red, bi, lift_entries(b, a), "witness-search"));
-          // next combination
-          idx k = s;
-          while (k > 0 && comb[k - 1] == E.size() - s + (k - 1)) --k;
-          if (k == 0) break;
-          ++comb[k - 1];
-          for (idx t = k; t < s; ++t) comb[t] = comb[t - 1] + 1;
+          if (determinantal_route(red.blocks[bi], why)) out[bi] = {Closedness::closed, "determinantal", why};
         }
-      }
-      out[bi].why += "; no 0/1 witness with support <= " + std::to_string(o.witness_max_support);
-    }
+        return std::nullopt;
+       },
+       false},
+      {kClosednessRoutes[1], "exact_closed", o.cone_route,
+       [&] { return o.seconds; },
+       [&](double stop_at) -> std::optional<Verdict> {
+        (void)stop_at;
+        // Route 1: the quantifier-free asymptotic-cone criterion.
+          for (idx bi = 0; bi < out.size(); ++bi) {
+            const auto& b = red.blocks[bi];
+            if (out[bi].c != Closedness::unknown || b.num_factors() != 2 || timer.left() <= 0) continue;
+            const Z3Result r = check_traced("cone", asymptotic_cone_formula(b), budget(std::min(timer.left(), 0.3 * o.seconds + 0.05), o),
+                                        Z3Tactic::nlsat);
+            if (r.answer == SolverAnswer::unsat) out[bi] = {Closedness::closed, "asymptotic-cone", ""};
+            else out[bi].why = r.answer == SolverAnswer::sat ? "cone criterion inconclusive (recession directions exist)"
+                                                            : "cone query: " + r.reason;
+          }
+        return std::nullopt;
+       },
+       false},
+      {kClosednessRoutes[2], "exact_closed", o.cone_route && o.normal_forms,
+       [&] { return o.seconds; },
+       [&](double stop_at) -> std::optional<Verdict> {
+        (void)stop_at;
+        ensure_full_rank();
+        // Route 1b': a tree of normal forms under the block's symmetries
+        // (normal_form.hpp); every leaf "forall (few free entries) exists X" must
+        // be TRUE. Its leaf queries share normal_form_share of the whole budget.
+          for (idx bi = 0; bi < out.size(); ++bi) {
+            const auto& b = red.blocks[bi];
+            if (out[bi].c != Closedness::unknown || !full_rank[bi] || timer.left() <= 0) continue;
+            NormalFormTree tree;
+            std::string why;
+            const auto t_build = clock_type::now();
+            // The tree search has no clock of its own: its state budget scales
+            // with the time left (measured ~1e5 states/s on one loaded core; the
+            // default cap is reached from ~5 s left), so a small budget is not
+            // overrun by the search alone (issue 18 item 3).
+            NormalFormOptions nfo = o.normal_form;
+            nfo.max_states = std::min<std::size_t>(nfo.max_states, static_cast<std::size_t>(4.0e4 * std::max(0.0, timer.left())));
+            if (nfo.max_states < 1000) {
+              out[bi].why += "; normal forms: no time left for the tree search";
+              continue;
+            }
+            const bool built = build_normal_form_tree(b, nfo, tree, why);
+            if (tracing())
+              std::fprintf(stderr, "[exact] normal-form tree: %zu leaves, at most %zu free, built in %.2f s\n", tree.leaves,
+                           tree.max_free, std::chrono::duration<double>(clock_type::now() - t_build).count());
+            if (!built) {
+              out[bi].why += "; " + why;
+              continue;
+            }
+            const double stop_at = timer.elapsed() + std::min(timer.left(), o.normal_form_share * o.seconds);
+            bool all = true;
+            for (const NormalFormNode* leaf : normal_form_leaves(tree)) {
+              const bool quantified = std::count(leaf->state.begin(), leaf->state.end(), EntryState::free) > 0;
+              const Z3Result r = check_traced("normal-form leaf", normal_form_leaf_sentence(b, leaf->state, o.sentences),
+                                          budget(stop_at - timer.elapsed(), o), quantified ? Z3Tactic::automatic : Z3Tactic::nlsat);
+              if (r.answer == SolverAnswer::sat) continue;
+              out[bi].why += r.answer == SolverAnswer::unsat ? "; normal forms: a leaf is FALSE (not surjective)"
+                                                            : "; normal forms: a leaf: " + r.reason;
+              if (r.answer == SolverAnswer::unsat) full_rank[bi] = false;  // route 1b would fail as well
+              all = false;
+              break;
+            }
+            if (!all) continue;
+            out[bi] = {Closedness::closed, "surjective-normal-forms",
+                       std::to_string(tree.leaves) + " normal forms (at most " + std::to_string(tree.max_free) + " free entries)"};
+            normal_forms[bi] = normal_form_tree_json(b, tree);
+          }
+        return std::nullopt;
+       },
+       false},
+      {kClosednessRoutes[3], "exact_closed", o.cone_route,
+       [&] { return o.seconds; },
+       [&](double stop_at) -> std::optional<Verdict> {
+        (void)stop_at;
+        ensure_full_rank();
+        // Route 1b: "forall a exists X" in one sentence.
+          for (idx bi = 0; bi < out.size(); ++bi) {
+            const auto& b = red.blocks[bi];
+            if (out[bi].c != Closedness::unknown || timer.left() <= 0) continue;
+            if (!full_rank[bi]) continue;
+            const Z3Result r = check_traced("surjectivity", surjectivity_sentence(b, o.sentences),
+                                        budget(std::min(timer.left(), 0.1 * o.seconds + 0.05), o));
+            if (r.answer == SolverAnswer::sat) out[bi] = {Closedness::closed, "surjective", ""};
+            else out[bi].why += r.answer == SolverAnswer::unsat ? "; not surjective" : "; surjectivity: " + r.reason;
+          }
+        return std::nullopt;
+       },
+       true},
+      {kClosednessRoutes[4], "exact_not_closed", o.witness_search,
+       [&] { return 0.3 * o.seconds; },
+       [&](double stop_at) -> std::optional<Verdict> {
+        (void)stop_at;
+        // Route 2a (two factors): tangent witnesses with explicit sequences
+        // (tangent_candidates). A candidate's limit a is in cl(S_b) by exact
+        // Laurent arithmetic; "a not in S_b" is one quantifier-free query. Both =>
+        // not closed, and the certificate carries the sequence, which the checker
+        // re-multiplies exactly (no quantified query).
+          for (idx bi = 0; bi < out.size(); ++bi) {
+            if (out[bi].c != Closedness::unknown || red.blocks[bi].num_factors() != 2) continue;
+            const auto& b = red.blocks[bi];
+            for (int variant = 0; variant < 4; ++variant) {
+              for (const Sequence& s : tangent_candidates(b, variant % 2 == 1, 17 + static_cast<std::uint64_t>(variant))) {
+                if (timer.elapsed() >= stop_at) break;  // its slice: 30% of the budget
+                const Z3Result r = check_traced("tangent membership", masked_membership_sentence(b, s.a, o.sentences),
+                                            budget(std::min(o.witness_query_seconds, timer.left()), o), Z3Tactic::nlsat);
+                if (r.answer != SolverAnswer::unsat) continue;
+                json w = lift_entries(b, s.a);
+                json cert = not_closed_certificate(arch, red, bi, w, "tangent-sequence", timer.left());
+                cert["sequence"] = sequence_json(b, s);
+                return done(Closedness::not_closed, "exact: tangent-sequence",
+                            steps + "; block " + std::to_string(bi) + ": A = " + s.a.to_string() +
+                                " is the limit of an explicit sequence (1/t terms cancel) and not in the block's set",
+                            cert);
+              }
+            }
+          }
+        return std::nullopt;
+       },
+       false},
+      {kClosednessRoutes[5], "exact_closed", o.cone_route,
+       [&] { return timer.elapsed() + 0.4 * std::max(0.0, timer.left()); },
+       [&](double stop_at) -> std::optional<Verdict> {
+        (void)stop_at;
+        // Route 1c: "algebraic-onto" (reductions.hpp, algebraic_onto_sentences):
+        // S equals the zero set D of its vanishing minors, proved by one
+        // "forall a in D exists X" sentence per 0/1 pattern on a spanning forest
+        // of the mask (far smaller than one sentence over all of a). Tried where
+        // the tangent space of D at a random point of S has S's dimension (a
+        // filter only; the sentences are the proof), with 40% of the time left. After route 2a (cheap
+        // not-closed witnesses), before route 2 (which uses half of what is left).
+          for (idx bi = 0; bi < out.size(); ++bi) {
+            const auto& b = red.blocks[bi];
+            if (out[bi].c != Closedness::unknown || timer.elapsed() >= stop_at) continue;
+            if (spanning_forest(b.mask).size() > o.onto_max_forest) continue;
+            const auto t_minors = clock_type::now();
+            const std::vector<VanishingMinor> minors = vanishing_minors(b);
+            const std::size_t dim = jacobian_rank_at_random_point(b);
+            if (tracing())
+              std::fprintf(stderr, "[exact] algebraic-onto: %zu minors, rank %zu, in %.2f s\n", minors.size(), dim,
+                           std::chrono::duration<double>(clock_type::now() - t_minors).count());
+            if (onto_tangent_dimension(b, minors) != dim) {
+              out[bi].why += "; algebraic-onto: the minors' zero set is larger than the set (tangent dimension)";
+              continue;
+            }
+            bool all = true;
+            for (const Formula& f : algebraic_onto_sentences(b, minors, o.sentences)) {
+              const Z3Result r = check_traced("onto pattern", f, budget(std::min(timer.left(), stop_at - timer.elapsed()), o));
+              if (r.answer == SolverAnswer::sat) continue;
+              out[bi].why += r.answer == SolverAnswer::unsat ? "; algebraic-onto: a point of D is not a product"
+                                                            : "; algebraic-onto: " + r.reason;
+              all = false;
+              break;
+            }
+            if (!all) continue;
+            out[bi] = {Closedness::closed, "algebraic-onto", std::to_string(minors.size()) + " vanishing minors"};
+            onto[bi] = json::array();
+            for (const auto& m : minors) onto[bi].push_back(m.to_json(b));
+          }
+        return std::nullopt;
+       },
+       true},
+      {kClosednessRoutes[6], "exact_not_closed", o.witness_search,
+       [&] { return timer.elapsed() + o.witness_share * std::max(0.0, timer.left()); },
+       [&](double stop_at) -> std::optional<Verdict> {
+        (void)stop_at;
+        // Route 2: 0/1 witnesses.
+          for (idx bi = 0; bi < out.size(); ++bi) {
+            if (out[bi].c != Closedness::unknown) continue;
+            const auto& b = red.blocks[bi];
+            const auto E = b.mask.entries();
+            for (idx s = 1; s <= std::min(o.witness_max_support, E.size()); ++s) {
+              std::vector<idx> comb(s);
+              for (idx k = 0; k < s; ++k) comb[k] = k;
+              while (true) {
+                if (timer.elapsed() >= stop_at) return std::nullopt;
+                RationalMatrix a(b.rows(), b.cols());
+                for (idx k : comb) a(E[k].first, E[k].second) = 1;
+                std::string why;
+                if (witness_holds(b, a, o, timer, std::min(o.witness_query_seconds, stop_at - timer.elapsed()), why))
+                  return done(Closedness::not_closed, "exact: witness-search",
+                              steps + "; block " + std::to_string(bi) + ": A = " + a.to_string() +
+                                  " is not in the block's set but in its closure",
+                              not_closed_certificate(arch, red, bi, lift_entries(b, a), "witness-search", timer.left()));
+                // next combination
+                idx k = s;
+                while (k > 0 && comb[k - 1] == E.size() - s + (k - 1)) --k;
+                if (k == 0) break;
+                ++comb[k - 1];
+                for (idx t = k; t < s; ++t) comb[t] = comb[t - 1] + 1;
+              }
+            }
+            out[bi].why += "; no 0/1 witness with support <= " + std::to_string(o.witness_max_support);
+          }
+        return std::nullopt;
+       },
+       false},
+      {kClosednessRoutes[7], "exact_closed / exact_not_closed", o.full_sentence,
+       [&] { return o.seconds; },
+       [&](double stop_at) -> std::optional<Verdict> {
+        (void)stop_at;
+        // Route 3: the block's full sentence.
+          for (idx bi = 0; bi < out.size(); ++bi) {
+            if (out[bi].c != Closedness::unknown || timer.left() <= 0) continue;
+            const auto& b = red.blocks[bi];
+            const Z3Result r = check_traced("full sentence", masked_non_closedness_sentence(b, o.sentences), budget(timer.left(), o));
+            if (r.answer == SolverAnswer::unsat) {
+              out[bi] = {Closedness::closed, "sentence", ""};
+              continue;
+            }
+            if (r.answer == SolverAnswer::unknown) {
+              out[bi].why += "; sentence: " + r.reason;
+              continue;
+            }
+            // TRUE: try to extract and re-check the witness A (Z3 4.8 is not trusted).
+            json witness = nullptr;
+            if (r.irrational.empty()) {
+              const auto av = target_variables(b.rows(), b.cols());
+              RationalMatrix a(b.rows(), b.cols());
+              bool complete = true;
+              for (auto [i, j] : b.mask.entries()) {
+                auto it = r.model.find(av[i][j]);
+                if (it == r.model.end()) complete = false;
+                else a(i, j) = it->second;
+              }
+              std::string why;
+              if (complete && witness_holds(b, a, o, timer, timer.left(), why)) witness = lift_entries(b, a);
+            }
+            return done(Closedness::not_closed, "exact: sentence",
+                        steps + "; block " + std::to_string(bi) + ": Lemma 3.2.16 sentence is TRUE" +
+                            (witness.is_null() ? " (no re-checked witness; the checker re-decides the sentence)" : ""),
+                        not_closed_certificate(arch, red, bi, witness, "sentence", timer.left()));
+          }
+        return std::nullopt;
+       },
+       true},
+  };
+  for (const ClosednessRoute& route : routes) {
+    if (route.applies)
+      if (std::optional<Verdict> decided = route.run(route.slice())) return *decided;
+    if (route.check_after && all_closed()) return done(Closedness::closed, "exact: " + routes_summary(), steps, closed_cert());
   }
-witness_done:
-
-  // Route 3: the block's full sentence.
-  if (o.full_sentence)
-    for (idx bi = 0; bi < out.size(); ++bi) {
-      if (out[bi].c != Closedness::unknown || timer.left() <= 0) continue;
-      const auto& b = red.blocks[bi];
-      const Z3Result r = check_traced("full sentence", masked_non_closedness_sentence(b, o.sentences), budget(timer.left(), o));
-      if (r.answer == SolverAnswer::unsat) {
-        out[bi] = {Closedness::closed, "sentence", ""};
-        continue;
-      }
-      if (r.answer == SolverAnswer::unknown) {
-        out[bi].why += "; sentence: " + r.reason;
-        continue;
-      }
-      // TRUE: try to extract and re-check the witness A (Z3 4.8 is not trusted).
-      json witness = nullptr;
-      if (r.irrational.empty()) {
-        const auto av = target_variables(b.rows(), b.cols());
-        RationalMatrix a(b.rows(), b.cols());
-        bool complete = true;
-        for (auto [i, j] : b.mask.entries()) {
-          auto it = r.model.find(av[i][j]);
-          if (it == r.model.end()) complete = false;
-          else a(i, j) = it->second;
-        }
-        std::string why;
-        if (complete && witness_holds(b, a, o, timer, timer.left(), why)) witness = lift_entries(b, a);
-      }
-      return done(Closedness::not_closed, "exact: sentence",
-                  steps + "; block " + std::to_string(bi) + ": Lemma 3.2.16 sentence is TRUE" +
-                      (witness.is_null() ? " (no re-checked witness; the checker re-decides the sentence)" : ""),
-                  not_closed_certificate(arch, red, bi, witness, "sentence"));
-    }
-  if (all_closed()) return done(Closedness::closed, "exact: " + routes_summary(), steps, closed_cert());
   std::string why;
   for (idx bi = 0; bi < out.size(); ++bi)
     if (out[bi].c == Closedness::unknown) why += (why.empty() ? "" : "; ") + ("block " + std::to_string(bi) + ":" + out[bi].why);

@@ -3,6 +3,8 @@
 
 #include <chrono>
 
+#include "check_context.hpp"
+
 namespace wellposed::detail {
 
 namespace {
@@ -28,7 +30,8 @@ bool ran_out_of_time(const CheckResult& r) {
   return r.reason.find("not verified") != std::string::npos || r.reason.find("budget") != std::string::npos;
 }
 
-GateResult gate_with(Verdict& v, const std::vector<Support>* factors, const Architecture* arch, double seconds_left) {
+GateResult gate_with(Verdict& v, const std::vector<Support>* factors, const Architecture* arch, double seconds_left,
+                     const CertificateCheckOptions& o) {
   GateResult g;
   if (!v.decided()) return g;
   const auto t0 = std::chrono::steady_clock::now();
@@ -36,17 +39,17 @@ GateResult gate_with(Verdict& v, const std::vector<Support>* factors, const Arch
   if (is_exact_kind(v.certificate) && !(seconds_left > 0)) {
     r = {false, "no time left in the budget: certificate not verified"};
   } else if (factors) {
-    r = check_once(v.certificate, v.closedness, *factors, seconds_left);
+    r = check_once(v.certificate, v.closedness, *factors, seconds_left, &o);
   } else if (arch) {
     Verdict copy = v;
     if (is_exact_kind(copy.certificate) && seconds_left < 1e300) copy.certificate["check_seconds"] = seconds_left;
-    r = check_certificate(*arch, copy);
+    r = check_certificate(*arch, copy, o);
   } else {
     // Supports from the certificate; check_certificate(Verdict) dispatches
     // every kind, "relu_network" included.
     Verdict copy = v;
     if (is_exact_kind(copy.certificate) && seconds_left < 1e300) copy.certificate["check_seconds"] = seconds_left;
-    r = check_certificate(copy);
+    r = check_certificate(copy, o);
   }
   g.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   g.passed = r.ok;
@@ -71,7 +74,8 @@ CheckMemoScope::CheckMemoScope() : outer_(t_memo) { t_memo = this; }
 CheckMemoScope::~CheckMemoScope() { t_memo = outer_; }
 
 CheckResult check_once(const nlohmann::json& certificate, Closedness claimed, const std::vector<Support>& factors,
-                       double seconds_left) {
+                       double seconds_left, const CertificateCheckOptions* options) {
+  const CertificateCheckOptions& o = options ? *options : current_check_options();
   std::tuple<int, std::string, std::string> key;
   if (t_memo) {
     key = {static_cast<int>(claimed), supports_key(factors), certificate.dump()};
@@ -82,9 +86,9 @@ CheckResult check_once(const nlohmann::json& certificate, Closedness claimed, co
   if (is_exact_kind(certificate) && seconds_left < 1e300) {
     nlohmann::json c = certificate;
     c["check_seconds"] = seconds_left > 0 ? seconds_left : 0.0;
-    r = check_certificate(c, claimed, factors);
+    r = check_certificate(c, claimed, factors, o);
   } else {
-    r = check_certificate(certificate, claimed, factors);
+    r = check_certificate(certificate, claimed, factors, o);
   }
   // A check that ran out of time says nothing about the certificate: not
   // remembered, so a later check with more time may still pass it.
@@ -92,14 +96,16 @@ CheckResult check_once(const nlohmann::json& certificate, Closedness claimed, co
   return r;
 }
 
-GateResult gate(Verdict& v, const std::vector<Support>& factors, double seconds_left) {
-  return gate_with(v, &factors, nullptr, seconds_left);
+GateResult gate(Verdict& v, const std::vector<Support>& factors, double seconds_left, const CertificateCheckOptions& o) {
+  return gate_with(v, &factors, nullptr, seconds_left, o);
 }
 
-GateResult gate(Verdict& v, const Architecture& arch, double seconds_left) {
-  return gate_with(v, nullptr, &arch, seconds_left);
+GateResult gate(Verdict& v, const Architecture& arch, double seconds_left, const CertificateCheckOptions& o) {
+  return gate_with(v, nullptr, &arch, seconds_left, o);
 }
 
-GateResult gate(Verdict& v, double seconds_left) { return gate_with(v, nullptr, nullptr, seconds_left); }
+GateResult gate(Verdict& v, double seconds_left, const CertificateCheckOptions& o) {
+  return gate_with(v, nullptr, nullptr, seconds_left, o);
+}
 
 }  // namespace wellposed::detail

@@ -49,16 +49,20 @@ class CheckMemoScope {
   CheckMemoScope& operator=(const CheckMemoScope&) = delete;
 
  private:
-  friend CheckResult check_once(const nlohmann::json&, Closedness, const std::vector<Support>&, double);
+  friend CheckResult check_once(const nlohmann::json&, Closedness, const std::vector<Support>&, double,
+                                const CertificateCheckOptions*);
   std::map<std::tuple<int, std::string, std::string>, CheckResult> results_;
   CheckMemoScope* outer_;
 };
 
-/// check_certificate(certificate, claimed, factors), through the memo of the
+/// check_certificate(certificate, claimed, factors, o), through the memo of the
 /// innermost CheckMemoScope of this thread if there is one. An exact
 /// certificate ("exact_*") gets at most `seconds_left` for its re-run queries.
+/// Without `o`: the options of the check in progress on this thread
+/// (check_context.hpp), else the defaults.
 CheckResult check_once(const nlohmann::json& certificate, Closedness claimed, const std::vector<Support>& factors,
-                       double seconds_left = std::numeric_limits<double>::infinity());
+                       double seconds_left = std::numeric_limits<double>::infinity(),
+                       const CertificateCheckOptions* o = nullptr);
 
 struct GateResult {
   bool passed = false;
@@ -71,15 +75,16 @@ struct GateResult {
 /// certificate). An undecided verdict passes through untouched (passed =
 /// false, empty account). A decided verdict that fails is turned into unknown
 /// (see above); `seconds_left` bounds the check's solver time.
-GateResult gate(Verdict& v, const std::vector<Support>& factors, double seconds_left);
+GateResult gate(Verdict& v, const std::vector<Support>& factors, double seconds_left,
+                const CertificateCheckOptions& o = {});
 
 /// The gate for a verdict about `arch`: the checker compares the
 /// certificate with the architecture itself, a family on its parameters
 /// (no mask is built for a structural family; issue 18 item 6).
-GateResult gate(Verdict& v, const Architecture& arch, double seconds_left);
+GateResult gate(Verdict& v, const Architecture& arch, double seconds_left, const CertificateCheckOptions& o = {});
 
 /// The same, with the supports taken from the certificate itself (a
 /// "relu_network" certificate, or any certificate with "factors").
-GateResult gate(Verdict& v, double seconds_left);
+GateResult gate(Verdict& v, double seconds_left, const CertificateCheckOptions& o = {});
 
 }  // namespace wellposed::detail

@@ -262,6 +262,7 @@ SubsetReport run_subsets(const ReluNetwork& net, const std::vector<idx>& H, cons
         AnalyzeOptions ao;
         ao.budget_seconds = std::min(o.per_problem_seconds, timer.left());
         ao.exact_deciders = o.exact_deciders;
+        ao.check = o.check;
         // analyze() gates its verdict (gate.hpp); the bounded-box certificate
         // that lists this problem finds the result in the memo.
         Analysis an = analyze(arch, ao);
@@ -341,6 +342,7 @@ NetworkAnalysis analyze_network(const ReluNetwork& net, const NetworkOptions& o)
   AnalyzeOptions ao;
   ao.budget_seconds = subsets_coming ? 0.5 * o.budget_seconds : o.budget_seconds;
   ao.exact_deciders = o.exact_deciders;
+  ao.check = o.check;
   // One check per certificate (gate.hpp): analyze() gates L_I and every
   // Thm 7.4.2 problem; the domain verdicts' certificates carry those
   // certificates, whose checks the memo supplies.
@@ -456,7 +458,7 @@ NetworkAnalysis analyze_network(const ReluNetwork& net, const NetworkOptions& o)
 
   // The gate, once per domain verdict, inside what is left of the budget.
   for (DomainVerdict* dv : {&r.finite_data, &r.bounded_box}) {
-    const detail::GateResult g = detail::gate(dv->verdict, net.layers(), timer.left());
+    const detail::GateResult g = detail::gate(dv->verdict, net.layers(), timer.left(), o.check);
     dv->check = g.passed ? g.account : std::string();
   }
 

@@ -34,7 +34,9 @@ std::string to_string(Z3Tactic t) {
 
 namespace {
 
-std::atomic<Z3Tactic> g_quantified{Z3Tactic::nlqsat};
+// The tactic `automatic` uses for a quantified query (a caller wanting
+// another passes it to z3_check; no process-wide switch, issue 18 item 4).
+constexpr Z3Tactic kQuantifiedTactic = Z3Tactic::nlqsat;
 
 class Translator {
  public:
@@ -162,8 +164,6 @@ bool has_quantifier(const Formula& f) { return !f.is_quantifier_free(); }
 
 }  // namespace
 
-void set_default_quantified_tactic(Z3Tactic t) { g_quantified = t; }
-Z3Tactic default_quantified_tactic() { return g_quantified; }
 
 Z3Result z3_check(const Formula& input, const Z3Budget& budget, Z3Tactic tactic) {
   Z3Result out;
@@ -184,8 +184,8 @@ Z3Result z3_check(const Formula& input, const Z3Budget& budget, Z3Tactic tactic)
   for (const auto& v : f.free_variables()) leading.push_back(v);
 
   const bool quantified = has_quantifier(f);
-  if (tactic == Z3Tactic::automatic) tactic = quantified ? g_quantified.load() : Z3Tactic::nlsat;
-  if (tactic == Z3Tactic::nlsat && quantified) tactic = g_quantified.load();
+  if (tactic == Z3Tactic::automatic) tactic = quantified ? kQuantifiedTactic : Z3Tactic::nlsat;
+  if (tactic == Z3Tactic::nlsat && quantified) tactic = kQuantifiedTactic;
   out.tactic = to_string(tactic);
   set_memory(budget.memory_mib);
 

@@ -19,6 +19,10 @@ namespace wellposed::numeric {
 
 FloatFormat FloatFormat::fp16() { return {11, -13, 16, "fp16"}; }
 FloatFormat FloatFormat::bf16() { return {8, -125, 128, "bf16"}; }
+// k 2^{e-t}, k in [2^{t-1}, 2^t - 1]: the smallest normal is 2^{emin-1}, the
+// largest (2^t - 1) 2^{emax-t}, the smallest subnormal 2^{emin-t}.
+FloatFormat FloatFormat::fp8_e5m2() { return {3, -13, 16, "fp8-e5m2"}; }  // 2^-14, 7 * 2^13 = 57344, 2^-16
+FloatFormat FloatFormat::fp8_e4m3() { return {4, -5, 8, "fp8-e4m3"}; }    // 2^-6, 15 * 2^4 = 240, 2^-9
 FloatFormat FloatFormat::bits(int t) { return {t, -1021, 1024, "t" + std::to_string(t)}; }
 
 double FloatFormat::max_value() const { return std::ldexp(std::ldexp(1.0, t) - 1.0, emax - t); }
@@ -37,6 +41,8 @@ void FloatFormat::validate() const {
 std::optional<FloatFormat> parse_float_format(const std::string& s) {
   if (s == "fp16" || s == "float16" || s == "half") return FloatFormat::fp16();
   if (s == "bf16" || s == "bfloat16") return FloatFormat::bf16();
+  if (s == "fp8-e5m2" || s == "e5m2") return FloatFormat::fp8_e5m2();
+  if (s == "fp8-e4m3" || s == "e4m3") return FloatFormat::fp8_e4m3();
   if (s.empty() || s.size() > 2 || !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; })) return std::nullopt;
   const int t = std::stoi(s);
   if (t < 2 || t > 53) return std::nullopt;

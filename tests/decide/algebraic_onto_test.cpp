@@ -162,7 +162,8 @@ TEST(AlgebraicOnto, CheckerRejectsTamperedCertificates) {
   // condition fails; exact_test.cpp, ExactTangent). Claim it closed by
   // algebraic-onto with its own (valid) vanishing minors: Z3 finds a point of
   // D that is not a product, or runs out of the re-check budget; both reject.
-  set_exact_checker_query_seconds(10);
+  CertificateCheckOptions co;
+  co.exact_query_seconds = 10;
   const Architecture nc = pair({"11", "11", "11"}, {"110", "011"});
   const auto red = reduce_for_closedness(nc);
   ASSERT_EQ(red.blocks.size(), 1u);
@@ -175,13 +176,12 @@ TEST(AlgebraicOnto, CheckerRejectsTamperedCertificates) {
   claim.certificate["kind"] = "exact_closed";
   claim.certificate["closed_by"] = {"algebraic-onto"};
   claim.certificate["onto"] = {minors};
-  const CheckResult c = check_certificate(nc, claim);
+  const CheckResult c = check_certificate(nc, claim, co);
   EXPECT_FALSE(c.ok) << c.reason;
   // Rejected by the re-decided sentences, not by the certificate's form.
   EXPECT_TRUE(c.reason.find("is not a product") != std::string::npos ||
               c.reason.find("z3 unknown") != std::string::npos)
       << c.reason;
-  set_exact_checker_query_seconds(60);
 }
 
 // Agreement on seeded small pairs: wherever the route's sentences all hold

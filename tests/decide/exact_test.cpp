@@ -218,12 +218,12 @@ namespace {
 TEST(ExactClosedness, CheckerRejectsAFalseSurjectivityClaim) {
   // 2 s of re-check: Z3 either re-decides the claim FALSE or runs out of
   // budget; both are rejections (a time-out is "not verified").
-  set_exact_checker_query_seconds(2);
+  CertificateCheckOptions co;
+  co.exact_query_seconds = 2;
   Verdict r = decide_closedness_exact(low_rank(3, 3, 2), opts(20));
   ASSERT_EQ(r.closedness, Closedness::closed);
   r.certificate["closed_by"] = nlohmann::json::array({"surjective"});
-  EXPECT_FALSE(check_certificate(low_rank(3, 3, 2), r).ok);
-  set_exact_checker_query_seconds(60);
+  EXPECT_FALSE(check_certificate(low_rank(3, 3, 2), r, co).ok);
 }
 
 }  // namespace

@@ -69,7 +69,7 @@ TEST(Nullstellensatz, NonMembershipIsCheckedWithoutASolverAndTamperingIsCaught) 
   EXPECT_NE(c.reason.find("Nullstellensatz identity"), std::string::npos) << c.reason;
   // The closure half is still a quantified Z3 query: one solver unless a second one is configured.
   EXPECT_NE(c.trust.detail.find("non-membership: Nullstellensatz"), std::string::npos) << c.trust.detail;
-  if (second_solver().script.empty()) EXPECT_EQ(c.trust.level, TrustLevel::one_solver);
+  if (SecondSolverOptions::from_environment().script.empty()) EXPECT_EQ(c.trust.level, TrustLevel::one_solver);
   // A changed coefficient breaks the identity: rejected, naming the check.
   json bad = cert;
   auto& g = bad["nullstellensatz"]["cofactors"][0]["g"][0][0];
@@ -99,12 +99,10 @@ class StandInSecondSolver : public ::testing::Test {
     ASSERT_NE(f, nullptr);
     std::fprintf(f, "cat > /dev/null\nprintf 'version stand-in 0\\n%s'\n", lines.c_str());
     std::fclose(f);
-    set_second_solver({script, "/bin/sh", 10.0});
+    options.second_solver = {script, "/bin/sh", 10.0};
   }
-  void TearDown() override {
-    set_second_solver({});
-    std::remove(script.c_str());
-  }
+  void TearDown() override { std::remove(script.c_str()); }
+  CertificateCheckOptions options;
 };
 
 TEST_F(StandInSecondSolver, AgreementLabelsTwoSolversAndDisagreementRejects) {
@@ -112,16 +110,16 @@ TEST_F(StandInSecondSolver, AgreementLabelsTwoSolversAndDisagreementRejects) {
                         Support::from_rows({"1110", "1111", "0111"})});
   const json cert = four_by_four_certificate(a);  // no cofactors: non-membership (unsat) and closure (sat) by Z3
   answer("unsat\\nsat\\n");
-  const CheckResult ok = check_exact_certificate(cert, Closedness::not_closed, a.factors());
+  const CheckResult ok = check_exact_certificate(cert, Closedness::not_closed, a.factors(), options);
   ASSERT_TRUE(ok.ok) << ok.reason;
   EXPECT_EQ(ok.trust.level, TrustLevel::two_solvers) << ok.trust.detail;
   EXPECT_NE(ok.trust.solvers.find("stand-in 0"), std::string::npos) << ok.trust.solvers;
   answer("unsat\\nunsat\\n");
-  const CheckResult bad = check_exact_certificate(cert, Closedness::not_closed, a.factors());
+  const CheckResult bad = check_exact_certificate(cert, Closedness::not_closed, a.factors(), options);
   EXPECT_FALSE(bad.ok);
   EXPECT_NE(bad.reason.find("the solvers disagree"), std::string::npos) << bad.reason;
   answer("unsat\\nunknown\\n");  // no answer is no confirmation, not a rejection
-  const CheckResult one = check_exact_certificate(cert, Closedness::not_closed, a.factors());
+  const CheckResult one = check_exact_certificate(cert, Closedness::not_closed, a.factors(), options);
   ASSERT_TRUE(one.ok) << one.reason;
   EXPECT_EQ(one.trust.level, TrustLevel::one_solver);
 }

@@ -19,9 +19,12 @@
 // An exact certificate re-runs solver queries in child processes: each input
 // gets at most half a second of them, so no input can exceed the harness's
 // -timeout through a solver (what the solver answers is not under test here).
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  wellposed::set_exact_checker_query_seconds(0.5);
-  return 0;
+// No second solver (WELLPOSED_SECOND_SOLVER is not read).
+static wellposed::CertificateCheckOptions harness_options() {
+  wellposed::CertificateCheckOptions o;
+  o.exact_query_seconds = 0.5;
+  o.second_solver = {};
+  return o;
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -47,7 +50,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     if (!v.decided()) continue;
     try {
-      (void)wellposed::check_certificate(v);
+      static const wellposed::CertificateCheckOptions options = harness_options();
+      (void)wellposed::check_certificate(v, options);
     } catch (const std::exception&) {
       // certify reports an exception as bad input (exit 2): not a crash. A
       // checker that rejects with a CheckResult is preferred; see RESULTS.md.

@@ -146,6 +146,28 @@ TEST(QuantizeFormat, RoundToFormatIsANearestElementOfASmallFormat) {
   }
 }
 
+// FP8 landmarks against the OCP FP8 spec's tables (E5M2: max 57344, min
+// normal 2^-14, min subnormal 2^-16; E4M3 in its IEEE-style range: max 240,
+// min normal 2^-6, min subnormal 2^-9).
+TEST(QuantizeFormat, Fp8Landmarks) {
+  const FloatFormat e5 = *parse_float_format("fp8-e5m2"), e4 = *parse_float_format("fp8-e4m3");
+  EXPECT_EQ(e5.max_value(), 57344.0);
+  EXPECT_EQ(e5.min_normal(), std::ldexp(1.0, -14));
+  EXPECT_TRUE(representable(std::ldexp(1.0, -16), e5));
+  EXPECT_FALSE(representable(std::ldexp(1.0, -17), e5));
+  EXPECT_TRUE(representable(1.75, e5));   // 1.11b: two stored mantissa bits
+  EXPECT_FALSE(representable(1.125, e5));  // needs three
+  EXPECT_EQ(e4.max_value(), 240.0);
+  EXPECT_EQ(e4.min_normal(), std::ldexp(1.0, -6));
+  EXPECT_TRUE(representable(std::ldexp(1.0, -9), e4));
+  EXPECT_FALSE(representable(std::ldexp(1.0, -10), e4));
+  EXPECT_TRUE(representable(1.875, e4));   // 1.111b: three stored mantissa bits
+  EXPECT_FALSE(representable(1.0625, e4));  // needs four
+  EXPECT_EQ(round_to_format(1000.0, e4), 240.0);  // saturates
+  EXPECT_NO_THROW(e4.validate());
+  EXPECT_NO_THROW(e5.validate());
+}
+
 TEST(QuantizeFormat, Fp16AndBf16Landmarks) {
   const FloatFormat h = FloatFormat::fp16(), b = FloatFormat::bf16();
   EXPECT_EQ(h.max_value(), 65504.0);

@@ -30,6 +30,7 @@
 #include <nlohmann/json.hpp>
 
 #include "wellposed/algebra/architecture.hpp"
+#include "wellposed/decide/checker.hpp"
 #include "wellposed/decide/verdict.hpp"
 
 namespace wellposed {
@@ -53,6 +54,10 @@ struct AnalyzeOptions {
   /// nullopt: the default exact route ({z3_exact_decider()}); otherwise
   /// exactly these deciders, in order (empty: detectors only).
   std::optional<std::vector<NamedExactDecider>> exact_deciders;
+  /// How the one check of a decided verdict runs (second solver, re-check
+  /// cap); its re-check budget is further capped by what is left of
+  /// budget_seconds.
+  CertificateCheckOptions check;
 };
 
 struct StageTiming {

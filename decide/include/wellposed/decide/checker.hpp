@@ -40,26 +40,59 @@ struct CheckResult {
   /// whose every step was re-derived without a solver (Nullstellensatz
   /// non-membership, exact sequences, the determinantal route);
   /// `two_solvers` when every solver answer was re-decided alike by the
-  /// second solver (exact_checker.hpp, set_second_solver); else `one_solver`.
+  /// second solver (CertificateCheckOptions::second_solver); else `one_solver`.
   Trust trust;
   explicit operator bool() const { return ok; }
+};
+
+/// The second solver (issue 21): every solver query the exact checker
+/// (exact_checker.hpp) re-runs on Z3 (the system libz3) is also re-decided by
+/// a different solver, a newer Z3 built to WebAssembly (npm z3-solver,
+/// tools/z3js/solve.js, run by Node.js), in one batch per certificate.
+/// Agreement on every query labels the result two-solvers; a contrary
+/// definite answer fails the check ("the solvers disagree"); a time-out, no
+/// time left in the re-check budget or a missing Node.js leaves it
+/// one-solver. Off unless `script` is set.
+struct SecondSolverOptions {
+  std::string script;         ///< path of tools/z3js/solve.js; empty: off
+  std::string node = "node";  ///< the Node.js executable (PATH is searched)
+  double seconds = 60.0;      ///< budget of one certificate's batch (capped by the re-check budget left)
+  /// `script` from the environment variable WELLPOSED_SECOND_SOLVER (empty: off).
+  static SecondSolverOptions from_environment();
+};
+
+/// How a certificate is checked (issue 18 item 4: options, no process-global
+/// setters). Passed to every check_certificate overload; a check nested in
+/// another (a ReLU network certificate carrying an L_I certificate) uses the
+/// outer call's options.
+struct CertificateCheckOptions {
+  /// The re-check budget of an exact certificate ("exact_*"): total seconds
+  /// all its re-run solver queries may take together. A certificate may ask
+  /// for less with "check_seconds" (analyze() writes the budget left for
+  /// its check there); never more than this cap. A re-run that does not
+  /// finish within it is a failed check ("certificate not verified"), never
+  /// a pass. The deadline is hard: each query runs in a child process
+  /// killed when the budget is spent.
+  double exact_query_seconds = 60.0;
+  /// Default: SecondSolverOptions::from_environment().
+  SecondSolverOptions second_solver = SecondSolverOptions::from_environment();
 };
 
 /// Checks that `v` is decided, that its certificate proves v.closedness, and
 /// that the certificate is about `arch`. Never throws on a malformed
 /// certificate: that is a failed check.
-CheckResult check_certificate(const Architecture& arch, const Verdict& v);
+CheckResult check_certificate(const Architecture& arch, const Verdict& v, const CertificateCheckOptions& o = {});
 
 /// The same with the architecture taken from the certificate's "factors".
-CheckResult check_certificate(const Verdict& v);
+CheckResult check_certificate(const Verdict& v, const CertificateCheckOptions& o = {});
 
 /// The certificate alone against a claimed answer and the chain's supports.
 CheckResult check_certificate(const nlohmann::json& certificate, Closedness claimed,
-                              const std::vector<Support>& factors);
+                              const std::vector<Support>& factors, const CertificateCheckOptions& o = {});
 
 /// Checks v against arch (as check_certificate) and, when it passes, sets
 /// v.trust to what the check established. Returns the check's result.
-CheckResult check_and_label(const Architecture& arch, Verdict& v);
+CheckResult check_and_label(const Architecture& arch, Verdict& v, const CertificateCheckOptions& o = {});
 
 /// `check --require LEVEL` (issue 21): a decided verdict whose trust label is
 /// below `required` becomes unknown (method kept; reason says which level it

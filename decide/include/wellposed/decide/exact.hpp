@@ -53,6 +53,7 @@
 // stderr, and one per re-check query ("[check] ...").
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -109,9 +110,16 @@ Verdict decide_membership(const Architecture& arch, const RationalMatrix& A, con
 /// sentence exists X* forall X: P(A,X*) <= P(A,X) with the remaining budget.
 Verdict decide_attainment(const Architecture& arch, const RationalMatrix& A, const ExactOptions& o = {});
 
-/// Closedness of L_I by the routes above. The verdict's method names the
-/// route that decided each block; certificates are checked by check_certificate.
+/// Closedness of L_I by the routes above: a table of named routes (name,
+/// certificate kind, applicability from the options, time slice of the
+/// remaining budget, the route itself) tried in order by one short loop. The
+/// verdict's method names the route that decided each block ("exact: <route>"
+/// for not closed, "exact: <route> xN, ..." for closed); certificates are
+/// checked by check_certificate.
 Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o = {});
+
+/// The routes' names in the order decide_closedness_exact tries them.
+std::vector<std::string> exact_closedness_routes();
 
 /// Baseline (a) of the benchmark: the seed's sentence (Lemma 3.2.16,
 /// entrywise residual) for the whole architecture, no reduction. Verdict with

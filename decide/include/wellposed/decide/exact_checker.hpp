@@ -49,7 +49,8 @@
 //    carries "nullstellensatz" cofactors (nullstellensatz.hpp): the identity
 //    sum g_ij (P_ij - a_ij) = 1 is expanded exactly (issue 21).
 // What it trusts: Z3's unsat / sat answers on these re-built queries (each
-// also re-decided by the second solver when one is configured, below), and
+// also re-decided by the second solver when one is configured,
+// CertificateCheckOptions::second_solver), and
 // the theorems quoted in reductions.hpp and normal_form.hpp. A solver
 // time-out, a query process killed at the deadline or one that ends without
 // an answer (the budget below) fails the check.
@@ -64,35 +65,13 @@
 
 namespace wellposed {
 
-/// The re-check budget: total seconds the checker allows all re-run solver
-/// queries of ONE certificate together (default 60). A certificate may ask for
-/// less with "check_seconds" (the analysis budget left for its check; never
-/// more than this cap). A re-run that does not finish within what is left is a
-/// failed check: "certificate not verified", never a pass. The deadline is
-/// hard: each query runs in a child process killed when the budget is spent,
-/// so a check returns within its budget (plus ~0.2 s to reap the child)
-/// even where Z3 ignores its interrupt.
-void set_exact_checker_query_seconds(double seconds);
-
-/// The second solver (issue 21): every solver query the checker re-runs on
-/// Z3 (the system libz3) is also re-decided by a different solver, a newer
-/// Z3 built to WebAssembly (npm z3-solver, tools/z3js/solve.js, run by
-/// Node.js), in one batch per certificate. Agreement on every query labels
-/// the result two-solvers; a contrary definite answer fails the check
-/// ("the solvers disagree"); a time-out or a missing Node.js leaves it
-/// one-solver. Off unless `script` is set (default: the environment variable
-/// WELLPOSED_SECOND_SOLVER, the path of solve.js).
-struct SecondSolverOptions {
-  std::string script;         ///< path of tools/z3js/solve.js; empty: off
-  std::string node = "node";  ///< the Node.js executable (PATH is searched)
-  double seconds = 60.0;      ///< budget of one certificate's batch
-};
-void set_second_solver(const SecondSolverOptions& o);
-SecondSolverOptions second_solver();
+// The re-check budget and the second solver are fields of
+// CertificateCheckOptions (checker.hpp), passed with each check (issue 18
+// item 4: no process-global setters).
 
 /// Checks a certificate of kind "exact_closed" / "exact_not_closed" against
 /// the claimed answer and the chain's supports. Called by check_certificate.
 CheckResult check_exact_certificate(const nlohmann::json& certificate, Closedness claimed,
-                                    const std::vector<Support>& factors);
+                                    const std::vector<Support>& factors, const CertificateCheckOptions& o = {});
 
 }  // namespace wellposed

@@ -62,6 +62,8 @@ struct NetworkOptions {
   std::uint64_t materialize_max_points = 0;
   /// Passed to analyze() (nullopt: the default exact route).
   std::optional<std::vector<NamedExactDecider>> exact_deciders;
+  /// How every certificate check of the decision runs (second solver, re-check cap).
+  CertificateCheckOptions check;
 };
 
 /// The data set of Lemma 7.3.4: Omega = {0, 1/p, ..., 1}^{N_0} (P = (p+1)^{N_0}

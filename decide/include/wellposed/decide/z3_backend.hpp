@@ -68,9 +68,5 @@ struct Z3Result {
 /// for every assignment.
 Z3Result z3_check(const Formula& f, const Z3Budget& budget, Z3Tactic tactic = Z3Tactic::automatic);
 
-/// Process-wide switch for the quantified-query tactic that `automatic` uses
-/// (default nlqsat). For the tactic measurement in the benchmark.
-void set_default_quantified_tactic(Z3Tactic t);
-Z3Tactic default_quantified_tactic();
 
 }  // namespace wellposed

@@ -51,6 +51,14 @@ struct FloatFormat {
   static FloatFormat fp16();
   /// bfloat16: t = 8, normal values in [2^-126, (2 - 2^-7) 2^127], subnormals down to 2^-133.
   static FloatFormat bf16();
+  /// FP8 E5M2 (IEEE-style, as in the OCP FP8 spec): t = 3, normal values in
+  /// [2^-14, 57344], subnormals down to 2^-16.
+  static FloatFormat fp8_e5m2();
+  /// FP8 E4M3 restricted to its IEEE-style range: t = 4, normal values in
+  /// [2^-6, 240], subnormals down to 2^-9. Every element is an OCP E4M3FN
+  /// value; E4M3FN's extra binade (256..448, which takes the exponent IEEE
+  /// reserves for inf/NaN) is not used, so values beyond 240 saturate at 240.
+  static FloatFormat fp8_e4m3();
   /// t-bit significand with the exponent range of binary64 (emin = -1021, emax = 1024):
   /// every element is a double; for t <= 24 the optimal methods are tractable (2^{t-1}
   /// candidates per vector entry).
@@ -63,7 +71,7 @@ struct FloatFormat {
   void validate() const;
 };
 
-/// "fp16", "bf16", or a decimal t in [2, 53] ("8"); nullopt otherwise.
+/// "fp16", "bf16", "fp8-e5m2", "fp8-e4m3", or a decimal t in [2, 53] ("8"); nullopt otherwise.
 std::optional<FloatFormat> parse_float_format(const std::string& s);
 
 /// A nearest element of F (the format's finite set): ties to an even significand,
