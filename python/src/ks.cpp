@@ -1,7 +1,313 @@
+// wellposed.ks_multiply / ks_chain_multiply (issue 22 item 1): Y = K X and
+// Y = X_1 ... X_L X for Kronecker-sparse factors (thesis Def 6.3.1) on the
+// library's kernels (gpu::ks_multiply / gpu::apply_chain; CPU always, CUDA
+// when compiled in and a GPU is present).
+//
+// Conventions (docs/python.md, docs/factor-format.md):
+//  * pattern (a, b, c, d): K = I_a (x) (b x c blocks) (x) I_d, a b d rows,
+//    a c d columns, a b c d stored values;
+//  * values in the factor-file order F[alpha, beta, gamma, delta] (C order of
+//    shape (a, b, c, d), or flat) -- the order wellposed.factorize and
+//    F<l>.npy use. The private entry points `_ks_*_kernel_order` take the
+//    kernels' own order (alpha, delta, beta, gamma) instead and skip one
+//    O(abcd) permutation per call (KSLinear stores its parameters that way);
+//  * X: columns are vectors (NumPy's K @ X): shape (cols,) or (cols, batch).
+//    A C-contiguous (cols, batch) array is the kernels' batch_last layout, an
+//    F-contiguous one (e.g. the transpose of a row-major (batch, cols) torch
+//    tensor) their batch_first layout: neither is copied, and Y comes back
+//    in the same memory order. Anything else (strided views) is refused.
+//
+// Contract (checked before any work; nothing is converted silently):
+//  * X and every values[l] are NumPy arrays of ONE dtype, float32 or float64
+//    (TypeError naming the argument otherwise);
+//  * shapes, sizes, chaining cols(X_l) == rows(X_{l+1}), contiguity
+//    (ValueError naming the argument and the value);
+//  * NaN/Inf: with check_finite=True (the default) a non-finite entry of X
+//    or of the values is a ValueError naming its position; with
+//    check_finite=False they propagate as IEEE arithmetic says (what
+//    torch.nn.Linear does; KSLinear uses that).
+// The GIL is released while the kernels run. Sizes are computed with checked
+// arithmetic (KPattern::rows/cols/nnz throw rather than wrap).
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <limits>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
 #include "bindings.hpp"
+#include "wellposed/algebra/kpattern.hpp"
+#include "wellposed/gpu/ks_factor.hpp"
+#include "wellposed/gpu/ks_multiply.hpp"
+
+namespace py = pybind11;
 
 namespace wellposed::python {
+namespace {
 
-void bind_ks(pybind11::module_& /*m*/) {}
+enum class ValueOrder { factor_file, kernel };
+
+std::string dtype_name(const py::array& a) { return py::str(a.dtype()).cast<std::string>(); }
+
+KPattern parse_pattern(const py::handle& h, const std::string& what) {
+  if (py::isinstance<py::str>(h) || !py::isinstance<py::sequence>(h))
+    throw py::type_error(what + ": expected a 4-tuple (a, b, c, d) of positive integers, got " +
+                         py::repr(h).cast<std::string>());
+  const auto seq = py::reinterpret_borrow<py::sequence>(h);
+  if (seq.size() != 4)
+    throw py::value_error(what + ": expected 4 entries (a, b, c, d), got " + std::to_string(seq.size()));
+  std::size_t v[4];
+  for (std::size_t i = 0; i < 4; ++i) {
+    const py::handle e = seq[i];
+    PyObject* index = py::isinstance<py::bool_>(e) ? nullptr : PyNumber_Index(e.ptr());
+    if (index == nullptr) {
+      PyErr_Clear();
+      throw py::type_error(what + ": entry " + std::to_string(i) + " is not an integer: " +
+                           py::repr(e).cast<std::string>());
+    }
+    const auto obj = py::reinterpret_steal<py::object>(index);
+    const long long x = PyLong_AsLongLong(obj.ptr());
+    if (x == -1 && PyErr_Occurred()) {
+      PyErr_Clear();
+      throw py::value_error(what + ": entry " + std::to_string(i) + " is too large: " +
+                            py::repr(e).cast<std::string>());
+    }
+    if (x < 1)
+      throw py::value_error(what + ": entry " + std::to_string(i) + " is " + std::to_string(x) +
+                            "; every entry of (a, b, c, d) must be >= 1");
+    v[i] = static_cast<std::size_t>(x);
+  }
+  KPattern p{v[0], v[1], v[2], v[3]};
+  p.nnz();  // throws std::invalid_argument (-> ValueError) when a size overflows
+  p.rows();
+  p.cols();
+  return p;
+}
+
+py::array as_ndarray(const py::handle& h, const std::string& what) {
+  if (!py::isinstance<py::array>(h))
+    throw py::type_error(what + ": expected a NumPy array of float32 or float64, got " +
+                         py::str(py::type::handle_of(h)).cast<std::string>());
+  return py::reinterpret_borrow<py::array>(h);
+}
+
+template <class T>
+void require_finite(const T* p, std::size_t n, const std::string& what) {
+  for (std::size_t i = 0; i < n; ++i)
+    if (!std::isfinite(p[i])) {
+      std::ostringstream os;
+      os << what << ": entry " << i << " (flat, memory order) is " << p[i]
+         << "; NaN/Inf are refused (pass check_finite=False to let them propagate)";
+      throw py::value_error(os.str());
+    }
+}
+
+gpu::Backend parse_backend(const std::string& b, bool& automatic) {
+  automatic = false;
+  if (b == "cpu") return gpu::Backend::cpu;
+  if (b == "cuda") return gpu::Backend::cuda;
+  if (b == "auto") {
+    automatic = true;
+    return gpu::Backend::cpu;
+  }
+  throw py::value_error("backend: expected 'auto', 'cpu' or 'cuda', got '" + b + "'");
+}
+
+template <class T>
+py::array chain_multiply_t(const std::vector<KPattern>& patterns, const std::vector<py::array>& values,
+                           const py::array& X, bool transpose, ValueOrder order, bool check_finite,
+                           const std::string& backend_name) {
+  const std::size_t L = patterns.size();
+  // Shapes: op(X_1 ... X_L) maps cols_in -> rows_out.
+  for (std::size_t l = 0; l + 1 < L; ++l)
+    if (patterns[l].cols() != patterns[l + 1].rows())
+      throw py::value_error("patterns: factor " + std::to_string(l) + " " + patterns[l].to_string() + " has " +
+                            std::to_string(patterns[l].cols()) + " columns but factor " + std::to_string(l + 1) +
+                            " " + patterns[l + 1].to_string() + " has " + std::to_string(patterns[l + 1].rows()) +
+                            " rows; consecutive factors must chain");
+  const std::size_t rows = transpose ? patterns.back().cols() : patterns.front().rows();
+  const std::size_t cols = transpose ? patterns.front().rows() : patterns.back().cols();
+
+  for (std::size_t l = 0; l < L; ++l) {
+    const std::string what = "values[" + std::to_string(l) + "]";
+    const py::array& v = values[l];
+    if (static_cast<std::size_t>(v.size()) != patterns[l].nnz())
+      throw py::value_error(what + ": has " + std::to_string(v.size()) + " entries; pattern " +
+                            patterns[l].to_string() + " needs a*b*c*d = " + std::to_string(patterns[l].nnz()));
+    if (!(v.flags() & py::array::c_style))
+      throw py::value_error(what + ": not C-contiguous; pass np.ascontiguousarray(" + what + ")");
+    if (check_finite) require_finite(static_cast<const T*>(v.data()), patterns[l].nnz(), what);
+  }
+
+  const auto nd = X.ndim();
+  if (nd != 1 && nd != 2)
+    throw py::value_error("X: expected shape (cols,) or (cols, batch), got " + std::to_string(nd) + " dimensions");
+  if (static_cast<std::size_t>(X.shape(0)) != cols)
+    throw py::value_error("X: has " + std::to_string(X.shape(0)) + " rows; the " +
+                          std::string(transpose ? "transposed " : "") + "product has " + std::to_string(cols) +
+                          " columns");
+  const std::size_t batch = nd == 2 ? static_cast<std::size_t>(X.shape(1)) : 1;
+  gpu::BatchLayout layout = gpu::BatchLayout::batch_last;
+  const bool c_order = X.flags() & py::array::c_style, f_order = X.flags() & py::array::f_style;
+  if (nd == 2 && !c_order && f_order) layout = gpu::BatchLayout::batch_first;
+  else if (!c_order)
+    throw py::value_error("X: not contiguous (strided view); pass np.ascontiguousarray(X) or np.asfortranarray(X)");
+  if (check_finite) require_finite(static_cast<const T*>(X.data()), cols * batch, "X");
+
+  // Y: the same memory order as X. rows * batch checked (rows fits; batch is
+  // an existing array's dimension, but the product may not be).
+  if (batch != 0 && rows > std::numeric_limits<std::size_t>::max() / sizeof(T) / batch)
+    throw py::value_error("X: the output would have " + std::to_string(rows) + " x " + std::to_string(batch) +
+                          " entries, more than fits in memory");
+  std::vector<py::ssize_t> shape{static_cast<py::ssize_t>(rows)};
+  if (nd == 2) shape.push_back(static_cast<py::ssize_t>(batch));
+  py::array_t<T, py::array::c_style> yc;
+  py::array_t<T, py::array::f_style> yf;
+  py::array Y;
+  if (layout == gpu::BatchLayout::batch_first) Y = yf = py::array_t<T, py::array::f_style>(shape);
+  else Y = yc = py::array_t<T, py::array::c_style>(shape);
+  if (rows * batch == 0 || cols == 0) {
+    // Empty batch or zero-sized input: nothing to multiply (an empty inner sum is 0).
+    if (rows * batch != 0) std::fill_n(static_cast<T*>(Y.mutable_data()), rows * batch, T(0));
+    return Y;
+  }
+
+  // Kernel storage: blocks (alpha, delta) of b x c, row-major (ks_factor.hpp).
+  std::vector<gpu::KsFactor<T>> chain;
+  chain.reserve(L);
+  for (std::size_t l = 0; l < L; ++l) {
+    const KPattern& p = patterns[l];
+    const T* src = static_cast<const T*>(values[l].data());
+    std::vector<T> kv(p.nnz());
+    if (order == ValueOrder::kernel) {
+      std::copy(src, src + p.nnz(), kv.begin());
+    } else {
+      // F[al, be, ga, de] (C order of (a, b, c, d)) -> kv[((al d + de) b + be) c + ga]
+      for (std::size_t al = 0; al < p.a; ++al)
+        for (std::size_t be = 0; be < p.b; ++be)
+          for (std::size_t ga = 0; ga < p.c; ++ga) {
+            const T* row = src + ((al * p.b + be) * p.c + ga) * p.d;
+            for (std::size_t de = 0; de < p.d; ++de) kv[((al * p.d + de) * p.b + be) * p.c + ga] = row[de];
+          }
+    }
+    chain.emplace_back(p, std::move(kv));
+  }
+
+  bool automatic = false;
+  gpu::Backend backend = parse_backend(backend_name, automatic);
+  const T* x = static_cast<const T*>(X.data());
+  T* y = static_cast<T*>(Y.mutable_data());
+  const gpu::Op op = transpose ? gpu::Op::transpose : gpu::Op::none;
+  gpu::KsStatus st;
+  {
+    py::gil_scoped_release release;
+    auto run = [&](gpu::Backend be) {
+      return gpu::apply_chain<T>(chain, std::span<const T>(x, cols * batch), std::span<T>(y, rows * batch), batch,
+                                 layout, op, be);
+    };
+    if (automatic) {
+      // CUDA only where it is compiled in and a device answers; otherwise
+      // (not_compiled, no_device, unsupported) the CPU kernels.
+      st = run(gpu::Backend::cuda);
+      if (!st.ok()) st = run(gpu::Backend::cpu);
+    } else {
+      st = run(backend);
+    }
+  }
+  if (!st.ok())
+    throw std::runtime_error("ks_multiply: backend '" + backend_name + "': " + gpu::to_string(st.code) + ": " +
+                             st.message);
+  return Y;
+}
+
+py::array chain_multiply(const py::handle& patterns_h, const py::handle& values_h, const py::handle& X_h,
+                         bool transpose, ValueOrder order, bool check_finite, const std::string& backend) {
+  if (py::isinstance<py::str>(patterns_h) || !py::isinstance<py::sequence>(patterns_h))
+    throw py::type_error("patterns: expected a list of 4-tuples (a, b, c, d)");
+  if (py::isinstance<py::str>(values_h) || py::isinstance<py::array>(values_h) ||
+      !py::isinstance<py::sequence>(values_h))
+    throw py::type_error("values_list: expected a list of NumPy arrays, one per pattern");
+  const auto pseq = py::reinterpret_borrow<py::sequence>(patterns_h);
+  const auto vseq = py::reinterpret_borrow<py::sequence>(values_h);
+  if (pseq.size() == 0) throw py::value_error("patterns: the chain is empty");
+  if (pseq.size() != vseq.size())
+    throw py::value_error("values_list: " + std::to_string(vseq.size()) + " arrays for " +
+                          std::to_string(pseq.size()) + " patterns");
+  std::vector<KPattern> patterns;
+  std::vector<py::array> values;
+  for (std::size_t l = 0; l < pseq.size(); ++l) {
+    patterns.push_back(parse_pattern(pseq[l], "patterns[" + std::to_string(l) + "]"));
+    values.push_back(as_ndarray(vseq[l], "values[" + std::to_string(l) + "]"));
+  }
+  const py::array X = as_ndarray(X_h, "X");
+  const bool f64 = X.dtype().is(py::dtype::of<double>());
+  const bool f32 = X.dtype().is(py::dtype::of<float>());
+  if (!f64 && !f32)
+    throw py::type_error("X: dtype " + dtype_name(X) + " is not supported; use float32 or float64");
+  for (std::size_t l = 0; l < values.size(); ++l)
+    if (!values[l].dtype().is(X.dtype()))
+      throw py::type_error("values[" + std::to_string(l) + "]: dtype " + dtype_name(values[l]) +
+                           " differs from X's " + dtype_name(X) + "; convert one (no silent conversion)");
+  if (f64) return chain_multiply_t<double>(patterns, values, X, transpose, order, check_finite, backend);
+  return chain_multiply_t<float>(patterns, values, X, transpose, order, check_finite, backend);
+}
+
+}  // namespace
+
+void bind_ks(py::module_& m) {
+  m.def(
+      "ks_multiply",
+      [](const py::handle& pattern, const py::handle& values, const py::handle& X, bool transpose, bool check_finite,
+         const std::string& backend) {
+        const KPattern p = parse_pattern(pattern, "pattern");
+        const py::array v = as_ndarray(values, "values");
+        py::list pl, vl;
+        pl.append(py::make_tuple(p.a, p.b, p.c, p.d));
+        vl.append(v);
+        return chain_multiply(pl, vl, X, transpose, ValueOrder::factor_file, check_finite, backend);
+      },
+      py::arg("pattern"), py::arg("values"), py::arg("X"), py::kw_only(), py::arg("transpose") = false,
+      py::arg("check_finite") = true, py::arg("backend") = "auto",
+      R"doc(Y = K @ X (or K.T @ X) for the Kronecker-sparse factor K of pattern (a, b, c, d).
+
+K = I_a (x) (b x c blocks) (x) I_d has a*b*d rows and a*c*d columns (thesis Def 6.3.1).
+values: the a*b*c*d stored entries, float32 or float64, in the factor-file order
+F[alpha, beta, gamma, delta] = K[alpha*b*d + beta*d + delta, alpha*c*d + gamma*d + delta]
+(shape (a, b, c, d) or flat, C-contiguous). X: shape (cols,) or (cols, batch), the same
+dtype; C- or F-contiguous (not copied; Y has X's memory order). NaN/Inf are refused
+unless check_finite=False. backend: 'auto' (CUDA when compiled in and present, else CPU),
+'cpu' or 'cuda'. The GIL is released while the kernels run.)doc");
+
+  m.def(
+      "ks_chain_multiply",
+      [](const py::handle& patterns, const py::handle& values_list, const py::handle& X, bool transpose,
+         bool check_finite, const std::string& backend) {
+        return chain_multiply(patterns, values_list, X, transpose, ValueOrder::factor_file, check_finite, backend);
+      },
+      py::arg("patterns"), py::arg("values_list"), py::arg("X"), py::kw_only(), py::arg("transpose") = false,
+      py::arg("check_finite") = true, py::arg("backend") = "auto",
+      R"doc(Y = X_1 @ X_2 @ ... @ X_L @ X (or its transpose applied to X) for Kronecker-sparse factors.
+
+patterns: [(a, b, c, d), ...] left to right (X_L acts first); values_list: one array per
+factor as in ks_multiply. cols(X_l) must equal rows(X_{l+1}). With transpose=True,
+Y = (X_1 ... X_L).T @ X. Same dtype, contiguity and NaN rules as ks_multiply.)doc");
+
+  // Kernel value order (alpha, delta, beta, gamma): for wellposed.torch.KSLinear.
+  m.def(
+      "_ks_chain_multiply_kernel_order",
+      [](const py::handle& patterns, const py::handle& values_list, const py::handle& X, bool transpose,
+         bool check_finite, const std::string& backend) {
+        return chain_multiply(patterns, values_list, X, transpose, ValueOrder::kernel, check_finite, backend);
+      },
+      py::arg("patterns"), py::arg("values_list"), py::arg("X"), py::kw_only(), py::arg("transpose") = false,
+      py::arg("check_finite") = false, py::arg("backend") = "auto",
+      "ks_chain_multiply with values in the kernels' order [alpha, delta, beta, gamma] (private).");
+}
 
 }  // namespace wellposed::python
