@@ -258,6 +258,83 @@ py::array chain_multiply(const py::handle& patterns_h, const py::handle& values_
   return chain_multiply_t<float>(patterns, values, X, transpose, order, check_finite, backend);
 }
 
+
+// dL/dV for Y = K Z (private; KSLinear's backward): with G = dL/dY (rows x B) and
+// Z (cols x B) in the same layout, grad[al, de, be, ga] = sum_s G[(al b + be) d + de, s]
+// Z[(al c + ga) d + de, s], returned flat in the kernels' order (a, d, b, c).
+// Every sum is accumulated in T over s in increasing order (a dot product of
+// length B: the standard bound gamma_B sum |G||Z| holds, Higham Thm 3.5).
+template <class T>
+py::array values_grad_t(const KPattern& p, const py::array& G, const py::array& Z) {
+  const std::size_t a = p.a, b = p.b, c = p.c, d = p.d, rows = p.rows(), cols = p.cols();
+  if (G.ndim() != 2 || Z.ndim() != 2 || static_cast<std::size_t>(G.shape(0)) != rows ||
+      static_cast<std::size_t>(Z.shape(0)) != cols || G.shape(1) != Z.shape(1))
+    throw py::value_error("G, Z: expected shapes (" + std::to_string(rows) + ", B) and (" + std::to_string(cols) +
+                          ", B) for pattern " + p.to_string());
+  const std::size_t B = static_cast<std::size_t>(G.shape(1));
+  const bool gf = G.flags() & py::array::f_style, gc = G.flags() & py::array::c_style;
+  const bool zf = Z.flags() & py::array::f_style, zc = Z.flags() & py::array::c_style;
+  const bool batch_first = B > 1 && gf && zf && !(gc && zc);
+  if (!batch_first && !(gc && zc)) throw py::value_error("G, Z: both C- or both F-contiguous");
+  py::array_t<T> out(static_cast<py::ssize_t>(p.nnz()));
+  T* o = out.mutable_data();
+  const T* g = static_cast<const T*>(G.data());
+  const T* z = static_cast<const T*>(Z.data());
+  {
+    py::gil_scoped_release release;
+    std::fill_n(o, p.nnz(), T(0));
+    if (!batch_first) {
+      for (std::size_t al = 0; al < a; ++al)
+        for (std::size_t de = 0; de < d; ++de)
+          for (std::size_t be = 0; be < b; ++be) {
+            const T* gr = g + ((al * b + be) * d + de) * B;
+            for (std::size_t ga = 0; ga < c; ++ga) {
+              const T* zr = z + ((al * c + ga) * d + de) * B;
+              T acc = 0;
+              for (std::size_t s = 0; s < B; ++s) acc += gr[s] * zr[s];
+              o[((al * d + de) * b + be) * c + ga] = acc;
+            }
+          }
+    } else if (d >= 4) {
+      // delta innermost (unit stride in G, Z and the (a, b, c, d) accumulator).
+      std::vector<T> acc(p.nnz(), T(0));
+      for (std::size_t s = 0; s < B; ++s) {
+        const T* gs = g + s * rows;
+        const T* zs = z + s * cols;
+        for (std::size_t al = 0; al < a; ++al)
+          for (std::size_t be = 0; be < b; ++be) {
+            const T* gv = gs + (al * b + be) * d;
+            for (std::size_t ga = 0; ga < c; ++ga) {
+              const T* zv = zs + (al * c + ga) * d;
+              T* ar = acc.data() + ((al * b + be) * c + ga) * d;
+              for (std::size_t de = 0; de < d; ++de) ar[de] += gv[de] * zv[de];
+            }
+          }
+      }
+      for (std::size_t al = 0; al < a; ++al)
+        for (std::size_t be = 0; be < b; ++be)
+          for (std::size_t ga = 0; ga < c; ++ga)
+            for (std::size_t de = 0; de < d; ++de)
+              o[((al * d + de) * b + be) * c + ga] = acc[((al * b + be) * c + ga) * d + de];
+    } else {
+      // small d: gamma innermost (Z at stride d), accumulator in kernel order.
+      for (std::size_t s = 0; s < B; ++s) {
+        const T* gs = g + s * rows;
+        const T* zs = z + s * cols;
+        for (std::size_t al = 0; al < a; ++al)
+          for (std::size_t de = 0; de < d; ++de)
+            for (std::size_t be = 0; be < b; ++be) {
+              const T gv = gs[(al * b + be) * d + de];
+              T* ar = o + ((al * d + de) * b + be) * c;
+              const T* zv = zs + al * c * d + de;
+              for (std::size_t ga = 0; ga < c; ++ga) ar[ga] += gv * zv[ga * d];
+            }
+      }
+    }
+  }
+  return std::move(out);
+}
+
 }  // namespace
 
 void bind_ks(py::module_& m) {
@@ -308,6 +385,19 @@ Y = (X_1 ... X_L).T @ X. Same dtype, contiguity and NaN rules as ks_multiply.)do
       py::arg("patterns"), py::arg("values_list"), py::arg("X"), py::kw_only(), py::arg("transpose") = false,
       py::arg("check_finite") = false, py::arg("backend") = "auto",
       "ks_chain_multiply with values in the kernels' order [alpha, delta, beta, gamma] (private).");
+
+  m.def(
+      "_ks_values_grad",
+      [](const py::handle& pattern, const py::handle& G_h, const py::handle& Z_h) -> py::array {
+        const KPattern p = parse_pattern(pattern, "pattern");
+        const py::array G = as_ndarray(G_h, "G"), Z = as_ndarray(Z_h, "Z");
+        if (!G.dtype().is(Z.dtype())) throw py::type_error("G, Z: dtypes differ");
+        if (G.dtype().is(py::dtype::of<double>())) return values_grad_t<double>(p, G, Z);
+        if (G.dtype().is(py::dtype::of<float>())) return values_grad_t<float>(p, G, Z);
+        throw py::type_error("G: dtype " + dtype_name(G) + " is not supported; use float32 or float64");
+      },
+      py::arg("pattern"), py::arg("G"), py::arg("Z"),
+      "Gradient of <G, K Z> with respect to K's values, kernel order (a, d, b, c) (private).");
 }
 
 }  // namespace wellposed::python
