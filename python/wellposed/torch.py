@@ -221,7 +221,7 @@ class KSLinear(nn.Module):
     def weight(self) -> torch.Tensor:
         """The dense W = X_1 ... X_L (out_features x in_features); for checks, not for speed."""
         f = self.factors[0]
-        eye = torch.eye(self.in_features, dtype=f.dtype, device=f.device)
+        eye = torch.eye(self.in_features, device=f.device).to(f.dtype)  # eye lacks some dtypes
         return _chain_torch(self.patterns, list(self.factors), eye).T
 
     def _kernels_apply(self, x: torch.Tensor) -> bool:
