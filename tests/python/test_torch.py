@@ -260,3 +260,35 @@ def test_from_linear_error_within_the_enclosure():
 def wt_residual_interval(enclosure):
     r = enclosure["residual"] if isinstance(enclosure, dict) else getattr(enclosure, "residual")
     return float(r[0]), float(r[1])
+
+
+# ---- docs: the PyTorch section's examples run -------------------------------------------
+
+def _torch_doc_examples():
+    """The ```python blocks of the PyTorch section: docs/python.md's "## PyTorch" once the
+    integrator has merged docs/python-torch-section.md into it, else that file."""
+    import pathlib
+    import re
+    docs = pathlib.Path(__file__).resolve().parents[2] / "docs"
+    text = None
+    main = docs / "python.md"
+    if main.exists() and "\n## PyTorch" in main.read_text():
+        body = main.read_text().split("\n## PyTorch", 1)[1]
+        text = re.split(r"\n## (?!#)", body, maxsplit=1)[0]
+    if text is None or "```python" not in text:
+        text = (docs / "python-torch-section.md").read_text()
+    return re.findall(r"```python\n(.*?)```", text, flags=re.S)
+
+
+def test_doc_examples_exist():
+    assert len(_torch_doc_examples()) >= 3
+
+
+@pytest.mark.parametrize("index", range(3))
+def test_doc_example_runs(index, capsys):
+    code = _torch_doc_examples()[index]
+    if "check_model" in code and not hasattr(wellposed, "check"):
+        pytest.skip("wellposed.check (pycore) not built in")
+    if "from_linear" in code and not hasattr(wellposed, "factorize"):
+        pytest.skip("wellposed.factorize (pycore) not built in")
+    exec(compile(code, f"docs example {index}", "exec"), {})
