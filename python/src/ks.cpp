@@ -201,19 +201,35 @@ py::array chain_multiply_t(const std::vector<KPattern>& patterns, const std::vec
 
   bool automatic = false;
   gpu::Backend backend = parse_backend(backend_name, automatic);
-  const T* x = static_cast<const T*>(X.data());
-  T* y = static_cast<T*>(Y.mutable_data());
+  const T* const x = static_cast<const T*>(X.data());
+  T* const y = static_cast<T*>(Y.mutable_data());
   const gpu::Op op = transpose ? gpu::Op::transpose : gpu::Op::none;
+  // Ctrl-C: in the batch_first layout the vectors are contiguous, so a long
+  // call runs in chunks of about 2^26 multiply-adds and checks for signals
+  // (KeyboardInterrupt) between them, with the GIL re-acquired; Y is a fresh
+  // array that is dropped on the exception, so nothing half-written escapes.
+  // A batch_last call (vector index fastest) is one kernel call and is not
+  // interruptible midway.
+  std::size_t work_per_vector = 0;
+  for (const auto& p : patterns) work_per_vector += p.nnz();
+  std::size_t chunk = batch;
+  if (layout == gpu::BatchLayout::batch_first)
+    chunk = std::max<std::size_t>(1, (std::size_t{1} << 26) / std::max<std::size_t>(1, work_per_vector));
   gpu::KsStatus st;
-  {
+  for (std::size_t s0 = 0; s0 < batch && st.ok(); s0 += chunk) {
+    const std::size_t nb = std::min(chunk, batch - s0);
+    if (s0 > 0 && PyErr_CheckSignals() != 0) throw py::error_already_set();
     py::gil_scoped_release release;
+    const T* xs = layout == gpu::BatchLayout::batch_first ? x + s0 * cols : x;
+    T* ys = layout == gpu::BatchLayout::batch_first ? y + s0 * rows : y;
     auto run = [&](gpu::Backend be) {
-      return gpu::apply_chain<T>(chain, std::span<const T>(x, cols * batch), std::span<T>(y, rows * batch), batch,
-                                 layout, op, be);
+      return gpu::apply_chain<T>(chain, std::span<const T>(xs, cols * nb), std::span<T>(ys, rows * nb), nb, layout,
+                                 op, be);
     };
     if (automatic) {
       // CUDA only where it is compiled in and a device answers; otherwise
-      // (not_compiled, no_device, unsupported) the CPU kernels.
+      // (not_compiled, no_device, unsupported, a CUDA error) the CPU kernels,
+      // which overwrite every entry of this chunk of Y.
       st = run(gpu::Backend::cuda);
       if (!st.ok()) st = run(gpu::Backend::cpu);
     } else {

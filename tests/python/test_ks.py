@@ -157,3 +157,21 @@ def test_empty_batch():
 
 def test_cpu_backend_named_explicitly():
     np.testing.assert_allclose(ks_multiply(P, V, X, backend="cpu"), dense(P, V) @ X)
+
+
+def test_long_call_is_interruptible():
+    """Ctrl-C (SIGINT) stops a long batch_first call between chunks: KeyboardInterrupt,
+    well before the whole product (tens of seconds here) would finish."""
+    import _thread
+    import threading
+    import time
+    chain = [(1, 64, 64, 1)] * 200  # 819,200 multiply-adds per vector
+    vals = [np.full(64 * 64, 1.0 / 64, dtype=np.float32)] * 200
+    X = np.asfortranarray(np.ones((64, 100_000), dtype=np.float32))
+    timer = threading.Timer(0.1, _thread.interrupt_main)
+    timer.start()
+    t0 = time.perf_counter()
+    with pytest.raises(KeyboardInterrupt):
+        ks_chain_multiply(chain, vals, X)
+    timer.cancel()
+    assert time.perf_counter() - t0 < 5.0
