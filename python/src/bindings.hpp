@@ -1,13 +1,99 @@
 #pragma once
 // One registration function per part of the Python API; module.cpp calls
 // them all. Each lives in its own translation unit (python/src/<part>.cpp).
+//
+// Shared by every part:
+//  - the C++ exceptions below, translated (check.cpp) into the Python classes
+//    wellposed.InputError / CertificateError / ResourceError (all subclasses
+//    of wellposed.WellposedError, itself a ValueError); their what() is the
+//    one-line message, as the CLI prints it after "wellposed: error: ";
+//  - run_interruptible(): runs long work with the GIL released on a worker
+//    thread and turns Ctrl-C into KeyboardInterrupt (docs/python.md).
+#include <chrono>
+#include <condition_variable>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
 #include <pybind11/pybind11.h>
 
 namespace wellposed::python {
 
-void bind_check(pybind11::module_& m);    // check(), Result          (check.cpp)
+void bind_check(pybind11::module_& m);    // check(), Result, the exceptions  (check.cpp)
 void bind_factor(pybind11::module_& m);   // factorize(), FactorChain, load() (factor.cpp)
 void bind_ks(pybind11::module_& m);       // ks_multiply() and its transpose  (ks.cpp)
 void bind_network(pybind11::module_& m);  // ReLU-network checks for check_model (network.cpp)
+
+/// Bad input (wrong type, shape, dtype, NaN, a bad spec, a refused output):
+/// wellposed.InputError. The message names the argument and the value.
+struct InputError : std::invalid_argument {
+  using std::invalid_argument::invalid_argument;
+};
+/// A certificate the independent checker rejects: wellposed.CertificateError.
+struct CertificateError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+/// A memory limit or a refused materialization: wellposed.ResourceError.
+struct ResourceError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// Hands `task` to a pool thread (started on demand, reused afterwards). At
+/// interpreter exit the pool waits for every task still running (each is
+/// bounded by its own budget), so no work is cut in the middle.
+void submit_background(std::function<void()> task);
+
+/// Runs `work` (which must own copies of everything it reads and must not
+/// touch Python objects) on a pool thread with the GIL released, and waits
+/// for it in slices of 50 ms, re-acquiring the GIL between slices to run
+/// Python's signal handlers (PyErr_CheckSignals). Ctrl-C therefore raises
+/// KeyboardInterrupt in the caller within ~50 ms; the abandoned work finishes
+/// on its own in the background (it writes nothing the caller sees, so
+/// nothing is left half-written). Exceptions of `work` are rethrown here.
+void wait_interruptible(const std::function<bool()>& done, const std::function<void()>& wait_slice);
+
+template <class F>
+auto run_interruptible(F work) -> decltype(work()) {
+  using R = decltype(work());
+  struct State {
+    std::optional<R> value;
+    std::exception_ptr error;
+    std::mutex m;
+    std::condition_variable cv;
+    bool done = false;
+  };
+  auto st = std::make_shared<State>();
+  submit_background([st, w = std::move(work)]() mutable {
+    std::optional<R> v;
+    std::exception_ptr e;
+    try {
+      v.emplace(w());
+    } catch (...) {
+      e = std::current_exception();
+    }
+    std::lock_guard<std::mutex> lock(st->m);
+    st->value = std::move(v);
+    st->error = e;
+    st->done = true;
+    st->cv.notify_all();
+  });
+  wait_interruptible(
+      [st] {
+        std::lock_guard<std::mutex> lock(st->m);
+        return st->done;
+      },
+      [st] {
+        std::unique_lock<std::mutex> lock(st->m);
+        st->cv.wait_for(lock, std::chrono::milliseconds(50), [&] { return st->done; });
+      });
+  std::lock_guard<std::mutex> lock(st->m);
+  if (st->error) std::rethrow_exception(st->error);
+  return std::move(*st->value);
+}
 
 }  // namespace wellposed::python
