@@ -17,13 +17,13 @@
 //    tensor) their batch_first layout: neither is copied, and Y comes back
 //    in the same memory order. Anything else (strided views) is refused.
 //
-// Contract (checked before any work; nothing is converted silently):
-//  * X and every values[l] are NumPy arrays of ONE dtype, float32 or float64
-//    (TypeError naming the argument otherwise);
-//  * shapes, sizes, chaining cols(X_l) == rows(X_{l+1}), contiguity
-//    (ValueError naming the argument and the value);
+// Contract (checked before any work; nothing is converted silently). Every
+// violation is wellposed.InputError (a ValueError; bindings.hpp) whose one
+// line names the argument and the value:
+//  * X and every values[l] are NumPy arrays of ONE dtype, float32 or float64;
+//  * shapes, sizes, chaining cols(X_l) == rows(X_{l+1}), contiguity;
 //  * NaN/Inf: with check_finite=True (the default) a non-finite entry of X
-//    or of the values is a ValueError naming its position; with
+//    or of the values is refused, naming its position; with
 //    check_finite=False they propagate as IEEE arithmetic says (what
 //    torch.nn.Linear does; KSLinear uses that).
 // The GIL is released while the kernels run. Sizes are computed with checked
@@ -57,29 +57,29 @@ std::string dtype_name(const py::array& a) { return py::str(a.dtype()).cast<std:
 
 KPattern parse_pattern(const py::handle& h, const std::string& what) {
   if (py::isinstance<py::str>(h) || !py::isinstance<py::sequence>(h))
-    throw py::type_error(what + ": expected a 4-tuple (a, b, c, d) of positive integers, got " +
+    throw InputError(what + ": expected a 4-tuple (a, b, c, d) of positive integers, got " +
                          py::repr(h).cast<std::string>());
   const auto seq = py::reinterpret_borrow<py::sequence>(h);
   if (seq.size() != 4)
-    throw py::value_error(what + ": expected 4 entries (a, b, c, d), got " + std::to_string(seq.size()));
+    throw InputError(what + ": expected 4 entries (a, b, c, d), got " + std::to_string(seq.size()));
   std::size_t v[4];
   for (std::size_t i = 0; i < 4; ++i) {
     const py::handle e = seq[i];
     PyObject* index = py::isinstance<py::bool_>(e) ? nullptr : PyNumber_Index(e.ptr());
     if (index == nullptr) {
       PyErr_Clear();
-      throw py::type_error(what + ": entry " + std::to_string(i) + " is not an integer: " +
+      throw InputError(what + ": entry " + std::to_string(i) + " is not an integer: " +
                            py::repr(e).cast<std::string>());
     }
     const auto obj = py::reinterpret_steal<py::object>(index);
     const long long x = PyLong_AsLongLong(obj.ptr());
     if (x == -1 && PyErr_Occurred()) {
       PyErr_Clear();
-      throw py::value_error(what + ": entry " + std::to_string(i) + " is too large: " +
+      throw InputError(what + ": entry " + std::to_string(i) + " is too large: " +
                             py::repr(e).cast<std::string>());
     }
     if (x < 1)
-      throw py::value_error(what + ": entry " + std::to_string(i) + " is " + std::to_string(x) +
+      throw InputError(what + ": entry " + std::to_string(i) + " is " + std::to_string(x) +
                             "; every entry of (a, b, c, d) must be >= 1");
     v[i] = static_cast<std::size_t>(x);
   }
@@ -92,7 +92,7 @@ KPattern parse_pattern(const py::handle& h, const std::string& what) {
 
 py::array as_ndarray(const py::handle& h, const std::string& what) {
   if (!py::isinstance<py::array>(h))
-    throw py::type_error(what + ": expected a NumPy array of float32 or float64, got " +
+    throw InputError(what + ": expected a NumPy array of float32 or float64, got " +
                          py::str(py::type::handle_of(h)).cast<std::string>());
   return py::reinterpret_borrow<py::array>(h);
 }
@@ -104,7 +104,7 @@ void require_finite(const T* p, std::size_t n, const std::string& what) {
       std::ostringstream os;
       os << what << ": entry " << i << " (flat, memory order) is " << p[i]
          << "; NaN/Inf are refused (pass check_finite=False to let them propagate)";
-      throw py::value_error(os.str());
+      throw InputError(os.str());
     }
 }
 
@@ -116,7 +116,7 @@ gpu::Backend parse_backend(const std::string& b, bool& automatic) {
     automatic = true;
     return gpu::Backend::cpu;
   }
-  throw py::value_error("backend: expected 'auto', 'cpu' or 'cuda', got '" + b + "'");
+  throw InputError("backend: expected 'auto', 'cpu' or 'cuda', got '" + b + "'");
 }
 
 template <class T>
@@ -127,7 +127,7 @@ py::array chain_multiply_t(const std::vector<KPattern>& patterns, const std::vec
   // Shapes: op(X_1 ... X_L) maps cols_in -> rows_out.
   for (std::size_t l = 0; l + 1 < L; ++l)
     if (patterns[l].cols() != patterns[l + 1].rows())
-      throw py::value_error("patterns: factor " + std::to_string(l) + " " + patterns[l].to_string() + " has " +
+      throw InputError("patterns: factor " + std::to_string(l) + " " + patterns[l].to_string() + " has " +
                             std::to_string(patterns[l].cols()) + " columns but factor " + std::to_string(l + 1) +
                             " " + patterns[l + 1].to_string() + " has " + std::to_string(patterns[l + 1].rows()) +
                             " rows; consecutive factors must chain");
@@ -138,18 +138,18 @@ py::array chain_multiply_t(const std::vector<KPattern>& patterns, const std::vec
     const std::string what = "values[" + std::to_string(l) + "]";
     const py::array& v = values[l];
     if (static_cast<std::size_t>(v.size()) != patterns[l].nnz())
-      throw py::value_error(what + ": has " + std::to_string(v.size()) + " entries; pattern " +
+      throw InputError(what + ": has " + std::to_string(v.size()) + " entries; pattern " +
                             patterns[l].to_string() + " needs a*b*c*d = " + std::to_string(patterns[l].nnz()));
     if (!(v.flags() & py::array::c_style))
-      throw py::value_error(what + ": not C-contiguous; pass np.ascontiguousarray(" + what + ")");
+      throw InputError(what + ": not C-contiguous; pass np.ascontiguousarray(" + what + ")");
     if (check_finite) require_finite(static_cast<const T*>(v.data()), patterns[l].nnz(), what);
   }
 
   const auto nd = X.ndim();
   if (nd != 1 && nd != 2)
-    throw py::value_error("X: expected shape (cols,) or (cols, batch), got " + std::to_string(nd) + " dimensions");
+    throw InputError("X: expected shape (cols,) or (cols, batch), got " + std::to_string(nd) + " dimensions");
   if (static_cast<std::size_t>(X.shape(0)) != cols)
-    throw py::value_error("X: has " + std::to_string(X.shape(0)) + " rows; the " +
+    throw InputError("X: has " + std::to_string(X.shape(0)) + " rows; the " +
                           std::string(transpose ? "transposed " : "") + "product has " + std::to_string(cols) +
                           " columns");
   const std::size_t batch = nd == 2 ? static_cast<std::size_t>(X.shape(1)) : 1;
@@ -157,13 +157,13 @@ py::array chain_multiply_t(const std::vector<KPattern>& patterns, const std::vec
   const bool c_order = X.flags() & py::array::c_style, f_order = X.flags() & py::array::f_style;
   if (nd == 2 && !c_order && f_order) layout = gpu::BatchLayout::batch_first;
   else if (!c_order)
-    throw py::value_error("X: not contiguous (strided view); pass np.ascontiguousarray(X) or np.asfortranarray(X)");
+    throw InputError("X: not contiguous (strided view); pass np.ascontiguousarray(X) or np.asfortranarray(X)");
   if (check_finite) require_finite(static_cast<const T*>(X.data()), cols * batch, "X");
 
   // Y: the same memory order as X. rows * batch checked (rows fits; batch is
   // an existing array's dimension, but the product may not be).
   if (batch != 0 && rows > std::numeric_limits<std::size_t>::max() / sizeof(T) / batch)
-    throw py::value_error("X: the output would have " + std::to_string(rows) + " x " + std::to_string(batch) +
+    throw InputError("X: the output would have " + std::to_string(rows) + " x " + std::to_string(batch) +
                           " entries, more than fits in memory");
   std::vector<py::ssize_t> shape{static_cast<py::ssize_t>(rows)};
   if (nd == 2) shape.push_back(static_cast<py::ssize_t>(batch));
@@ -245,15 +245,15 @@ py::array chain_multiply_t(const std::vector<KPattern>& patterns, const std::vec
 py::array chain_multiply(const py::handle& patterns_h, const py::handle& values_h, const py::handle& X_h,
                          bool transpose, ValueOrder order, bool check_finite, const std::string& backend) {
   if (py::isinstance<py::str>(patterns_h) || !py::isinstance<py::sequence>(patterns_h))
-    throw py::type_error("patterns: expected a list of 4-tuples (a, b, c, d)");
+    throw InputError("patterns: expected a list of 4-tuples (a, b, c, d)");
   if (py::isinstance<py::str>(values_h) || py::isinstance<py::array>(values_h) ||
       !py::isinstance<py::sequence>(values_h))
-    throw py::type_error("values_list: expected a list of NumPy arrays, one per pattern");
+    throw InputError("values_list: expected a list of NumPy arrays, one per pattern");
   const auto pseq = py::reinterpret_borrow<py::sequence>(patterns_h);
   const auto vseq = py::reinterpret_borrow<py::sequence>(values_h);
-  if (pseq.size() == 0) throw py::value_error("patterns: the chain is empty");
+  if (pseq.size() == 0) throw InputError("patterns: the chain is empty");
   if (pseq.size() != vseq.size())
-    throw py::value_error("values_list: " + std::to_string(vseq.size()) + " arrays for " +
+    throw InputError("values_list: " + std::to_string(vseq.size()) + " arrays for " +
                           std::to_string(pseq.size()) + " patterns");
   std::vector<KPattern> patterns;
   std::vector<py::array> values;
@@ -265,10 +265,10 @@ py::array chain_multiply(const py::handle& patterns_h, const py::handle& values_
   const bool f64 = X.dtype().is(py::dtype::of<double>());
   const bool f32 = X.dtype().is(py::dtype::of<float>());
   if (!f64 && !f32)
-    throw py::type_error("X: dtype " + dtype_name(X) + " is not supported; use float32 or float64");
+    throw InputError("X: dtype " + dtype_name(X) + " is not supported; use float32 or float64");
   for (std::size_t l = 0; l < values.size(); ++l)
     if (!values[l].dtype().is(X.dtype()))
-      throw py::type_error("values[" + std::to_string(l) + "]: dtype " + dtype_name(values[l]) +
+      throw InputError("values[" + std::to_string(l) + "]: dtype " + dtype_name(values[l]) +
                            " differs from X's " + dtype_name(X) + "; convert one (no silent conversion)");
   if (f64) return chain_multiply_t<double>(patterns, values, X, transpose, order, check_finite, backend);
   return chain_multiply_t<float>(patterns, values, X, transpose, order, check_finite, backend);
@@ -285,13 +285,13 @@ py::array values_grad_t(const KPattern& p, const py::array& G, const py::array& 
   const std::size_t a = p.a, b = p.b, c = p.c, d = p.d, rows = p.rows(), cols = p.cols();
   if (G.ndim() != 2 || Z.ndim() != 2 || static_cast<std::size_t>(G.shape(0)) != rows ||
       static_cast<std::size_t>(Z.shape(0)) != cols || G.shape(1) != Z.shape(1))
-    throw py::value_error("G, Z: expected shapes (" + std::to_string(rows) + ", B) and (" + std::to_string(cols) +
+    throw InputError("G, Z: expected shapes (" + std::to_string(rows) + ", B) and (" + std::to_string(cols) +
                           ", B) for pattern " + p.to_string());
   const std::size_t B = static_cast<std::size_t>(G.shape(1));
   const bool gf = G.flags() & py::array::f_style, gc = G.flags() & py::array::c_style;
   const bool zf = Z.flags() & py::array::f_style, zc = Z.flags() & py::array::c_style;
   const bool batch_first = B > 1 && gf && zf && !(gc && zc);
-  if (!batch_first && !(gc && zc)) throw py::value_error("G, Z: both C- or both F-contiguous");
+  if (!batch_first && !(gc && zc)) throw InputError("G, Z: both C- or both F-contiguous");
   py::array_t<T> out(static_cast<py::ssize_t>(p.nnz()));
   T* o = out.mutable_data();
   const T* g = static_cast<const T*>(G.data());
@@ -407,10 +407,10 @@ Y = (X_1 ... X_L).T @ X. Same dtype, contiguity and NaN rules as ks_multiply.)do
       [](const py::handle& pattern, const py::handle& G_h, const py::handle& Z_h) -> py::array {
         const KPattern p = parse_pattern(pattern, "pattern");
         const py::array G = as_ndarray(G_h, "G"), Z = as_ndarray(Z_h, "Z");
-        if (!G.dtype().is(Z.dtype())) throw py::type_error("G, Z: dtypes differ");
+        if (!G.dtype().is(Z.dtype())) throw InputError("G, Z: dtypes differ");
         if (G.dtype().is(py::dtype::of<double>())) return values_grad_t<double>(p, G, Z);
         if (G.dtype().is(py::dtype::of<float>())) return values_grad_t<float>(p, G, Z);
-        throw py::type_error("G: dtype " + dtype_name(G) + " is not supported; use float32 or float64");
+        throw InputError("G: dtype " + dtype_name(G) + " is not supported; use float32 or float64");
       },
       py::arg("pattern"), py::arg("G"), py::arg("Z"),
       "Gradient of <G, K Z> with respect to K's values, kernel order (a, d, b, c) (private).");

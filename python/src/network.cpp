@@ -40,18 +40,18 @@ py::object json_to_py(const nlohmann::json& j) {
 }
 
 Support mask_to_support(const py::handle& h, const std::string& what) {
-  if (!py::isinstance<py::array>(h)) throw py::type_error(what + ": expected a 2-D NumPy bool array");
+  if (!py::isinstance<py::array>(h)) throw InputError(what + ": expected a 2-D NumPy bool array");
   const auto a = py::reinterpret_borrow<py::array>(h);
   if (!a.dtype().is(py::dtype::of<bool>()))
-    throw py::type_error(what + ": dtype " + py::str(a.dtype()).cast<std::string>() + "; expected bool");
+    throw InputError(what + ": dtype " + py::str(a.dtype()).cast<std::string>() + "; expected bool");
   if (a.ndim() != 2)
-    throw py::value_error(what + ": expected 2 dimensions (out_features, in_features), got " +
+    throw InputError(what + ": expected 2 dimensions (out_features, in_features), got " +
                           std::to_string(a.ndim()));
   const auto rows = static_cast<std::size_t>(a.shape(0)), cols = static_cast<std::size_t>(a.shape(1));
-  if (rows == 0 || cols == 0) throw py::value_error(what + ": empty mask (" + std::to_string(rows) + " x " +
+  if (rows == 0 || cols == 0) throw InputError(what + ": empty mask (" + std::to_string(rows) + " x " +
                                                     std::to_string(cols) + ")");
   if (!Support::storage_bytes(rows, cols))
-    throw py::value_error(what + ": a " + std::to_string(rows) + " x " + std::to_string(cols) +
+    throw InputError(what + ": a " + std::to_string(rows) + " x " + std::to_string(cols) +
                           " mask is too large to store");
   Support s(rows, cols);
   const auto r = a.unchecked<bool, 2>();
@@ -69,11 +69,11 @@ void bind_network(py::module_& m) {
       [](const py::handle& masks_h, double budget_seconds, double per_problem_seconds,
          std::size_t max_subset_neurons) {
         if (py::isinstance<py::str>(masks_h) || !py::isinstance<py::sequence>(masks_h))
-          throw py::type_error("masks: expected a list of 2-D bool arrays, first layer (W1) first");
+          throw InputError("masks: expected a list of 2-D bool arrays, first layer (W1) first");
         const auto seq = py::reinterpret_borrow<py::sequence>(masks_h);
-        if (seq.size() == 0) throw py::value_error("masks: no layers");
+        if (seq.size() == 0) throw InputError("masks: no layers");
         if (!(budget_seconds > 0) || !(per_problem_seconds > 0))
-          throw py::value_error("budget_seconds/per_problem_seconds: must be > 0");
+          throw InputError("budget_seconds/per_problem_seconds: must be > 0");
         std::vector<Support> layers;
         for (std::size_t l = 0; l < seq.size(); ++l)
           layers.push_back(mask_to_support(seq[l], "masks[" + std::to_string(l) + "] (W" + std::to_string(l + 1) + ")"));
@@ -101,7 +101,7 @@ void bind_network(py::module_& m) {
         Closedness c;
         if (claimed == "closed") c = Closedness::closed;
         else if (claimed == "not_closed") c = Closedness::not_closed;
-        else throw py::value_error("claimed: expected 'closed' or 'not_closed', got '" + claimed + "'");
+        else throw InputError("claimed: expected 'closed' or 'not_closed', got '" + claimed + "'");
         const auto text = py::module_::import("json").attr("dumps")(certificate).cast<std::string>();
         const auto j = nlohmann::json::parse(text);
         CheckResult r;

@@ -30,6 +30,7 @@ import torch
 from torch import nn
 
 from . import _core
+from ._core import InputError  # a ValueError: bad input, one line naming the argument
 
 __all__ = ["KSLinear", "from_linear", "check_model", "ModelReport", "PairResult", "NetworkResult"]
 
@@ -42,24 +43,24 @@ Pattern = Tuple[int, int, int, int]
 
 def _parse_patterns(patterns) -> List[Pattern]:
     if isinstance(patterns, (str, bytes)) or not isinstance(patterns, Sequence) or len(patterns) == 0:
-        raise TypeError("patterns: expected a non-empty list of (a, b, c, d) tuples, left to right")
+        raise InputError("patterns: expected a non-empty list of (a, b, c, d) tuples, left to right")
     out = []
     for l, p in enumerate(patterns):
         if isinstance(p, (str, bytes)) or not isinstance(p, Sequence) or len(p) != 4:
-            raise ValueError(f"patterns[{l}]: expected (a, b, c, d), got {p!r}")
+            raise InputError(f"patterns[{l}]: expected (a, b, c, d), got {p!r}")
         q = []
         for i, e in enumerate(p):
             if isinstance(e, bool) or not isinstance(e, (int, np.integer)):
-                raise TypeError(f"patterns[{l}]: entry {i} is not an integer: {e!r}")
+                raise InputError(f"patterns[{l}]: entry {i} is not an integer: {e!r}")
             if e < 1:
-                raise ValueError(f"patterns[{l}]: entry {i} is {e}; every entry of (a, b, c, d) must be >= 1")
+                raise InputError(f"patterns[{l}]: entry {i} is {e}; every entry of (a, b, c, d) must be >= 1")
             q.append(int(e))
         out.append(tuple(q))
     for l in range(len(out) - 1):
         a, b, c, d = out[l]
         a2, b2, c2, d2 = out[l + 1]
         if a * c * d != a2 * b2 * d2:
-            raise ValueError(f"patterns: factor {l} {out[l]} has {a * c * d} columns but factor {l + 1} "
+            raise InputError(f"patterns: factor {l} {out[l]} has {a * c * d} columns but factor {l + 1} "
                              f"{out[l + 1]} has {a2 * b2 * d2} rows; consecutive factors must chain")
     return out
 
@@ -186,7 +187,7 @@ class KSLinear(nn.Module):
         self.in_features = _cols(self.patterns[-1])
         dtype = dtype or torch.get_default_dtype()
         if values is not None and (isinstance(values, (str, bytes)) or len(values) != len(self.patterns)):
-            raise ValueError(f"values: expected {len(self.patterns)} arrays (one per pattern)")
+            raise InputError(f"values: expected {len(self.patterns)} arrays (one per pattern)")
         self.factors = nn.ParameterList()
         for l, p in enumerate(self.patterns):
             a, b, c, d = p
@@ -197,9 +198,9 @@ class KSLinear(nn.Module):
                 v = values[l]
                 v = v.detach().cpu().numpy() if isinstance(v, torch.Tensor) else np.asarray(v)
                 if v.size != a * b * c * d:
-                    raise ValueError(f"values[{l}]: has {v.size} entries; pattern {p} needs {a * b * c * d}")
+                    raise InputError(f"values[{l}]: has {v.size} entries; pattern {p} needs {a * b * c * d}")
                 if not np.issubdtype(v.dtype, np.floating):
-                    raise TypeError(f"values[{l}]: dtype {v.dtype}; expected a floating-point array")
+                    raise InputError(f"values[{l}]: dtype {v.dtype}; expected a floating-point array")
                 t = torch.from_numpy(np.ascontiguousarray(v.reshape(a, b, c, d).transpose(0, 3, 1, 2)))
                 t = t.to(dtype=dtype, device=device)
             self.factors.append(nn.Parameter(t))
@@ -230,7 +231,7 @@ class KSLinear(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.shape[-1] != self.in_features:
-            raise ValueError(f"x: last dimension is {x.shape[-1]}; this KSLinear has in_features = "
+            raise InputError(f"x: last dimension is {x.shape[-1]}; this KSLinear has in_features = "
                              f"{self.in_features}")
         lead = x.shape[:-1]
         x2 = x.reshape(-1, self.in_features)
@@ -259,7 +260,7 @@ def from_linear(layer: nn.Linear, chain, dtype: Optional[torch.dtype] = None, **
     rounding of the values to the error.
     """
     if not isinstance(layer, nn.Linear):
-        raise TypeError(f"layer: expected torch.nn.Linear, got {type(layer).__name__}")
+        raise InputError(f"layer: expected torch.nn.Linear, got {type(layer).__name__}")
     import wellposed  # pycore's API: factorize
 
     W = layer.weight.detach().to("cpu", torch.float64).numpy()
@@ -267,7 +268,7 @@ def from_linear(layer: nn.Linear, chain, dtype: Optional[torch.dtype] = None, **
     patterns = [tuple(int(e) for e in p) for p in fc.patterns]
     dtype = dtype or layer.weight.dtype
     if _rows(patterns[0]) != layer.out_features or _cols(patterns[-1]) != layer.in_features:
-        raise ValueError(f"chain: the product is {_rows(patterns[0])} x {_cols(patterns[-1])}; the layer's "
+        raise InputError(f"chain: the product is {_rows(patterns[0])} x {_cols(patterns[-1])}; the layer's "
                          f"weight is {layer.out_features} x {layer.in_features}")
     m = KSLinear(patterns, [np.asarray(v) for v in fc.values], bias=layer.bias is not None, dtype=dtype,
                  device=layer.weight.device)
@@ -311,10 +312,11 @@ def _obstruction(certificate: Optional[dict], first: str, second: str) -> Option
             "output_units": [ix["i1"], ix["i2"]],  # rows of W2
             "units": {first: {"in": [ix["j1"], ix["j2"]], "out": [ix["k"], ix["l"]]},
                       second: {"in": [ix["k"], ix["l"]], "out": [ix["i1"], ix["i2"]]}},
-            "explanation": (f"LU-type pattern (Thm 4.3.1): inputs {ix['j1']},{ix['j2']} of {first}, hidden units "
-                            f"{ix['k']},{ix['l']}, outputs {ix['i1']},{ix['i2']} of {second}: the matrix "
+            "explanation": (f"LU-type pattern (Thm 4.3.1): inputs {ix['j1']},{ix['j2']} of layer '{first}', "
+                            f"hidden units {ix['k']},{ix['l']} (outputs of '{first}' = inputs of '{second}'), "
+                            f"outputs {ix['i1']},{ix['i2']} of '{second}': the matrix "
                             f"e_{ix['i1']} e_{ix['j2']}^T + e_{ix['i2']} e_{ix['j1']}^T is a limit of products "
-                            f"{second}.weight @ {first}.weight with these masks but not such a product"),
+                            f"W_{second} @ W_{first} with these masks but not such a product"),
         }
     return {"kind": kind, "layers": [first, second], "input_units": None, "hidden_units": None,
             "output_units": None, "units": None,

@@ -116,18 +116,19 @@ def test_training_step_reduces_the_loss():
 
 
 @pytest.mark.parametrize("bad, exc, words", [
-    (lambda: wt.KSLinear([]), TypeError, ["patterns"]),
+    (lambda: wt.KSLinear([]), wellposed.InputError, ["patterns"]),
     (lambda: wt.KSLinear([(1, 2, 2)]), ValueError, ["patterns[0]"]),
     (lambda: wt.KSLinear([(1, 0, 2, 2)]), ValueError, ["patterns[0]", ">= 1"]),
     (lambda: wt.KSLinear([(1, 2, 3, 4), (1, 2, 2, 4)]), ValueError, ["factor 0", "chain"]),
     (lambda: wt.KSLinear(SMALL, [np.ones(16)] * 2), ValueError, ["values"]),
     (lambda: wt.KSLinear(SMALL, [np.ones(15)] * 3), ValueError, ["values[0]", "15"]),
     (lambda: wt.KSLinear(SMALL)(torch.randn(2, 7)), ValueError, ["x", "7", "in_features = 8"]),
-    (lambda: wt.from_linear(nn.Conv1d(2, 2, 1), SMALL), TypeError, ["layer", "Conv1d"]),
+    (lambda: wt.from_linear(nn.Conv1d(2, 2, 1), SMALL), wellposed.InputError, ["layer", "Conv1d"]),
 ])
 def test_bad_input(bad, exc, words):
     with pytest.raises(exc) as e:
         bad()
+    assert isinstance(e.value, wellposed.InputError)  # every bad input: one class, one line
     for w in words:
         assert w in str(e.value), (w, str(e.value))
 
@@ -210,7 +211,7 @@ def test_relu_network_binding_single_output_is_closed():
 def test_relu_network_binding_bad_input():
     with pytest.raises(ValueError, match="chain|column|rows"):
         _core._analyze_relu_network([np.ones((3, 4), bool), np.ones((2, 5), bool)])
-    with pytest.raises(TypeError, match=r"masks\[0\] \(W1\).*bool"):
+    with pytest.raises(wellposed.InputError, match=r"masks\[0\] \(W1\).*bool"):
         _core._analyze_relu_network([np.ones((3, 4)), np.ones((2, 3), bool)])
 
 
