@@ -84,11 +84,11 @@ void bind_network(py::module_& m) {
         opt.budget_seconds = budget_seconds;
         opt.per_problem_seconds = per_problem_seconds;
         opt.max_subset_neurons = max_subset_neurons;
-        nlohmann::json out;
-        {
-          py::gil_scoped_release release;
-          out = to_json(analyze_network(net, opt));
-        }
+        // On a pool thread with the GIL released; Ctrl-C raises KeyboardInterrupt
+        // within ~50 ms and the abandoned decision (bounded by budget_seconds,
+        // owning copies of the masks) finishes in the background.
+        const nlohmann::json out =
+            run_interruptible([net, opt]() -> nlohmann::json { return to_json(analyze_network(net, opt)); });
         return json_to_py(out);
       },
       py::arg("masks"), py::kw_only(), py::arg("budget_seconds") = 10.0, py::arg("per_problem_seconds") = 2.0,
