@@ -71,6 +71,19 @@ def test_gradcheck_float64(patterns, batch):
     assert torch.autograd.gradcheck(lambda x, *v: wt._KSChainFunction.apply(x, m.patterns, *v), (x, *vals))
     # the module as a whole (bias included), gradient wrt the input only
     assert torch.autograd.gradcheck(m, (x,))
+    # frozen factors: the forward is one fused chain call, the backward one transposed chain
+    frozen = [f.detach() for f in m.factors]
+    assert torch.autograd.gradcheck(lambda x: wt._KSChainFunction.apply(x, m.patterns, *frozen), (x,))
+
+
+def test_no_grad_forward_equals_training_forward():
+    torch.manual_seed(9)
+    m = wt.KSLinear(BUTTERFLY_16, dtype=torch.float64)
+    x = torch.randn(33, 16, dtype=torch.float64)
+    y_train = m(x)  # one kernel call per factor, inputs kept for the backward
+    with torch.no_grad():
+        y_eval = m(x)  # one chain call
+    torch.testing.assert_close(y_eval, y_train.detach(), rtol=1e-12, atol=1e-12)
 
 
 def test_kernel_path_gradients_equal_pure_torch_path():
