@@ -122,7 +122,7 @@ gpu::Backend parse_backend(const std::string& b, bool& automatic) {
 template <class T>
 py::array chain_multiply_t(const std::vector<KPattern>& patterns, const std::vector<py::array>& values,
                            const py::array& X, bool transpose, ValueOrder order, bool check_finite,
-                           const std::string& backend_name) {
+                           const std::string& backend_name, const py::object& out) {
   const std::size_t L = patterns.size();
   // Shapes: op(X_1 ... X_L) maps cols_in -> rows_out.
   for (std::size_t l = 0; l + 1 < L; ++l)
@@ -170,8 +170,28 @@ py::array chain_multiply_t(const std::vector<KPattern>& patterns, const std::vec
   py::array_t<T, py::array::c_style> yc;
   py::array_t<T, py::array::f_style> yf;
   py::array Y;
-  if (layout == gpu::BatchLayout::batch_first) Y = yf = py::array_t<T, py::array::f_style>(shape);
-  else Y = yc = py::array_t<T, py::array::c_style>(shape);
+  if (!out.is_none()) {
+    // A caller-provided output (KSLinear's backward reuses two buffers): the
+    // exact shape, dtype and memory order, writeable, not overlapping X.
+    if (!py::isinstance<py::array>(out)) throw InputError("out: expected a NumPy array");
+    Y = py::reinterpret_borrow<py::array>(out);
+    const bool want_f = layout == gpu::BatchLayout::batch_first;
+    bool shape_ok = Y.ndim() == static_cast<py::ssize_t>(shape.size());
+    for (std::size_t i = 0; shape_ok && i < shape.size(); ++i) shape_ok = Y.shape(i) == shape[i];
+    if (!shape_ok || !Y.dtype().is(X.dtype()) || !Y.writeable() ||
+        !(Y.flags() & (want_f ? py::array::f_style : py::array::c_style)))
+      throw InputError("out: expected a writeable " + std::string(want_f ? "F" : "C") + "-contiguous " +
+                       dtype_name(X) + " array of shape (" + std::to_string(rows) +
+                       (nd == 2 ? ", " + std::to_string(batch) : std::string()) + ")");
+    const auto* xb = static_cast<const char*>(X.data());
+    const auto* yb = static_cast<const char*>(Y.data());
+    if (xb < yb + rows * batch * sizeof(T) && yb < xb + cols * batch * sizeof(T))
+      throw InputError("out: overlaps X; the product is not in place");
+  } else if (layout == gpu::BatchLayout::batch_first) {
+    Y = yf = py::array_t<T, py::array::f_style>(shape);
+  } else {
+    Y = yc = py::array_t<T, py::array::c_style>(shape);
+  }
   if (rows * batch == 0 || cols == 0) {
     // Empty batch or zero-sized input: nothing to multiply (an empty inner sum is 0).
     if (rows * batch != 0) std::fill_n(static_cast<T*>(Y.mutable_data()), rows * batch, T(0));
@@ -243,7 +263,8 @@ py::array chain_multiply_t(const std::vector<KPattern>& patterns, const std::vec
 }
 
 py::array chain_multiply(const py::handle& patterns_h, const py::handle& values_h, const py::handle& X_h,
-                         bool transpose, ValueOrder order, bool check_finite, const std::string& backend) {
+                         bool transpose, ValueOrder order, bool check_finite, const std::string& backend,
+                         const py::object& out = py::none()) {
   if (py::isinstance<py::str>(patterns_h) || !py::isinstance<py::sequence>(patterns_h))
     throw InputError("patterns: expected a list of 4-tuples (a, b, c, d)");
   if (py::isinstance<py::str>(values_h) || py::isinstance<py::array>(values_h) ||
@@ -270,8 +291,8 @@ py::array chain_multiply(const py::handle& patterns_h, const py::handle& values_
     if (!values[l].dtype().is(X.dtype()))
       throw InputError("values[" + std::to_string(l) + "]: dtype " + dtype_name(values[l]) +
                            " differs from X's " + dtype_name(X) + "; convert one (no silent conversion)");
-  if (f64) return chain_multiply_t<double>(patterns, values, X, transpose, order, check_finite, backend);
-  return chain_multiply_t<float>(patterns, values, X, transpose, order, check_finite, backend);
+  if (f64) return chain_multiply_t<double>(patterns, values, X, transpose, order, check_finite, backend, out);
+  return chain_multiply_t<float>(patterns, values, X, transpose, order, check_finite, backend, out);
 }
 
 
@@ -395,11 +416,11 @@ Y = (X_1 ... X_L).T @ X. Same dtype, contiguity and NaN rules as ks_multiply.)do
   m.def(
       "_ks_chain_multiply_kernel_order",
       [](const py::handle& patterns, const py::handle& values_list, const py::handle& X, bool transpose,
-         bool check_finite, const std::string& backend) {
-        return chain_multiply(patterns, values_list, X, transpose, ValueOrder::kernel, check_finite, backend);
+         bool check_finite, const std::string& backend, const py::object& out) {
+        return chain_multiply(patterns, values_list, X, transpose, ValueOrder::kernel, check_finite, backend, out);
       },
       py::arg("patterns"), py::arg("values_list"), py::arg("X"), py::kw_only(), py::arg("transpose") = false,
-      py::arg("check_finite") = false, py::arg("backend") = "auto",
+      py::arg("check_finite") = false, py::arg("backend") = "auto", py::arg("out") = py::none(),
       "ks_chain_multiply with values in the kernels' order [alpha, delta, beta, gamma] (private).");
 
   m.def(

@@ -99,14 +99,15 @@ def _np(t: torch.Tensor) -> np.ndarray:
 
 
 def _kernel_chain(patterns: List[Pattern], values_np: List[np.ndarray], z: torch.Tensor,
-                  transpose: bool = False) -> torch.Tensor:
+                  transpose: bool = False, out: Optional[torch.Tensor] = None) -> torch.Tensor:
     """z (B, n) row-major -> the chain (or its transpose) applied to every row.
 
     z.T is an F-contiguous (n, B) array: the kernels' batch_first layout, no copy;
-    the result comes back F-ordered and its transpose is a row-major (B, m) tensor."""
+    the result comes back F-ordered and its transpose is a row-major (B, m) tensor.
+    out: a row-major (B, m) tensor to write into (not overlapping z)."""
     y = _core._ks_chain_multiply_kernel_order(patterns, values_np, _np(z).T, transpose=transpose,
-                                             check_finite=False)
-    return torch.from_numpy(y.T)
+                                             check_finite=False, out=None if out is None else out.numpy().T)
+    return out if out is not None else torch.from_numpy(y.T)
 
 
 class _KSChainFunction(torch.autograd.Function):
@@ -153,12 +154,20 @@ class _KSChainFunction(torch.autograd.Function):
             return (gx, None) + (None,) * L
         inputs = saved[L:]
         gvals: List[Optional[torch.Tensor]] = [None] * L
+        # G_2 .. G_L live in two ping-pong buffers (fresh memory costs page faults);
+        # G_{L+1} = dL/dx is a fresh tensor, handed to autograd.
+        B = g.shape[0]
+        width = max((_cols(p) for p in patterns[:-1]), default=0)
+        bufs = [torch.empty(B * width, dtype=g.dtype) for _ in range(min(2, L - 1))]
         for l in range(L):  # G_1 = G; G_{l+1} = G_l X_l
             a, b, c, d = patterns[l]
             if ctx.needs_input_grad[2 + l]:
                 gv = _core._ks_values_grad(patterns[l], _np(g).T, _np(inputs[l]).T)
                 gvals[l] = torch.from_numpy(gv).reshape(values[l].shape)
-            if l + 1 < L or ctx.needs_input_grad[0]:
+            if l + 1 < L:
+                out = bufs[l % 2][:B * _cols(patterns[l])].view(B, _cols(patterns[l]))
+                g = _kernel_chain([patterns[l]], [vals[l]], g, transpose=True, out=out)
+            elif ctx.needs_input_grad[0]:
                 g = _kernel_chain([patterns[l]], [vals[l]], g, transpose=True)
         gx = g if ctx.needs_input_grad[0] else None
         return (gx, None) + tuple(gvals)

@@ -176,3 +176,21 @@ def test_long_call_is_interruptible():
         ks_chain_multiply(chain, vals, X)
     timer.cancel()
     assert time.perf_counter() - t0 < 5.0
+
+
+def test_out_buffer_is_checked_and_written():
+    """The private kernel-order entry point writes into a caller's buffer (KSLinear's
+    backward) only when it has the exact shape, dtype, memory order and no overlap."""
+    p = (2, 2, 3, 2)
+    v = np.arange(24, dtype=np.float64)  # kernel order (a, d, b, c)
+    X = np.asfortranarray(np.random.default_rng(0).standard_normal((12, 5)))
+    ref = _core._ks_chain_multiply_kernel_order([p], [v], X)
+    out = np.asfortranarray(np.full((8, 5), np.nan))
+    assert _core._ks_chain_multiply_kernel_order([p], [v], X, out=out) is out
+    np.testing.assert_array_equal(out, ref)
+    for bad in (np.zeros((8, 5)), np.asfortranarray(np.zeros((8, 4))), np.asfortranarray(np.zeros((8, 5), np.float32))):
+        with pytest.raises(InputError, match="out: expected"):
+            _core._ks_chain_multiply_kernel_order([p], [v], X, out=bad)
+    big = np.asfortranarray(np.zeros((12, 5)))
+    with pytest.raises(InputError, match="out: overlaps X"):
+        _core._ks_chain_multiply_kernel_order([(1, 12, 12, 1)], [np.ones(144)], big, out=big)
