@@ -39,6 +39,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "bindings.hpp"
@@ -199,24 +200,29 @@ py::array chain_multiply_t(const std::vector<KPattern>& patterns, const std::vec
   }
 
   // Kernel storage: blocks (alpha, delta) of b x c, row-major (ks_factor.hpp).
-  std::vector<gpu::KsFactor<T>> chain;
-  chain.reserve(L);
+  // The caller's arrays are used in place when they are already in that order
+  // (kernel order, or d = 1 where (a, b, c, d) and (a, d, b, c) coincide);
+  // otherwise one permuted copy per call. No copy matters: at batch 1 copying
+  // (and faulting in) the values costs more than the product.
+  std::vector<std::vector<T>> owned(L);
+  std::vector<const T*> vptr(L);
   for (std::size_t l = 0; l < L; ++l) {
     const KPattern& p = patterns[l];
     const T* src = static_cast<const T*>(values[l].data());
-    std::vector<T> kv(p.nnz());
-    if (order == ValueOrder::kernel) {
-      std::copy(src, src + p.nnz(), kv.begin());
-    } else {
-      // F[al, be, ga, de] (C order of (a, b, c, d)) -> kv[((al d + de) b + be) c + ga]
-      for (std::size_t al = 0; al < p.a; ++al)
-        for (std::size_t be = 0; be < p.b; ++be)
-          for (std::size_t ga = 0; ga < p.c; ++ga) {
-            const T* row = src + ((al * p.b + be) * p.c + ga) * p.d;
-            for (std::size_t de = 0; de < p.d; ++de) kv[((al * p.d + de) * p.b + be) * p.c + ga] = row[de];
-          }
+    if (order == ValueOrder::kernel || p.d == 1) {
+      vptr[l] = src;
+      continue;
     }
-    chain.emplace_back(p, std::move(kv));
+    std::vector<T>& kv = owned[l];
+    kv.resize(p.nnz());
+    // F[al, be, ga, de] (C order of (a, b, c, d)) -> kv[((al d + de) b + be) c + ga]
+    for (std::size_t al = 0; al < p.a; ++al)
+      for (std::size_t be = 0; be < p.b; ++be)
+        for (std::size_t ga = 0; ga < p.c; ++ga) {
+          const T* row = src + ((al * p.b + be) * p.c + ga) * p.d;
+          for (std::size_t de = 0; de < p.d; ++de) kv[((al * p.d + de) * p.b + be) * p.c + ga] = row[de];
+        }
+    vptr[l] = kv.data();
   }
 
   bool automatic = false;
@@ -224,10 +230,34 @@ py::array chain_multiply_t(const std::vector<KPattern>& patterns, const std::vec
   const T* const x = static_cast<const T*>(X.data());
   T* const y = static_cast<T*>(Y.mutable_data());
   const gpu::Op op = transpose ? gpu::Op::transpose : gpu::Op::none;
+  if (automatic) {
+    // CUDA only where it is compiled in and a device answers (can_implement
+    // says so); otherwise the CPU kernels.
+    gpu::KsArguments probe;
+    probe.pattern = patterns.front();
+    probe.op = op;
+    probe.layout = layout;
+    probe.batch = 0;
+    probe.dtype = std::is_same_v<T, float> ? gpu::DType::f32 : gpu::DType::f64;
+    probe.values = vptr.front();
+    probe.values_size = patterns.front().nnz();
+    backend = gpu::can_implement(probe, gpu::Backend::cuda).ok() ? gpu::Backend::cuda : gpu::Backend::cpu;
+  }
+  // The CUDA route goes through apply_chain (owning factors: one copy of the values).
+  std::vector<gpu::KsFactor<T>> chain;
+  if (backend == gpu::Backend::cuda)
+    for (std::size_t l = 0; l < L; ++l)
+      chain.emplace_back(patterns[l], std::vector<T>(vptr[l], vptr[l] + patterns[l].nnz()));
+  // The CPU route: the order of application (X_L first for op none, X_1^T
+  // first for the transpose), as apply_chain does it.
+  std::vector<std::size_t> steps(L);
+  for (std::size_t i = 0; i < L; ++i) steps[i] = op == gpu::Op::none ? L - 1 - i : i;
+  const auto out_of = [&](std::size_t l) { return op == gpu::Op::none ? patterns[l].rows() : patterns[l].cols(); };
+
   // Ctrl-C: in the batch_first layout the vectors are contiguous, so a long
   // call runs in chunks of about 2^26 multiply-adds and checks for signals
   // (KeyboardInterrupt) between them, with the GIL re-acquired; Y is a fresh
-  // array that is dropped on the exception, so nothing half-written escapes.
+  // array (or the caller's `out`) and the exception leaves no result behind.
   // A batch_last call (vector index fastest) is one kernel call and is not
   // interruptible midway.
   std::size_t work_per_vector = 0;
@@ -242,18 +272,58 @@ py::array chain_multiply_t(const std::vector<KPattern>& patterns, const std::vec
     py::gil_scoped_release release;
     const T* xs = layout == gpu::BatchLayout::batch_first ? x + s0 * cols : x;
     T* ys = layout == gpu::BatchLayout::batch_first ? y + s0 * rows : y;
-    auto run = [&](gpu::Backend be) {
-      return gpu::apply_chain<T>(chain, std::span<const T>(xs, cols * nb), std::span<T>(ys, rows * nb), nb, layout,
-                                 op, be);
-    };
-    if (automatic) {
-      // CUDA only where it is compiled in and a device answers; otherwise
-      // (not_compiled, no_device, unsupported, a CUDA error) the CPU kernels,
-      // which overwrite every entry of this chunk of Y.
-      st = run(gpu::Backend::cuda);
-      if (!st.ok()) st = run(gpu::Backend::cpu);
-    } else {
-      st = run(backend);
+    if (backend == gpu::Backend::cuda) {
+      st = gpu::apply_chain<T>(chain, std::span<const T>(xs, cols * nb), std::span<T>(ys, rows * nb), nb, layout, op,
+                               gpu::Backend::cuda);
+      if (!st.ok() && automatic) backend = gpu::Backend::cpu;  // e.g. a CUDA error: redo this chunk on the CPU
+      else continue;
+      st = {};
+    }
+    if (L == 1) {
+      st = gpu::ks_multiply<T>(patterns[0], std::span<const T>(vptr[0], patterns[0].nnz()),
+                               std::span<const T>(xs, cols * nb), std::span<T>(ys, rows * nb), nb, layout, op,
+                               gpu::Backend::cpu);
+      continue;
+    }
+    // Fused per tile where it pays (the library's rule), else factor by factor
+    // through two intermediates kept per thread between calls (fresh pages
+    // fault in at every call otherwise; gpu/src/ks_multiply.cpp measured it).
+    std::vector<gpu::KsProblem> problems;
+    std::vector<const T*> vals;
+    for (std::size_t l : steps) {
+      gpu::KsArguments a;
+      a.pattern = patterns[l];
+      a.op = op;
+      a.layout = layout;
+      a.batch = nb;
+      problems.push_back(gpu::to_problem(a));
+      vals.push_back(vptr[l]);
+    }
+    if (const std::size_t tile = gpu::fused_chain_tile<T>(problems, nb, layout, gpu::ChainFusion::automatic);
+        tile > 0) {
+      gpu::apply_chain_cpu_fused<T>(problems, vals, xs, ys, nb, layout, tile);
+      continue;
+    }
+    std::size_t widest = 0;
+    for (std::size_t i = 0; i + 1 < L; ++i) widest = std::max(widest, out_of(steps[i]) * nb);
+    thread_local std::vector<T> workspace;
+    if (workspace.size() < 2 * widest) {
+      workspace.clear();
+      workspace.shrink_to_fit();
+      workspace.resize(2 * widest);
+    }
+    T* buf[2] = {workspace.data(), workspace.data() + widest};
+    const T* cur = xs;
+    std::size_t cur_size = cols * nb;
+    for (std::size_t i = 0; i < L && st.ok(); ++i) {
+      const std::size_t l = steps[i];
+      T* out = i + 1 == L ? ys : buf[i % 2];
+      const std::size_t out_size = out_of(l) * nb;
+      st = gpu::ks_multiply<T>(patterns[l], std::span<const T>(vptr[l], patterns[l].nnz()),
+                               std::span<const T>(cur, cur_size), std::span<T>(out, out_size), nb, layout, op,
+                               gpu::Backend::cpu);
+      cur = out;
+      cur_size = out_size;
     }
   }
   if (!st.ok())
@@ -320,7 +390,20 @@ py::array values_grad_t(const KPattern& p, const py::array& G, const py::array& 
   {
     py::gil_scoped_release release;
     std::fill_n(o, p.nnz(), T(0));
-    if (!batch_first) {
+    if (B == 1) {
+      // One vector: every block is the outer product of its G and Z slices.
+      for (std::size_t al = 0; al < a; ++al)
+        for (std::size_t de = 0; de < d; ++de)
+          for (std::size_t be = 0; be < b; ++be) {
+            const T gv = g[(al * b + be) * d + de];
+            T* orow = o + ((al * d + de) * b + be) * c;
+            const T* zv = z + al * c * d + de;
+            if (d == 1)
+              for (std::size_t ga = 0; ga < c; ++ga) orow[ga] = gv * zv[ga];
+            else
+              for (std::size_t ga = 0; ga < c; ++ga) orow[ga] = gv * zv[ga * d];
+          }
+    } else if (!batch_first) {
       for (std::size_t al = 0; al < a; ++al)
         for (std::size_t de = 0; de < d; ++de)
           for (std::size_t be = 0; be < b; ++be) {
