@@ -193,3 +193,8 @@ def test_out_buffer_is_checked_and_written():
     big = np.asfortranarray(np.zeros((12, 5)))
     with pytest.raises(InputError, match="out: overlaps X"):
         _core._ks_chain_multiply_kernel_order([(1, 12, 12, 1)], [np.ones(144)], big, out=big)
+
+
+def test_exported_at_package_level():
+    import wellposed
+    assert wellposed.ks_multiply is ks_multiply and wellposed.ks_chain_multiply is ks_chain_multiply
