@@ -15,6 +15,7 @@ are base / KSLinear (> 1: KSLinear faster).
 Chains (left to right, square n x n):
   butterfly: (2^(l-1), 2, 2, n / 2^l), l = 1..log2 n   ||Theta||_0 = 2 n log2 n
   monarch:   (sqrt n, sqrt n, sqrt n, 1), (1, sqrt n, sqrt n, sqrt n)   2 n^1.5 (n a square)
+  blockdiag: (8, n/8, n/8, 1), one factor: 8 dense diagonal blocks     n^2/8 exactly (the target's edge)
 """
 import argparse
 import math
@@ -37,6 +38,10 @@ def butterfly(n):
 def monarch(n):
     r = math.isqrt(n)
     return [(r, r, r, 1), (1, r, r, r)] if r * r == n else None
+
+
+def blockdiag(n):
+    return [(8, n // 8, n // 8, 1)]
 
 
 class BmmChain(nn.Module):
@@ -77,6 +82,7 @@ def step_time(layer, x, g, min_time):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", default="1024,4096")
+    ap.add_argument("--chains", default="butterfly,monarch,blockdiag")
     ap.add_argument("--batch", default="1,64,1024")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--min-time", type=float, default=0.3)
@@ -91,9 +97,9 @@ def main():
         print(f"# loadavg at start: {f.read().strip()}")
     print("chain      n      batch  params    n^2/8     ks_ms    bmm_ms   dense_ms  bmm/ks  dense/ks")
     for n in [int(s) for s in args.n.split(",")]:
-        for name, fn in (("butterfly", butterfly), ("monarch", monarch)):
+        for name, fn in (("butterfly", butterfly), ("monarch", monarch), ("blockdiag", blockdiag)):
             pats = fn(n)
-            if pats is None:
+            if pats is None or name not in args.chains.split(","):
                 continue
             ks = wt.KSLinear(pats, dtype=torch.float32)
             bmm = BmmChain(ks)
