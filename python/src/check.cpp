@@ -93,6 +93,18 @@ Pool& pool() {
 void submit_background(std::function<void()> task) { pool().submit(std::move(task)); }
 
 void wait_interruptible(const std::function<bool()>& done, const std::function<void()>& wait_slice) {
+  {
+    // Most checks of small specs finish within microseconds: yield for up to
+    // 200 us before sleeping on the condition variable (a futex sleep and
+    // wake-up would dominate the per-call cost; bench/python_check_overhead.py).
+    py::gil_scoped_release release;
+    const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(200);
+    while (std::chrono::steady_clock::now() < until) {
+      if (done()) break;
+      std::this_thread::yield();
+    }
+  }
+  if (done()) return;
   for (;;) {
     {
       py::gil_scoped_release release;
@@ -126,17 +138,89 @@ nlohmann::json py_to_json(const py::handle& o, const char* what) {
   return nlohmann::json::parse(text);
 }
 
-/// One decided-or-not answer, with what certify() needs to re-check it.
+/// One decided-or-not answer, with what certify() needs to re-check it. The
+/// analyses are kept as they are and turned into JSON only on demand
+/// (to_dict): a check of a small spec costs little more than analyze().
 struct Result {
   std::string name, file, json_path;
   Verdict verdict;
-  std::string check;           ///< the checker's account (decided verdicts)
-  nlohmann::json report;       ///< to_json(Analysis) / the network's report
+  std::string check;  ///< the checker's account (decided verdicts)
+  std::shared_ptr<const Analysis> analysis;        ///< architecture specs
+  std::shared_ptr<const NetworkAnalysis> network;  ///< ReLU network specs
   std::shared_ptr<const Spec> spec;
-  double seconds = 0;          ///< wall-clock seconds of the whole call
+  double seconds = 0;  ///< wall-clock seconds of the whole call
 
-  bool is_network() const { return spec && spec->network.has_value(); }
+  bool is_network() const { return network != nullptr; }
+  /// `analysis` holds everything but its verdict, which lives (moved, not
+  /// copied) in `verdict` above.
+  nlohmann::json report() const {
+    if (network) {
+      nlohmann::json j = to_json(network->overall);
+      j["check"] = network->overall_check;
+      j["kind"] = "relu_network";
+      j["network"] = to_json(*network);
+      return j;
+    }
+    if (!analysis) return nlohmann::json::object();
+    Analysis a = *analysis;
+    a.verdict = verdict;
+    return to_json(a);
+  }
 };
+
+/// Thrown through analyze() when Ctrl-C arrived during the exact route; the
+/// Python error (KeyboardInterrupt) is already set. Not a std::exception, so
+/// no handler on the way turns it into a verdict or an input error.
+struct Interrupted {};
+
+/// The default exact route (z3, same name, so the stages read as the CLI's),
+/// run on a pool thread while the calling thread -- inside analyze(), GIL
+/// released -- waits in 50 ms slices and runs Python's signal handlers
+/// between them. On Ctrl-C the route is abandoned (it owns a copy of the
+/// architecture and finishes within its budget in the background) and
+/// Interrupted unwinds analyze(). The detectors and the certificate check
+/// run inline: they are bounded by the same budget, and a Ctrl-C during them
+/// is raised as soon as they return.
+NamedExactDecider interruptible_z3() {
+  NamedExactDecider inner = z3_exact_decider();
+  return {inner.name, [inner](const Architecture& a, double left) -> Verdict {
+            struct State {
+              std::mutex m;
+              std::condition_variable cv;
+              bool done = false;
+              Verdict v;
+              std::exception_ptr error;
+            };
+            auto st = std::make_shared<State>();
+            submit_background([st, inner, arch = a, left] {
+              Verdict v;
+              std::exception_ptr e;
+              try {
+                v = inner.decide(arch, left);
+              } catch (...) {
+                e = std::current_exception();
+              }
+              std::lock_guard<std::mutex> lock(st->m);
+              st->v = std::move(v);
+              st->error = e;
+              st->done = true;
+              st->cv.notify_all();
+            });
+            std::unique_lock<std::mutex> lock(st->m);
+            while (!st->cv.wait_for(lock, std::chrono::milliseconds(50), [&] { return st->done; })) {
+              lock.unlock();
+              bool interrupted = false;
+              {
+                py::gil_scoped_acquire gil;
+                interrupted = PyErr_CheckSignals() != 0;
+              }
+              if (interrupted) throw Interrupted{};
+              lock.lock();
+            }
+            if (st->error) std::rethrow_exception(st->error);
+            return std::move(st->v);
+          }};
+}
 
 double validated_timeout(double t) {
   if (!std::isfinite(t) || t <= 0 || t > 1e6)
@@ -145,7 +229,8 @@ double validated_timeout(double t) {
   return t;
 }
 
-/// What the CLI's check_architecture_spec / check_network_spec compute, for one spec.
+/// What the CLI's check_architecture_spec / check_network_spec compute, for
+/// one spec. Called with the GIL released.
 Result decide_spec(std::shared_ptr<const Spec> spec, double timeout, bool exact) {
   const auto t0 = std::chrono::steady_clock::now();
   Result r;
@@ -158,26 +243,31 @@ Result decide_spec(std::shared_ptr<const Spec> spec, double timeout, bool exact)
       no.budget_seconds = timeout;
       no.per_problem_seconds = std::min(2.0, timeout);
       no.materialize_max_points = 0;
-      const NetworkAnalysis na = analyze_network(*spec->network, no);
-      r.verdict = na.overall;
-      r.check = na.overall_check;
-      r.report = to_json(na.overall);
-      r.report["check"] = na.overall_check;
-      r.report["kind"] = "relu_network";
-      r.report["network"] = to_json(na);
+      // analyze_network() has no hook for the exact route: the whole call
+      // runs on a pool thread, interruptible (run_interruptible).
+      std::shared_ptr<const Spec> s = spec;
+      auto na = [&] {
+        py::gil_scoped_acquire gil;
+        return run_interruptible([s, no] { return std::make_shared<const NetworkAnalysis>(analyze_network(*s->network, no)); });
+      }();
+      r.verdict = na->overall;
+      r.check = na->overall_check;
+      r.network = std::move(na);
     } else {
       AnalyzeOptions ao;
       ao.budget_seconds = timeout;
-      if (!exact) ao.exact_deciders = std::vector<NamedExactDecider>{};
-      const Analysis an = analyze(spec->architecture, ao);
-      r.verdict = an.verdict;
+      ao.exact_deciders = exact ? std::vector<NamedExactDecider>{interruptible_z3()} : std::vector<NamedExactDecider>{};
+      Analysis an = analyze(spec->architecture, ao);
+      r.verdict = std::move(an.verdict);
       r.check = an.check;
-      r.report = to_json(an);
+      r.analysis = std::make_shared<const Analysis>(std::move(an));
     }
   } catch (const MaterializationRefused& e) {
     throw ResourceError(spec->file + ": at " + spec->json_path + ": " + e.what());
   } catch (const std::bad_alloc&) {
     throw ResourceError(spec->file + ": at " + spec->json_path + ": out of memory");
+  } catch (const py::error_already_set&) {
+    throw;  // KeyboardInterrupt from the network's wait
   } catch (const std::exception& e) {
     // As the CLI: anything the analysis refuses is bad input of this spec.
     throw InputError(spec->file + ": at " + spec->json_path + ": " + e.what());
@@ -194,6 +284,25 @@ std::vector<Result> decide_specs(std::vector<Spec> specs, double timeout, bool e
   return out;
 }
 
+/// Runs `work` with the GIL released on this thread; a Ctrl-C during the
+/// exact route (Interrupted) or during anything else (checked when it
+/// returns) raises KeyboardInterrupt.
+template <class F>
+auto inline_interruptible(F work) -> decltype(work()) {
+  std::optional<decltype(work())> out;
+  bool interrupted = false;
+  {
+    py::gil_scoped_release release;
+    try {
+      out.emplace(work());
+    } catch (const Interrupted&) {
+      interrupted = true;
+    }
+  }
+  if (interrupted || PyErr_CheckSignals() != 0) throw py::error_already_set();
+  return std::move(*out);
+}
+
 SpecLoadOptions load_options(std::uint64_t max_memory) {
   SpecLoadOptions o;
   if (max_memory) o.limits.max_memory_bytes = max_memory;
@@ -202,7 +311,7 @@ SpecLoadOptions load_options(std::uint64_t max_memory) {
 
 std::vector<Result> check_file(const std::string& path, double timeout, bool exact, std::uint64_t max_memory) {
   timeout = validated_timeout(timeout);
-  return run_interruptible([=] {
+  return inline_interruptible([&] {
     std::vector<Spec> specs;
     try {
       specs = load_specs(path, load_options(max_memory));
@@ -219,7 +328,7 @@ std::vector<Result> check_file(const std::string& path, double timeout, bool exa
 std::vector<Result> check_text(const std::string& text, const std::string& label, const std::string& base_dir,
                                double timeout, bool exact, std::uint64_t max_memory) {
   timeout = validated_timeout(timeout);
-  return run_interruptible([=] {
+  return inline_interruptible([&] {
     const auto opts = load_options(max_memory);
     if (text.size() > opts.limits.max_memory_bytes / kJsonBytesPerTextByte)
       throw ResourceError(label + ": the spec text (" + std::to_string(text.size()) +
@@ -236,8 +345,11 @@ Result check_masks(const py::list& masks, double timeout, bool exact) {
   std::vector<Support> factors;
   factors.reserve(masks.size());
   for (std::size_t l = 0; l < masks.size(); ++l) {
-    auto a = py::cast<py::array_t<std::uint8_t, py::array::c_style>>(masks[l]);
-    if (a.ndim() != 2) throw InputError("masks[" + std::to_string(l) + "]: expected a 2-D array");
+    // Bool arrays (what __init__.py passes) are read in place as 0/1 bytes.
+    py::array a = py::reinterpret_borrow<py::object>(masks[l]);
+    if (!a || a.dtype().kind() != 'b' || a.dtype().itemsize() != 1 || !(a.flags() & py::array::c_style))
+      a = py::array_t<std::uint8_t, py::array::c_style>::ensure(masks[l]);
+    if (!a || a.ndim() != 2) throw InputError("masks[" + std::to_string(l) + "]: expected a 2-D array");
     const auto rows = static_cast<std::size_t>(a.shape(0)), cols = static_cast<std::size_t>(a.shape(1));
     if (rows == 0 || cols == 0)
       throw InputError("masks[" + std::to_string(l) + "]: shape (" + std::to_string(rows) + ", " +
@@ -246,7 +358,7 @@ Result check_masks(const py::list& masks, double timeout, bool exact) {
       throw InputError("masks[" + std::to_string(l) + "] has " + std::to_string(rows) + " rows but masks[" +
                        std::to_string(l - 1) + "] has " + std::to_string(factors.back().cols()) +
                        " columns (A = F1 F2 ... FL needs them equal)");
-    const auto* p = a.data();
+    const auto* p = static_cast<const std::uint8_t*>(a.data());
     Support s(rows, cols);
     for (std::size_t i = 0; i < rows; ++i)
       for (std::size_t j = 0; j < cols; ++j)
@@ -260,7 +372,7 @@ Result check_masks(const py::list& masks, double timeout, bool exact) {
     throw InputError(std::string("masks: ") + e.what());
   }
   auto spec = std::make_shared<const Spec>(Spec{"masks", std::move(*arch), "", "$", std::nullopt, nlohmann::json(), std::nullopt});
-  return run_interruptible([spec, timeout, exact] { return decide_spec(spec, timeout, exact); });
+  return inline_interruptible([&] { return decide_spec(spec, timeout, exact); });
 }
 
 /// Result.certify(): the independent checker, once more, against the spec's supports.
@@ -284,9 +396,9 @@ bool certify(const Result& r) {
 }
 
 nlohmann::json result_dict(const Result& r) {
-  nlohmann::json j = r.report;
+  nlohmann::json j = r.report();
   // The certificate as it is now (the attribute may have been replaced).
-  j["certificate"] = r.verdict.certificate;
+  j["certificate"] = r.verdict.certificate.is_null() ? nlohmann::json::object() : r.verdict.certificate;
   j["verdict"] = std::string(to_string(r.verdict.closedness));
   nlohmann::json out = {{"name", r.name}};
   if (!r.file.empty()) out["file"] = r.file;
@@ -304,33 +416,57 @@ nlohmann::json result_dict(const Result& r) {
   return out;
 }
 
-/// Per-call seconds of the C++ calls themselves, for bench/python_check_overhead.py:
-/// analyze() on an already parsed architecture, and parse_specs() + analyze().
-py::dict bench_cpp_check(const std::string& text, int repeat, double timeout, bool exact) {
+/// Per-call seconds of the C++ calls themselves, for bench/python_check_overhead.py
+/// (C++ loops, no Python per call): analyze() on the parsed architecture;
+/// Supports built from dense 0/1 masks + Architecture + analyze() (what a C++
+/// user holding masks calls); parse_specs() + analyze() from the JSON text;
+/// load_specs() + analyze() from the file `path` (when given).
+py::dict bench_cpp_check(const std::string& text, int repeat, double timeout, bool exact, const std::string& path) {
   const nlohmann::json j = parse_json_bounded(text, "spec");
   const std::vector<Spec> specs = parse_specs(j, "spec");
   if (specs.size() != 1 || specs[0].network) throw InputError("spec: the bench takes one architecture spec");
   AnalyzeOptions ao;
   ao.budget_seconds = timeout;
   if (!exact) ao.exact_deciders = std::vector<NamedExactDecider>{};
-  double analyze_s = 0, parse_s = 0;
+  // The masks as a C++ caller would hold them: dense row-major 0/1 bytes.
+  std::vector<std::vector<std::uint8_t>> dense;
+  std::vector<std::pair<std::size_t, std::size_t>> shapes;
+  for (const auto& f : specs[0].architecture.factors()) {
+    std::vector<std::uint8_t> d(f.rows() * f.cols());
+    for (std::size_t i = 0; i < f.rows(); ++i)
+      for (std::size_t k = 0; k < f.cols(); ++k) d[i * f.cols() + k] = f(i, k) ? 1 : 0;
+    dense.push_back(std::move(d));
+    shapes.emplace_back(f.rows(), f.cols());
+  }
   std::string verdict;
+  auto per_call = [&](auto&& body) {
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < repeat; ++i) verdict = std::string(to_string(body().verdict.closedness));
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / repeat;
+  };
+  py::dict d;
   {
     py::gil_scoped_release release;
-    const auto t0 = std::chrono::steady_clock::now();
-    for (int i = 0; i < repeat; ++i) verdict = std::string(to_string(analyze(specs[0].architecture, ao).verdict.closedness));
-    const auto t1 = std::chrono::steady_clock::now();
-    for (int i = 0; i < repeat; ++i) {
-      const auto s = parse_specs(parse_json_bounded(text, "spec"), "spec");
-      verdict = std::string(to_string(analyze(s[0].architecture, ao).verdict.closedness));
-    }
-    const auto t2 = std::chrono::steady_clock::now();
-    analyze_s = std::chrono::duration<double>(t1 - t0).count() / repeat;
-    parse_s = std::chrono::duration<double>(t2 - t1).count() / repeat;
+    const double an = per_call([&] { return analyze(specs[0].architecture, ao); });
+    const double masks = per_call([&] {
+      std::vector<Support> fs;
+      for (std::size_t l = 0; l < dense.size(); ++l) {
+        Support s(shapes[l].first, shapes[l].second);
+        for (std::size_t i = 0; i < shapes[l].first; ++i)
+          for (std::size_t k = 0; k < shapes[l].second; ++k)
+            if (dense[l][i * shapes[l].second + k]) s.set(i, k);
+        fs.push_back(std::move(s));
+      }
+      return analyze(Architecture(std::move(fs), "masks"), ao);
+    });
+    const double parsed = per_call([&] { return analyze(parse_specs(parse_json_bounded(text, "spec"), "spec")[0].architecture, ao); });
+    const double loaded = path.empty() ? 0.0 : per_call([&] { return analyze(load_specs(path)[0].architecture, ao); });
+    py::gil_scoped_acquire gil;
+    d["analyze"] = an;
+    d["masks_and_analyze"] = masks;
+    d["parse_and_analyze"] = parsed;
+    if (!path.empty()) d["load_and_analyze"] = loaded;
   }
-  py::dict d;
-  d["analyze"] = analyze_s;
-  d["parse_and_analyze"] = parse_s;
   d["verdict"] = verdict;
   return d;
 }
@@ -390,7 +526,10 @@ void bind_check(py::module_& m) {
       .def_property_readonly("reason", [](const Result& r) { return r.verdict.reason; })
       .def_property_readonly("explanation", [](const Result& r) { return r.verdict.explanation; })
       .def_property(
-          "certificate", [](const Result& r) { return json_to_py(r.verdict.certificate); },
+          "certificate",
+          [](const Result& r) {
+            return json_to_py(r.verdict.certificate.is_null() ? nlohmann::json::object() : r.verdict.certificate);
+          },
           [](Result& r, const py::object& c) { r.verdict.certificate = py_to_json(c, "certificate"); },
           "The certificate (a dict; {} for unknown). Assigning a dict replaces it: certify() then checks the new one.")
       .def_property_readonly("checker", [](const Result& r) { return r.check; })
@@ -415,7 +554,13 @@ void bind_check(py::module_& m) {
         py::arg("exact"), py::arg("max_memory") = 0);
   m.def("_check_masks", &check_masks, py::arg("masks"), py::arg("timeout"), py::arg("exact"));
   m.def("_bench_cpp_check", &bench_cpp_check, py::arg("text"), py::arg("repeat"), py::arg("timeout") = 10.0,
-        py::arg("exact") = true);
+        py::arg("exact") = true, py::arg("path") = "");
+  m.def("_bench_handoff", [](int repeat) {
+    // Per-call cost of run_interruptible itself (hand-off to a pool thread and back).
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < repeat; ++i) (void)run_interruptible([] { return 0; });
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / repeat;
+  });
   m.def("_drain", [] {
     py::gil_scoped_release release;
     pool().drain();

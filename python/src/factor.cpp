@@ -19,6 +19,7 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
+#include <pybind11/stl/filesystem.h>
 
 #include "../../cli/src/output.hpp"
 #include "bindings.hpp"
@@ -206,7 +207,7 @@ py::array apply_any(const ChainData& d, const py::array& x_in, bool transpose, b
         py::gil_scoped_release release;
         apply_real<T>(d, xp, yp, n_in, n_out, count, layout, transpose);
       }
-      return std::move(y);
+      return py::array(y);
     };
     return k == Kind::f32 ? run(float{}) : run(double{});
   }
@@ -225,7 +226,7 @@ py::array apply_any(const ChainData& d, const py::array& x_in, bool transpose, b
   Complex* yp = y.mutable_data();
   for (std::size_t v = 0; v < count; ++v)
     for (std::size_t i = 0; i < n_out; ++i) (vectors_contiguous ? yp[v * n_out + i] : yp[i * count + v]) = Y(i, v);
-  return std::move(y);
+  return py::array(y);
 }
 
 py::array as_number_array(const py::object& o, const char* what) {
@@ -565,7 +566,8 @@ std::string python_message(std::string m) {
   return m;
 }
 
-void save(const FactorChain& c, const std::string& path, bool force) {
+void save(const FactorChain& c, const std::filesystem::path& fs_path, bool force) {
+  const std::string path = fs_path.string();
   const auto d = c.shared();
   const bool single_json = std::filesystem::path(path).extension() == ".json";
   py::gil_scoped_release release;  // short I/O, not interruptible (it is staged, so never half-written)

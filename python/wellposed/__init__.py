@@ -37,6 +37,7 @@ _atexit.register(_core._drain)
 
 __all__ = ["check", "factorize", "load", "Result", "FactorChain", "WellposedError", "InputError",
            "CertificateError", "ResourceError", "__version__"]
+__all__ += [n for n in dir(_core) if not n.startswith("_") and n not in __all__]
 
 
 def _max_memory(max_memory):
@@ -75,15 +76,18 @@ def _mask(m, l):
     import numpy as np
 
     what = f"masks[{l}]"
-    a = _to_numpy(m, what)
+    a = m if type(m) is np.ndarray else _to_numpy(m, what)
     if a.ndim != 2:
         raise InputError(f"{what}: expected a 2-D array, got shape {a.shape}")
-    if a.dtype.kind not in "biuf":
+    kind = a.dtype.kind
+    if kind == "b":
+        return a  # read as 0/1 bytes by the extension (copied only if not C-contiguous)
+    if kind not in "iuf":
         raise InputError(f"{what}: dtype {a.dtype} is not bool, int or float (nonzero = in the support)")
-    if a.dtype.kind == "f" and not np.isfinite(a).all():
+    if kind == "f" and not np.isfinite(a).all():
         i, j = np.argwhere(~np.isfinite(a))[0]
         raise InputError(f"{what}: entry ({i}, {j}) is {a[i, j]} (a mask is zero / nonzero)")
-    return np.ascontiguousarray(a != 0, dtype=np.uint8)
+    return a != 0
 
 
 def _is_spec_text(s):
