@@ -98,24 +98,26 @@ def _np(t: torch.Tensor) -> np.ndarray:
     return t.detach().contiguous().numpy()
 
 
-def _kernel_chain(patterns: List[Pattern], values_np: List[np.ndarray], z: torch.Tensor,
+def _kernel_chain(patterns: List[Pattern], values_np: List[np.ndarray], zc: torch.Tensor,
                   transpose: bool = False, out: Optional[torch.Tensor] = None) -> torch.Tensor:
-    """z (B, n) row-major -> the chain (or its transpose) applied to every row.
+    """zc (n, B) C-contiguous (one COLUMN per vector: the kernels' batch_last layout)
+    -> the chain (or its transpose) applied to every column, (m, B) C-contiguous.
 
-    z.T is an F-contiguous (n, B) array: the kernels' batch_first layout, no copy;
-    the result comes back F-ordered and its transpose is a row-major (B, m) tensor.
-    out: a row-major (B, m) tensor to write into (not overlapping z)."""
-    y = _core._ks_chain_multiply_kernel_order(patterns, values_np, _np(z).T, transpose=transpose,
-                                             check_finite=False, out=None if out is None else out.numpy().T)
-    return out if out is not None else torch.from_numpy(y.T)
+    KSLinear works on columns (x.T, copied once per call): the kernels' batch_last
+    path is 4-100x faster than their batch_first one for these shapes (bench/RESULTS.md).
+    out: an (m, B) C-contiguous tensor to write into (not overlapping zc)."""
+    y = _core._ks_chain_multiply_kernel_order(patterns, values_np, zc.numpy(), transpose=transpose,
+                                             check_finite=False, out=None if out is None else out.numpy())
+    return out if out is not None else torch.from_numpy(y)
 
 
 class _KSChainFunction(torch.autograd.Function):
     """y = x (X_1 ... X_L)^T on the CPU kernels; values in kernel order (a, d, b, c).
 
-    Backward (G = dL/dy, Z_l = input of factor l, G_l = gradient at its output):
-      dL/dx  = G X_1 ... X_L            (the transpose chain, one kernel call each),
-      dL/dV_l[al, de, be, ga] = sum_s G_l[s, al, be, de] Z_l[s, al, ga, de]
+    Internally on columns: Z_l = the (n_l, B) input of factor l, G_l = dL/d(its output).
+    Backward:
+      dL/dx  = (X_L^T ... X_1^T G^T)^T   (the transpose chain, one kernel call each),
+      dL/dV_l[al, de, be, ga] = sum_s G_l[(al b + be) d + de, s] Z_l[(al c + ga) d + de, s]
                                 (_core._ks_values_grad; the torch einsum "sabd,sacd->adbc"
                                  computes the same and is the reference in the tests).
     """
@@ -124,22 +126,22 @@ class _KSChainFunction(torch.autograd.Function):
     def forward(ctx, x, patterns, *values):
         ctx.patterns = patterns
         vals = [_np(v) for v in values]
-        x = x.contiguous()
+        xc = x.detach().t().contiguous()  # (n, B) columns
         need_values = any(ctx.needs_input_grad[2:])
         if not need_values:
             ctx.save_for_backward(*values)
             ctx.inputs = None
-            return _kernel_chain(patterns, vals, x)
+            return _kernel_chain(patterns, vals, xc).t()
         # Keep every factor's input for the value gradients (one call per factor).
         inputs = []
-        z = x
+        z = xc
         for l in reversed(range(len(patterns))):
             inputs.append(z)
             z = _kernel_chain([patterns[l]], [vals[l]], z)
         inputs.reverse()  # inputs[l] = Z_l, the input of factor l
         ctx.save_for_backward(*values, *inputs)
         ctx.inputs = len(inputs)
-        return z
+        return z.t()
 
     @staticmethod
     def backward(ctx, grad):
@@ -148,28 +150,27 @@ class _KSChainFunction(torch.autograd.Function):
         saved = ctx.saved_tensors
         values = saved[:L]
         vals = [_np(v) for v in values]
-        g = grad.contiguous()
+        g = grad.detach().t().contiguous()  # (m, B) columns
         if ctx.inputs is None:
-            gx = _kernel_chain(patterns, vals, g, transpose=True) if ctx.needs_input_grad[0] else None
+            gx = _kernel_chain(patterns, vals, g, transpose=True).t() if ctx.needs_input_grad[0] else None
             return (gx, None) + (None,) * L
         inputs = saved[L:]
         gvals: List[Optional[torch.Tensor]] = [None] * L
         # G_2 .. G_L live in two ping-pong buffers (fresh memory costs page faults);
         # G_{L+1} = dL/dx is a fresh tensor, handed to autograd.
-        B = g.shape[0]
+        B = g.shape[1]
         width = max((_cols(p) for p in patterns[:-1]), default=0)
         bufs = [torch.empty(B * width, dtype=g.dtype) for _ in range(min(2, L - 1))]
-        for l in range(L):  # G_1 = G; G_{l+1} = G_l X_l
-            a, b, c, d = patterns[l]
+        for l in range(L):  # G_1 = G; G_{l+1} = X_l^T G_l
             if ctx.needs_input_grad[2 + l]:
-                gv = _core._ks_values_grad(patterns[l], _np(g).T, _np(inputs[l]).T)
+                gv = _core._ks_values_grad(patterns[l], g.numpy(), inputs[l].numpy())
                 gvals[l] = torch.from_numpy(gv).reshape(values[l].shape)
             if l + 1 < L:
-                out = bufs[l % 2][:B * _cols(patterns[l])].view(B, _cols(patterns[l]))
+                out = bufs[l % 2][:B * _cols(patterns[l])].view(_cols(patterns[l]), B)
                 g = _kernel_chain([patterns[l]], [vals[l]], g, transpose=True, out=out)
             elif ctx.needs_input_grad[0]:
                 g = _kernel_chain([patterns[l]], [vals[l]], g, transpose=True)
-        gx = g if ctx.needs_input_grad[0] else None
+        gx = g.t() if ctx.needs_input_grad[0] else None
         return (gx, None) + tuple(gvals)
 
 
