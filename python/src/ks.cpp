@@ -484,7 +484,7 @@ py::array values_grad_t(const KPattern& p, const py::array& G, const py::array& 
       }
     }
   }
-  return std::move(out);
+  return out;
 }
 
 }  // namespace
