@@ -199,3 +199,17 @@ def test_out_buffer_is_checked_and_written():
 def test_exported_at_package_level():
     import wellposed
     assert wellposed.ks_multiply is ks_multiply and wellposed.ks_chain_multiply is ks_chain_multiply
+
+
+def test_package_and_ks_import_without_torch():
+    """`import wellposed` and wellposed.ks never import torch; wellposed.torch needs it."""
+    import subprocess
+    import sys
+    code = ("import sys; sys.modules['torch'] = None\n"
+            "import wellposed, wellposed.ks, numpy as np\n"
+            "assert 'torch' not in [m for m in sys.modules if sys.modules[m] is not None]\n"
+            "print(wellposed.ks.ks_multiply((1, 1, 1, 1), np.ones(1), np.ones(1))[0])\n"
+            "try:\n    import wellposed.torch\nexcept ImportError:\n    print('no torch')\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["1.0", "no", "torch"]
