@@ -4,6 +4,7 @@
 #include <iostream>
 #include <string>
 
+#include "census.hpp"
 #include "commands.hpp"
 #include "wellposed/decide/exact_checker.hpp"
 
@@ -104,6 +105,10 @@ int main(int argc, char** argv) {
   e->add_flag("--no-reduce", ex.no_reduce, "the seed's sentence verbatim, without the equivalence-preserving reductions");
   e->add_option("-o,--output", ex.output, "write to this file instead of stdout");
 
+  // census (issue 24): orbits of small support chains, decided and recorded; merge; summary.
+  CensusOptions census_opts;
+  const CensusCommand census_cmd = add_census_command(app, census_opts);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& err) {
@@ -127,6 +132,7 @@ int main(int argc, char** argv) {
     if (*f) return run_factorize(fac, std::cout, std::cerr);
     if (*e) return run_export(ex, std::cout, std::cerr);
     if (*mu) return run_multiply(mul, std::cout, std::cerr);
+    if (*census_cmd.census) return run_census(census_cmd, census_opts, std::cout, std::cerr);
   } catch (const std::exception& err) {
     std::cerr << "wellposed: error: " << err.what() << "\n";
     return kExitBadInput;
