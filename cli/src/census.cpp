@@ -146,10 +146,10 @@ int run_single(const CensusOptions& o, std::ostream& out, std::ostream& err) {
   const auto shapes = shapes_of(o);
   const auto dopt = decide_options(o);
   Recorder rec;
-  const ResultsContent prior = rec.writer.open(o.output, make_header(shapes, dopt));
+  const ResultsContent prior = rec.writer.open(o.output, make_header(shapes, dopt), o.retry_unknown);
   if (prior.truncated && !o.quiet) err << "census: " << o.output << ": cut away a partial last line; its orbit is decided again\n";
   std::size_t total = 0;
-  const auto work = pending(shapes, recorded_keys(prior.records), total, err, o.quiet);
+  const auto work = pending(shapes, recorded_keys(prior.records, o.retry_unknown), total, err, o.quiet);
   const std::size_t todo = o.limit ? std::min<std::size_t>(work.size(), o.limit) : work.size();
   const auto t0 = clock_type::now();
   auto last = t0;
@@ -181,13 +181,15 @@ int mpi_coordinator(const CensusOptions& o, int size, std::ostream& out, std::os
   std::size_t before = 0;
   for (int r = 1; r < size; ++r) {
     ResultsWriter w;
-    const auto c = w.open(o.output + ".rank" + std::to_string(r), header);
+    const auto c = w.open(o.output + ".rank" + std::to_string(r), header, o.retry_unknown);
     if (c.truncated && !o.quiet) err << "census: " << o.output << ".rank" << r << ": cut away a partial last line\n";
   }
   for (const auto& f : rank_files(o.output)) {
     const auto c = read_results(f);  // files of ranks beyond this run's: read, never changed
-    if (c.header != header) throw ResultsFileError(f + " line 1: header differs from this command's arguments");
-    for (const auto& r : c.records) done.insert(record_key(r));
+    auto a = c.header, b = header;
+    if (o.retry_unknown) a.erase("budget_seconds"), b.erase("budget_seconds");
+    if (a != b) throw ResultsFileError(f + " line 1: header differs from this command's arguments");
+    for (const auto& k : recorded_keys(c.records, o.retry_unknown)) done.insert(k);
     before += c.records.size();
   }
   int ok = 1;
@@ -227,7 +229,7 @@ int mpi_worker(const CensusOptions& o, int rank) {
   int ok = 0;
   MPI_Bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
   Recorder rec;
-  rec.writer.open(o.output + ".rank" + std::to_string(rank), make_header(shapes, dopt));  // prepared by rank 0
+  rec.writer.open(o.output + ".rank" + std::to_string(rank), make_header(shapes, dopt), o.retry_unknown);  // prepared by rank 0
   std::uint64_t report[2] = {0, 0};
   for (;;) {
     MPI_Send(report, 2, MPI_UINT64_T, 0, kTagRequest, MPI_COMM_WORLD);
@@ -423,6 +425,9 @@ CensusCommand add_census_command(CLI::App& app, CensusOptions& o) {
   c.census->add_option("--budget", o.budget_seconds, "seconds per orbit for the whole decision, check included (default 60)")
       ->check(CLI::Range(0.001, 1e6));
   c.census->add_flag("--detectors-only", o.detectors_only, "no exact route (unknown means: no detector applies)");
+  c.census->add_flag("--retry-unknown", o.retry_unknown,
+                     "decide again the orbits recorded only as unknown, e.g. with a larger --budget (the file's header "
+                     "may name another budget; each record carries its own)");
   c.census->add_flag("!--no-timings", o.timings, "leave \"seconds\" out of the records (byte-stable files)");
   c.census->add_option("--limit", o.limit, "stop after deciding this many orbits (0: all)");
   c.census->add_option("--chunk", o.chunk, "orbits per work message under MPI (default 4)")->check(CLI::Range(1, 100000));

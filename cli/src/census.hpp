@@ -18,6 +18,7 @@ struct CensusOptions {
   std::vector<std::string> shapes;  ///< explicit dims, e.g. 4x3x4 or 3x3x3x3 (three factors)
   double budget_seconds = 60.0;     ///< analyze()'s budget per orbit
   bool detectors_only = false;
+  bool retry_unknown = false;  ///< decide again the orbits recorded only as unknown (any --budget)
   bool timings = true;
   std::uint64_t limit = 0;   ///< stop after deciding this many orbits (0: all)
   std::size_t chunk = 4;     ///< orbits per MPI work message

@@ -428,6 +428,7 @@ nlohmann::json decide_orbit(const Orbit& orbit, const Dims& dims, const DecideOp
   // Which stage decided: "detectors" or "exact:<route>" (the stage before the passing check).
   if (v.decided() && a.stages.size() >= 2) r["stage"] = a.stages[a.stages.size() - 2].stage;
   if (!v.decided()) r["reason"] = v.reason;
+  r["budget_seconds"] = options.budget_seconds;
   if (options.timings) r["seconds"] = v.seconds;
   r["certificate_sha256"] = cert_sha;
   r["supports_digest"] = supports;
@@ -533,7 +534,7 @@ void ResultsWriter::close() {
   }
 }
 
-ResultsContent ResultsWriter::open(const std::string& path, const nlohmann::json& header) {
+ResultsContent ResultsWriter::open(const std::string& path, const nlohmann::json& header, bool any_budget) {
   close();
   path_ = path;
   struct stat st {};
@@ -555,7 +556,9 @@ ResultsContent ResultsWriter::open(const std::string& path, const nlohmann::json
   } else {
     std::size_t bad = std::string::npos;
     rc = read_results(path, &bad);
-    if (rc.header != header)
+    auto a = rc.header, b = header;
+    if (any_budget) a.erase("budget_seconds"), b.erase("budget_seconds");
+    if (a != b)
       throw ResultsFileError(path + " line 1: header " + rc.header.dump() + " differs from this command's arguments " +
                              header.dump() + " (use another output file)");
     if (bad != std::string::npos) {
@@ -588,9 +591,10 @@ void ResultsWriter::sync() {
   if (fd_ >= 0 && ::fsync(fd_) != 0) throw ResultsFileError(path_ + ": fsync failed (" + std::strerror(errno) + ")");
 }
 
-std::set<std::string> recorded_keys(const std::vector<nlohmann::json>& records) {
+std::set<std::string> recorded_keys(const std::vector<nlohmann::json>& records, bool decided_only) {
   std::set<std::string> keys;
-  for (const auto& r : records) keys.insert(record_key(r));
+  for (const auto& r : records)
+    if (!decided_only || r.at("verdict") != "unknown") keys.insert(record_key(r));
   return keys;
 }
 

@@ -196,3 +196,27 @@ TEST(CensusResults, MergePrefersDecidedAndRefusesContradictions) {
   EXPECT_THROW(merge_records(shapes, {rec("10,11;11,01", "closed"), rec("10,11;11,01", "not_closed")}),
                ResultsFileError);
 }
+
+TEST(CensusResults, RetryOfUnknownOrbitsMayUseAnotherBudgetOnly) {
+  const std::string p = temp_path("retry");
+  std::remove(p.c_str());
+  DecideOptions o;
+  o.budget_seconds = 10;
+  const nlohmann::json unknown = {{"dims", "2x2x2"}, {"form", "00,00;00,01"}, {"verdict", "unknown"}};
+  {
+    ResultsWriter w;
+    w.open(p, make_header({{2, 2, 2}}, o));
+    w.append(unknown);
+  }
+  DecideOptions more = o;
+  more.budget_seconds = 100;
+  ResultsWriter w;
+  EXPECT_THROW(w.open(p, make_header({{2, 2, 2}}, more)), ResultsFileError);
+  const auto c = w.open(p, make_header({{2, 2, 2}}, more), /*any_budget=*/true);
+  EXPECT_TRUE(recorded_keys(c.records, /*decided_only=*/true).empty());
+  EXPECT_EQ(recorded_keys(c.records).size(), 1u);
+  DecideOptions other = more;
+  other.exact = false;  // only the budget may differ
+  EXPECT_THROW(w.open(p, make_header({{2, 2, 2}}, other), true), ResultsFileError);
+  std::remove(p.c_str());
+}

@@ -86,7 +86,7 @@ struct DecideOptions {
 };
 
 /// One record: {"dims", "form", "orbit_size", "verdict", "method",
-/// "seconds", "certificate_sha256", "supports_digest"} (+ "stage" that
+/// "budget_seconds", "seconds", "certificate_sha256", "supports_digest"} (+ "stage" that
 /// decided -- "detectors" or "exact:<route>" -- or "reason" for unknown). The verdict is analyze()'s: a decided one passed the gate. The
 /// certificate's own supports must have the representative's digest
 /// (binding.hpp); otherwise the record says unknown ("binding failed").
@@ -119,8 +119,9 @@ struct ResultsContent {
 ResultsContent read_results(const std::string& path, std::size_t* bad_tail_offset = nullptr);
 
 /// An append-only results file. open() creates it with `header`, or checks
-/// that an existing file's header equals `header` (ResultsFileError
-/// otherwise) and cuts away a partial or corrupted last line -- the file is
+/// that an existing file's header equals `header` -- up to "budget_seconds"
+/// when `any_budget` (a retry of the unknown orbits with another budget; each
+/// record carries its own budget) -- (ResultsFileError otherwise) and cuts away a partial or corrupted last line -- the file is
 /// this command's own output, and that line is a record the command did not
 /// finish writing; its orbit is decided again. Each append() is one write(2)
 /// of one whole line; sync() is fsync(2) (the caller calls it per batch).
@@ -131,7 +132,7 @@ class ResultsWriter {
   ResultsWriter(const ResultsWriter&) = delete;
   ResultsWriter& operator=(const ResultsWriter&) = delete;
   /// Returns the content already there (empty records for a new file).
-  ResultsContent open(const std::string& path, const nlohmann::json& header);
+  ResultsContent open(const std::string& path, const nlohmann::json& header, bool any_budget = false);
   void append(const nlohmann::json& record);
   void sync();
   void close();
@@ -141,8 +142,9 @@ class ResultsWriter {
   std::string path_;
 };
 
-/// The keys of the orbits recorded in `records` (any verdict).
-std::set<std::string> recorded_keys(const std::vector<nlohmann::json>& records);
+/// The keys of the orbits recorded in `records` (any verdict; with
+/// decided_only, those with a closed / not_closed record).
+std::set<std::string> recorded_keys(const std::vector<nlohmann::json>& records, bool decided_only = false);
 
 /// One record per key, sorted by (shape in the header's order, canonical
 /// code): a decided record wins over an unknown one; two decided records
