@@ -391,7 +391,7 @@ int run_summary(const CensusOptions& o, std::ostream& out) {
     md << unknowns.size() << " orbit(s); the first 40:\n\n| shape | form | reason |\n|---|---|---|\n";
     for (std::size_t i = 0; i < unknowns.size() && i < 40; ++i) {
       std::string why = unknowns[i]->value("reason", std::string());
-      if (why.size() > 160) why = why.substr(0, 160) + "...";
+      if (why.size() > 200) why = "..." + why.substr(why.size() - 200);  // the exact route's part is last
       std::replace(why.begin(), why.end(), '|', '/');
       md << "| " << unknowns[i]->at("dims").get<std::string>() << " | `" << unknowns[i]->at("form").get<std::string>()
          << "` | " << why << " |\n";
