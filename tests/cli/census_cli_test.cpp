@@ -123,3 +123,14 @@ TEST(CensusCli, MpirunMergedResultEqualsTheSingleProcessOne) {
     EXPECT_EQ(slurp(d / out), serial) << "np=" << np;
   }
 }
+
+TEST(CensusCli, ThreeFactorChainsAreEnumeratedAndDecided) {
+  const auto d = scratch_dir("census_chain");
+  const wellposed::clitest::Run r =
+      run_cli("census --shape 2x2x2x2 --detectors-only --no-timings --quiet --limit 40 -o c.jsonl", d.string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto ls = lines(slurp(d / "c.jsonl"));
+  ASSERT_EQ(ls.size(), 41u);
+  EXPECT_NE(ls[0].find("\"shapes\":[\"2x2x2x2\"]"), std::string::npos) << ls[0];
+  EXPECT_NE(ls[1].find("\"form\":\"00,00;00,00;00,00\""), std::string::npos) << ls[1];  // the smallest code first
+}
