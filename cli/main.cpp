@@ -4,6 +4,7 @@
 #include <iostream>
 #include <string>
 
+#include "census.hpp"
 #include "commands.hpp"
 #include "wellposed/decide/exact_checker.hpp"
 
@@ -130,6 +131,10 @@ int main(int argc, char** argv) {
   memory_option(rp, rep.max_memory_bytes);
   // ---- end wellposed report ----
 
+  // census (issue 24): orbits of small support chains, decided and recorded; merge; summary.
+  CensusOptions census_opts;
+  const CensusCommand census_cmd = add_census_command(app, census_opts);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& err) {
@@ -152,6 +157,8 @@ int main(int argc, char** argv) {
     if (*rp) return run_report(rep, std::cout, std::cerr);
     if (*mu) return run_multiply(mul, std::cout, std::cerr);
     if (*qz) return run_quantize(quant, std::cout, std::cerr);
+
+    if (*census_cmd.census) return run_census(census_cmd, census_opts, std::cout, std::cerr);
   } catch (const std::exception& err) {
     std::cerr << "wellposed: error: " << err.what() << "\n";
     return kExitBadInput;
