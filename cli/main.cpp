@@ -157,7 +157,6 @@ int main(int argc, char** argv) {
     if (*rp) return run_report(rep, std::cout, std::cerr);
     if (*mu) return run_multiply(mul, std::cout, std::cerr);
     if (*qz) return run_quantize(quant, std::cout, std::cerr);
-
     if (*census_cmd.census) return run_census(census_cmd, census_opts, std::cout, std::cerr);
   } catch (const std::exception& err) {
     std::cerr << "wellposed: error: " << err.what() << "\n";

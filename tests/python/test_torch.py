@@ -279,9 +279,7 @@ def wt_residual_interval(enclosure):
 # ---- docs: the PyTorch section's examples run -------------------------------------------
 
 def _torch_doc_examples():
-    """The ```python blocks of the PyTorch documentation: docs/python.md's "## PyTorch"
-    section, plus docs/python-torch-section.md while that file exists (the integrator
-    merges it into docs/python.md); a block present in both is run once."""
+    """The ```python blocks of docs/python.md's "## PyTorch" section."""
     import pathlib
     import re
     docs = pathlib.Path(__file__).resolve().parents[2] / "docs"
@@ -290,8 +288,6 @@ def _torch_doc_examples():
     if main.exists() and "\n## PyTorch" in main.read_text():
         body = main.read_text().split("\n## PyTorch", 1)[1]
         texts.append(re.split(r"\n## (?!#)", body, maxsplit=1)[0])
-    if (docs / "python-torch-section.md").exists():
-        texts.append((docs / "python-torch-section.md").read_text())
     blocks = []
     for t in texts:
         for b in re.findall(r"```python\n(.*?)```", t, flags=re.S):
