@@ -5,6 +5,7 @@
 #include <string>
 
 #include "commands.hpp"
+#include "repair.hpp"
 #include "wellposed/decide/exact_checker.hpp"
 
 int main(int argc, char** argv) {
@@ -39,6 +40,7 @@ int main(int argc, char** argv) {
                                       "(docs/trust.md)")
       ->check(CLI::IsMember({"proof", "two-solvers"}));
   c->add_flag("--json", check.json, "one machine-readable report on stdout");
+  c->add_flag("--quiet", check.quiet, "no progress line on stderr (shown only when stderr is a terminal)");
   c->add_option("--svg", check.svg_dir, "write a picture per spec into this folder");
   c->add_option("--dataset", check.dataset_dir,
                 "ReLU network specs: write Lemma 7.3.4's data set (<name>-inputs.npy, <name>-labels.npy) here when small");
@@ -104,6 +106,21 @@ int main(int argc, char** argv) {
   e->add_flag("--no-reduce", ex.no_reduce, "the seed's sentence verbatim, without the equivalence-preserving reductions");
   e->add_option("-o,--output", ex.output, "write to this file instead of stdout");
 
+  // ---- repair (issue 23 item 2) ----
+  RepairCliOptions rep;
+  auto* rp = app.add_subcommand("repair", "nearest provably well-posed architectures for an ill-posed or unknown spec");
+  rp->add_option("spec", rep.spec_file, "spec file (one spec or a list)")->required();
+  rp->add_option("--budget", rep.budget, "the repaired architecture has at most N parameters")->check(CLI::PositiveNumber);
+  rp->add_option("--max-changes", rep.max_changes, "suggest only changes of at most K support entries");
+  rp->add_option("--search-depth", rep.search_depth, "deepest best-first search level (single-entry edits, default 3)");
+  rp->add_option("--timeout", rep.timeout_seconds, "wall-clock seconds per spec")->check(CLI::PositiveNumber);
+  rp->add_flag("--json", rep.json, "one machine-readable report on stdout");
+  rp->add_option("-o,--output", rep.output, "write the nearest repaired spec(s) to this file (never replaced without --force)");
+  rp->add_flag("--force", rep.force, "replace an existing -o file");
+  rp->add_flag("--quiet", rep.quiet, "no progress line on stderr (shown only when stderr is a terminal)");
+  memory_option(rp, rep.max_memory_bytes);
+  // ---- end repair ----
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& err) {
@@ -127,6 +144,7 @@ int main(int argc, char** argv) {
     if (*f) return run_factorize(fac, std::cout, std::cerr);
     if (*e) return run_export(ex, std::cout, std::cerr);
     if (*mu) return run_multiply(mul, std::cout, std::cerr);
+    if (*rp) return run_repair(rep, std::cout, std::cerr);
   } catch (const std::exception& err) {
     std::cerr << "wellposed: error: " << err.what() << "\n";
     return kExitBadInput;

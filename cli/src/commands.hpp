@@ -42,6 +42,8 @@ struct CheckOptions {
   bool timings = true;
   /// --require proof|two-solvers: verdicts below this trust level become unknown (docs/trust.md).
   std::optional<TrustLevel> require;
+  /// --quiet: no progress line on stderr (it is shown only on a terminal anyway).
+  bool quiet = false;
 };
 /// Largest --timeout accepted (seconds): larger budgets are refused as bad
 /// input rather than overflowing deadline arithmetic (issue 20 B17).

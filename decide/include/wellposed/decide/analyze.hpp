@@ -53,6 +53,11 @@ struct AnalyzeOptions {
   /// nullopt: the default exact route ({z3_exact_decider()}); otherwise
   /// exactly these deciders, in order (empty: detectors only).
   std::optional<std::vector<NamedExactDecider>> exact_deciders;
+  /// Optional progress callback (issue 23 item 3): called on the calling
+  /// thread at the start of each stage ("polynomial-time detectors",
+  /// "exact route (z3)", "checking the certificate") with the seconds left in
+  /// the budget, an upper bound on what the stage may take. Must not throw.
+  std::function<void(const std::string& stage, double seconds_left)> progress;
 };
 
 struct StageTiming {
