@@ -35,13 +35,13 @@ TEST(TheoryDoc, EveryEmittedMethodHasAnAnchor) {
   ASSERT_FALSE(doc.empty());
   std::set<std::string> methods;
   AnalyzeOptions quick;
-  quick.budget_seconds = 3;
+  quick.budget_seconds = 1;
   for (const auto& entry : std::filesystem::directory_iterator(std::string(WELLPOSED_SOURCE_DIR) + "/examples/specs")) {
     if (entry.path().extension() != ".json") continue;
     for (const auto& spec : load_specs(entry.path().string())) {
       if (spec.network) {
         NetworkOptions no;
-        no.budget_seconds = 3;
+        no.budget_seconds = 1;
         const auto a = analyze_network(*spec.network, no);
         for (const Verdict* v : {&a.overall, &a.finite_data.verdict, &a.bounded_box.verdict}) collect(methods, *v);
         continue;
@@ -91,7 +91,7 @@ TEST(CheckTable, ExplanationIsShownInFullAndInJson) {
 // Progress (item 3): nothing on stderr when stderr is not a terminal, with
 // or without --quiet, for check (exact route), repair and factorize.
 TEST(Progress, NothingOnStderrWhenNotATerminal) {
-  auto r = run_cli("check --timeout 2 examples/specs/random-masks.json");
+  auto r = run_cli("check --timeout 1 examples/specs/random-masks.json");
   EXPECT_EQ(r.err, "");
   r = run_cli("repair --timeout 2 examples/specs/kaleidoscope-8.json");
   EXPECT_EQ(r.err, "");
