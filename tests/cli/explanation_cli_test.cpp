@@ -76,6 +76,29 @@ TEST(TheoryDoc, EveryEmittedMethodHasAnAnchor) {
   for (const auto& a : anchors) EXPECT_NE(doc.find("<a id=\"" + a + "\"></a>"), std::string::npos) << a;
 }
 
+// The method strings written in the library's sources (literals passed as a
+// verdict's method, and the Ch. 7 theorem labels), found by scanning them:
+// a new method without a section in docs/theory.md fails here.
+TEST(TheoryDoc, EveryMethodLiteralInTheSourcesHasAnAnchor) {
+  const std::string doc = clitest::slurp(std::string(WELLPOSED_SOURCE_DIR) + "/docs/theory.md");
+  const std::regex lit(
+      R"re((?:finish|done)\((?:answer|Closedness)::\w+,\s*"([^"]+)\"|\.method = "([^"]+)"|constexpr const char\* k(?:Thm|Cor|Affine|Constant)\w* = "([^"]+)"|[^_\w]unknown\(\s*"([^"]+))re");
+  std::size_t found = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(std::string(WELLPOSED_SOURCE_DIR) + "/decide/src")) {
+    const std::string text = clitest::slurp(entry.path());
+    for (std::sregex_iterator it(text.begin(), text.end(), lit), end; it != end; ++it) {
+      std::string m;
+      for (int g = 1; g <= 4; ++g)
+        if ((*it)[g].matched) m = (*it)[g].str();
+      ++found;
+      const std::string anchor = theory_anchor(m);
+      EXPECT_FALSE(anchor.empty()) << entry.path().filename() << ": method '" << m << "' has no section";
+      EXPECT_NE(doc.find("<a id=\"" + anchor + "\"></a>"), std::string::npos) << m << " -> " << anchor;
+    }
+  }
+  EXPECT_GE(found, 20u);
+}
+
 TEST(CheckTable, ExplanationIsShownInFullAndInJson) {
   const auto r = run_cli("check --quiet --timeout 2 examples/specs/kaleidoscope-8.json examples/specs/lu-2.json");
   EXPECT_NE(r.out.find("unknown: no sufficient condition holds and the exact route is limited to 80 parameters; this "
