@@ -200,6 +200,7 @@ void set_class(Factors& f, const std::vector<std::size_t>& units, const std::vec
 void merge_classes_move(Search& s) {
   Factors f = s.original();
   for (;;) {
+    if (s.left() <= 0) return;  // the time bound covers the moves too
     const auto cls = rank_one_classes(f[0], f[1]);
     bool changed = false;
     for (std::size_t p = 0; p < cls.size() && !changed; ++p)
@@ -225,6 +226,7 @@ void merge_classes_move(Search& s) {
 void split_classes_move(Search& s) {
   Factors f = s.original();
   for (;;) {
+    if (s.left() <= 0) return;  // the time bound covers the moves too
     const auto cls = rank_one_classes(f[0], f[1]);
     bool changed = false;
     for (std::size_t p = 0; p < cls.size() && !changed; ++p)
@@ -254,6 +256,7 @@ void split_classes_move(Search& s) {
 void complete_classes_move(Search& s) {
   Factors f = s.original();
   for (int guard = 0; guard < 4096; ++guard) {
+    if (s.left() <= 0) return;
     if (cec_taxonomy(f[0], f[1]).thm_5_2_9_hypothesis) break;
     const auto cls = rank_one_classes(f[0], f[1]);
     std::size_t best = SIZE_MAX, best_cost = SIZE_MAX;
@@ -298,6 +301,7 @@ void complete_classes_move(Search& s) {
 void lu_break_move(Search& s, std::size_t max_steps) {
   Factors f = s.original();
   for (std::size_t step = 0; step < max_steps; ++step) {
+    if (s.left() <= 0) return;
     const auto p = find_lu_pattern(f[0], f[1]);
     if (!p) break;
     f[0].set(p->i2, p->l, false);
@@ -317,6 +321,7 @@ void best_first(Search& s, std::size_t max_depth, RepairResult& r, const RepairO
     for (std::size_t i = 0; i < f0[l].rows(); ++i)
       for (std::size_t j = 0; j < f0[l].cols(); ++j) flips.push_back({l, i, j});
   const std::size_t E = flips.size();
+  if (E == 0) return;
   // Estimate for progress: sum_d C(E, d), capped by the candidate bound.
   std::size_t total = 0, comb = 1;
   for (std::size_t d = 1; d <= max_depth; ++d) {
@@ -403,13 +408,14 @@ RepairResult repair(const Architecture& arch, const RepairOptions& o) {
   const std::size_t L = arch.num_factors();
   // Polynomial-time moves first.
   if (o.progress) o.progress(0, 0, "repair: polynomial-time moves");
+  // The Kronecker move first: it always has a candidate (the dense chain).
+  kronecker_move(s, o.parameter_budget);
   if (L == 2) {
     merge_classes_move(s);
     split_classes_move(s);
     complete_classes_move(s);
     lu_break_move(s, 64);
   }
-  kronecker_move(s, o.parameter_budget);
   // Then the bounded best-first search, only as deep as it can improve on
   // the moves' nearest suggestion.
   std::size_t best = SIZE_MAX;
