@@ -6,6 +6,7 @@
 
 #include "census.hpp"
 #include "commands.hpp"
+#include "repair.hpp"
 #include "wellposed/decide/exact_checker.hpp"
 
 int main(int argc, char** argv) {
@@ -40,6 +41,7 @@ int main(int argc, char** argv) {
                                       "(docs/trust.md)")
       ->check(CLI::IsMember({"proof", "two-solvers"}));
   c->add_flag("--json", check.json, "one machine-readable report on stdout");
+  c->add_flag("--quiet", check.quiet, "no progress line on stderr (shown only when stderr is a terminal)");
   c->add_option("--svg", check.svg_dir, "write a picture per spec into this folder");
   c->add_option("--dataset", check.dataset_dir,
                 "ReLU network specs: write Lemma 7.3.4's data set (<name>-inputs.npy, <name>-labels.npy) here when small");
@@ -135,6 +137,21 @@ int main(int argc, char** argv) {
   CensusOptions census_opts;
   const CensusCommand census_cmd = add_census_command(app, census_opts);
 
+  // ---- repair (issue 23 item 2) ----
+  RepairCliOptions repair_opts;
+  auto* rpr = app.add_subcommand("repair", "nearest provably well-posed architectures for an ill-posed or unknown spec");
+  rpr->add_option("spec", repair_opts.spec_file, "spec file (one spec or a list)")->required();
+  rpr->add_option("--budget", repair_opts.budget, "the repaired architecture has at most N parameters")->check(CLI::PositiveNumber);
+  rpr->add_option("--max-changes", repair_opts.max_changes, "suggest only changes of at most K support entries");
+  rpr->add_option("--search-depth", repair_opts.search_depth, "deepest best-first search level (single-entry edits, default 3)");
+  rpr->add_option("--timeout", repair_opts.timeout_seconds, "wall-clock seconds per spec")->check(CLI::PositiveNumber);
+  rpr->add_flag("--json", repair_opts.json, "one machine-readable report on stdout");
+  rpr->add_option("-o,--output", repair_opts.output, "write the nearest repaired spec(s) to this file (never replaced without --force)");
+  rpr->add_flag("--force", repair_opts.force, "replace an existing -o file");
+  rpr->add_flag("--quiet", repair_opts.quiet, "no progress line on stderr (shown only when stderr is a terminal)");
+  memory_option(rpr, repair_opts.max_memory_bytes);
+  // ---- end repair ----
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& err) {
@@ -158,6 +175,8 @@ int main(int argc, char** argv) {
     if (*mu) return run_multiply(mul, std::cout, std::cerr);
     if (*qz) return run_quantize(quant, std::cout, std::cerr);
     if (*census_cmd.census) return run_census(census_cmd, census_opts, std::cout, std::cerr);
+
+    if (*rpr) return run_repair(repair_opts, std::cout, std::cerr);
   } catch (const std::exception& err) {
     std::cerr << "wellposed: error: " << err.what() << "\n";
     return kExitBadInput;

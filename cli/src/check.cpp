@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "commands.hpp"
+#include "progress.hpp"
 #include "svg.hpp"
 #include "wellposed/algebra/npy.hpp"
 #include "wellposed/algebra/rank_one.hpp"
@@ -171,6 +172,7 @@ nlohmann::json check_network_spec(const Spec& spec, const CheckOptions& o) {
   r["verdict"] = std::string(to_string(v.closedness));
   r["method"] = v.method;
   r["reason"] = v.reason;
+  r["explanation"] = v.explanation;
   r["certificate"] = v.certificate;
   r["trust"] = to_json(v)["trust"];
   r["certificate_checked"] = v.decided();
@@ -203,11 +205,16 @@ nlohmann::json check_network_spec(const Spec& spec, const CheckOptions& o) {
 
 /// `check` for an architecture spec: analyze() decides and gates; this
 /// function only reports.
-nlohmann::json check_architecture_spec(const Spec& spec, const CheckOptions& o) {
+nlohmann::json check_architecture_spec(const Spec& spec, const CheckOptions& o, ProgressLine* progress = nullptr,
+                                       const std::string& label = {}) {
   const auto t0 = std::chrono::steady_clock::now();
   AnalyzeOptions ao;
   ao.budget_seconds = o.timeout_seconds;
   ao.check = o.certificate_check;
+  if (progress && progress->active())
+    ao.progress = [progress, &label](const std::string& stage, double left) {
+      progress->stage(label + ": " + stage, left);
+    };
   const Analysis an = analyze(spec.architecture, ao);
   // --require: a verdict resting on less than the required trust is withheld (unknown).
   const Verdict v = o.require ? require_trust(an.verdict, *o.require) : an.verdict;
@@ -219,6 +226,7 @@ nlohmann::json check_architecture_spec(const Spec& spec, const CheckOptions& o) 
   r["verdict"] = std::string(to_string(v.closedness));
   r["method"] = v.method;
   r["reason"] = v.reason;
+  r["explanation"] = v.explanation;
   r["certificate"] = v.certificate;
   r["trust"] = to_json(v)["trust"];
   r["certificate_checked"] = v.decided();
@@ -341,7 +349,10 @@ int run_check(const CheckOptions& o, std::ostream& out, std::ostream& err) {
   // checked inside the library (one gate, decide/src/gate.hpp).
   std::vector<BadSpec> bad;
   std::vector<Spec> specs;
+  // Progress on stderr: only on a terminal and without --quiet (progress.hpp).
+  ProgressLine progress(err, !o.quiet);
   for (const auto& f : o.spec_files) {
+    progress.stage("reading " + f);
     auto s = load_specs_each(f, SpecLoadOptions{ResourceLimits{o.max_memory_bytes}}, bad);
     specs.insert(specs.end(), std::make_move_iterator(s.begin()), std::make_move_iterator(s.end()));
   }
@@ -356,10 +367,13 @@ int run_check(const CheckOptions& o, std::ostream& out, std::ostream& err) {
 
   nlohmann::json results = nlohmann::json::array();
   std::map<std::string, std::size_t> counts{{"closed", 0}, {"not_closed", 0}, {"unknown", 0}};
+  std::size_t done = 0;
   for (const auto& spec : specs) {
     nlohmann::json r;
+    const std::string label = "check " + spec.name + " (" + std::to_string(++done) + "/" + std::to_string(specs.size()) + ")";
+    progress.stage(label, o.timeout_seconds);
     try {
-      r = spec.network ? check_network_spec(spec, o) : check_architecture_spec(spec, o);
+      r = spec.network ? check_network_spec(spec, o) : check_architecture_spec(spec, o, &progress, label);
     } catch (const InputError& e) {
       // An output of this spec could not be written: the user's to fix.
       bad.push_back({spec.file, spec.json_path, e.what()});
@@ -374,6 +388,7 @@ int run_check(const CheckOptions& o, std::ostream& out, std::ostream& err) {
     if (!o.timings) strip_timings(r);
     results.push_back(std::move(r));
   }
+  progress.finish();
   for (const auto& b : bad) err << "wellposed: error: " << b.message << "\n";
 
   if (o.json) {
@@ -385,18 +400,17 @@ int run_check(const CheckOptions& o, std::ostream& out, std::ostream& err) {
     out << nlohmann::json{{"results", results}, {"summary", summary}, {"errors", errors}}.dump(2) << "\n";
   } else if (!results.empty()) {  // only bad specs: the error lines say it all
     out << std::left << std::setw(24) << "spec" << std::setw(12) << "verdict" << std::setw(12) << "params"
-        << "method / reason\n";
+        << "method (the explanation on the next line)\n";
     for (const auto& r : results) {
       std::string verdict = r["verdict"];
       const std::string shown = verdict == "closed" ? "closed" : verdict == "not_closed" ? "NOT closed" : "unknown";
       out << std::left << std::setw(24) << r["name"].get<std::string>() << std::setw(12) << shown << std::setw(12)
           << r["structure"]["parameter_count"].get<std::size_t>() << r["method"].get<std::string>();
-      if (verdict == "unknown") {
-        std::string reason = r["reason"].get<std::string>();
-        if (reason.size() > 100) reason = reason.substr(0, 97) + "... (--json has the full reason)";
-        out << " — " << reason;
-      }
       out << "\n";
+      // The explanation in full on its own line (issue 23: never cut, so the
+      // reason a person needs is never lost; --json has the technical reason).
+      if (r.contains("explanation") && !r["explanation"].get<std::string>().empty())
+        out << "    " << r["explanation"].get<std::string>() << "\n";
       if (r.contains("network")) print_network_lines(r, out);
       const auto& st = r["structure"];
       // (Not for networks: ReLU layers cannot be merged like linear factors.)

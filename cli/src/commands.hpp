@@ -47,6 +47,9 @@ struct CheckOptions {
   /// How analyze() checks certificates (the second solver: from
   /// WELLPOSED_SECOND_SOLVER, or tools/z3js for --require two-solvers).
   CertificateCheckOptions certificate_check;
+
+  /// --quiet: no progress line on stderr (it is shown only on a terminal anyway).
+  bool quiet = false;
 };
 /// Largest --timeout accepted (seconds): larger budgets are refused as bad
 /// input rather than overflowing deadline arithmetic (issue 20 B17).

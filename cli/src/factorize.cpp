@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "progress.hpp"
 #include "wellposed/algebra/mtx.hpp"
 #include "output.hpp"
 #include "wellposed/algebra/npy.hpp"
@@ -188,38 +189,6 @@ std::string fmt(const numeric::Interval& x) {
 
 nlohmann::json interval_json(const numeric::Interval& x) { return {x.lo, x.hi}; }
 
-/// Elapsed-time indicator on stderr for work that takes over a second, only
-/// when stderr is a terminal.
-class Progress {
- public:
-  Progress(bool enabled, std::string what) : what_(std::move(what)) {
-    if (!enabled || !isatty(STDERR_FILENO)) return;
-    thread_ = std::thread([this] {
-      const auto t0 = std::chrono::steady_clock::now();
-      bool shown = false;
-      static const char spin[] = "|/-\\";
-      for (int k = 0; !done_; ++k) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(200));
-        const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        if (s < 1.0 || done_) continue;
-        shown = true;
-        std::cerr << "\r" << spin[k % 4] << " " << what_ << " " << std::fixed << std::setprecision(1) << s << " s"
-                  << std::flush;
-      }
-      if (shown) std::cerr << "\r" << std::string(what_.size() + 20, ' ') << "\r" << std::flush;
-    });
-  }
-  ~Progress() {
-    done_ = true;
-    if (thread_.joinable()) thread_.join();
-  }
-
- private:
-  std::string what_;
-  std::atomic<bool> done_{false};
-  std::thread thread_;
-};
-
 numeric::FactorizeOptions library_options(const FactorizeOptions& o) {
   numeric::FactorizeOptions fo;
   fo.algorithm = (o.ortho || o.algorithm == 8) ? numeric::HierarchicalAlgorithm::alg8 : numeric::HierarchicalAlgorithm::alg7;
@@ -331,8 +300,16 @@ void run_one(const numeric::MatrixT<S>& A, const Architecture& arch, const Facto
              double read_seconds, std::ostream& out) {
   numeric::BasicFactorization<S> r;
   {
-    Progress progress(!o.quiet, "factorizing");
-    r = numeric::factorize(A, arch, library_options(o));
+    // Progress line on a terminal only, off with --quiet (progress.hpp).
+    ProgressLine progress(std::cerr, !o.quiet);
+    progress.stage("factorizing (" + std::to_string(arch.num_factors()) + " factors)");
+    auto lo = library_options(o);
+    if (progress.active())
+      lo.progress = [&progress](std::size_t done, std::size_t total) {
+        progress.stage("factorizing: split " + std::to_string(done + 1) + " of " + std::to_string(total));
+        progress.count(done, total);
+      };
+    r = numeric::factorize(A, arch, lo);
   }
   auto [info, summary] = describe(r, o);
   const auto t0 = std::chrono::steady_clock::now();

@@ -4,6 +4,7 @@
 
 #include "gate.hpp"
 #include "wellposed/decide/detectors.hpp"
+#include "wellposed/decide/explain.hpp"
 
 namespace wellposed {
 
@@ -12,7 +13,8 @@ using clock_type = std::chrono::steady_clock;
 double since(clock_type::time_point t0) { return std::chrono::duration<double>(clock_type::now() - t0).count(); }
 }  // namespace
 
-Analysis analyze(const Architecture& arch, const AnalyzeOptions& options) {
+namespace {
+Analysis analyze_impl(const Architecture& arch, const AnalyzeOptions& options) {
   const auto t0 = clock_type::now();
   const double budget = options.budget_seconds;
   Analysis out;
@@ -20,6 +22,7 @@ Analysis analyze(const Architecture& arch, const AnalyzeOptions& options) {
   // passed, within what is left of the budget.
   auto accept = [&](Verdict v) {
     if (!v.decided()) return false;
+    if (options.progress) options.progress("checking the certificate", budget - since(t0));
     const detail::GateResult g = detail::gate(v, arch, budget - since(t0), options.check);
     out.stages.push_back({"check", g.seconds, g.passed ? "passed: " + g.account : "not passed: " + v.reason});
     if (g.passed) {
@@ -30,6 +33,7 @@ Analysis analyze(const Architecture& arch, const AnalyzeOptions& options) {
   };
 
   const auto td = clock_type::now();
+  if (options.progress) options.progress("polynomial-time detectors", budget);
   Verdict d = detect(arch);
   out.stages.push_back({"detectors", since(td), std::string(to_string(d.closedness)) + ": " + d.method});
   std::string why = d.decided() ? "" : d.reason;
@@ -46,6 +50,7 @@ Analysis analyze(const Architecture& arch, const AnalyzeOptions& options) {
     const double left = budget - since(t0);
     if (left <= 0) break;
     tried_exact = true;
+    if (options.progress) options.progress("exact route (" + e.name + ")", left);
     const auto te = clock_type::now();
     Verdict v = e.decide(arch, left);
     // A budget a decider wrote into its certificate is not the gate's: the
@@ -76,6 +81,14 @@ Analysis analyze(const Architecture& arch, const AnalyzeOptions& options) {
                                    : deciders.empty() ? "no detector applies; exact route not available (" + why + ")"
                                                       : "no detector applies; no time left for the exact route (" + why + ")";
   out.verdict.seconds = since(t0);
+  return out;
+}
+}  // namespace
+
+Analysis analyze(const Architecture& arch, const AnalyzeOptions& options) {
+  Analysis out = analyze_impl(arch, options);
+  // Every route (detector, exact, unknown) leaves with one explanation (issue 23).
+  out.verdict.explanation = explain(out.verdict, arch);
   return out;
 }
 

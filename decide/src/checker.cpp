@@ -3,6 +3,7 @@
 // permutation absorption) instead of calling the provers: see checker.hpp.
 #include "wellposed/decide/checker.hpp"
 #include "wellposed/decide/exact_checker.hpp"
+#include "wellposed/decide/explain.hpp"
 #include "wellposed/decide/network.hpp"
 
 #include "check_context.hpp"
@@ -938,6 +939,7 @@ Verdict require_trust(Verdict v, TrustLevel required) {
              ", below the required " + std::string(to_string(required)) + (v.reason.empty() ? "" : "; " + v.reason);
   v.closedness = Closedness::unknown;
   v.certificate = nlohmann::json();
+  v.explanation = explain(v);
   return v;
 }
 

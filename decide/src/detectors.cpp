@@ -4,6 +4,7 @@
 #include <string>
 
 #include "prover_json.hpp"
+#include "wellposed/decide/explain.hpp"
 #include "wellposed/decide/kronecker.hpp"
 #include "wellposed/decide/lu_pattern.hpp"
 #include "wellposed/decide/tractable.hpp"
@@ -43,6 +44,7 @@ Verdict wrap_reduced(Verdict inner, const Architecture& original, const Permutat
                    {"factors", detail::factors_json(original)},
                    {"steps", red.steps},
                    {"inner", inner.certificate}};
+  v.explanation = explain(v, original);
   return v;
 }
 
@@ -104,6 +106,7 @@ Verdict detect_trivial(const Architecture& arch) {
     v.reason = "no zero factor, single factor, vector end, inner dimension 1 or full supports";
   }
   v.seconds = since(t0);
+  v.explanation = explain(v, arch);
   return v;
 }
 
@@ -176,6 +179,7 @@ Verdict detect(const Architecture& arch) {
   std::string tried;
   auto finish = [&](Verdict v) {
     v.seconds = since(t0);
+    v.explanation = explain(v, arch);
     return v;
   };
   auto note = [&](const Verdict& v) { tried += (tried.empty() ? "" : "; ") + v.method + ": " + v.reason; };

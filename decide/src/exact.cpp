@@ -20,6 +20,7 @@
 #include "wellposed/algebra/sentences.hpp"
 #include "wellposed/decide/analyze.hpp"
 #include "wellposed/decide/detectors.hpp"
+#include "wellposed/decide/explain.hpp"
 
 #include "deadline_solve.hpp"
 
@@ -169,6 +170,7 @@ Verdict decide_membership(const Architecture& arch, const RationalMatrix& A, con
     out.reason = std::move(reason);
     out.certificate = std::move(cert);
     out.seconds = timer.elapsed();
+    out.explanation = explain(out, arch);
     return out;
   };
   // Blocks of the full-mask chain: entries outside every block are identically 0.
@@ -414,6 +416,7 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
     v.reason = std::move(reason);
     v.certificate = std::move(cert);
     v.seconds = timer.elapsed();
+    v.explanation = explain(v, arch);
     return v;
   };
   if (arch.num_factors() < 2) return done(Closedness::unknown, "exact (z3)", "needs L >= 2 (L = 1 is trivial)", {});
@@ -748,11 +751,13 @@ Verdict decide_closedness_plain_sentence(const Architecture& arch, double second
   v.seconds = r.seconds;
   if (r.answer == SolverAnswer::unknown) {
     v.reason = r.reason;
+    v.explanation = explain(v, arch);
     return v;
   }
   v.closedness = r.answer == SolverAnswer::sat ? Closedness::not_closed : Closedness::closed;
   v.reason = "Lemma 3.2.16 sentence decided by z3 (" + r.tactic + ")";
   v.certificate = {{"kind", "exact_sentence"}, {"factors", factors_json(arch)}};
+  v.explanation = explain(v, arch);
   return v;
 }
 
@@ -767,6 +772,7 @@ Verdict decide_attainment(const Architecture& arch, const RationalMatrix& A, con
     out.reason = std::move(reason);
     out.certificate = std::move(cert);
     out.seconds = timer.elapsed();
+    out.explanation = explain(out, arch);
     return out;
   };
   ExactOptions sub = o;

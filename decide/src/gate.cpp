@@ -5,6 +5,8 @@
 
 #include "check_context.hpp"
 
+#include "wellposed/decide/explain.hpp"
+
 namespace wellposed::detail {
 
 namespace {
@@ -66,6 +68,9 @@ GateResult gate_with(Verdict& v, const std::vector<Support>* factors, const Arch
     v.reason = ran_out_of_time(r) ? std::string(kNotVerifiedWithinBudget)
                                   : "internal error: the certificate was rejected by the checker (" + r.reason + ")";
   }
+  // The explanation is written after the check, from what leaves the gate
+  // (explain.hpp): a verdict downgraded here is explained as unknown.
+  v.explanation = arch ? explain(v, *arch) : explain(v);
   return g;
 }
 }  // namespace

@@ -1,5 +1,7 @@
 #include "wellposed/decide/kronecker.hpp"
 
+#include "wellposed/decide/explain.hpp"
+
 #include <chrono>
 #include <string>
 #include <vector>
@@ -96,6 +98,7 @@ Verdict detect_kronecker_chain(const Architecture& arch) {
   } else {
     v.reason = "some factor is not Kronecker-sparse, or no choice of patterns is chainable";
   }
+  v.explanation = explain(v, arch);
   v.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return v;
 }

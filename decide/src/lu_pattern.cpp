@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "prover_json.hpp"
+#include "wellposed/decide/explain.hpp"
 
 namespace wellposed {
 
@@ -197,6 +198,7 @@ Verdict detect_lu_pattern(const Support& left, const Support& right) {
   } else {
     v.reason = "no LU-type pattern (the detector is only sufficient for non-closedness)";
   }
+  v.explanation = explain(v);
   v.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return v;
 }

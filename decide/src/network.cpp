@@ -15,6 +15,7 @@
 #include <boost/multiprecision/cpp_int.hpp>
 
 #include "wellposed/algebra/orientation.hpp"
+#include "wellposed/decide/explain.hpp"
 
 #include "gate.hpp"
 
@@ -477,6 +478,8 @@ NetworkAnalysis analyze_network(const ReluNetwork& net, const NetworkOptions& o)
                      std::string(to_string(b.closedness)) + " (" + b.method + ")");
   }
   r.overall.seconds = timer.elapsed();
+  // Explanations in the network's terms (W1 = first layer; explain.hpp).
+  for (Verdict* v : {&r.finite_data.verdict, &r.bounded_box.verdict, &r.overall}) v->explanation = explain(*v, net);
   return r;
 }
 

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "prover_json.hpp"
+#include "wellposed/decide/explain.hpp"
 #include "wellposed/algebra/rank_one.hpp"
 
 namespace wellposed {
@@ -39,6 +40,7 @@ Verdict detect_disjoint_rank_one(const Support& left, const Support& right) {
   } else {
     v.reason = "two classes of rank-one supports overlap (the detector is only sufficient for closedness)";
   }
+  v.explanation = explain(v);
   v.seconds = since(t0);
   return v;
 }
@@ -70,6 +72,7 @@ Verdict detect_cec_rectangular(const Support& left, const Support& right) {
   } else {
     v.reason = "some remainder S'_k is not a rectangle, or two remainders overlap without being equal";
   }
+  v.explanation = explain(v);
   v.seconds = since(t0);
   return v;
 }

@@ -43,6 +43,7 @@ BasicFactorization<S> factorize_impl(const MatrixT<S>& A, const Architecture& ar
     HierarchicalOptions ho;
     ho.algorithm = o.algorithm;
     ho.all_split_errors = o.all_split_errors;
+    ho.progress = o.progress;
     ho.order = resolve_split_order(o, chain.size());
     res.factorization_work = chain.size() >= 2 ? factorization_work(chain, ho.order) : 0;
     // The residual runs inside factorize_hierarchical (after the enclosure of

@@ -209,6 +209,7 @@ BasicHierarchicalResult<Sc> factorize_hierarchical_impl(const MatrixT<Sc>& A, co
   };
 
   for (std::size_t step = 0; step + 1 < N; ++step) {
+    if (opt.progress) opt.progress(step, N - 1);
     const std::size_t s0 = res.order[step] - 1;  // split between theta_{s0} and theta_{s0+1} (0-based)
     std::size_t j = 0;
     while (!(nodes[j].l <= s0 && s0 < nodes[j].r)) ++j;

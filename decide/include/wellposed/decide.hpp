@@ -15,3 +15,5 @@
 #include "wellposed/decide/export.hpp"
 #include "wellposed/decide/network.hpp"
 #include "wellposed/decide/binding.hpp"
+#include "wellposed/decide/explain.hpp"
+#include "wellposed/decide/repair.hpp"

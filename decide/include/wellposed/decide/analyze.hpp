@@ -58,6 +58,12 @@ struct AnalyzeOptions {
   /// cap); its re-check budget is further capped by what is left of
   /// budget_seconds.
   CertificateCheckOptions check;
+
+  /// Optional progress callback (issue 23 item 3): called on the calling
+  /// thread at the start of each stage ("polynomial-time detectors",
+  /// "exact route (z3)", "checking the certificate") with the seconds left in
+  /// the budget, an upper bound on what the stage may take. Must not throw.
+  std::function<void(const std::string& stage, double seconds_left)> progress;
 };
 
 struct StageTiming {

@@ -67,8 +67,10 @@ struct Verdict {
   /// Why: the hypothesis that held, or, for unknown, what was missing. No timings.
   std::string reason;
   /// One plain sentence a person can act on, in the user's terms (issue 23):
-  /// what holds and, where known, which rows / columns / units form it. Empty
-  /// when no explanation was written; `reason` keeps the technical account.
+  /// what holds and, where known, which rows / columns / units form it.
+  /// Written by explain() (explain.hpp) on every verdict the library's
+  /// decision functions return; empty only for a Verdict built by hand or
+  /// read from an older report. `reason` keeps the technical account.
   std::string explanation;
   /// Re-checkable evidence, serializable as JSON (empty for unknown).
   nlohmann::json certificate;

@@ -11,6 +11,7 @@
 // Every factor is returned as a KFactor: a factor whose support is not
 // Kronecker-sparse (a general two-factor support) is stored as the full
 // pattern (1, rows, cols, 1), i.e. densely, with zeros off its support.
+#include <functional>
 #include <cstddef>
 #include <optional>
 #include <stdexcept>
@@ -59,6 +60,9 @@ struct FactorizeOptions {
   /// A per s, several times the factorization itself. false (default): only
   /// E_{sigma_1}(A), free with the first split (still a certified lower bound).
   bool all_split_errors = false;
+  /// Optional progress callback (issue 23 item 3), passed to the
+  /// hierarchical algorithm: (splits done, total splits). Must not throw.
+  std::function<void(std::size_t done, std::size_t total)> progress;
 };
 
 template <class Scalar>

@@ -22,6 +22,7 @@
 // the streamed / closed-form fast paths are double-only. All enclosures hold
 // for both under the rounding model of interval.hpp (complex part included).
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -81,6 +82,9 @@ struct HierarchicalOptions {
   /// depend on this: residuals are measured from the stored factors, and the
   /// certifying first split always uses the full eigen-solve.
   bool partial_eigensolves = true;
+  /// Optional progress callback (issue 23 item 3): (splits done, N - 1)
+  /// before each split and once at the end. Calling thread; must not throw.
+  std::function<void(std::size_t done, std::size_t total)> progress;
 };
 
 /// Certified error enclosure of one factorization. Every Interval contains

@@ -1,0 +1,150 @@
+// wellposed repair (repair.hpp; the library's repair() does the work).
+#include "repair.hpp"
+
+#include <filesystem>
+#include <iostream>
+#include <sstream>
+
+#include "commands.hpp"
+#include "output.hpp"
+#include "progress.hpp"
+#include "wellposed/algebra/spec.hpp"
+#include "wellposed/decide/repair.hpp"
+
+namespace wellposed::cli {
+
+namespace {
+
+std::string shown(Closedness c) {
+  return c == Closedness::closed ? "closed" : c == Closedness::not_closed ? "NOT closed" : "unknown";
+}
+
+std::string cells(const std::vector<SupportEdit>& e, std::size_t factor, bool add) {
+  std::string s;
+  std::size_t n = 0;
+  for (const auto& x : e)
+    if (x.factor == factor && x.add == add) {
+      if (n++ < 24) s += (s.empty() ? "" : " ") + std::string("(") + std::to_string(x.row) + "," + std::to_string(x.col) + ")";
+    }
+  if (n > 24) s += " ... (" + std::to_string(n) + " in all)";
+  return s;
+}
+
+void print_suggestion(const RepairSuggestion& s, std::ostream& out, bool first) {
+  out << "  " << (first ? "nearest provably well-posed" : "also") << ": " << s.changes() << " change"
+      << (s.changes() == 1 ? "" : "s") << " (move: " << s.move << "), " << s.parameter_count << " parameters\n";
+  for (std::size_t l = 0; l < s.factors.size(); ++l) {
+    const std::string add = cells(s.edits, l, true), rem = cells(s.edits, l, false);
+    if (!add.empty()) out << "    X" << (l + 1) << ": add " << add << "\n";
+    if (!rem.empty()) out << "    X" << (l + 1) << ": remove " << rem << "\n";
+  }
+  out << "    new verdict: closed — " << s.verdict.method << "; certificate checked: " << s.check << "\n";
+  if (!s.verdict.explanation.empty()) out << "    " << s.verdict.explanation << "\n";
+}
+
+nlohmann::json repaired_spec(const Spec& spec, const RepairSuggestion& s) {
+  nlohmann::json factors = nlohmann::json::array();
+  for (const auto& f : s.factors)
+    factors.push_back({{"rows", f.rows()}, {"cols", f.cols()}, {"support", {{"mask", f.to_rows()}}}});
+  return {{"name", spec.name + "-repaired"},
+          {"description", "wellposed repair of " + spec.name + ": " + std::to_string(s.changes()) +
+                              " support change(s) (move: " + s.move + "); " + s.verdict.method},
+          {"factors", factors}};
+}
+
+}  // namespace
+
+int run_repair(const RepairCliOptions& o, std::ostream& out, std::ostream& err) {
+  // A refused output costs nothing: checked before any work.
+  if (!o.output.empty()) {
+    std::error_code ec;
+    if (std::filesystem::exists(o.output, ec) && !o.force) {
+      err << "wellposed: error: -o " << o.output << ": the file exists (use --force to replace it)\n";
+      return kExitBadInput;
+    }
+  }
+  std::vector<Spec> specs;
+  try {
+    specs = load_specs(o.spec_file, SpecLoadOptions{ResourceLimits{o.max_memory_bytes}});
+  } catch (const std::exception& e) {
+    err << "wellposed: error: " << e.what() << "\n";
+    return kExitBadInput;
+  }
+  ProgressLine progress(err, !o.quiet);
+  nlohmann::json results = nlohmann::json::array();
+  nlohmann::json repaired = nlohmann::json::array();
+  std::ostringstream text;
+  bool all = true;
+  std::size_t done = 0;
+  for (const auto& spec : specs) {
+    const std::string label = "repair " + spec.name + " (" + std::to_string(++done) + "/" + std::to_string(specs.size()) + ")";
+    progress.stage(label, o.timeout_seconds);
+    nlohmann::json r = {{"name", spec.name}, {"file", spec.file}, {"json_path", spec.json_path}};
+    if (spec.network) {
+      // F_I of a ReLU network: no support change can make Ch. 7's sufficient
+      // conditions hold on finite data with several outputs, and L_I closed
+      // is only necessary; nothing provable to aim for here.
+      r["note"] = "ReLU network specs are not repaired: L_I closed is only necessary for F_I closed (Thm 7.3.3)";
+      text << spec.name << ": not repaired — " << r["note"].get<std::string>() << "\n";
+      results.push_back(r);
+      all = false;
+      continue;
+    }
+    RepairOptions ro;
+    ro.parameter_budget = o.budget;
+    ro.max_changes = o.max_changes;
+    ro.search_depth = o.search_depth;
+    ro.seconds = o.timeout_seconds;
+    if (progress.active())
+      ro.progress = [&progress, &label](std::size_t n, std::size_t total, const std::string& what) {
+        progress.stage(label + ": " + what);
+        progress.count(n, total);
+      };
+    RepairResult rr;
+    try {
+      rr = repair(spec.architecture, ro);
+    } catch (const std::exception& e) {
+      err << "wellposed: error: " << spec.file << ": at " << spec.json_path << ": " << e.what() << "\n";
+      return kExitBadInput;
+    }
+    const nlohmann::json j = to_json(rr);
+    r.update(j);
+    results.push_back(r);
+    text << spec.name << ": " << shown(rr.original.closedness) << " (" << rr.original.method << ")\n";
+    if (!rr.original.explanation.empty()) text << "    " << rr.original.explanation << "\n";
+    if (rr.original.closedness == Closedness::closed) {
+      text << "  already proven well-posed: nothing to repair\n";
+      continue;
+    }
+    if (rr.suggestions.empty()) {
+      all = false;
+      text << "  no provably well-posed architecture found within the bounds (" << rr.note << ")\n";
+    }
+    for (std::size_t k = 0; k < rr.suggestions.size(); ++k) print_suggestion(rr.suggestions[k], text, k == 0);
+    text << "  search: " << rr.note << "; " << rr.candidates_examined << " candidates examined"
+         << " (indices 0-based (row,column); X1 is the leftmost factor; nearest within the move set, not globally)\n";
+    if (!rr.suggestions.empty()) repaired.push_back(repaired_spec(spec, rr.suggestions.front()));
+  }
+  progress.finish();
+  if (!o.output.empty()) {
+    if (repaired.empty()) {
+      err << "wellposed: error: -o " << o.output << ": nothing was repaired, no file written\n";
+    } else {
+      try {
+        write_output_file(o.output, (repaired.size() == 1 ? repaired[0] : repaired).dump(2) + "\n", {o.spec_file});
+      } catch (const std::exception& e) {
+        err << "wellposed: error: " << e.what() << "\n";
+        return kExitBadInput;
+      }
+    }
+  }
+  if (o.json) {
+    out << nlohmann::json{{"results", results}}.dump(2) << "\n";
+  } else {
+    out << text.str();
+    if (!o.output.empty() && !repaired.empty()) out << "wrote " << repaired.size() << " repaired spec(s) to " << o.output << "\n";
+  }
+  return all ? kExitClosed : kExitUnknown;
+}
+
+}  // namespace wellposed::cli

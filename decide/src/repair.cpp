@@ -1,0 +1,466 @@
+// repair(): the nearest provably well-posed architectures (repair.hpp).
+#include "wellposed/decide/repair.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <numeric>
+#include <set>
+#include <stdexcept>
+
+#include "gate.hpp"
+#include "wellposed/algebra/kpattern.hpp"
+#include "wellposed/algebra/rank_one.hpp"
+#include "wellposed/decide/detectors.hpp"
+#include "wellposed/decide/explain.hpp"
+#include "wellposed/decide/lu_pattern.hpp"
+
+namespace wellposed {
+
+namespace {
+
+using Factors = std::vector<Support>;
+using clock_type = std::chrono::steady_clock;
+
+std::size_t params(const Factors& f) {
+  std::size_t n = 0;
+  for (const auto& s : f) n += s.nnz();
+  return n;
+}
+
+std::string key_of(const Factors& f) {
+  std::string k;
+  for (const auto& s : f) {
+    for (const auto& r : s.to_rows()) k += r + "/";
+    k += ";";
+  }
+  return k;
+}
+
+class Search {
+ public:
+  Search(const Architecture& arch, const RepairOptions& o) : o_(o), original_(arch.factors()), t0_(clock_type::now()) {}
+
+  double left() const { return o_.seconds - std::chrono::duration<double>(clock_type::now() - t0_).count(); }
+  bool out_of_bounds() const { return examined_ >= o_.max_candidates || left() <= 0; }
+  std::size_t examined() const { return examined_; }
+  const Factors& original() const { return original_; }
+  std::vector<RepairSuggestion>& found() { return found_; }
+
+  /// Examines a candidate; true when it is proven well-posed (and recorded).
+  bool consider(const Factors& f, const std::string& move) {
+    ++examined_;
+    if (o_.parameter_budget && params(f) > *o_.parameter_budget) return false;
+    const std::string key = key_of(f);
+    if (!seen_.insert(key).second) return false;
+    const Architecture a(f);
+    Verdict v = detect(a);
+    if (v.closedness != Closedness::closed) return false;
+    // The one gate: the certificate must pass the independent checker.
+    const detail::GateResult g = detail::gate(v, a, std::max(left(), 0.5));
+    if (!g.passed || v.closedness != Closedness::closed) return false;
+    RepairSuggestion s;
+    s.move = move;
+    s.edits = support_edits(original_, f);
+    if (o_.max_changes && s.edits.size() > *o_.max_changes) return false;
+    s.factors = f;
+    s.parameter_count = params(f);
+    s.verdict = std::move(v);
+    s.check = g.account;
+    found_.push_back(std::move(s));
+    return true;
+  }
+
+ private:
+  const RepairOptions& o_;
+  Factors original_;
+  clock_type::time_point t0_;
+  std::size_t examined_ = 0;
+  std::set<std::string> seen_;
+  std::vector<RepairSuggestion> found_;
+};
+
+// ---------------------------------------------------------------- kronecker
+std::vector<std::size_t> divisors(std::size_t n) {
+  std::vector<std::size_t> d;
+  for (std::size_t i = 1; i * i <= n; ++i)
+    if (n % i == 0) {
+      d.push_back(i);
+      if (i * i != n) d.push_back(n / i);
+    }
+  std::sort(d.begin(), d.end());
+  return d;
+}
+
+/// Every (a, b, c, d) with a b d = m, a c d = n (Def 6.3.1).
+std::vector<KPattern> patterns_of_shape(std::size_t m, std::size_t n) {
+  std::vector<KPattern> out;
+  for (std::size_t d : divisors(std::gcd(m, n)))
+    for (std::size_t a : divisors(std::gcd(m / d, n / d))) out.push_back({a, m / (a * d), n / (a * d), d});
+  return out;
+}
+
+std::size_t distance(const Support& s, const Support& t) { return s.minus(t).nnz() + t.minus(s).nnz(); }
+
+// Cor 6.5.12 target: the chainable Kronecker chain nearest to the masks
+// (least total symmetric difference; ties: fewer parameters), by a
+// left-to-right dynamic programme over (factor, pattern). With a parameter
+// budget, each state keeps its Pareto front of (distance, parameters).
+void kronecker_move(Search& s, const std::optional<std::size_t>& budget) {
+  const Factors& f = s.original();
+  if (f.size() < 2) return;
+  const std::size_t L = f.size();
+  std::vector<std::vector<KPattern>> cand(L);
+  std::vector<std::vector<std::size_t>> cost(L);
+  for (std::size_t l = 0; l < L; ++l) {
+    cand[l] = patterns_of_shape(f[l].rows(), f[l].cols());
+    for (const auto& p : cand[l]) cost[l].push_back(distance(f[l], Support::kronecker(p.a, p.b, p.c, p.d)));
+  }
+  struct Entry {
+    std::size_t dist, par, prev_p, prev_e;
+  };
+  std::vector<std::vector<std::vector<Entry>>> front(L);
+  auto add = [](std::vector<Entry>& fr, Entry e) {
+    for (const auto& x : fr)
+      if (x.dist <= e.dist && x.par <= e.par) return;
+    std::erase_if(fr, [&](const Entry& x) { return e.dist <= x.dist && e.par <= x.par; });
+    fr.push_back(e);
+    if (fr.size() > 32) {  // keep the nearest 32 (bounded work)
+      std::sort(fr.begin(), fr.end(), [](const Entry& x, const Entry& y) { return x.dist < y.dist; });
+      fr.resize(32);
+    }
+  };
+  front[0].resize(cand[0].size());
+  for (std::size_t p = 0; p < cand[0].size(); ++p) front[0][p].push_back({cost[0][p], cand[0][p].nnz(), 0, 0});
+  for (std::size_t l = 1; l < L; ++l) {
+    front[l].resize(cand[l].size());
+    for (std::size_t p = 0; p < cand[l].size(); ++p)
+      for (std::size_t q = 0; q < cand[l - 1].size(); ++q) {
+        if (!chainable(cand[l - 1][q], cand[l][p])) continue;
+        for (std::size_t e = 0; e < front[l - 1][q].size(); ++e) {
+          const Entry& x = front[l - 1][q][e];
+          add(front[l][p], {x.dist + cost[l][p], x.par + cand[l][p].nnz(), q, e});
+        }
+      }
+  }
+  // Best end state within the parameter budget.
+  std::size_t bp = SIZE_MAX, be = 0;
+  std::pair<std::size_t, std::size_t> best{SIZE_MAX, SIZE_MAX};
+  for (std::size_t p = 0; p < cand[L - 1].size(); ++p)
+    for (std::size_t e = 0; e < front[L - 1][p].size(); ++e) {
+      const Entry& x = front[L - 1][p][e];
+      if (budget && x.par > *budget) continue;
+      if (std::pair{x.dist, x.par} < best) {
+        best = {x.dist, x.par};
+        bp = p;
+        be = e;
+      }
+    }
+  if (bp == SIZE_MAX) return;
+  Factors out(L);
+  std::size_t p = bp, e = be;
+  for (std::size_t l = L; l-- > 0;) {
+    const KPattern& t = cand[l][p];
+    out[l] = Support::kronecker(t.a, t.b, t.c, t.d);
+    const Entry& x = front[l][p][e];
+    p = x.prev_p;
+    e = x.prev_e;
+  }
+  s.consider(out, "kronecker");
+}
+
+// ---------------------------------------------------------------- classes
+bool overlap(const RankOneClass& P, const RankOneClass& Q) {
+  auto meets = [](const std::vector<std::size_t>& a, const std::vector<std::size_t>& b) {
+    std::vector<std::size_t> c;
+    std::set_intersection(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(c));
+    return c;
+  };
+  return !P.rows.empty() && !P.cols.empty() && !Q.rows.empty() && !Q.cols.empty() && !meets(P.rows, Q.rows).empty() &&
+         !meets(P.cols, Q.cols).empty();
+}
+
+std::vector<std::size_t> intersect(const std::vector<std::size_t>& a, const std::vector<std::size_t>& b) {
+  std::vector<std::size_t> c;
+  std::set_intersection(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(c));
+  return c;
+}
+
+void set_class(Factors& f, const std::vector<std::size_t>& units, const std::vector<std::size_t>& rows,
+               const std::vector<std::size_t>& cols) {
+  for (auto k : units) {
+    for (std::size_t i = 0; i < f[0].rows(); ++i) f[0].set(i, k, false);
+    for (std::size_t j = 0; j < f[1].cols(); ++j) f[1].set(k, j, false);
+    for (auto i : rows) f[0].set(i, k);
+    for (auto j : cols) f[1].set(k, j);
+  }
+}
+
+// Thm 5.2.3 by additions: overlapping classes get the union of their rows and
+// columns (they become one class). Ends: every step lowers the class count.
+void merge_classes_move(Search& s) {
+  Factors f = s.original();
+  for (;;) {
+    if (s.left() <= 0) return;  // the time bound covers the moves too
+    const auto cls = rank_one_classes(f[0], f[1]);
+    bool changed = false;
+    for (std::size_t p = 0; p < cls.size() && !changed; ++p)
+      for (std::size_t q = p + 1; q < cls.size() && !changed; ++q)
+        if (overlap(cls[p], cls[q])) {
+          std::vector<std::size_t> units = cls[p].indices, rows, cols;
+          units.insert(units.end(), cls[q].indices.begin(), cls[q].indices.end());
+          std::set_union(cls[p].rows.begin(), cls[p].rows.end(), cls[q].rows.begin(), cls[q].rows.end(),
+                         std::back_inserter(rows));
+          std::set_union(cls[p].cols.begin(), cls[p].cols.end(), cls[q].cols.begin(), cls[q].cols.end(),
+                         std::back_inserter(cols));
+          set_class(f, units, rows, cols);
+          changed = true;
+        }
+    if (!changed) break;
+  }
+  s.consider(f, "merge-classes");
+}
+
+// Thm 5.2.3 by removals: the cheaper of "drop the shared rows" / "drop the
+// shared columns" from the smaller of two overlapping classes. Ends: every
+// step removes entries.
+void split_classes_move(Search& s) {
+  Factors f = s.original();
+  for (;;) {
+    if (s.left() <= 0) return;  // the time bound covers the moves too
+    const auto cls = rank_one_classes(f[0], f[1]);
+    bool changed = false;
+    for (std::size_t p = 0; p < cls.size() && !changed; ++p)
+      for (std::size_t q = p + 1; q < cls.size() && !changed; ++q)
+        if (overlap(cls[p], cls[q])) {
+          const RankOneClass& small = cls[p].size() <= cls[q].size() ? cls[p] : cls[q];
+          const RankOneClass& big = &small == &cls[p] ? cls[q] : cls[p];
+          const auto rows = intersect(small.rows, big.rows), cols = intersect(small.cols, big.cols);
+          for (auto k : small.indices) {
+            if (rows.size() * small.cols.size() <= cols.size() * small.rows.size())
+              for (auto i : rows) f[0].set(i, k, false);
+            else
+              for (auto j : cols) f[1].set(k, j, false);
+          }
+          changed = true;
+        }
+    if (!changed) break;
+  }
+  s.consider(f, "split-classes");
+}
+
+// Thm 5.2.9 by making classes complete (Def 5.2.5: |P| >= min(|R_P|,|C_P|)):
+// while the hypothesis fails, the overlapping non-complete class that is
+// cheapest to complete keeps only |P| of its rows (or columns), preferring
+// the rows (columns) it does not share. Every class complete => L_I is a sum
+// of coordinate subspaces; usually far fewer are needed.
+void complete_classes_move(Search& s) {
+  Factors f = s.original();
+  for (int guard = 0; guard < 4096; ++guard) {
+    if (s.left() <= 0) return;
+    if (cec_taxonomy(f[0], f[1]).thm_5_2_9_hypothesis) break;
+    const auto cls = rank_one_classes(f[0], f[1]);
+    std::size_t best = SIZE_MAX, best_cost = SIZE_MAX;
+    bool by_rows = true;
+    for (std::size_t p = 0; p < cls.size(); ++p) {
+      if (cls[p].complete() || cls[p].rows.empty() || cls[p].cols.empty()) continue;
+      bool shared = false;
+      for (std::size_t q = 0; q < cls.size() && !shared; ++q) shared = q != p && overlap(cls[p], cls[q]);
+      if (!shared) continue;
+      const std::size_t n = cls[p].size();
+      const std::size_t cr = (cls[p].rows.size() - n) * n, cc = (cls[p].cols.size() - n) * n;
+      if (std::min(cr, cc) < best_cost) {
+        best_cost = std::min(cr, cc);
+        best = p;
+        by_rows = cr <= cc;
+      }
+    }
+    if (best == SIZE_MAX) break;
+    const RankOneClass& P = cls[best];
+    // Rows (columns) shared with other classes go first.
+    auto& keep_from = by_rows ? P.rows : P.cols;
+    std::vector<std::pair<int, std::size_t>> order;
+    for (auto x : keep_from) {
+      int shared = 0;
+      for (std::size_t q = 0; q < cls.size(); ++q)
+        if (q != best && std::binary_search((by_rows ? cls[q].rows : cls[q].cols).begin(),
+                                            (by_rows ? cls[q].rows : cls[q].cols).end(), x))
+          ++shared;
+      order.push_back({shared, x});
+    }
+    std::sort(order.begin(), order.end());
+    std::vector<std::size_t> kept;
+    for (std::size_t t = 0; t < P.size() && t < order.size(); ++t) kept.push_back(order[t].second);
+    std::sort(kept.begin(), kept.end());
+    set_class(f, P.indices, by_rows ? kept : P.rows, by_rows ? P.cols : kept);
+  }
+  s.consider(f, "complete-classes");
+}
+
+// Thm 4.3.1's obstruction removed entry by entry: X_1[i2, l] carries the
+// second path into (i2, j2); without it (i2, j2) lies in S_k only.
+void lu_break_move(Search& s, std::size_t max_steps) {
+  Factors f = s.original();
+  for (std::size_t step = 0; step < max_steps; ++step) {
+    if (s.left() <= 0) return;
+    const auto p = find_lu_pattern(f[0], f[1]);
+    if (!p) break;
+    f[0].set(p->i2, p->l, false);
+  }
+  s.consider(f, "lu-break");
+}
+
+// ---------------------------------------------------------------- search
+struct Flip {
+  std::size_t factor, row, col;
+};
+
+void best_first(Search& s, std::size_t max_depth, RepairResult& r, const RepairOptions& o) {
+  const Factors& f0 = s.original();
+  std::vector<Flip> flips;
+  for (std::size_t l = 0; l < f0.size(); ++l)
+    for (std::size_t i = 0; i < f0[l].rows(); ++i)
+      for (std::size_t j = 0; j < f0[l].cols(); ++j) flips.push_back({l, i, j});
+  const std::size_t E = flips.size();
+  if (E == 0) return;
+  // Estimate for progress: sum_d C(E, d), capped by the candidate bound.
+  std::size_t total = 0, comb = 1;
+  for (std::size_t d = 1; d <= max_depth; ++d) {
+    comb = comb > SIZE_MAX / E ? SIZE_MAX : comb * (E - d + 1) / d;
+    total = std::min(o.max_candidates, total + std::min(comb, o.max_candidates));
+  }
+  for (std::size_t depth = 1; depth <= max_depth; ++depth) {
+    // Uniform cost: every set of `depth` distinct flips, in lexicographic order.
+    std::vector<std::size_t> idx(depth);
+    std::iota(idx.begin(), idx.end(), 0);
+    if (depth > E) break;
+    bool found_here = false, cut = false;
+    for (;;) {
+      if (s.out_of_bounds()) {
+        cut = true;
+        break;
+      }
+      Factors f = f0;
+      for (auto t : idx) f[flips[t].factor].set(flips[t].row, flips[t].col, !f0[flips[t].factor](flips[t].row, flips[t].col));
+      found_here = s.consider(f, "search") || found_here;
+      if (o.progress && s.examined() % 256 == 0)
+        o.progress(s.examined(), std::max(total, s.examined()), "repair: examining architectures within " +
+                                                                     std::to_string(depth) + " edit(s)");
+      if (found_here && s.found().size() >= o.max_suggestions) {
+        cut = true;  // enough at this depth: nearest found
+        break;
+      }
+      // Next combination.
+      std::size_t k = depth;
+      while (k > 0 && idx[k - 1] == E - depth + (k - 1)) --k;
+      if (k == 0) break;
+      ++idx[k - 1];
+      for (std::size_t t = k; t < depth; ++t) idx[t] = idx[t - 1] + 1;
+    }
+    if (!cut) r.exhaustive_depth = depth;
+    if (found_here) {
+      if (!cut) r.exhaustive_depth = depth;
+      r.note = "nearest within single-entry edits: " + std::to_string(depth) + " edit(s)";
+      return;
+    }
+    if (cut) {
+      r.note = "search stopped at " + std::to_string(depth) + " edit(s): " +
+               (s.left() <= 0 ? "time bound reached" : "candidate bound reached") +
+               "; every architecture within " + std::to_string(r.exhaustive_depth) + " edit(s) was examined";
+      return;
+    }
+  }
+  r.note = "every architecture within " + std::to_string(r.exhaustive_depth) + " edit(s) was examined";
+}
+
+}  // namespace
+
+std::vector<SupportEdit> support_edits(const std::vector<Support>& from, const std::vector<Support>& to) {
+  if (from.size() != to.size()) throw std::invalid_argument("support_edits: different numbers of factors");
+  std::vector<SupportEdit> e;
+  for (std::size_t l = 0; l < from.size(); ++l) {
+    if (from[l].rows() != to[l].rows() || from[l].cols() != to[l].cols())
+      throw std::invalid_argument("support_edits: factor shapes differ");
+    for (auto [i, j] : to[l].minus(from[l]).entries()) e.push_back({l, i, j, true});
+    for (auto [i, j] : from[l].minus(to[l]).entries()) e.push_back({l, i, j, false});
+  }
+  std::sort(e.begin(), e.end(), [](const SupportEdit& a, const SupportEdit& b) {
+    return std::tie(a.factor, a.row, a.col) < std::tie(b.factor, b.row, b.col);
+  });
+  return e;
+}
+
+RepairResult repair(const Architecture& arch, const RepairOptions& o) {
+  if (!arch.can_materialize())
+    throw std::invalid_argument("repair: the masks of this family are too large to build (" +
+                                std::to_string(arch.materialize_bytes().value_or(0)) + " bytes); repairs edit masks");
+  RepairResult r;
+  {
+    Verdict v = detect(arch);
+    detail::gate(v, arch, std::max(o.seconds, 0.5));
+    v.explanation = explain(v, arch);
+    r.original = v;
+  }
+  Search s(arch, o);
+  if (r.original.closedness == Closedness::closed) {
+    r.note = "already proven well-posed; nothing to repair";
+    return r;
+  }
+  const std::size_t L = arch.num_factors();
+  // Polynomial-time moves first.
+  if (o.progress) o.progress(0, 0, "repair: polynomial-time moves");
+  // The Kronecker move first: it always has a candidate (the dense chain).
+  kronecker_move(s, o.parameter_budget);
+  if (L == 2) {
+    merge_classes_move(s);
+    split_classes_move(s);
+    complete_classes_move(s);
+    lu_break_move(s, 64);
+  }
+  // Then the bounded best-first search, only as deep as it can improve on
+  // the moves' nearest suggestion.
+  std::size_t best = SIZE_MAX;
+  for (const auto& x : s.found()) best = std::min(best, x.changes());
+  std::size_t depth = o.max_changes ? std::min(*o.max_changes, o.search_depth) : o.search_depth;
+  if (best != SIZE_MAX && best > 0) depth = std::min(depth, best - 1);
+  if (depth > 0) best_first(s, depth, r, o);
+  else r.note = best == SIZE_MAX ? "search depth 0" : "no search needed: a move found " + std::to_string(best) + " edit(s)";
+  r.candidates_examined = s.examined();
+  auto& f = s.found();
+  std::stable_sort(f.begin(), f.end(), [](const RepairSuggestion& a, const RepairSuggestion& b) {
+    return std::pair{a.changes(), a.parameter_count} < std::pair{b.changes(), b.parameter_count};
+  });
+  if (f.size() > o.max_suggestions) f.resize(o.max_suggestions);
+  r.suggestions = std::move(f);
+  return r;
+}
+
+nlohmann::json to_json(const RepairSuggestion& s) {
+  nlohmann::json edits = nlohmann::json::object();
+  for (std::size_t l = 0; l < s.factors.size(); ++l) {
+    nlohmann::json add = nlohmann::json::array(), rem = nlohmann::json::array();
+    for (const auto& e : s.edits)
+      if (e.factor == l) (e.add ? add : rem).push_back({e.row, e.col});
+    if (!add.empty() || !rem.empty()) edits["X" + std::to_string(l + 1)] = {{"add", add}, {"remove", rem}};
+  }
+  nlohmann::json factors = nlohmann::json::array();
+  for (const auto& f : s.factors) factors.push_back(f.to_rows());
+  return {{"move", s.move},
+          {"changes", s.changes()},
+          {"edits", edits},
+          {"parameter_count", s.parameter_count},
+          {"factors", factors},
+          {"verdict", to_json(s.verdict, false)},
+          {"check", s.check}};
+}
+
+nlohmann::json to_json(const RepairResult& r) {
+  nlohmann::json sug = nlohmann::json::array();
+  for (const auto& s : r.suggestions) sug.push_back(to_json(s));
+  return {{"original", to_json(r.original, false)},
+          {"suggestions", sug},
+          {"candidates_examined", r.candidates_examined},
+          {"exhaustive_depth", r.exhaustive_depth},
+          {"note", r.note}};
+}
+
+}  // namespace wellposed
