@@ -269,7 +269,7 @@ std::string theory_anchor(const std::string& m) {
   if (m == "exact: witness-search") return "witness-search";
   if (m == "exact: sentence" || m == "plain-sentence") return "decision-sentence";
   if (starts_with(m, "exact: ") || m == "exact (z3)") return "exact-route";
-  if (m == "polynomial-time detectors" || m == "analyze") return "unknown";
+  if (m == "polynomial-time detectors" || m == "analyze" || m == "census") return "unknown";
   if (starts_with(m, "z3 membership") || m == "structural" || m == "membership") return "membership";
   if (starts_with(m, "non-membership") || starts_with(m, "closed set") || starts_with(m, "attainment sentence"))
     return "attainment";
