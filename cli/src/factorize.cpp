@@ -21,6 +21,7 @@
 #include "commands.hpp"
 #include "progress.hpp"
 #include "wellposed/algebra/mtx.hpp"
+#include "factor_manifest.hpp"
 #include "output.hpp"
 #include "wellposed/algebra/npy.hpp"
 #include "wellposed/algebra/spec.hpp"
@@ -187,64 +188,26 @@ std::string fmt(const numeric::Interval& x) {
   return o.str();
 }
 
-nlohmann::json interval_json(const numeric::Interval& x) { return {x.lo, x.hi}; }
-
 numeric::FactorizeOptions library_options(const FactorizeOptions& o) {
-  numeric::FactorizeOptions fo;
-  fo.algorithm = (o.ortho || o.algorithm == 8) ? numeric::HierarchicalAlgorithm::alg8 : numeric::HierarchicalAlgorithm::alg7;
-  if (o.order == "l2r") fo.order = numeric::SplitOrder::left_to_right;
-  else if (o.order == "r2l") fo.order = numeric::SplitOrder::right_to_left;
-  else if (o.order == "balanced") fo.order = numeric::SplitOrder::balanced;
-  else if (o.order == "peel") fo.order = numeric::SplitOrder::peel;
-  else fo.order = numeric::SplitOrder::automatic;
-  fo.residual = o.tight ? numeric::ResidualMode::tight : numeric::ResidualMode::automatic;
-  fo.all_split_errors = o.all_split_errors;
-  return fo;
+  return factorize_options(o.order, {}, (o.ortho || o.algorithm == 8) ? 8 : 7, o.tight, o.all_split_errors);
 }
 
 /// The manifest's "factorization" object and the printed summary.
 template <class S>
 std::pair<nlohmann::json, std::string> describe(const numeric::BasicFactorization<S>& r, const FactorizeOptions& o) {
-  nlohmann::json j;
-  std::ostringstream summary;
-  summary << std::setprecision(6);
+  nlohmann::json j = factorization_json(r);
   j["spec"] = o.spec_file;
   j["matrix"] = o.matrix_file;
-  j["method"] = r.method;
-  if (!r.order.empty()) j["order"] = r.order;
-  nlohmann::json ch = nlohmann::json::array();
-  for (const auto& t : r.chain) ch.push_back({t.a, t.b, t.c, t.d});
-  j["chain"] = ch;
+  std::ostringstream summary;
+  summary << std::setprecision(6);
   const auto& e = r.enclosure;
   summary << "method: " << r.method << ", chain " << to_string(r.chain) << "\n"
           << "  ||A - F1...FL||_F        in " << fmt(e.residual) << "\n";
   if (r.optimal_error) {
-    j["enclosure"] = {{"residual", interval_json(e.residual)}, {"optimal_error", interval_json(*r.optimal_error)}};
     summary << "  optimal error (Thm 6.2.3) in " << fmt(*r.optimal_error) << "\n";
     return {j, summary.str()};
   }
-  // A ratio is proven only against a positive lower bound on the best error:
-  // with lower bound 0 (e.g. A exactly in the set, Hadamard into butterflies)
-  // residual / 0 says nothing, and what IS proven is the residual bound
-  // itself. JSON has no infinity: "ratio_upper" is null then and
-  // "ratio_note" says why.
-  const bool have_ratio = e.lower_bound.lo > 0.0 && std::isfinite(e.ratio_upper);
-  j["enclosure"] = {{"residual", interval_json(e.residual)},
-                    {"residual_method", e.residual_method},
-                    {"lower_bound_best_error", interval_json(e.lower_bound)},
-                    {"ratio_upper", have_ratio ? nlohmann::json(e.ratio_upper) : nlohmann::json(nullptr)}};
-  if (!have_ratio)
-    j["enclosure"]["ratio_note"] =
-        e.lower_bound.lo > 0.0 ? "no ratio proven: residual / lower bound overflows"
-                               : "no ratio proven: the certified lower bound on the best error is 0; the residual "
-                                 "interval is what is proven (exact within the enclosure when it contains 0)";
-  {  // Per-split errors E_s(A) (Def 6.5.6), s = 1..N-1, null where not computed; `wellposed report` plots them.
-    nlohmann::json se = nlohmann::json::array();
-    for (const auto& x : e.split_errors) se.push_back(x ? interval_json(*x) : nlohmann::json(nullptr));
-    j["enclosure"]["split_errors"] = std::move(se);
-  }
-  if (e.apriori_6_5_9) j["enclosure"]["apriori_thm_6_5_9"] = interval_json(*e.apriori_6_5_9);
-  if (e.apriori_6_5_14) j["enclosure"]["apriori_thm_6_5_14"] = interval_json(*e.apriori_6_5_14);
+  const bool have_ratio = ratio_proven(e);
   summary << "  best possible error      >= " << e.lower_bound.lo << "  (max_s E_s(A), Lemma 6.5.7)\n";
   if (e.apriori_6_5_9) summary << "  a-priori bound Thm 6.5.9  " << fmt(*e.apriori_6_5_9) << "\n";
   if (have_ratio) {

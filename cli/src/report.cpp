@@ -37,23 +37,7 @@ namespace wellposed::cli {
 
 namespace {
 
-std::string html(const std::string& s) {
-  std::string o;
-  o.reserve(s.size());
-  for (char ch : s) {
-    switch (ch) {
-      case '&': o += "&amp;"; break;
-      case '<': o += "&lt;"; break;
-      case '>': o += "&gt;"; break;
-      case '"': o += "&quot;"; break;
-      case '\'': o += "&#39;"; break;
-      default:
-        if (static_cast<unsigned char>(ch) < 0x20 && ch != '\n' && ch != '\t') o += ' ';
-        else o += ch;
-    }
-  }
-  return o;
-}
+std::string html(const std::string& s) { return xml_escape(s); }
 
 std::string str(const nlohmann::json& j, const char* key, const std::string& fallback = "") {
   if (j.is_object() && j.contains(key) && j[key].is_string()) return j[key].get<std::string>();

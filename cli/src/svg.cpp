@@ -11,9 +11,9 @@
 
 namespace wellposed::cli {
 
-namespace {
-std::string escape(const std::string& s) {
+std::string xml_escape(const std::string& s) {
   std::string o;
+  o.reserve(s.size());
   for (char ch : s) {
     switch (ch) {
       case '&': o += "&amp;"; break;
@@ -29,6 +29,8 @@ std::string escape(const std::string& s) {
   }
   return o;
 }
+
+namespace {
 
 /// Code points of a UTF-8 string (for width estimates only).
 std::size_t glyphs(const std::string& s) {
@@ -241,7 +243,7 @@ std::string render_svg(const Architecture& a, const std::string& title, const st
     }
     if (sw_w > 100) row_h = 28;
     legend << "<g class=\"legend-item\" transform=\"translate(" << lx << "," << legend_top + ly << ")\">" << it.swatch
-           << "<text x=\"" << sw_w << "\" y=\"10\">" << escape(it.text) << "</text></g>\n";
+           << "<text x=\"" << sw_w << "\" y=\"10\">" << xml_escape(it.text) << "</text></g>\n";
     lx += w;
   }
   const double height = legend_top + ly + row_h + pad;
@@ -250,20 +252,20 @@ std::string render_svg(const Architecture& a, const std::string& title, const st
   o << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
     << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width << "\" height=\"" << height << "\" viewBox=\"0 0 "
     << width << " " << height << "\">\n"
-    << "<title>" << escape(title) << "</title>\n"
+    << "<title>" << xml_escape(title) << "</title>\n"
     << "<style>.cell-on{fill:" << kOn << "}.cell-off{fill:" << kOff << "}.overlap{fill:" << kOverlap
     << "}.witness{fill:none;stroke:" << kWitness
     << ";stroke-width:3}text{font-family:DejaVu Sans,Arial,sans-serif;font-size:12px;fill:#222222}"
        ".heat,.heat-overlap{shape-rendering:crispEdges}.title{font-size:14px;font-weight:bold}.size{fill:#666666;font-size:11px}</style>\n"
     << "<rect x=\"0\" y=\"0\" width=\"" << width << "\" height=\"" << height << "\" style=\"fill:#ffffff\"/>\n";
   for (std::size_t k = 0; k < title_lines.size(); ++k)
-    o << "<text class=\"title\" x=\"" << pad << "\" y=\"" << 20 + 18 * k << "\">" << escape(title_lines[k])
+    o << "<text class=\"title\" x=\"" << pad << "\" y=\"" << 20 + 18 * k << "\">" << xml_escape(title_lines[k])
       << "</text>\n";
   double x0 = pad;
   for (const Panel& P : panels) {
     auto on_at = [&](std::size_t i, std::size_t j) { return P.s ? (*P.s)(i, j) : P.t.contains(i, j); };
     o << "<g class=\"panel\" data-name=\"" << P.id << "\"" << (P.dense_view ? " data-view=\"density\"" : "") << ">\n"
-      << "<text x=\"" << x0 << "\" y=\"" << top - 20 << "\">" << escape(P.label) << "</text>\n"
+      << "<text x=\"" << x0 << "\" y=\"" << top - 20 << "\">" << xml_escape(P.label) << "</text>\n"
       << "<text class=\"size\" x=\"" << x0 << "\" y=\"" << top - 6 << "\">" << P.rows << "×" << P.cols;
     if (P.dense_view) {
       // The share of entries in words: a uniform panel (e.g. a full product
@@ -339,7 +341,7 @@ std::string render_svg(const Architecture& a, const std::string& title, const st
         const double s = std::max(cell * 0.92, 6.0), c = cell * 0.46;
         o << "<rect class=\"witness\" x=\"" << x0 + static_cast<double>(h.col) * cell + c - s / 2 << "\" y=\""
           << top + static_cast<double>(h.row) * cell + c - s / 2 << "\" width=\"" << s << "\" height=\"" << s
-          << "\"><title>" << escape(h.label) << "</title></rect>\n";
+          << "\"><title>" << xml_escape(h.label) << "</title></rect>\n";
       }
     o << "</g>\n";
     x0 += std::max(static_cast<double>(P.cols) * cell, min_slot) + pad;

@@ -51,6 +51,11 @@ inline std::string render_svg(const Architecture& a, const std::string& title,
   return render_svg(a, title, highlights, o);
 }
 
+/// Text safe inside XML/HTML elements and attribute values: & < > " ' escaped,
+/// control characters other than newline and tab (not allowed in XML 1.0) as
+/// spaces. Used by the SVG pictures and by `wellposed report`.
+std::string xml_escape(const std::string& s);
+
 /// The cells of an LU-type witness named by a certificate (possibly wrapped
 /// by a reduction); empty for other kinds (check.cpp).
 std::vector<Highlight> certificate_witness_cells(const nlohmann::json& certificate);

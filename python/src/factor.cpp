@@ -21,6 +21,7 @@
 #include <pybind11/stl.h>
 #include <pybind11/stl/filesystem.h>
 
+#include "../../cli/src/factor_manifest.hpp"
 #include "../../cli/src/output.hpp"
 #include "bindings.hpp"
 #include "wellposed/algebra/spec.hpp"
@@ -415,56 +416,22 @@ FactorChain make_chain(const py::sequence& patterns, const py::sequence& values,
   return FactorChain(std::move(d));
 }
 
-nlohmann::json interval_json(const numeric::Interval& x) { return {x.lo, x.hi}; }
-
-/// The manifest's "factorization" object, as `wellposed factorize` writes it (cli/src/factorize.cpp).
+/// The manifest's "factorization" object, as `wellposed factorize` writes it (cli/src/factor_manifest.hpp).
 template <class S>
 nlohmann::json describe(const numeric::BasicFactorization<S>& r, const nlohmann::json& spec_label) {
-  nlohmann::json j;
+  nlohmann::json j = cli::factorization_json(r);
   if (!spec_label.is_null()) j["spec"] = spec_label;
   j["matrix"] = "<array>";
-  j["method"] = r.method;
-  if (!r.order.empty()) j["order"] = r.order;
-  nlohmann::json ch = nlohmann::json::array();
-  for (const auto& t : r.chain) ch.push_back({t.a, t.b, t.c, t.d});
-  j["chain"] = ch;
-  const auto& e = r.enclosure;
-  if (r.optimal_error) {
-    j["enclosure"] = {{"residual", interval_json(e.residual)}, {"optimal_error", interval_json(*r.optimal_error)}};
-    return j;
-  }
-  // A ratio is proven only against a positive lower bound on the best error (as the CLI).
-  const bool have_ratio = e.lower_bound.lo > 0.0 && std::isfinite(e.ratio_upper);
-  j["enclosure"] = {{"residual", interval_json(e.residual)},
-                    {"residual_method", e.residual_method},
-                    {"lower_bound_best_error", interval_json(e.lower_bound)},
-                    {"ratio_upper", have_ratio ? nlohmann::json(e.ratio_upper) : nlohmann::json(nullptr)}};
-  if (!have_ratio)
-    j["enclosure"]["ratio_note"] =
-        e.lower_bound.lo > 0.0 ? "no ratio proven: residual / lower bound overflows"
-                               : "no ratio proven: the certified lower bound on the best error is 0; the residual "
-                                 "interval is what is proven (exact within the enclosure when it contains 0)";
-  if (e.apriori_6_5_9) j["enclosure"]["apriori_thm_6_5_9"] = interval_json(*e.apriori_6_5_9);
-  if (e.apriori_6_5_14) j["enclosure"]["apriori_thm_6_5_14"] = interval_json(*e.apriori_6_5_14);
   return j;
 }
 
 numeric::FactorizeOptions library_options(const std::string& order, const std::vector<std::size_t>& custom_order,
                                           int algorithm, bool tight, bool all_split_errors) {
-  numeric::FactorizeOptions fo;
-  if (algorithm != 7 && algorithm != 8) throw InputError("algorithm: must be 7 or 8, got " + std::to_string(algorithm));
-  fo.algorithm = algorithm == 8 ? numeric::HierarchicalAlgorithm::alg8 : numeric::HierarchicalAlgorithm::alg7;
-  if (order == "l2r") fo.order = numeric::SplitOrder::left_to_right;
-  else if (order == "r2l") fo.order = numeric::SplitOrder::right_to_left;
-  else if (order == "balanced") fo.order = numeric::SplitOrder::balanced;
-  else if (order == "peel") fo.order = numeric::SplitOrder::peel;
-  else if (order == "auto") fo.order = numeric::SplitOrder::automatic;
-  else if (order != "custom")
-    throw InputError("order: '" + order + "' is not one of auto, balanced, l2r, r2l, peel (or a list of split points)");
-  fo.custom_order = custom_order;
-  fo.residual = tight ? numeric::ResidualMode::tight : numeric::ResidualMode::automatic;
-  fo.all_split_errors = all_split_errors;
-  return fo;
+  try {
+    return cli::factorize_options(order, custom_order, algorithm, tight, all_split_errors);
+  } catch (const std::invalid_argument& e) {
+    throw InputError(e.what());
+  }
 }
 
 FactorChain factorize(const py::object& a_obj, const std::string& spec, bool spec_is_path, const std::string& label,
