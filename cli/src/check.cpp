@@ -433,10 +433,7 @@ int run_certify(const std::string& file, std::ostream& out, std::ostream& err, s
   nlohmann::json j;
   try {
     j = parse_json_bounded(read_regular_file(file, max_memory_bytes / kJsonBytesPerTextByte), file);
-  } catch (const SpecError& e) {
-    err << "wellposed: error: " << e.what() << "\n";
-    return kExitBadInput;
-  } catch (const std::runtime_error& e) {
+  } catch (const std::runtime_error& e) {  // SpecError is one: missing, unreadable, too large, malformed
     err << "wellposed: error: " << e.what() << "\n";
     return kExitBadInput;
   }

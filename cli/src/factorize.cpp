@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "errors.hpp"
 #include "progress.hpp"
 #include "wellposed/algebra/mtx.hpp"
 #include "factor_manifest.hpp"
@@ -322,18 +323,8 @@ int run_factorize(const FactorizeOptions& o, std::ostream& out, std::ostream& er
     } catch (const std::invalid_argument& e) {
       throw InputError(o.spec_file + ": " + e.what());
     }
-  } catch (const InputError& e) {
-    err << "wellposed: error: " << e.what() << "\n";
-    return kExitBadInput;
-  } catch (const SpecError& e) {
-    err << "wellposed: error: " << e.what() << "\n";
-    return kExitBadInput;
-  } catch (const OutputError& e) {
-    err << "wellposed: error: " << e.what() << "\n";
-    return kExitBadInput;
-  } catch (const std::exception& e) {
-    err << "wellposed: error: " << o.output << ": " << e.what() << "\n";
-    return kExitBadInput;
+  } catch (...) {
+    return report_bad_input(err, o.output);
   }
   return 0;
 }

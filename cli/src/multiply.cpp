@@ -11,6 +11,7 @@
 #include <span>
 
 #include "commands.hpp"
+#include "errors.hpp"
 #include "output.hpp"
 #include "wellposed/gpu/ks_factor.hpp"
 #include "wellposed/gpu/ks_multiply.hpp"
@@ -110,15 +111,8 @@ int run_multiply(const MultiplyOptions& o, std::ostream& out, std::ostream& err)
       multiply_as<double>(chain, h, o, n_in, n_out, batch, layout, out_shape, kernel_seconds);
     out << "wrote " << o.output << " (" << n_out << " x " << batch << (o.transpose ? ", transposed chain" : "")
         << "); apply_chain " << kernel_seconds << " s\n";
-  } catch (const InputError& e) {
-    err << "wellposed: error: " << e.what() << "\n";
-    return kExitBadInput;
-  } catch (const OutputError& e) {
-    err << "wellposed: error: " << e.what() << "\n";
-    return kExitBadInput;
-  } catch (const std::exception& e) {
-    err << "wellposed: error: " << e.what() << "\n";
-    return kExitBadInput;
+  } catch (...) {
+    return report_bad_input(err);
   }
   return 0;
 }

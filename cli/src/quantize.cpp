@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "errors.hpp"
 #include "output.hpp"
 #include "wellposed/numeric/factor_file.hpp"
 #include "wellposed/numeric/quantize.hpp"
@@ -87,18 +88,8 @@ int run_quantize(const QuantizeOptions& o, std::ostream& out, std::ostream& err)
     if (!q.steps.empty()) out << "; " << optimal_steps << " of " << q.steps.size() << " two-factor steps optimal";
     out << "\nwrote " << o.output << "\n";
     return 0;
-  } catch (const InputError& e) {
-    err << "wellposed: error: " << e.what() << "\n";
-    return kExitBadInput;
-  } catch (const OutputError& e) {
-    err << "wellposed: error: " << e.what() << "\n";
-    return kExitBadInput;
-  } catch (const numeric::FileFormatError& e) {
-    err << "wellposed: error: " << e.what() << "\n";
-    return kExitBadInput;
-  } catch (const std::exception& e) {
-    err << "wellposed: error: " << o.factors << ": " << e.what() << "\n";
-    return kExitBadInput;
+  } catch (...) {
+    return report_bad_input(err, o.factors);
   }
 }
 
