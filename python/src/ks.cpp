@@ -367,6 +367,27 @@ py::array chain_multiply(const py::handle& patterns_h, const py::handle& values_
 }
 
 
+/// One vector's share of values_grad_t, gamma innermost (Z at stride d), in
+/// the kernel order (a, d, b, c): op(o[((al d + de) b + be) c + ga],
+/// gs[(al b + be) d + de] * zs[(al c + ga) d + de]) for every stored entry,
+/// where gs, zs are the vector's G and Z (element r at r). op assigns (the
+/// only vector) or adds (one of several; o starts at zero).
+template <class T, class Op>
+void outer_product_blocks(const KPattern& p, const T* gs, const T* zs, T* o, Op op) {
+  const std::size_t a = p.a, b = p.b, c = p.c, d = p.d;
+  for (std::size_t al = 0; al < a; ++al)
+    for (std::size_t de = 0; de < d; ++de)
+      for (std::size_t be = 0; be < b; ++be) {
+        const T gv = gs[(al * b + be) * d + de];
+        T* orow = o + ((al * d + de) * b + be) * c;
+        const T* zv = zs + al * c * d + de;
+        if (d == 1)  // unit stride: vectorized (a block-diagonal factor, Monarch's first)
+          for (std::size_t ga = 0; ga < c; ++ga) op(orow[ga], gv * zv[ga]);
+        else
+          for (std::size_t ga = 0; ga < c; ++ga) op(orow[ga], gv * zv[ga * d]);
+      }
+}
+
 // dL/dV for Y = K Z (private; KSLinear's backward): with G = dL/dY (rows x B) and
 // Z (cols x B) in the same layout, grad[al, de, be, ga] = sum_s G[(al b + be) d + de, s]
 // Z[(al c + ga) d + de, s], returned flat in the kernels' order (a, d, b, c).
@@ -415,17 +436,7 @@ py::array values_grad_t(const KPattern& p, const py::array& G, const py::array& 
         }
     } else if (B == 1) {
       // One vector: every block is the outer product of its G and Z slices.
-      for (std::size_t al = 0; al < a; ++al)
-        for (std::size_t de = 0; de < d; ++de)
-          for (std::size_t be = 0; be < b; ++be) {
-            const T gv = g[(al * b + be) * d + de];
-            T* orow = o + ((al * d + de) * b + be) * c;
-            const T* zv = z + al * c * d + de;
-            if (d == 1)
-              for (std::size_t ga = 0; ga < c; ++ga) orow[ga] = gv * zv[ga];
-            else
-              for (std::size_t ga = 0; ga < c; ++ga) orow[ga] = gv * zv[ga * d];
-          }
+      outer_product_blocks(p, g, z, o, [](T& x, T v) { x = v; });
     } else if (!batch_first) {
       for (std::size_t al = 0; al < a; ++al)
         for (std::size_t de = 0; de < d; ++de)
@@ -467,21 +478,8 @@ py::array values_grad_t(const KPattern& p, const py::array& G, const py::array& 
               o[((al * d + de) * b + be) * c + ga] = acc[((al * b + be) * c + ga) * d + de];
     } else {
       // small d: gamma innermost (Z at stride d), accumulator in kernel order.
-      for (std::size_t s = 0; s < B; ++s) {
-        const T* gs = g + s * rows;
-        const T* zs = z + s * cols;
-        for (std::size_t al = 0; al < a; ++al)
-          for (std::size_t de = 0; de < d; ++de)
-            for (std::size_t be = 0; be < b; ++be) {
-              const T gv = gs[(al * b + be) * d + de];
-              T* ar = o + ((al * d + de) * b + be) * c;
-              const T* zv = zs + al * c * d + de;
-              if (d == 1)  // unit stride: vectorized (a block-diagonal factor, Monarch's first)
-                for (std::size_t ga = 0; ga < c; ++ga) ar[ga] += gv * zv[ga];
-              else
-                for (std::size_t ga = 0; ga < c; ++ga) ar[ga] += gv * zv[ga * d];
-            }
-      }
+      for (std::size_t s = 0; s < B; ++s)
+        outer_product_blocks(p, g + s * rows, z + s * cols, o, [](T& x, T v) { x += v; });
     }
   }
   return out;

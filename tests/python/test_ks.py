@@ -94,6 +94,7 @@ def test_butterfly_chain_is_the_product_of_its_factors():
 def test_values_grad_matches_einsum():
     rng = np.random.default_rng(3)
     for p, B in [((2, 3, 4, 5), 6), ((3, 2, 2, 1), 6), ((1, 4, 3, 8), 6), ((2, 3, 4, 5), 1), ((3, 2, 2, 1), 1),
+                 ((2, 3, 2, 2), 4),  # F order: the small-d loop with d > 1 (Z at stride d)
                  ((2, 8, 9, 3), 5), ((3, 9, 8, 1), 7)]:  # the last two: b*c >= 64, the GEMM path
         a, b, c, d = p
         G = rng.standard_normal((a * b * d, B))
