@@ -25,6 +25,8 @@
 #include <sstream>
 #include <thread>
 
+#include "cli_run.hpp"
+
 #ifndef __has_feature
 #define __has_feature(x) 0
 #endif
@@ -185,9 +187,8 @@ TEST_P(BadInput, ExitTwoOneLineNamingTheFileBoundedAndNothingTouched) {
   const Case& c = GetParam();
   ASSERT_FALSE(c.args.empty()) << c.file << " is not classified in bad_inputs_test.cpp (reproducer, companion "
                                             "or deferred to another branch)";
-  const fs::path root = fs::temp_directory_path() / ("wellposed_bad_" + std::to_string(::getpid()));
+  const fs::path root = wellposed::clitest::scratch_dir("bad");
   const fs::path work = root / "work", logs = root / "logs";
-  fs::remove_all(root);
   fs::create_directories(logs);
   fs::copy(kData, work, fs::copy_options::recursive);
   const auto before = snapshot(work);
@@ -225,8 +226,7 @@ INSTANTIATE_TEST_SUITE_P(Reproducers, BadInput, ::testing::ValuesIn(cases()), ca
 // B8 with a FIFO (not storable in git): a mask must be a regular file; opening
 // it must not wait for a writer.
 TEST(BadInputGenerated, NpyMaskThatIsAFifoIsRefusedWithoutBlocking) {
-  const fs::path root = fs::temp_directory_path() / ("wellposed_fifo_" + std::to_string(::getpid()));
-  fs::remove_all(root);
+  const fs::path root = wellposed::clitest::scratch_dir("fifo");
   fs::create_directories(root / "logs");
   fs::create_directories(root / "work");
   ASSERT_EQ(::mkfifo((root / "work" / "mask.npy").c_str(), 0644), 0);

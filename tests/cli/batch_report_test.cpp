@@ -29,12 +29,7 @@ using CliRun = wellposed::clitest::Run;
 
 CliRun run(const std::string& args, const std::string& cwd = kSrc) { return wellposed::clitest::run_cli(args, cwd); }
 
-fs::path scratch(const std::string& name) {
-  const fs::path d = fs::temp_directory_path() / ("wellposed_batch_" + std::to_string(::getpid())) / name;
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
+fs::path scratch(const std::string& name) { return wellposed::clitest::scratch_dir(name); }
 
 void write(const fs::path& p, const std::string& s) { std::ofstream(p) << s; }
 

@@ -1,11 +1,11 @@
 // `wellposed certify` on the forged certificates of tests/data/forged/
 // (issue 21): exit 1, and the message names the check that failed.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <array>
-#include <cstdio>
 #include <string>
+
+#include "cli_run.hpp"
 
 namespace {
 
@@ -15,17 +15,8 @@ struct CertifyRun {
 };
 
 CertifyRun certify(const std::string& file) {
-  const std::string cmd = "cd '" + std::string(WELLPOSED_SOURCE_DIR) + "' && '" + std::string(WELLPOSED_CLI_PATH) +
-                          "' certify 'tests/data/forged/" + file + "' 2>&1";
-  CertifyRun r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf{};
-  std::size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.output.append(buf.data(), n);
-  const int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  const auto r = wellposed::clitest::run_cli("certify 'tests/data/forged/" + file + "'");
+  return {r.code, r.out + r.err};
 }
 
 TEST(CertifyForged, EachForgedCertificateIsRejectedNamingTheFailedCheck) {

@@ -28,12 +28,7 @@ using CliRun = wellposed::clitest::Run;
 
 CliRun run(const std::string& args) { return wellposed::clitest::run_cli(args); }
 
-fs::path scratch(const std::string& name) {
-  const fs::path d = fs::temp_directory_path() / ("wellposed_cli_" + std::to_string(::getpid())) / name;
-  fs::remove_all(d);
-  fs::create_directories(d.parent_path());
-  return d;
-}
+fs::path scratch(const std::string& name) { return wellposed::clitest::scratch_path(name); }
 
 // Expected verdicts from the seeds: LU is ill-posed (Thm 3.1.8, Lemma 3.1.10;
 // detector Thm 4.3.1), butterfly/Monarch/Kronecker chains closed (Cor 6.5.12),

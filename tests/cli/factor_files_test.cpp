@@ -17,10 +17,7 @@ namespace {
 
 namespace fs = std::filesystem;
 namespace nm = wellposed::numeric;
-using wellposed::clitest::run_cli;
-using wellposed::clitest::scratch_dir;
-using wellposed::clitest::slurp;
-using wellposed::clitest::spit;
+using namespace wellposed::clitest;
 
 const std::string kSrc = WELLPOSED_SOURCE_DIR;
 

@@ -23,12 +23,7 @@ using CliResult = wellposed::clitest::Run;
 
 CliResult run(const std::string& args) { return wellposed::clitest::run_cli(args); }
 
-fs::path scratch() {
-  const fs::path d = fs::temp_directory_path() / ("wellposed_families_cli_" + std::to_string(::getpid()));
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
+fs::path scratch() { return wellposed::clitest::scratch_dir("families_cli"); }
 
 TEST(FamiliesCli, LargeButterflyReportCarriesParametersAndIsCertified) {
   const fs::path d = scratch();

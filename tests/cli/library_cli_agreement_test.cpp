@@ -17,6 +17,7 @@
 #include <wellposed/algebra/spec.hpp>
 #include <wellposed/decide.hpp>
 
+#include "cli_run.hpp"
 #include "commands.hpp"
 
 namespace {
@@ -101,8 +102,7 @@ TEST(LibraryCliAgreement, TwoHundredSeededRandomPairs) {
                                  {{"rows", n}, {"cols", n}, {"support", {{"mask", m2}}}}}}});
     archs.push_back(Architecture({Support::from_rows(m1), Support::from_rows(m2)}));
   }
-  const fs::path dir = fs::temp_directory_path() / ("wellposed_agree_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
+  const fs::path dir = wellposed::clitest::scratch_dir("agree");
   const fs::path file = dir / "pairs.json";
   std::ofstream(file) << list.dump();
   const auto report = cli_report({file.string()}, budget);

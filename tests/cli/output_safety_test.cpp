@@ -9,10 +9,7 @@
 namespace {
 
 namespace fs = std::filesystem;
-using wellposed::clitest::run_cli;
-using wellposed::clitest::scratch_dir;
-using wellposed::clitest::slurp;
-using wellposed::clitest::spit;
+using namespace wellposed::clitest;
 
 const std::string kSrc = WELLPOSED_SOURCE_DIR;
 

@@ -20,9 +20,7 @@ namespace {
 
 namespace fs = std::filesystem;
 namespace nm = wellposed::numeric;
-using wellposed::clitest::run_cli;
-using wellposed::clitest::scratch_dir;
-using wellposed::clitest::slurp;
+using namespace wellposed::clitest;
 
 std::vector<nm::KFactor> random_butterfly(std::size_t n, std::uint64_t seed) {
   std::mt19937_64 g(seed);
@@ -130,7 +128,7 @@ TEST(QuantizeCli, BadInputAndUnsafeOutputsExitTwoWithOneLine) {
   EXPECT_EQ(nm::read_factor_chain(in).real.size(), 3u);
   // An existing non-empty output folder is refused without --force, kept intact.
   fs::create_directories(d / "busy");
-  wellposed::clitest::spit(d / "busy" / "keep.txt", "mine");
+  spit(d / "busy" / "keep.txt", "mine");
   r = run_cli("quantize '" + in + "' -o '" + (d / "busy").string() + "' --format bf16");
   EXPECT_EQ(r.code, 2);
   EXPECT_EQ(slurp(d / "busy" / "keep.txt"), "mine");

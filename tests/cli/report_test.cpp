@@ -23,10 +23,7 @@
 namespace {
 
 namespace fs = std::filesystem;
-using wellposed::clitest::run_cli;
-using wellposed::clitest::scratch_dir;
-using wellposed::clitest::slurp;
-using wellposed::clitest::spit;
+using namespace wellposed::clitest;
 
 const std::string kSrc = WELLPOSED_SOURCE_DIR;
 const std::string kSpecs =
@@ -37,24 +34,12 @@ bool have(const std::string& tool) { return std::system(("command -v " + tool + 
 
 std::string python() { return fs::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3"; }
 
-/// Output of a shell command (stdout), and its exit status.
-std::pair<int, std::string> shell(const std::string& cmd) {
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return {-1, ""};
-  char buf[4096];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  const int st = pclose(p);
-  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
-}
-
 /// tests/cli/png_stats.py on a PNG: size, distinct colours, share not white,
 /// and the pixels of the given exact colours.
 nlohmann::json png_stats(const fs::path& png, const std::vector<std::string>& colors = {}) {
   std::string args;
   for (const auto& c : colors) args += " '" + c + "'";  // quoted: '#' starts a shell comment
-  const auto [rc, out] = shell(python() + " '" + kSrc + "/tests/cli/png_stats.py' '" + png.string() + "'" + args);
+  const auto [rc, out] = run_shell(python() + " '" + kSrc + "/tests/cli/png_stats.py' '" + png.string() + "'" + args);
   EXPECT_EQ(rc, 0) << out;
   return rc == 0 ? nlohmann::json::parse(out) : nlohmann::json::object();
 }
@@ -178,7 +163,7 @@ TEST(ReportBrowser, ChromiumShowsEverySpecWithItsVerdict) {
                           "--user-data-dir='" + (d / "profile").string() + "' --window-size=1000,900 --screenshot='" +
                           (d / "shot.png").string() + "' --dump-dom 'file://" + (d / "r.html").string() +
                           "' 2>/dev/null";
-  const auto [rc, dom] = shell(cmd);
+  const auto [rc, dom] = run_shell(cmd);
   ASSERT_EQ(rc, 0) << "chromium failed or timed out";
   std::size_t sections = 0;
   EXPECT_EQ(page_verdicts(dom, &sections), check_verdicts(kSpecs));
@@ -259,7 +244,7 @@ TEST(SvgRendering, RsvgDrawsEachPictureAtItsSizeWithDistinctWitnessAndOverlapCol
     const std::string svg = slurp(d / (std::string(name) + ".svg"));
     std::smatch m;
     ASSERT_TRUE(std::regex_search(svg, m, std::regex(R"re(<svg [^>]*width="([0-9.]+)" height="([0-9.]+)")re")));
-    const auto [rc, out] = shell("rsvg-convert '" + (d / (std::string(name) + ".svg")).string() + "' -o '" +
+    const auto [rc, out] = run_shell("rsvg-convert '" + (d / (std::string(name) + ".svg")).string() + "' -o '" +
                                  (d / (std::string(name) + ".png")).string() + "' 2>&1");
     ASSERT_EQ(rc, 0) << out;
     const auto s = png_stats(d / (std::string(name) + ".png"), {"#d62728", "#000000", "#333333"});
