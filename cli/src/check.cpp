@@ -149,6 +149,28 @@ void write_npy_atomically(const std::string& path, std::size_t rows, std::size_t
   move_into_place(tmp, path);
 }
 
+/// The fields every spec's result in the report has (docs/cli.md): where the
+/// spec came from and the verdict reported for it; `checker` is the
+/// independent checker's account of a decided verdict's certificate.
+/// (nlohmann::json keeps keys sorted: the fields added later by the callers
+/// land in the same place of the output whatever the order of insertion.)
+nlohmann::json verdict_record(const Spec& spec, const Verdict& v, const std::string& checker) {
+  nlohmann::json r;
+  r["name"] = spec.name;
+  r["file"] = spec.file;
+  r["json_path"] = spec.json_path;
+  r["binding"] = binding_record(spec);
+  r["verdict"] = std::string(to_string(v.closedness));
+  r["method"] = v.method;
+  r["reason"] = v.reason;
+  r["explanation"] = v.explanation;
+  r["certificate"] = v.certificate;
+  r["trust"] = to_json(v)["trust"];
+  r["certificate_checked"] = v.decided();
+  if (v.decided()) r["checker"] = checker;
+  return r;
+}
+
 /// `check` for a {"network": "relu"} spec (thesis Ch. 7): F_I per domain,
 /// each with its theorem; the L_I decision inside; Thm 7.4.2's subset counts;
 /// Lemma 7.3.4's data set (sizes; written as .npy with --dataset when small).
@@ -163,20 +185,8 @@ nlohmann::json check_network_spec(const Spec& spec, const CheckOptions& o) {
   no.check = o.certificate_check;
   const NetworkAnalysis na = analyze_network(*spec.network, no);
   const Verdict v = o.require ? require_trust(na.overall, *o.require) : na.overall;
-  nlohmann::json r;
-  r["name"] = spec.name;
-  r["file"] = spec.file;
-  r["json_path"] = spec.json_path;
-  r["binding"] = binding_record(spec);
+  nlohmann::json r = verdict_record(spec, v, na.overall_check);
   r["kind"] = "relu_network";
-  r["verdict"] = std::string(to_string(v.closedness));
-  r["method"] = v.method;
-  r["reason"] = v.reason;
-  r["explanation"] = v.explanation;
-  r["certificate"] = v.certificate;
-  r["trust"] = to_json(v)["trust"];
-  r["certificate_checked"] = v.decided();
-  if (v.decided()) r["checker"] = na.overall_check;
   r["network"] = to_json(na);
   r["structure"] = structure_report(spec.architecture);
   r["structure"]["widths"] = na.widths;
@@ -218,19 +228,7 @@ nlohmann::json check_architecture_spec(const Spec& spec, const CheckOptions& o, 
   const Analysis an = analyze(spec.architecture, ao);
   // --require: a verdict resting on less than the required trust is withheld (unknown).
   const Verdict v = o.require ? require_trust(an.verdict, *o.require) : an.verdict;
-  nlohmann::json r;
-  r["name"] = spec.name;
-  r["file"] = spec.file;
-  r["json_path"] = spec.json_path;
-  r["binding"] = binding_record(spec);
-  r["verdict"] = std::string(to_string(v.closedness));
-  r["method"] = v.method;
-  r["reason"] = v.reason;
-  r["explanation"] = v.explanation;
-  r["certificate"] = v.certificate;
-  r["trust"] = to_json(v)["trust"];
-  r["certificate_checked"] = v.decided();
-  if (v.decided()) r["checker"] = an.check;
+  nlohmann::json r = verdict_record(spec, v, an.check);
   r["structure"] = structure_report(spec.architecture);
   r["stages"] = to_json(an)["stages"];
   // The picture reads masks, or a chain family's patterns (cost: its

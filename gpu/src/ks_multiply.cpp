@@ -328,27 +328,31 @@ KsStatus apply_chain(const std::vector<KsFactor<T>>& chain, std::span<const T> x
   return {};
 }
 
-template <class T>
-KsStatus apply_chain(const std::vector<KsFactor<T>>& chain, const MatX<T>& x, MatX<T>& y, Op op, Backend backend,
-                     ChainFusion fusion) {
+namespace {
+
+template <class T, class M>
+KsStatus apply_chain_matrix(const std::vector<KsFactor<T>>& chain, const M& x, M& y, Op op, Backend backend,
+                            ChainFusion fusion, BatchLayout layout) {
   if (chain.empty()) throw std::invalid_argument("apply_chain: the chain is empty");
   const std::size_t out = op == Op::none ? chain.front().pattern().rows() : chain.back().pattern().cols();
   if (&x == &y) throw std::invalid_argument("apply_chain: X and Y are the same matrix; the product is not in place");
   y.resize(static_cast<Eigen::Index>(out), x.cols());
   return apply_chain<T>(chain, std::span<const T>(x.data(), static_cast<std::size_t>(x.size())),
                         std::span<T>(y.data(), static_cast<std::size_t>(y.size())), static_cast<std::size_t>(x.cols()),
-                        BatchLayout::batch_first, op, backend, fusion);
+                        layout, op, backend, fusion);
+}
+
+}  // namespace
+
+template <class T>
+KsStatus apply_chain(const std::vector<KsFactor<T>>& chain, const MatX<T>& x, MatX<T>& y, Op op, Backend backend,
+                     ChainFusion fusion) {
+  return apply_chain_matrix(chain, x, y, op, backend, fusion, BatchLayout::batch_first);
 }
 template <class T>
 KsStatus apply_chain(const std::vector<KsFactor<T>>& chain, const RowMatX<T>& x, RowMatX<T>& y, Op op, Backend backend,
                      ChainFusion fusion) {
-  if (chain.empty()) throw std::invalid_argument("apply_chain: the chain is empty");
-  const std::size_t out = op == Op::none ? chain.front().pattern().rows() : chain.back().pattern().cols();
-  if (&x == &y) throw std::invalid_argument("apply_chain: X and Y are the same matrix; the product is not in place");
-  y.resize(static_cast<Eigen::Index>(out), x.cols());
-  return apply_chain<T>(chain, std::span<const T>(x.data(), static_cast<std::size_t>(x.size())),
-                        std::span<T>(y.data(), static_cast<std::size_t>(y.size())), static_cast<std::size_t>(x.cols()),
-                        BatchLayout::batch_last, op, backend, fusion);
+  return apply_chain_matrix(chain, x, y, op, backend, fusion, BatchLayout::batch_last);
 }
 
 #define WP_INSTANTIATE(T)                                                                                            \
