@@ -154,20 +154,30 @@ BasicTwoFactorResult<S> factorize_two_factors_impl(const MatrixT<S>& A, const Su
   BasicTwoFactorResult<S> res;
   res.X = Matrix::Zero(static_cast<Eigen::Index>(m), static_cast<Eigen::Index>(r));
   res.Y = Matrix::Zero(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(n));
-  const auto classes = rank_one_classes(left, right);
-  std::vector<RankOneClass> live;
-  for (const auto& p : classes)
-    if (nonempty(p)) live.push_back(p);
+  // The rank-one classes of a support pair that own at least one entry.
+  const auto live_classes = [](const Support& ls, const Support& rs) {
+    std::vector<RankOneClass> live;
+    for (const auto& p : rank_one_classes(ls, rs))
+      if (nonempty(p)) live.push_back(p);
+    return live;
+  };
+  // Algorithm 3 on (B, classes), its blocks added into res.X, res.Y: returns
+  // the certified optimal squared error (B's entries no class covers plus the
+  // discarded singular values) and sets res.optimal_value_sq to the theorem's value.
+  const auto algorithm_3 = [&res](const Matrix& B, const std::vector<RankOneClass>& cls) {
+    Matrix R = B;
+    Interval tails{0, 0}, off{0, 0};
+    svd_fsmf(R, cls, res.X, res.Y, false, &tails);
+    uncovered_sq(B, cls, &off);
+    res.optimal_value_sq = theorem_value(B, cls);
+    return off + tails;
+  };
+  const std::vector<RankOneClass> live = live_classes(left, right);
   Interval opt_sq{0, 0};
   if (classes_pairwise_disjoint(live, m, n)) {
     // Theorem 5.2.3 / 6.2.3: disjoint rank-one supports => Algorithm 3 is optimal.
     res.theorem = "Thm 5.2.3";
-    Matrix R = A;
-    Interval tails{0, 0}, off{0, 0};
-    svd_fsmf(R, live, res.X, res.Y, false, &tails);
-    uncovered_sq(A, live, &off);
-    opt_sq = off + tails;
-    res.optimal_value_sq = theorem_value(A, live);
+    opt_sq = algorithm_3(A, live);
   } else {
     const CecTaxonomy t = cec_taxonomy(left, right);
     if (!t.thm_5_2_9_hypothesis)
@@ -185,15 +195,7 @@ BasicTwoFactorResult<S> factorize_two_factors_impl(const MatrixT<S>& A, const Su
     std::vector<RankOneClass> complete;
     for (auto pos : t.complete_class) complete.push_back(t.classes[pos]);
     svd_fsmf(A_T, complete, res.X, res.Y, true, nullptr);
-    std::vector<RankOneClass> reduced;
-    for (const auto& p : rank_one_classes(t.left_1, t.right_1))
-      if (nonempty(p)) reduced.push_back(p);
-    Matrix R = A_bar;
-    Interval tails{0, 0}, off{0, 0};
-    svd_fsmf(R, reduced, res.X, res.Y, false, &tails);
-    uncovered_sq(A_bar, reduced, &off);
-    opt_sq = off + tails;
-    res.optimal_value_sq = theorem_value(A_bar, reduced);
+    opt_sq = algorithm_3(A_bar, live_classes(t.left_1, t.right_1));
   }
   res.optimal_error = sqrt(opt_sq);
   res.residual = certified_residual_impl(A, res.X, res.Y);
