@@ -11,6 +11,20 @@ namespace {
 using testing::random_factors;
 using testing::random_matrix;
 
+/// Algorithms 7 and 8, each with the left-to-right and the balanced split
+/// order of a chain of N factors: the four runs the tests compare.
+std::vector<HierarchicalOptions> both_algorithms_both_orders(std::size_t N) {
+  std::vector<HierarchicalOptions> runs;
+  for (auto alg : {HierarchicalAlgorithm::alg7, HierarchicalAlgorithm::alg8})
+    for (const auto& order : {split_order_left_to_right(N), split_order_balanced(N)}) {
+      HierarchicalOptions o;
+      o.algorithm = alg;
+      o.order = order;
+      runs.push_back(o);
+    }
+  return runs;
+}
+
 void check_factors_respect_chain(const HierarchicalResult& r) {
   ASSERT_EQ(r.factors.size(), r.chain.size());
   for (std::size_t l = 0; l < r.chain.size(); ++l) EXPECT_EQ(r.factors[l].theta, r.chain[l]);
@@ -20,23 +34,18 @@ TEST(Hierarchical, ExactRecoveryOfProducts) {
   for (const auto& c : testing::chain_cases()) {
     ASSERT_TRUE(is_chainable(c.chain)) << c.name;
     const Matrix A = chain_product(random_factors(c.chain, 3));
-    const std::size_t N = c.chain.size();
-    for (auto alg : {HierarchicalAlgorithm::alg7, HierarchicalAlgorithm::alg8})
-      for (const auto& order : {split_order_left_to_right(N), split_order_balanced(N)}) {
-        HierarchicalOptions o;
-        o.algorithm = alg;
-        o.order = order;
-        const auto r = factorize_hierarchical(A, c.chain, o);
-        check_factors_respect_chain(r);
-        const double rel = (A - chain_product(r.factors)).norm() / A.norm();
-        EXPECT_LT(rel, 1e-12) << c.name;
-        // A in B^Theta: every E_s(A) is 0 up to rounding, and the residual is certified tiny.
-        EXPECT_LT(r.enclosure.residual.hi / A.norm(), 1e-10) << c.name;
-        for (const auto& e : r.enclosure.split_errors) {
-          ASSERT_TRUE(e.has_value());
-          EXPECT_LT(e->hi / A.norm(), 1e-10) << c.name;
-        }
+    for (const auto& o : both_algorithms_both_orders(c.chain.size())) {
+      const auto r = factorize_hierarchical(A, c.chain, o);
+      check_factors_respect_chain(r);
+      const double rel = (A - chain_product(r.factors)).norm() / A.norm();
+      EXPECT_LT(rel, 1e-12) << c.name;
+      // A in B^Theta: every E_s(A) is 0 up to rounding, and the residual is certified tiny.
+      EXPECT_LT(r.enclosure.residual.hi / A.norm(), 1e-10) << c.name;
+      for (const auto& e : r.enclosure.split_errors) {
+        ASSERT_TRUE(e.has_value());
+        EXPECT_LT(e->hi / A.norm(), 1e-10) << c.name;
       }
+    }
   }
 }
 
@@ -59,34 +68,30 @@ TEST(Hierarchical, EnclosureIsConsistentOnNoisyTargets) {
     const std::size_t N = c.chain.size();
     Matrix A = chain_product(random_factors(c.chain, 9)) +
                0.3 * random_matrix(static_cast<Eigen::Index>(w.rows()), static_cast<Eigen::Index>(w.cols()), 11);
-    for (auto alg : {HierarchicalAlgorithm::alg7, HierarchicalAlgorithm::alg8})
-      for (const auto& order : {split_order_left_to_right(N), split_order_balanced(N)}) {
-        HierarchicalOptions o;
-        o.algorithm = alg;
-        o.order = order;
-        const auto r = factorize_hierarchical(A, c.chain, o);
-        const auto& e = r.enclosure;
-        const double achieved = (A - chain_product(r.factors)).norm();
-        EXPECT_TRUE(e.residual.contains(achieved)) << c.name << " " << e.residual.lo << " " << achieved << " " << e.residual.hi;
-        EXPECT_LE(e.lower_bound.lo, achieved) << c.name;
-        EXPECT_GE(e.ratio_upper, 1.0);
-        EXPECT_LE(achieved, e.ratio_upper * e.lower_bound.lo * (1 + 1e-12));
-        // Thm 6.5.9 bounds Algorithm 8 for every sigma (and Alg 7 for sigma = id,
-        // where the two coincide in exact arithmetic).
-        ASSERT_TRUE(e.apriori_6_5_9.has_value());
-        if (alg == HierarchicalAlgorithm::alg8 || order == split_order_left_to_right(N)) {
-          EXPECT_LE(achieved, e.apriori_6_5_9->hi * (1 + 1e-9)) << c.name;
-        }
-        if (order == split_order_left_to_right(N) && alg == HierarchicalAlgorithm::alg8) {
-          ASSERT_TRUE(e.apriori_6_5_14.has_value());
-          EXPECT_LE(achieved, e.apriori_6_5_14->hi * (1 + 1e-9)) << c.name;
-        }
-        // The telescoping bound alone (no dense product) is also valid.
-        HierarchicalOptions o2 = o;
-        o2.direct_residual_max_work = 0;
-        const auto r2 = factorize_hierarchical(A, c.chain, o2);
-        EXPECT_TRUE(r2.enclosure.residual.contains((A - chain_product(r2.factors)).norm())) << c.name;
+    for (const auto& o : both_algorithms_both_orders(N)) {
+      const auto r = factorize_hierarchical(A, c.chain, o);
+      const auto& e = r.enclosure;
+      const double achieved = (A - chain_product(r.factors)).norm();
+      EXPECT_TRUE(e.residual.contains(achieved)) << c.name << " " << e.residual.lo << " " << achieved << " " << e.residual.hi;
+      EXPECT_LE(e.lower_bound.lo, achieved) << c.name;
+      EXPECT_GE(e.ratio_upper, 1.0);
+      EXPECT_LE(achieved, e.ratio_upper * e.lower_bound.lo * (1 + 1e-12));
+      // Thm 6.5.9 bounds Algorithm 8 for every sigma (and Alg 7 for sigma = id,
+      // where the two coincide in exact arithmetic).
+      ASSERT_TRUE(e.apriori_6_5_9.has_value());
+      if (o.algorithm == HierarchicalAlgorithm::alg8 || o.order == split_order_left_to_right(N)) {
+        EXPECT_LE(achieved, e.apriori_6_5_9->hi * (1 + 1e-9)) << c.name;
       }
+      if (o.order == split_order_left_to_right(N) && o.algorithm == HierarchicalAlgorithm::alg8) {
+        ASSERT_TRUE(e.apriori_6_5_14.has_value());
+        EXPECT_LE(achieved, e.apriori_6_5_14->hi * (1 + 1e-9)) << c.name;
+      }
+      // The telescoping bound alone (no dense product) is also valid.
+      HierarchicalOptions o2 = o;
+      o2.direct_residual_max_work = 0;
+      const auto r2 = factorize_hierarchical(A, c.chain, o2);
+      EXPECT_TRUE(r2.enclosure.residual.contains((A - chain_product(r2.factors)).norm())) << c.name;
+    }
   }
 }
 
