@@ -17,22 +17,17 @@ cublasHandle_t handle(int* err) {
   return h;
 }
 
-// (a, c, d, B) -> (a, d, c, B): out[((alpha d + delta) c + gamma) B + s] = in[((alpha c + gamma) d + delta) B + s].
+// Swaps the two middle axes of a 4-D array: (a, x, y, B) -> (a, y, x, B),
+// out[((alpha y + j) x + i) B + s] = in[((alpha x + i) y + j) B + s]. The bmm
+// method permutes X's (a, c, d, B) into (a, d, c, B) before the batched GEMM
+// and its result's (a, d, b, B) into (a, b, d, B) after it.
 template <class T>
-__global__ void permute_in(index_t a, index_t c, index_t d, index_t B, const T* __restrict__ in, T* __restrict__ out) {
-  const index_t total = a * c * d * B;
+__global__ void swap_middle_axes(index_t a, index_t x, index_t y, index_t B, const T* __restrict__ in,
+                                 T* __restrict__ out) {
+  const index_t total = a * x * y * B;
   for (index_t e = blockIdx.x * index_t(blockDim.x) + threadIdx.x; e < total; e += index_t(gridDim.x) * blockDim.x) {
-    const index_t s = e % B, gamma = (e / B) % c, delta = (e / (B * c)) % d, alpha = e / (B * c * d);
-    out[e] = in[((alpha * c + gamma) * d + delta) * B + s];
-  }
-}
-// (a, d, b, B) -> (a, b, d, B): out[((alpha b + beta) d + delta) B + s] = in[((alpha d + delta) b + beta) B + s].
-template <class T>
-__global__ void permute_out(index_t a, index_t b, index_t d, index_t B, const T* __restrict__ in, T* __restrict__ out) {
-  const index_t total = a * b * d * B;
-  for (index_t e = blockIdx.x * index_t(blockDim.x) + threadIdx.x; e < total; e += index_t(gridDim.x) * blockDim.x) {
-    const index_t s = e % B, delta = (e / B) % d, beta = (e / (B * d)) % b, alpha = e / (B * d * b);
-    out[e] = in[((alpha * d + delta) * b + beta) * B + s];
+    const index_t s = e % B, i = (e / B) % x, j = (e / (B * x)) % y, alpha = e / (B * x * y);
+    out[e] = in[((alpha * x + i) * y + j) * B + s];
   }
 }
 
@@ -85,14 +80,14 @@ int bmm_impl(const KsProblem& p, const void* values, const void* x, void* y, voi
   const index_t a = p.k.a, b = p.k.b, c = p.k.c, d = p.k.d, B = p.batch;
   T* P = static_cast<T*>(workspace);
   T* Q = P + a * c * d * B;
-  permute_in<T><<<grid_for(a * c * d * B), 256>>>(a, c, d, B, static_cast<const T*>(x), P);
+  swap_middle_axes<T><<<grid_for(a * c * d * B), 256>>>(a, c, d, B, static_cast<const T*>(x), P);
   if (int e = static_cast<int>(cudaGetLastError())) return e;
   const T one = 1, zero = 0;
   const auto st = gemm_batched(&one, &zero, h, int(B), int(b), int(c), P, int(B), (long long)(c * B),
                                static_cast<const T*>(values), int(c), (long long)(b * c), Q, int(B),
                                (long long)(b * B), int(a * d));
   if (st != CUBLAS_STATUS_SUCCESS) return kCublasBase + int(st);
-  permute_out<T><<<grid_for(a * b * d * B), 256>>>(a, b, d, B, Q, static_cast<T*>(y));
+  swap_middle_axes<T><<<grid_for(a * b * d * B), 256>>>(a, d, b, B, Q, static_cast<T*>(y));
   return static_cast<int>(cudaGetLastError());
 }
 
