@@ -57,17 +57,39 @@ void submit_background(std::function<void()> task);
 /// nothing is left half-written). Exceptions of `work` are rethrown here.
 void wait_interruptible(const std::function<bool()>& done, const std::function<void()>& wait_slice);
 
+/// What a task run on a pool thread hands back to the thread that waits for
+/// it: the task's value or its exception, and whether it has finished.
+template <class R>
+struct BackgroundTask {
+  std::optional<R> value;
+  std::exception_ptr error;
+  std::mutex m;
+  std::condition_variable cv;
+  bool done = false;
+
+  bool finished() {
+    std::lock_guard<std::mutex> lock(m);
+    return done;
+  }
+  /// Waits up to `slice` for the task; true when it has finished.
+  bool wait_for(std::chrono::milliseconds slice) {
+    std::unique_lock<std::mutex> lock(m);
+    return cv.wait_for(lock, slice, [&] { return done; });
+  }
+  /// The task's value once it has finished; its exception is rethrown here.
+  R take() {
+    std::lock_guard<std::mutex> lock(m);
+    if (error) std::rethrow_exception(error);
+    return std::move(*value);
+  }
+};
+
+/// Starts `work` on a pool thread (submit_background); whatever it throws is
+/// kept and rethrown by take(), so the pool's task never throws.
 template <class F>
-auto run_interruptible(F work) -> decltype(work()) {
+auto start_background(F work) -> std::shared_ptr<BackgroundTask<decltype(work())>> {
   using R = decltype(work());
-  struct State {
-    std::optional<R> value;
-    std::exception_ptr error;
-    std::mutex m;
-    std::condition_variable cv;
-    bool done = false;
-  };
-  auto st = std::make_shared<State>();
+  auto st = std::make_shared<BackgroundTask<R>>();
   submit_background([st, w = std::move(work)]() mutable {
     std::optional<R> v;
     std::exception_ptr e;
@@ -82,18 +104,15 @@ auto run_interruptible(F work) -> decltype(work()) {
     st->done = true;
     st->cv.notify_all();
   });
-  wait_interruptible(
-      [st] {
-        std::lock_guard<std::mutex> lock(st->m);
-        return st->done;
-      },
-      [st] {
-        std::unique_lock<std::mutex> lock(st->m);
-        st->cv.wait_for(lock, std::chrono::milliseconds(50), [&] { return st->done; });
-      });
-  std::lock_guard<std::mutex> lock(st->m);
-  if (st->error) std::rethrow_exception(st->error);
-  return std::move(*st->value);
+  return st;
+}
+
+template <class F>
+auto run_interruptible(F work) -> decltype(work()) {
+  const auto st = start_background(std::move(work));
+  wait_interruptible([st] { return st->finished(); },
+                     [st] { (void)st->wait_for(std::chrono::milliseconds(50)); });
+  return st->take();
 }
 
 }  // namespace wellposed::python

@@ -71,7 +71,7 @@ class Pool {
       queue_.pop_front();
       ++running_;
       lock.unlock();
-      task();  // never throws: run_interruptible catches everything
+      task();  // never throws: start_background catches everything
       lock.lock();
       --running_;
       if (queue_.empty() && running_ == 0) done_cv_.notify_all();
@@ -184,41 +184,16 @@ struct Interrupted {};
 NamedExactDecider interruptible_z3() {
   NamedExactDecider inner = z3_exact_decider();
   return {inner.name, [inner](const Architecture& a, double left) -> Verdict {
-            struct State {
-              std::mutex m;
-              std::condition_variable cv;
-              bool done = false;
-              Verdict v;
-              std::exception_ptr error;
-            };
-            auto st = std::make_shared<State>();
-            submit_background([st, inner, arch = a, left] {
-              Verdict v;
-              std::exception_ptr e;
-              try {
-                v = inner.decide(arch, left);
-              } catch (...) {
-                e = std::current_exception();
-              }
-              std::lock_guard<std::mutex> lock(st->m);
-              st->v = std::move(v);
-              st->error = e;
-              st->done = true;
-              st->cv.notify_all();
-            });
-            std::unique_lock<std::mutex> lock(st->m);
-            while (!st->cv.wait_for(lock, std::chrono::milliseconds(50), [&] { return st->done; })) {
-              lock.unlock();
+            const auto st = start_background([inner, arch = a, left] { return inner.decide(arch, left); });
+            while (!st->wait_for(std::chrono::milliseconds(50))) {
               bool interrupted = false;
               {
                 py::gil_scoped_acquire gil;
                 interrupted = PyErr_CheckSignals() != 0;
               }
               if (interrupted) throw Interrupted{};
-              lock.lock();
             }
-            if (st->error) std::rethrow_exception(st->error);
-            return std::move(st->v);
+            return st->take();
           }};
 }
 
