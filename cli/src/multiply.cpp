@@ -4,7 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
-#include <fstream>
+#include <limits>
 #include <memory>
 #include <filesystem>
 #include <iostream>
@@ -46,12 +46,17 @@ void multiply_as(const std::vector<numeric::KFactor>& chain, const numeric::NpyH
                  std::size_t n_in, std::size_t n_out, std::size_t batch, gpu::BatchLayout layout,
                  std::vector<std::size_t> out_shape, double& kernel_seconds) {
   const auto ks = gpu::ks_chain_from_kfactors<T>(chain);
+  // n_in * batch == h.count (checked against the file's size); n_out * batch checked here.
+  if (batch != 0 && n_out > std::numeric_limits<std::size_t>::max() / sizeof(T) / batch)
+    throw InputError(o.x_file + ": shape: the product of " + std::to_string(n_out) + " x " + std::to_string(batch) +
+                     " entries overflows");
   RawBuffer<T> x(n_in * batch), y(n_out * batch);
-  {
-    std::ifstream in(o.x_file, std::ios::binary);
-    in.seekg(static_cast<std::streamoff>(h.data_offset));
-    in.read(reinterpret_cast<char*>(x.data()), static_cast<std::streamsize>(x.n * sizeof(T)));
-    if (!in) throw InputError(o.x_file + ": data: file ends before its data");
+  // X: pread by the OpenMP threads into huge pages faulted in in parallel
+  // (numeric::read_npy_data). Y is left to apply_chain's threads to fault in.
+  try {
+    numeric::read_npy_data(o.x_file, h, x.data());
+  } catch (const std::invalid_argument& e) {
+    throw InputError(e.what());
   }
   const auto t0 = std::chrono::steady_clock::now();
   const auto st = gpu::apply_chain<T>(ks, std::span<const T>(x.data(), x.n), std::span<T>(y.data(), y.n), batch, layout,

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "wellposed/gpu/ks_device.hpp"
+#include "wellposed/numeric/npy_io.hpp"
 
 namespace wellposed::gpu {
 
@@ -311,6 +312,10 @@ KsStatus apply_chain(const std::vector<KsFactor<T>>& chain, std::span<const T> x
     workspace.reset();
     workspace.reset(new T[2 * widest]);
     workspace_size = 2 * widest;
+    // Huge pages advised and faulted in by the OpenMP threads: a one-shot
+    // call (wellposed multiply) otherwise spends more time in 4 KiB first-touch
+    // faults of this workspace than in the products (bench/RESULTS.md, perf19).
+    numeric::prefault_for_write(workspace.get(), 2 * widest * sizeof(T));
   }
   T* buf[2] = {workspace.get(), workspace.get() + widest};
   std::span<const T> cur = x;
