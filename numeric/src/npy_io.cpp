@@ -387,6 +387,32 @@ void read_npy_column_major(const std::string& path, const NpyHeader& h, std::com
   throw std::invalid_argument(path + ": descr: " + npy_descr(h.type) + " is not <c8 or <c16 (a complex matrix)");
 }
 
+NpyDataView::NpyDataView(const std::string& path, const NpyHeader& h) : bytes_(h.data_bytes) {
+  if (h.data_bytes == 0) return;
+#ifdef __linux__
+  if (h.data_offset % 64 == 0 && h.data_bytes >= (std::size_t{1} << 20)) {
+    Fd f(path);
+    const std::size_t len = h.data_offset + h.data_bytes;  // == the file size (checked by the header)
+    void* m = ::mmap(nullptr, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, f.fd, 0);
+    if (m != MAP_FAILED) {
+      map_ = m;
+      map_bytes_ = len;
+      data_ = static_cast<const char*>(m) + h.data_offset;
+      return;
+    }
+  }
+#endif
+  own_.reset(new std::max_align_t[(h.data_bytes + sizeof(std::max_align_t) - 1) / sizeof(std::max_align_t)]);
+  read_npy_data(path, h, own_.get());
+  data_ = own_.get();
+}
+
+NpyDataView::~NpyDataView() {
+#ifdef __linux__
+  if (map_) ::munmap(map_, map_bytes_);
+#endif
+}
+
 std::string npy_header_bytes(NpyType t, const std::vector<std::size_t>& shape, bool fortran_order) {
   std::string dict = "{'descr': '" + npy_descr(t) + "', 'fortran_order': " + (fortran_order ? "True" : "False") + ", 'shape': (";
   for (std::size_t k = 0; k < shape.size(); ++k) dict += std::to_string(shape[k]) + (shape.size() == 1 || k + 1 < shape.size() ? ", " : "");

@@ -9,6 +9,7 @@
 // allocated; every error is one line naming the file (label) and the field.
 #include <complex>
 #include <cstddef>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -88,6 +89,30 @@ void read_npy_column_major(const std::string& path, const NpyHeader& h, double* 
                            std::size_t piece_bytes = kNpyReadPieceBytes);
 void read_npy_column_major(const std::string& path, const NpyHeader& h, std::complex<double>* dst,
                            std::size_t piece_bytes = kNpyReadPieceBytes);
+
+/// The data of a checked header, read-only and without a copy where it can:
+/// the file mapped (PROT_READ, MAP_PRIVATE, populated: the page cache's own
+/// pages, no fresh memory) on POSIX systems when its data offset keeps 64-byte
+/// alignment, else read with read_npy_data into a buffer it owns. The file is
+/// never modified. A mapped file truncated by another process while the view
+/// is used raises SIGBUS on access (mapped() tells the caller to guard it).
+class NpyDataView {
+ public:
+  NpyDataView(const std::string& path, const NpyHeader& h);
+  ~NpyDataView();
+  NpyDataView(const NpyDataView&) = delete;
+  NpyDataView& operator=(const NpyDataView&) = delete;
+  const void* data() const { return data_; }
+  std::size_t bytes() const { return bytes_; }
+  bool mapped() const { return map_ != nullptr; }
+
+ private:
+  void* map_ = nullptr;
+  std::size_t map_bytes_ = 0;
+  std::unique_ptr<std::max_align_t[]> own_;  // not zero-filled: read_npy_data writes it all
+  const void* data_ = nullptr;
+  std::size_t bytes_ = 0;
+};
 
 /// Header bytes (format 1.0, padded to 64 bytes) for the given array.
 std::string npy_header_bytes(NpyType t, const std::vector<std::size_t>& shape, bool fortran_order = false);
