@@ -12,8 +12,11 @@
 #include <unistd.h>
 
 #include <complex>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <random>
 #include <string>
 #include <vector>
@@ -139,6 +142,31 @@ TEST(NpyBulkRead, RawDataIsTheFileBytes) {
       fs::remove(p);
     }
   });
+}
+
+// write_npy_raw sends the whole 4 KiB blocks of a large array with O_DIRECT
+// when the data lies right for it (file offset 4096 on a 4 KiB aligned
+// address) and everything through the page cache otherwise (or where the file
+// system refuses O_DIRECT): the file is the same bytes either way.
+TEST(NpyBulkRead, LargeWritesGiveTheSameFileAlignedOrNot) {
+  const std::size_t n = (std::size_t{9} << 20) / 8 + 3;  // 9 MiB + 24 bytes of f8: a partial last block
+  const std::string h = npy_header_bytes(NpyType::f8, {n});
+  std::vector<unsigned char> raw(n * 8 + 3 * 4096);
+  const auto base = reinterpret_cast<std::uintptr_t>(raw.data());
+  std::mt19937_64 g(21);
+  std::string want;
+  for (const std::size_t shift : {h.size() % 4096 /* direct */, std::size_t{8} /* buffered */}) {
+    auto* data = reinterpret_cast<double*>((base + 4095) / 4096 * 4096 + shift);
+    for (std::size_t k = 0; k < n; ++k) data[k] = random_value<double>(g);
+    const fs::path p = scratch("write_" + std::to_string(shift) + ".npy");
+    write_npy_raw(p.string(), NpyType::f8, {n}, data, n * 8);
+    std::ifstream in(p, std::ios::binary);
+    const std::string got((std::istreambuf_iterator<char>(in)), {});
+    ASSERT_EQ(got.size(), h.size() + n * 8);
+    EXPECT_EQ(got.substr(0, h.size()), h);
+    EXPECT_EQ(0, std::memcmp(got.data() + h.size(), data, n * 8)) << "data at page offset " << shift;
+    fs::remove(p);
+  }
 }
 
 TEST(NpyBulkRead, FileThatShrankAfterItsHeaderIsOneErrorNamingData) {
