@@ -1,7 +1,4 @@
 // wellposed factorize: a matrix from disk, the supports of a spec, certified error bounds.
-#include <sys/mman.h>
-#include <unistd.h>
-
 #include <cstdint>
 
 #include <algorithm>
@@ -50,9 +47,10 @@ Matrix read_mtx_dense(const std::string& path, const ResourceLimits& limits) {
 }
 
 /// The target, real or complex. .npy: float32/64 and complex64/128 through
-/// numeric::read_npy_blob (sizes checked against the file before allocating;
-/// C order is transposed once into Eigen's column-major storage, Fortran order
-/// is copied as is); the integer and bool types through algebra's read_npy.
+/// numeric::read_npy_header (sizes checked against the file and --max-memory
+/// before allocating) and numeric::read_npy_column_major (C order transposed
+/// once into Eigen's column-major storage, Fortran order copied as is); the
+/// integer and bool types through algebra's read_npy.
 struct Target {
   Matrix real;
   ComplexMatrix complex;
@@ -76,52 +74,18 @@ void fill_from(M& A, const Src* src, std::size_t rows, std::size_t cols, bool fo
           A(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = static_cast<S>(src[i * cols + j]);
 }
 
-/// Streams the data of a checked .npy header into A (column-major): Fortran
-/// order is read straight into A's storage, C order in slabs of rows that are
-/// transposed into place, so the only large allocation is A itself (no second
-/// copy of the file in memory).
-template <class M, class Src>
+/// Reads the data of a checked .npy header into A (column-major) with
+/// numeric::read_npy_column_major: A itself is the only large allocation
+/// (no second copy of the file in memory), faulted in by the OpenMP threads
+/// with huge pages advised, C order transposed in cache-sized tiles.
+template <class M>
 void stream_into(M& A, const std::string& path, const numeric::NpyHeader& h) {
-  const std::size_t rows = h.shape[0], cols = h.shape[1];
-  A.resize(static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(cols));
-  using S = typename M::Scalar;
-#ifdef __linux__
-  // Fresh storage, touched first by the copy below: ask for transparent huge
-  // pages (advisory; 4 KiB first-touch faults cost more than the copy on a VM).
-  if (const std::size_t bytes = rows * cols * sizeof(S); bytes >= (std::size_t{4} << 20)) {
-    const auto p = reinterpret_cast<std::uintptr_t>(A.data());
-    const std::uintptr_t page = 4096, lo = (p + page - 1) / page * page, hi = (p + bytes) / page * page;
-    if (hi > lo) madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_HUGEPAGE);
+  A.resize(static_cast<Eigen::Index>(h.shape[0]), static_cast<Eigen::Index>(h.shape[1]));
+  try {
+    numeric::read_npy_column_major(path, h, A.data());
+  } catch (const std::invalid_argument& e) {  // FileFormatError: "<path>: data: ..."
+    throw InputError(e.what());
   }
-#endif
-  std::ifstream in(path, std::ios::binary);
-  in.seekg(static_cast<std::streamoff>(h.data_offset));
-  const std::size_t slab_rows = std::max<std::size_t>(1, (std::size_t{1} << 20) / std::max<std::size_t>(cols * sizeof(Src), 1));
-  std::vector<Src> buf;
-  if (h.fortran_order) {
-    if constexpr (std::is_same_v<S, Src>) {
-      in.read(reinterpret_cast<char*>(A.data()), static_cast<std::streamsize>(rows * cols * sizeof(Src)));
-    } else {
-      buf.resize(std::min(rows * cols, slab_rows * cols));
-      for (std::size_t k0 = 0; k0 < rows * cols && in; k0 += buf.size()) {
-        const std::size_t k1 = std::min(rows * cols, k0 + buf.size());
-        in.read(reinterpret_cast<char*>(buf.data()), static_cast<std::streamsize>((k1 - k0) * sizeof(Src)));
-        for (std::size_t k = k0; k < k1; ++k) A.data()[k] = static_cast<S>(buf[k - k0]);
-      }
-    }
-  } else {
-    buf.resize(slab_rows * cols);
-    for (std::size_t i0 = 0; i0 < rows && in; i0 += slab_rows) {
-      const std::size_t i1 = std::min(rows, i0 + slab_rows);
-      in.read(reinterpret_cast<char*>(buf.data()), static_cast<std::streamsize>((i1 - i0) * cols * sizeof(Src)));
-      constexpr std::size_t B = 64;
-      for (std::size_t j0 = 0; j0 < cols; j0 += B)
-        for (std::size_t j = j0; j < std::min(cols, j0 + B); ++j)
-          for (std::size_t i = i0; i < i1; ++i)
-            A(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = static_cast<S>(buf[(i - i0) * cols + j]);
-    }
-  }
-  if (!in) throw InputError(path + ": data: file ends before its data");
 }
 
 Target read_matrix(const std::string& path, const ResourceLimits& limits) {
@@ -149,15 +113,15 @@ Target read_matrix(const std::string& path, const ResourceLimits& limits) {
                          " matrix needs more than the limit of " + std::to_string(limits.max_memory_bytes) +
                          " bytes (raise it with --max-memory)");
       switch (h.type) {
-        case numeric::NpyType::f8: stream_into<Matrix, double>(t.real, path, h); break;
-        case numeric::NpyType::f4: stream_into<Matrix, float>(t.real, path, h); break;
+        case numeric::NpyType::f8: stream_into(t.real, path, h); break;
+        case numeric::NpyType::f4: stream_into(t.real, path, h); break;
         case numeric::NpyType::c16:
           t.is_complex = true;
-          stream_into<ComplexMatrix, std::complex<double>>(t.complex, path, h);
+          stream_into(t.complex, path, h);
           break;
         case numeric::NpyType::c8:
           t.is_complex = true;
-          stream_into<ComplexMatrix, std::complex<float>>(t.complex, path, h);
+          stream_into(t.complex, path, h);
           break;
       }
     } else {

@@ -1,10 +1,14 @@
 // wellposed multiply: Y = X_1 ... X_L X (or its transpose) through a
 // factor-chain folder, with the CPU kernels of gpu/ks_multiply (fused chain).
+#include <signal.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <cstring>
+#include <optional>
 #include <cstdint>
-#include <fstream>
+#include <limits>
 #include <memory>
 #include <filesystem>
 #include <iostream>
@@ -24,22 +28,57 @@ namespace {
 
 /// An uninitialized buffer of n elements (no zero-fill: every element is
 /// written before it is read), with transparent huge pages advised for large
-/// sizes (first-touch 4 KiB page faults cost more than the kernels on a VM).
+/// sizes (first-touch 4 KiB page faults cost more than the kernels on a VM),
+/// placed `page_offset` bytes past a 4 KiB boundary (write_npy_raw writes the
+/// whole 4 KiB blocks of a large array straight from memory, O_DIRECT, when
+/// file offset 4096 falls on a 4 KiB aligned address).
 template <class T>
 struct RawBuffer {
-  std::unique_ptr<T[]> p;
+  std::unique_ptr<unsigned char[]> raw;
+  T* p = nullptr;
   std::size_t n = 0;
-  explicit RawBuffer(std::size_t count) : p(new T[count]), n(count) {
+  RawBuffer(std::size_t count, std::size_t page_offset) : raw(new unsigned char[count * sizeof(T) + 8192]), n(count) {
+    const auto a = reinterpret_cast<std::uintptr_t>(raw.get());
+    p = reinterpret_cast<T*>((a + 4095) / 4096 * 4096 + page_offset % 4096);
 #ifdef __linux__
     const std::size_t bytes = n * sizeof(T);
     if (bytes >= (std::size_t{4} << 20)) {
-      const auto a = reinterpret_cast<std::uintptr_t>(p.get());
-      const std::uintptr_t page = 4096, lo = (a + page - 1) / page * page, hi = (a + bytes) / page * page;
+      const auto b = reinterpret_cast<std::uintptr_t>(p);
+      const std::uintptr_t page = 4096, lo = (b + page - 1) / page * page, hi = (b + bytes) / page * page;
       if (hi > lo) madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_HUGEPAGE);
     }
 #endif
   }
-  T* data() { return p.get(); }
+  T* data() { return p; }
+};
+
+/// A mapped X truncated by another process while the product reads it
+/// raises SIGBUS: one line and exit 2 instead of a crash (the output is
+/// written only after the product, so nothing is left behind).
+char g_sigbus_message[1024];
+std::size_t g_sigbus_length = 0;
+extern "C" void on_sigbus(int) {
+  [[maybe_unused]] const auto w = ::write(2, g_sigbus_message, g_sigbus_length);
+  ::_exit(kExitBadInput);
+}
+struct SigbusGuard {
+  struct sigaction previous {};
+  bool active = false;
+  SigbusGuard(const std::string& path, bool on) : active(on) {
+    if (!on) return;
+    const std::string m = "wellposed: error: " + path.substr(0, 900) + ": data: the file was truncated while it was read\n";
+    std::memcpy(g_sigbus_message, m.data(), m.size());
+    g_sigbus_length = m.size();
+    struct sigaction sa {};
+    sa.sa_handler = on_sigbus;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGBUS, &sa, &previous);
+  }
+  ~SigbusGuard() {
+    if (active) sigaction(SIGBUS, &previous, nullptr);
+  }
+  SigbusGuard(const SigbusGuard&) = delete;
+  SigbusGuard& operator=(const SigbusGuard&) = delete;
 };
 
 template <class T>
@@ -47,19 +86,30 @@ void multiply_as(const std::vector<numeric::KFactor>& chain, const numeric::NpyH
                  std::size_t n_in, std::size_t n_out, std::size_t batch, gpu::BatchLayout layout,
                  std::vector<std::size_t> out_shape, double& kernel_seconds) {
   const auto ks = gpu::ks_chain_from_kfactors<T>(chain);
-  RawBuffer<T> x(n_in * batch), y(n_out * batch);
-  {
-    std::ifstream in(o.x_file, std::ios::binary);
-    in.seekg(static_cast<std::streamoff>(h.data_offset));
-    in.read(reinterpret_cast<char*>(x.data()), static_cast<std::streamsize>(x.n * sizeof(T)));
-    if (!in) throw InputError(o.x_file + ": data: file ends before its data");
+  // n_in * batch == h.count (checked against the file's size); n_out * batch checked here.
+  if (batch != 0 && n_out > (std::numeric_limits<std::size_t>::max() - 8192) / sizeof(T) / batch)
+    throw InputError(o.x_file + ": shape: the product of " + std::to_string(n_out) + " x " + std::to_string(batch) +
+                     " entries overflows");
+  // X: the file's own page-cache pages mapped read-only where possible
+  // (numeric::NpyDataView: no copy, no fresh memory, which costs more than
+  // the products on the benchmark VM), else read by the OpenMP threads.
+  // Y is left to apply_chain's threads to fault in.
+  std::optional<numeric::NpyDataView> xv;
+  try {
+    xv.emplace(o.x_file, h);
+  } catch (const std::invalid_argument& e) {
+    throw InputError(e.what());
   }
+  const SigbusGuard guard(o.x_file, xv->mapped());
+  const T* x = static_cast<const T*>(xv->data());
+  const numeric::NpyType type = std::is_same_v<T, float> ? numeric::NpyType::f4 : numeric::NpyType::f8;
+  const std::size_t header = numeric::npy_header_bytes(type, out_shape, h.fortran_order).size();
+  RawBuffer<T> y(n_out * batch, header % 4096);  // y + (4096 - header) on a 4 KiB boundary
   const auto t0 = std::chrono::steady_clock::now();
-  const auto st = gpu::apply_chain<T>(ks, std::span<const T>(x.data(), x.n), std::span<T>(y.data(), y.n), batch, layout,
+  const auto st = gpu::apply_chain<T>(ks, std::span<const T>(x, n_in * batch), std::span<T>(y.data(), y.n), batch, layout,
                                        o.transpose ? gpu::Op::transpose : gpu::Op::none, gpu::Backend::cpu);
   if (!st.ok()) throw InputError(o.factors + ": multiply: " + st.message);
   kernel_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  const numeric::NpyType type = std::is_same_v<T, float> ? numeric::NpyType::f4 : numeric::NpyType::f8;
   write_output_file_with(o.output, {o.x_file}, [&](const std::string& tmp) {
     numeric::write_npy_raw(tmp, type, out_shape, y.data(), y.n * sizeof(T), h.fortran_order);
   });

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "wellposed/gpu/ks_device.hpp"
+#include "wellposed/numeric/npy_io.hpp"
 
 namespace wellposed::gpu {
 
@@ -305,19 +306,32 @@ KsStatus apply_chain(const std::vector<KsFactor<T>>& chain, std::span<const T> x
   // call (bench/RESULTS.md, issue 6).
   std::size_t widest = 0;
   for (std::size_t i = 0; i + 1 < steps.size(); ++i) widest = std::max(widest, out_of(steps[i]) * batch);
+  // Where every intermediate fits in y, y is one of the two buffers: the
+  // steps alternate between y and one workspace buffer so that the last one
+  // lands in y (same kernels, same order: the same bits), which halves the
+  // fresh memory a one-shot call faults in.
+  const bool y_as_buffer = y.size() >= widest;
+  const std::size_t need = y_as_buffer ? widest : 2 * widest;
   thread_local std::unique_ptr<T[]> workspace;
   thread_local std::size_t workspace_size = 0;
-  if (workspace_size < 2 * widest) {
+  if (workspace_size < need) {
     workspace.reset();
-    workspace.reset(new T[2 * widest]);
-    workspace_size = 2 * widest;
+    workspace.reset(new T[need]);
+    workspace_size = need;
+    // Huge pages advised and faulted in by the OpenMP threads: a one-shot
+    // call (wellposed multiply) otherwise spends more time in 4 KiB first-touch
+    // faults of this workspace than in the products (bench/RESULTS.md, perf19).
+    numeric::prefault_for_write(workspace.get(), need * sizeof(T));
   }
-  T* buf[2] = {workspace.get(), workspace.get() + widest};
+  T* buf[2] = {workspace.get(), y_as_buffer ? y.data() : workspace.get() + widest};
   std::span<const T> cur = x;
   for (std::size_t i = 0; i < steps.size(); ++i) {
     std::span<T> out;
     if (i + 1 == steps.size()) {
       out = y;
+    } else if (y_as_buffer) {
+      // Steps L-1, L-3, ... write y; L-2, L-4, ... the workspace.
+      out = std::span<T>((steps.size() - 1 - i) % 2 == 0 ? y.data() : buf[0], out_of(steps[i]) * batch);
     } else {
       out = std::span<T>(buf[i % 2], out_of(steps[i]) * batch);
     }

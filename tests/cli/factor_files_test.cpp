@@ -6,9 +6,13 @@
 
 #include <cmath>
 #include <complex>
+#include <cstring>
+#include <map>
 #include <random>
+#include <span>
 
 #include <nlohmann/json.hpp>
+#include <wellposed/gpu.hpp>
 #include <wellposed/numeric.hpp>
 
 #include "cli_run.hpp"
@@ -185,6 +189,77 @@ TEST(FactorFiles, MultiplyAppliesTheChainInBothLayoutsTransposedAndInFloat32) {
   EXPECT_EQ(bad.code, 2);
   EXPECT_NE(bad.err.find("shape"), std::string::npos) << bad.err;
   EXPECT_FALSE(fs::exists(d / "z.npy"));
+}
+
+// The read paths of issue 19 (perf19): factorize reads C order (tiled
+// transpose), Fortran order (straight read) and float32 (widened) through
+// numeric::read_npy_column_major; the same values give the same factor files,
+// byte for byte.
+TEST(FactorFiles, FactorizeGivesTheSameFilesFromCOrderFortranOrderAndFloat32) {
+  const fs::path d = scratch_dir("orders");
+  const std::size_t n = 256;  // 512 KiB: several 64-byte strips, odd slab ends
+  std::mt19937_64 g(11);
+  std::normal_distribution<float> nd;
+  nm::Matrix A(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(n));
+  for (Eigen::Index k = 0; k < A.size(); ++k) A.data()[k] = static_cast<double>(nd(g));  // float32-exact
+  std::vector<double> c(n * n), f(n * n);
+  std::vector<float> c4(n * n);
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < n; ++j) {
+      const double v = A(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j));
+      c[i * n + j] = v;
+      f[i + j * n] = v;
+      c4[i * n + j] = static_cast<float>(v);
+    }
+  nm::write_npy_raw((d / "c.npy").string(), nm::NpyType::f8, {n, n}, c.data(), c.size() * 8, false);
+  nm::write_npy_raw((d / "f.npy").string(), nm::NpyType::f8, {n, n}, f.data(), f.size() * 8, true);
+  nm::write_npy_raw((d / "c4.npy").string(), nm::NpyType::f4, {n, n}, c4.data(), c4.size() * 4, false);
+  spit(d / "spec.json", R"({"name": "butterfly-256", "family": "butterfly", "n": 256})");
+  std::map<std::string, std::string> first;
+  for (const std::string name : {"c", "f", "c4"}) {
+    const auto r = run_cli("factorize " + name + ".npy --spec spec.json -o out_" + name + " --quiet", d.string());
+    ASSERT_EQ(r.code, 0) << name << "\n" << r.err;
+    std::map<std::string, std::string> files;
+    for (const auto& e : fs::directory_iterator(d / ("out_" + name)))
+      if (e.path().extension() == ".npy") files[e.path().filename().string()] = slurp(e.path().string());
+    ASSERT_FALSE(files.empty());
+    if (first.empty()) first = files;
+    else EXPECT_TRUE(files == first) << name << ".npy gave other factor files than c.npy";
+  }
+}
+
+// multiply maps an X of 1 MiB and more read-only (numeric::NpyDataView) and
+// reads a smaller one: both give the bits of the library call on the same
+// vectors, in both memory layouts and transposed; the input is not modified.
+TEST(FactorFiles, MultiplyOfAMappedBatchGivesTheLibraryCallsBits) {
+  const fs::path d = scratch_dir("mapped");
+  ASSERT_EQ(run_cli("factorize examples/matrices/hadamard-16.npy --spec examples/specs/butterfly-16.json -o '" +
+                    (d / "out").string() + "' --quiet").code, 0);
+  const auto chain = wellposed::gpu::ks_chain_from_kfactors<double>(nm::read_factor_chain((d / "out").string()).real);
+  std::mt19937_64 g(5);
+  std::normal_distribution<double> nd;
+  for (const std::size_t batch : {std::size_t{8200} /* 1.0 MiB: mapped */, std::size_t{7} /* read */})
+    for (const bool fortran : {false, true})
+      for (const bool transpose : {false, true}) {
+        std::vector<double> x(16 * batch);
+        for (auto& v : x) v = nd(g);
+        nm::write_npy_raw((d / "x.npy").string(), nm::NpyType::f8, {16, batch}, x.data(), x.size() * 8, fortran);
+        const std::string before = slurp((d / "x.npy").string());
+        const auto r = run_cli(std::string("multiply out x.npy -o y.npy") + (transpose ? " --transpose" : ""), d.string());
+        ASSERT_EQ(r.code, 0) << r.err;
+        std::vector<double> want(16 * batch);
+        const auto st = wellposed::gpu::apply_chain<double>(
+            chain, std::span<const double>(x), std::span<double>(want), batch,
+            fortran ? wellposed::gpu::BatchLayout::batch_first : wellposed::gpu::BatchLayout::batch_last,
+            transpose ? wellposed::gpu::Op::transpose : wellposed::gpu::Op::none);
+        ASSERT_TRUE(st.ok()) << st.message;
+        const auto y = nm::read_npy_blob((d / "y.npy").string());
+        ASSERT_EQ(y.data.size(), want.size() * 8);
+        EXPECT_EQ(y.header.fortran_order, fortran);
+        EXPECT_EQ(0, std::memcmp(y.data.data(), want.data(), y.data.size()))
+            << "batch " << batch << (fortran ? " Fortran" : " C") << (transpose ? " transposed" : "");
+        EXPECT_EQ(slurp((d / "x.npy").string()), before);
+      }
 }
 
 }  // namespace

@@ -7,7 +7,9 @@
 // Hostile input: every size read from a header is computed with checked
 // arithmetic and compared with the bytes actually present BEFORE anything is
 // allocated; every error is one line naming the file (label) and the field.
+#include <complex>
 #include <cstddef>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -50,6 +52,67 @@ NpyBlob read_npy_blob(const std::string& path);
 /// The header of a file (sizes checked against the file size); the data
 /// starts at header.data_offset. For callers that stream the data themselves.
 NpyHeader read_npy_header(const std::string& path);
+
+/// Bulk reads of large arrays (issue 19). On the benchmark VM the first touch
+/// of a fresh page costs more than copying 4 KiB into it: the hypervisor backs
+/// guest memory lazily and takes freed memory back (free page reporting), so a
+/// 512 MiB destination costs 0.8-10 s of page faults when cold and 0.1 s when
+/// its pages were just freed by another process (bench/RESULTS.md, "perf19").
+/// Hence: transparent huge pages advised, the destination faulted in by the
+/// OpenMP threads in parallel, the file read with pread in large pieces, one
+/// contiguous range of the file per thread. Values are copied bit for bit
+/// (float32 / complex64 widened exactly). A file shorter than its header says
+/// (changed after the header was checked) throws FileFormatError
+/// "<path>: data: ..."; nothing is allocated here (the caller owns dst).
+///
+/// Default piece: rows of a C-order array per thread and step; tests pass a
+/// small one to cross many piece boundaries with small files.
+inline constexpr std::size_t kNpyReadPieceBytes = std::size_t{4} << 20;
+
+/// Advises transparent huge pages for [p, p + bytes) (Linux, >= 4 MiB) and
+/// faults it in with the OpenMP threads (MADV_POPULATE_WRITE, or one write
+/// per 4 KiB page where the kernel lacks it). The contents are unspecified
+/// afterwards (zero or what was there): for buffers about to be overwritten.
+void prefault_for_write(void* p, std::size_t bytes);
+
+/// The h.data_bytes data bytes of the checked header `h` of `path`, as they
+/// are in the file, into dst.
+void read_npy_data(const std::string& path, const NpyHeader& h, void* dst,
+                   std::size_t piece_bytes = kNpyReadPieceBytes);
+
+/// The 2-D array of the checked header `h` of `path` as a column-major
+/// shape[0] x shape[1] array in dst: C order transposed in cache-sized tiles,
+/// Fortran order copied. Real: <f4 or <f8 into double; complex: <c8 or <c16
+/// into complex<double>; another type or a shape that is not 2-D throws
+/// std::invalid_argument.
+void read_npy_column_major(const std::string& path, const NpyHeader& h, double* dst,
+                           std::size_t piece_bytes = kNpyReadPieceBytes);
+void read_npy_column_major(const std::string& path, const NpyHeader& h, std::complex<double>* dst,
+                           std::size_t piece_bytes = kNpyReadPieceBytes);
+
+/// The data of a checked header, read-only and without a copy where it can:
+/// the file mapped (PROT_READ, MAP_PRIVATE, populated: the page cache's own
+/// pages, no fresh memory) on POSIX systems when its data offset keeps 64-byte
+/// alignment, else read with read_npy_data into a buffer it owns. The file is
+/// never modified. A mapped file truncated by another process while the view
+/// is used raises SIGBUS on access (mapped() tells the caller to guard it).
+class NpyDataView {
+ public:
+  NpyDataView(const std::string& path, const NpyHeader& h);
+  ~NpyDataView();
+  NpyDataView(const NpyDataView&) = delete;
+  NpyDataView& operator=(const NpyDataView&) = delete;
+  const void* data() const { return data_; }
+  std::size_t bytes() const { return bytes_; }
+  bool mapped() const { return map_ != nullptr; }
+
+ private:
+  void* map_ = nullptr;
+  std::size_t map_bytes_ = 0;
+  std::unique_ptr<std::max_align_t[]> own_;  // not zero-filled: read_npy_data writes it all
+  const void* data_ = nullptr;
+  std::size_t bytes_ = 0;
+};
 
 /// Header bytes (format 1.0, padded to 64 bytes) for the given array.
 std::string npy_header_bytes(NpyType t, const std::vector<std::size_t>& shape, bool fortran_order = false);
