@@ -9,6 +9,10 @@
 #include <sstream>
 #include <stdexcept>
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #include "wellposed/numeric/hierarchical.hpp"
 
 namespace wellposed::numeric {
@@ -528,6 +532,286 @@ KTwoFactorQuantization two_factor_kron(const KFactor& X, const KFactor& Y, int t
   return r;
 }
 
+// ---------------------------------------------------------------------------
+// Rows of a suffix product, streamed (left-to-right without materializing)
+// ---------------------------------------------------------------------------
+//
+// Left-to-right step l needs, for every inner index k, row k of Y = W_{l+1} ... W_L
+// (R Sec. 4.4.2). Materializing Y costs n^2 / 2 values at the first step of the square
+// dyadic chain; the survey's space bound O(2^t + n log n) needs the rows streamed.
+//
+// What is computed. kfactor_product_into evaluates the product right-nested,
+// P_s = F_s P_{s+1} (P_{m-1} = F_{m-1}), each entry of row i of P_s accumulated from
+// +0.0 over the columns k of row i of F_s in increasing k, skipping zero F_s entries.
+// The stream performs the same floating-point operations on the same operands in the
+// same order for every entry, so its rows are bit-identical to the materialized product
+// (tested against it: QuantizeChain.StreamedProductsAreBitIdentical...).
+//
+// Why a tree of group streams is exact-once and O(n log n). Let (theta = F_s's pattern
+// (a, b, c, d), theta_C = P_{s+1}'s pattern) be q-chainable, u = c / q = a_C / a,
+// v = d / d_C = b_C / q. Writing the column k = alpha c d + gamma d + delta of F_s with
+// gamma = gh q + gl, delta = dh d_C + d2 in P_{s+1}'s row coordinates gives
+// alpha_C = alpha u + gh, beta_C = gl v + dh, delta_C = d2 (Def 6.3.7's index algebra).
+// Hence the rows of P_s in the group (alpha, d2) of P_s (b v rows, beta_P = b1 v + dh)
+// depend only on the u groups (alpha u + gh, d2) of P_{s+1}, and these groups feed no
+// other group of P_s: the dependencies form disjoint trees, one per group of the top
+// product. Inside a tree, the b output rows with a given dh need exactly the q rows
+// beta_C = gl v + dh of each child group, and each child row is needed by that one batch.
+// With q = 1 (every pair of the square dyadic chain) a child row is used the moment it
+// is produced, and the u children, being structurally identical, produce the same
+// beta_C sequence in lockstep: every node holds one batch (b rows of its own length).
+// At depth j below the top there are prod u nodes whose rows are prod u times shorter,
+// so each level holds O(b x top row length) values and the whole tree O(n log n)
+// (dyadic: 2 x n / 2^{l+1} values per level, log2 n levels); every entry of every
+// P_s is computed once, so the time is that of materializing. With q > 1 the q rows of
+// a batch may arrive at different times; the node then buffers its children's rows
+// (at most a whole child group; counted in the memory estimate before allocating).
+class SuffixRowStream {
+ public:
+  // f = F_0 ... F_{m-1}, m >= 2, every consecutive (F_s, F_{s+1} ... F_{m-1}) chainable.
+  explicit SuffixRowStream(std::vector<const KFactor*> f) : f_(std::move(f)) {
+    const std::size_t m = f_.size();
+    lv_.resize(m);
+    lv_[m - 1].p = f_[m - 1]->theta;
+    for (std::size_t s = m - 1; s-- > 0;) {
+      Level& L = lv_[s];
+      L.c = lv_[s + 1].p;
+      const KPattern& w = f_[s]->theta;
+      const auto q = chainable(w, L.c);
+      if (!q) {
+        std::ostringstream os;
+        os << "kfactor_product: (" << w.to_string() << ", " << L.c.to_string() << ") is not chainable (Def 6.3.7)";
+        throw std::invalid_argument(os.str());
+      }
+      L.q = *q;
+      L.u = w.c / L.q;
+      L.v = w.d / L.c.d;
+      L.p = w * L.c;
+    }
+    // Node tree of one top group: depth s has prod_{j<s} u_j nodes.
+    std::size_t count = 1;
+    level_first_.assign(m + 1, 0);
+    for (std::size_t s = 0; s < m; ++s) {
+      level_first_[s + 1] = level_first_[s] + count;
+      if (s + 1 < m && __builtin_mul_overflow(count, lv_[s].u, &count)) throw std::length_error("product row stream: too many nodes");
+    }
+    nodes_.resize(level_first_[m]);
+  }
+
+  // Values held by one stream (the memory estimate, before allocating).
+  std::size_t working_values() const {
+    std::size_t total = 0;
+    for (std::size_t s = 0; s < lv_.size(); ++s) {
+      const std::size_t nodes = level_first_[s + 1] - level_first_[s];
+      std::size_t per = 0, t = 0;
+      if (s + 1 == lv_.size()) {
+        per = lv_[s].p.c;  // one leaf row
+      } else {
+        const Level& L = lv_[s];
+        if (__builtin_mul_overflow(f_[s]->theta.b, L.p.c, &per)) return SIZE_MAX;
+        if (L.q > 1 && (__builtin_mul_overflow(L.u * L.c.b, L.c.c, &t) || __builtin_add_overflow(per, t, &per))) return SIZE_MAX;
+      }
+      if (__builtin_mul_overflow(nodes, per, &t) || __builtin_add_overflow(total, t, &total)) return SIZE_MAX;
+    }
+    return total;
+  }
+
+  const KPattern& pattern() const { return lv_[0].p; }
+  std::size_t groups() const { return lv_[0].p.a * lv_[0].p.d; }
+
+  // Calls visit(i, row) for the rows i of top group g (row = the c_P stored values of
+  // row i of F_0 ... F_{m-1}, in its gamma order), in the stream's order.
+  template <class Visit>
+  void stream_group(std::size_t g, Visit&& visit) {
+    const KPattern& P = lv_[0].p;
+    reset(0, 0, g / P.d, g % P.d);
+    std::size_t beta = 0;
+    const double* row = nullptr;
+    while (pull(0, beta, row)) visit((g / P.d * P.b + beta) * P.d + g % P.d, row);
+  }
+
+ private:
+  struct Level {
+    KPattern p, c;  // P_s, P_{s+1}
+    std::size_t q = 1, u = 1, v = 1;
+  };
+  struct Node {
+    std::size_t alpha = 0, delta = 0;
+    std::vector<double> batch;      // b rows of length c_P (leaf: one row)
+    std::vector<std::size_t> beta;  // local row index of each batch row
+    std::size_t cursor = 0, count = 0;
+    bool done = false;
+    // q > 1 only: children's rows by (gh, beta_C), arrival counts per dh
+    std::vector<double> slots;
+    std::vector<std::size_t> arrived;
+  };
+
+  void reset(std::size_t s, std::size_t id, std::size_t alpha, std::size_t delta) {
+    Node& nd = nodes_[level_first_[s] + id];
+    nd.alpha = alpha;
+    nd.delta = delta;
+    nd.cursor = nd.count = 0;
+    nd.done = false;
+    if (s + 1 == lv_.size()) return;
+    const Level& L = lv_[s];
+    if (L.q > 1) {
+      nd.arrived.assign(L.v, 0);
+      nd.slots.resize(L.u * L.c.b * L.c.c);
+    }
+    for (std::size_t gh = 0; gh < L.u; ++gh) reset(s + 1, id * L.u + gh, alpha * L.u + gh, delta);
+  }
+
+  bool pull(std::size_t s, std::size_t& beta, const double*& row) { return pull_node(s, 0, beta, row); }
+
+  bool pull_node(std::size_t s, std::size_t id, std::size_t& beta, const double*& row) {
+    Node& nd = nodes_[level_first_[s] + id];
+    const KPattern& w = f_[s]->theta;
+    if (s + 1 == lv_.size()) {  // leaf: the rows of F_{m-1}'s group (alpha, delta)
+      if (nd.cursor == w.b) return false;
+      nd.batch.resize(w.c);
+      const double* src = f_[s]->values.data() + ((nd.alpha * w.b + nd.cursor) * w.c) * w.d + nd.delta;
+      for (std::size_t ga = 0; ga < w.c; ++ga) nd.batch[ga] = src[ga * w.d];
+      beta = nd.cursor++;
+      row = nd.batch.data();
+      return true;
+    }
+    if (nd.cursor == nd.count) {
+      if (nd.done || !produce(s, id)) {
+        nd.done = true;
+        return false;
+      }
+    }
+    const std::size_t len = lv_[s].p.c;
+    beta = nd.beta[nd.cursor];
+    row = nd.batch.data() + nd.cursor * len;
+    ++nd.cursor;
+    return true;
+  }
+
+  // Next batch of node (s, id): false when its children are exhausted.
+  bool produce(std::size_t s, std::size_t id) {
+    const Level& L = lv_[s];
+    const KPattern& w = f_[s]->theta;
+    const std::size_t u = L.u, q = L.q, v = L.v, cc = L.c.c;
+    if (child_rows_.size() < lv_.size()) child_rows_.resize(lv_.size());
+    auto& rows = child_rows_[s];  // rows[gh * q + gl]
+    rows.assign(u * q, nullptr);
+    std::size_t dh = 0;
+    if (q == 1) {
+      std::size_t b0 = 0;
+      for (std::size_t gh = 0; gh < u; ++gh) {
+        std::size_t bc = 0;
+        const double* r = nullptr;
+        if (!pull_node(s + 1, id * u + gh, bc, r)) return false;
+        if (gh == 0) b0 = bc;
+        else if (bc != b0) throw std::logic_error("product row stream: children out of lockstep");
+        rows[gh] = r;
+      }
+      dh = b0;  // beta_C = 0 * v + dh
+    } else {
+      Node& nd = nodes_[level_first_[s] + id];
+      const std::size_t bC = L.c.b;
+      for (;;) {
+        std::size_t b0 = 0;
+        for (std::size_t gh = 0; gh < u; ++gh) {
+          std::size_t bc = 0;
+          const double* r = nullptr;
+          if (!pull_node(s + 1, id * u + gh, bc, r)) return false;
+          if (gh == 0) b0 = bc;
+          else if (bc != b0) throw std::logic_error("product row stream: children out of lockstep");
+          std::copy(r, r + cc, nd.slots.begin() + static_cast<std::ptrdiff_t>((gh * bC + bc) * cc));
+        }
+        if (++nd.arrived[b0 % v] == q) {
+          dh = b0 % v;
+          break;
+        }
+      }
+      for (std::size_t gh = 0; gh < u; ++gh)
+        for (std::size_t gl = 0; gl < q; ++gl) rows[gh * q + gl] = nd.slots.data() + (gh * bC + gl * v + dh) * cc;
+    }
+    Node& nd = nodes_[level_first_[s] + id];
+    const std::size_t len = L.p.c;  // = u cc
+    nd.batch.assign(w.b * len, 0.0);
+    nd.beta.resize(w.b);
+    const std::size_t d1 = dh * L.c.d + nd.delta;
+    for (std::size_t b1 = 0; b1 < w.b; ++b1) {
+      double* out = nd.batch.data() + b1 * len;
+      const double* wr = f_[s]->values.data() + ((nd.alpha * w.b + b1) * w.c) * w.d + d1;
+      // Increasing gamma = gh q + gl: kfactor_product_into's order for every entry.
+      for (std::size_t gh = 0; gh < u; ++gh)
+        for (std::size_t gl = 0; gl < q; ++gl) {
+          const double xv = wr[(gh * q + gl) * w.d];
+          if (xv == 0.0) continue;
+          const double* y = rows[gh * q + gl];
+          double* o = out + gh * cc;
+          for (std::size_t g = 0; g < cc; ++g) o[g] += xv * y[g];
+        }
+      nd.beta[b1] = b1 * v + dh;
+    }
+    nd.count = w.b;
+    nd.cursor = 0;
+    return true;
+  }
+
+  std::vector<const KFactor*> f_;
+  std::vector<Level> lv_;
+  std::vector<std::size_t> level_first_;
+  std::vector<Node> nodes_;
+  std::vector<std::vector<const double*>> child_rows_;
+};
+
+// Left-to-right step with Y = F_0 ... F_{m-1} streamed: the same rank-one problems, on
+// bit-identical inputs, as two_factor_kron(X, kfactor_product(...), t, true, false).
+// Memory: one SuffixRowStream per thread, checked against max_values before allocating.
+KTwoFactorQuantization two_factor_streamed(const KFactor& X, const std::vector<const KFactor*>& suffix, int t,
+                                           std::size_t max_values) {
+  SuffixRowStream probe(suffix);
+  const KPattern tx = X.theta, ty = probe.pattern();
+  const auto q = chainable(tx, ty);
+  if (!q) {
+    std::ostringstream os;
+    os << "quantize_two_factors: (" << tx.to_string() << ", " << ty.to_string()
+       << ") is not chainable (Def 6.3.7), so the rank-one terms do not decouple";
+    throw std::invalid_argument(os.str());
+  }
+  int threads = 1;
+#ifdef _OPENMP
+  threads = omp_get_max_threads();
+#endif
+  const std::size_t per = probe.working_values();
+  std::size_t need = 0;
+  if (per == SIZE_MAX || __builtin_mul_overflow(per, static_cast<std::size_t>(threads), &need) || need > max_values) {
+    std::ostringstream os;
+    os << "quantize_chain: streaming the rows of the product on " << ty.to_string() << " needs more than " << max_values
+       << " working values";
+    throw std::length_error(os.str());
+  }
+  KTwoFactorQuantization r;
+  r.q = *q;
+  r.optimal = *q == 1;
+  r.X = KFactor(tx);
+  const std::size_t K = X.cols();
+  r.lambda.assign(K, 0.0);
+  r.mu.assign(K, 0.0);
+  const std::size_t G = probe.groups();
+#pragma omp parallel if (G > 1 && K * (tx.b + ty.c) * static_cast<std::size_t>(t) > (std::size_t{1} << 14))
+  {
+    SuffixRowStream stream(suffix);
+    std::vector<double> xv(tx.b);
+#pragma omp for schedule(dynamic, 1)
+    for (std::size_t g = 0; g < G; ++g)
+      stream.stream_group(g, [&](std::size_t k, const double* row) {
+        const TermIndex ti = term_index(tx, ty, k);
+        for (std::size_t b = 0; b < tx.b; ++b) xv[b] = X.values[ti.xbase + b * ti.xstride];
+        const RankOneOut o = rank_one_any(xv, std::span<const double>(row, ty.c), t);
+        for (std::size_t b = 0; b < tx.b; ++b) r.X.values[ti.xbase + b * ti.xstride] = o.core.xh[b];
+        r.lambda[k] = o.core.lambda;
+        r.mu[k] = o.core.mu;
+      });
+  }
+  return r;
+}
+
 // W with entry (alpha, beta, gamma, delta) multiplied by s[index(alpha, beta, gamma, delta)]:
 // a diagonal scaling of W's rows (index = its row) or columns (its column).
 template <class Index>
@@ -817,6 +1101,16 @@ ChainQuantization quantize_chain(const std::vector<KFactor>& factors, const Quan
       std::vector<double> M(factors[0].rows(), 1.0);
       KFactor bufA, bufB;
       for (std::size_t l = 0; l + 1 < L; ++l) {
+        if (l + 2 < L && !opt.materialize_products) {
+          // Rows of W_{l+1} ... W_L streamed, bit-identical to the materialized product.
+          std::vector<const KFactor*> suffix;
+          for (std::size_t s = l + 1; s < L; ++s) suffix.push_back(&factors[s]);
+          KTwoFactorQuantization r = two_factor_streamed(scale_rows(factors[l], M), suffix, t, opt.max_product_values);
+          out.factors[l] = std::move(r.X);
+          M = r.mu;
+          out.steps.push_back(step_of(l, r));
+          continue;
+        }
         const KFactor* P = &factors[L - 1];
         if (l + 2 < L) {
           kfactor_product_into(factors[L - 2], factors[L - 1], bufA, opt.max_product_values);

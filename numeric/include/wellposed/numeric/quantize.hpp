@@ -133,10 +133,15 @@ KTwoFactorQuantization quantize_two_factors(const KFactor& X, const KFactor& Y, 
 struct QuantizeOptions {
   FloatFormat format = FloatFormat::bits(8);
   QuantizeMethod method = QuantizeMethod::left_to_right;
-  /// Largest number of stored values a partial product W_{l+1}...W_L (left-to-right)
-  /// or W_1...W_{l-1} (right-to-left) may have; checked before allocating (the square
-  /// dyadic chain at n needs n^2 / 2). Exceeding it throws std::length_error.
+  /// Largest number of values the partial products may occupy, checked before
+  /// allocating; exceeding it throws std::length_error. Left-to-right streams the rows
+  /// of W_{l+1}...W_L (per thread O(n log n) values for the square dyadic chain, the
+  /// survey's space bound); right-to-left, and left-to-right with materialize_products,
+  /// store W_1...W_{l-1} or W_{l+1}...W_L whole (n^2 / 2 values for the dyadic chain).
   std::size_t max_product_values = std::size_t{1} << 28;
+  /// Left-to-right only: materialize W_{l+1}...W_L instead of streaming its rows (the
+  /// reference the streamed path is tested bit-identical against; O(n^2) memory).
+  bool materialize_products = false;
 };
 
 /// The diagonal scalings of one two-factor step: lambda over the inner index of the
