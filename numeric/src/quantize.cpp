@@ -1033,6 +1033,26 @@ KTwoFactorQuantization quantize_two_factors(const KFactor& X, const KFactor& Y, 
   return r;
 }
 
+double stream_suffix_rows(const std::vector<KFactor>& factors, std::size_t* entries) {
+  for (std::size_t l = 0; l < factors.size(); ++l) validate_factor(factors[l], "stream_suffix_rows: factor " + std::to_string(l + 1));
+  const std::size_t L = factors.size();
+  double s = 0.0;
+  std::size_t count = 0;
+  for (std::size_t l = 0; l + 2 < L; ++l) {
+    std::vector<const KFactor*> suffix;
+    for (std::size_t j = l + 1; j < L; ++j) suffix.push_back(&factors[j]);
+    SuffixRowStream stream(suffix);
+    const std::size_t c = stream.pattern().c;
+    for (std::size_t g = 0; g < stream.groups(); ++g)
+      stream.stream_group(g, [&](std::size_t, const double* row) {
+        for (std::size_t k = 0; k < c; ++k) s += row[k] * row[k];
+        count += c;
+      });
+  }
+  if (entries) *entries = count;
+  return s;
+}
+
 KFactor kfactor_product(const KFactor& X, const KFactor& Y, std::size_t max_values) {
   KFactor P;
   kfactor_product_into(X, Y, P, max_values);

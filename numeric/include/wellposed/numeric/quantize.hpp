@@ -168,6 +168,13 @@ struct ChainQuantization {
 /// need every split they use to be chainable, else std::invalid_argument names the pair).
 ChainQuantization quantize_chain(const std::vector<KFactor>& factors, const QuantizeOptions& options = {});
 
+/// Left-to-right's unavoidable data (bench/quantize_bench.cpp's "touch-once" baseline):
+/// streams every row of W_{l+1} ... W_L that step l reads (l = 1 .. L-2, 1-based; the
+/// last step reads W_L itself), exactly as quantize_chain does, and returns the sum of
+/// the squares of their entries; `entries` (if given) receives how many there were
+/// (n^2 - 4n for the square dyadic chain at n, against its 2 n log2 n stored values).
+double stream_suffix_rows(const std::vector<KFactor>& factors, std::size_t* entries = nullptr);
+
 /// The product of a chainable pair as a factor on theta_X * theta_Y (Def 6.3.13), each
 /// entry the sum of its q path products. Throws std::invalid_argument if not chainable,
 /// std::length_error if the product has more than max_values stored values.
