@@ -1147,6 +1147,25 @@ ChainQuantization quantize_chain(const std::vector<KFactor>& factors, const Quan
     case QuantizeMethod::left_to_right: {
       // Step l: X = M W_l, Y = W_{l+1} ... W_L (one chainable factor), two-factor optimum;
       // keep W^_l = round(X Lambda), carry M = diag(mu) into the next step (R Sec. 4.4.2).
+      //
+      // Cost note (why "within 20x one pass over the stored values" is out of reach for
+      // left-to-right as R Sec. 4.4.2 defines it). Step l solves one rank-one problem
+      // per inner index k, x = column k of M W_l, y = row k of Y, and its criterion
+      // ||x^||^2 sum_j dist(mu y_j, F_t)^2 + ||y||^2 ||x - mu x^||^2 (Box 9, identity (1)
+      // in rank_one_core) contains every y_j: replacing one y_j by a value V much larger
+      // than the others makes dist(mu V, F_t) dominate and moves the optimal mu, so an
+      // algorithm that never forms y_j cannot be exact for both values. Every entry of
+      // every row of every Y must therefore be formed and read at least once (the entries
+      // are distinct path products, one multiplication each): sum_l K_l c(Y_l) values,
+      // n^2 - 4n for the square dyadic chain (rows of n / 2^{l+1} entries, l = 1 .. L-2)
+      // against its 2 n log2 n stored values, a factor (n - 4) / (2 log2 n) = 585 at
+      // n = 2^14 before any search (R itself states O(2^t n^2) time). The argument bounds
+      // algorithms that evaluate Box 9's criterion from the entries of Y; it is not a
+      // lower bound over all conceivable algorithms on the stored values. Above that
+      // bound, the search evaluates the cost of up to 2^t candidate scalings per row with
+      // early abort (rank_one_core, pass 2; it reads y in decreasing binades so that
+      // losing candidates abort early): measured 22.7 reads per entry of Y at n = 2^12,
+      // t = 8 (93 before the binade order). Figures: bench/RESULTS.md, issue 25.
       // The suffix products ping-pong between two buffers that keep their capacity
       // across steps: one allocation each for the whole run (fresh pages are costly).
       std::vector<double> M(factors[0].rows(), 1.0);
