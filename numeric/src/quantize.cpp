@@ -843,6 +843,257 @@ KTwoFactorQuantization two_factor_streamed(const KFactor& X, const std::vector<c
   return r;
 }
 
+// Columns of a prefix product, streamed (right-to-left without materializing): the
+// mirror of SuffixRowStream. Right-to-left forms P_s = P_{s-1} F_s left-nested
+// (kfactor_product_into(P_{s-1}, F_s)), entry (i, j) accumulated over k ascending. Column
+// j of P_s is sum_k F_s[k, j] P_{s-1}[:, k] over the same k in the same order (products
+// commute exactly; a zero product is skipped on either side, which never changes a sum
+// that starts at +0.0: such a sum is never -0.0, so adding +-0 leaves it unchanged),
+// hence bit-identical columns. Index algebra for (theta_C = P_{s-1}, theta = F_s)
+// q-chainable, u = a / a_C, v = d_C / d = b / q: the column (alpha_C, gl, g, delta) of P_s's
+// group (alpha_C, delta) (gamma_P = gl c + g) needs the columns gamma_C = gl q + bh of the v
+// groups (alpha_C, bl d + delta) of P_{s-1}, row beta_C of group bl landing at
+// beta_P = beta_C v + bl; disjoint trees and lockstep children as for the rows.
+class PrefixColStream {
+ public:
+  explicit PrefixColStream(std::vector<const KFactor*> f) : f_(std::move(f)) {
+    const std::size_t m = f_.size();
+    lv_.resize(m);
+    lv_[0].p = f_[0]->theta;
+    for (std::size_t s = 1; s < m; ++s) {
+      Level& L = lv_[s];
+      L.c = lv_[s - 1].p;
+      const KPattern& w = f_[s]->theta;
+      const auto q = chainable(L.c, w);
+      if (!q) {
+        std::ostringstream os;
+        os << "kfactor_product: (" << L.c.to_string() << ", " << w.to_string() << ") is not chainable (Def 6.3.7)";
+        throw std::invalid_argument(os.str());
+      }
+      L.q = *q;
+      L.u = w.a / L.c.a;
+      L.v = L.c.d / w.d;
+      L.p = L.c * w;
+    }
+    // Node tree of one top group: level s has prod_{j > s} v_j nodes.
+    std::size_t count = 1;
+    level_first_.assign(m + 1, 0);  // nodes of level s at [level_first_[m-1-s], level_first_[m-s])
+    for (std::size_t r = 0; r < m; ++r) {
+      level_first_[r + 1] = level_first_[r] + count;
+      const std::size_t s = m - 1 - r;
+      if (s > 0 && __builtin_mul_overflow(count, lv_[s].v, &count)) throw std::length_error("product column stream: too many nodes");
+    }
+    nodes_.resize(level_first_[m]);
+  }
+
+  std::size_t working_values() const {
+    const std::size_t m = lv_.size();
+    std::size_t total = 0;
+    for (std::size_t s = 0; s < m; ++s) {
+      const std::size_t nodes = level_first_[m - s] - level_first_[m - 1 - s];
+      std::size_t per = 0, t = 0;
+      if (s == 0) {
+        per = lv_[0].p.b;
+      } else {
+        const Level& L = lv_[s];
+        if (__builtin_mul_overflow(f_[s]->theta.c, L.p.b, &per)) return SIZE_MAX;
+        if (L.q > 1 && (__builtin_mul_overflow(L.v * L.c.c, L.c.b, &t) || __builtin_add_overflow(per, t, &per))) return SIZE_MAX;
+      }
+      if (__builtin_mul_overflow(nodes, per, &t) || __builtin_add_overflow(total, t, &total)) return SIZE_MAX;
+    }
+    return total;
+  }
+
+  const KPattern& pattern() const { return lv_.back().p; }
+  std::size_t groups() const { return pattern().a * pattern().d; }
+
+  // Calls visit(j, col) for the columns j of top group g (col = the b_P stored values of
+  // column j of F_0 ... F_{m-1}, in its beta order).
+  template <class Visit>
+  void stream_group(std::size_t g, Visit&& visit) {
+    const KPattern& P = pattern();
+    const std::size_t top = lv_.size() - 1;
+    reset(top, 0, g / P.d, g % P.d);
+    std::size_t gamma = 0;
+    const double* col = nullptr;
+    while (pull_node(top, 0, gamma, col)) visit((g / P.d * P.c + gamma) * P.d + g % P.d, col);
+  }
+
+ private:
+  struct Level {
+    KPattern p, c;  // P_s, P_{s-1}
+    std::size_t q = 1, u = 1, v = 1;
+  };
+  struct Node {
+    std::size_t alpha = 0, delta = 0;
+    std::vector<double> batch;
+    std::vector<std::size_t> gamma;
+    std::size_t cursor = 0, count = 0;
+    bool done = false;
+    std::vector<double> slots;
+    std::vector<std::size_t> arrived;
+  };
+  Node& node(std::size_t s, std::size_t id) { return nodes_[level_first_[lv_.size() - 1 - s] + id]; }
+
+  void reset(std::size_t s, std::size_t id, std::size_t alpha, std::size_t delta) {
+    Node& nd = node(s, id);
+    nd.alpha = alpha;
+    nd.delta = delta;
+    nd.cursor = nd.count = 0;
+    nd.done = false;
+    if (s == 0) return;
+    const Level& L = lv_[s];
+    if (L.q > 1) {
+      nd.arrived.assign(L.u, 0);
+      nd.slots.resize(L.v * L.c.c * L.c.b);
+    }
+    const std::size_t d = f_[s]->theta.d;
+    for (std::size_t bl = 0; bl < L.v; ++bl) reset(s - 1, id * L.v + bl, alpha, bl * d + delta);
+  }
+
+  bool pull_node(std::size_t s, std::size_t id, std::size_t& gamma, const double*& col) {
+    Node& nd = node(s, id);
+    const KPattern& w = f_[s]->theta;
+    if (s == 0) {  // leaf: the columns of F_0's group (alpha, delta)
+      if (nd.cursor == w.c) return false;
+      nd.batch.resize(w.b);
+      for (std::size_t be = 0; be < w.b; ++be) nd.batch[be] = f_[0]->values[((nd.alpha * w.b + be) * w.c + nd.cursor) * w.d + nd.delta];
+      gamma = nd.cursor++;
+      col = nd.batch.data();
+      return true;
+    }
+    if (nd.cursor == nd.count) {
+      if (nd.done || !produce(s, id)) {
+        nd.done = true;
+        return false;
+      }
+    }
+    gamma = nd.gamma[nd.cursor];
+    col = nd.batch.data() + nd.cursor * lv_[s].p.b;
+    ++nd.cursor;
+    return true;
+  }
+
+  bool produce(std::size_t s, std::size_t id) {
+    const Level& L = lv_[s];
+    const KPattern& w = f_[s]->theta;
+    const std::size_t u = L.u, q = L.q, v = L.v, bC = L.c.b;
+    if (child_cols_.size() < lv_.size()) child_cols_.resize(lv_.size());
+    auto& cols = child_cols_[s];  // cols[bl * q + bh]
+    cols.assign(v * q, nullptr);
+    std::size_t gl = 0;
+    if (q == 1) {
+      std::size_t g0 = 0;
+      for (std::size_t bl = 0; bl < v; ++bl) {
+        std::size_t gc = 0;
+        const double* c = nullptr;
+        if (!pull_node(s - 1, id * v + bl, gc, c)) return false;
+        if (bl == 0) g0 = gc;
+        else if (gc != g0) throw std::logic_error("product column stream: children out of lockstep");
+        cols[bl] = c;
+      }
+      gl = g0;
+    } else {
+      Node& nd = node(s, id);
+      const std::size_t cC = L.c.c;
+      for (;;) {
+        std::size_t g0 = 0;
+        for (std::size_t bl = 0; bl < v; ++bl) {
+          std::size_t gc = 0;
+          const double* c = nullptr;
+          if (!pull_node(s - 1, id * v + bl, gc, c)) return false;
+          if (bl == 0) g0 = gc;
+          else if (gc != g0) throw std::logic_error("product column stream: children out of lockstep");
+          std::copy(c, c + bC, nd.slots.begin() + static_cast<std::ptrdiff_t>((bl * cC + gc) * bC));
+        }
+        if (++nd.arrived[g0 / q] == q) {
+          gl = g0 / q;
+          break;
+        }
+      }
+      for (std::size_t bl = 0; bl < v; ++bl)
+        for (std::size_t bh = 0; bh < q; ++bh) cols[bl * q + bh] = nd.slots.data() + (bl * cC + gl * q + bh) * bC;
+    }
+    (void)u;
+    Node& nd = node(s, id);
+    const std::size_t len = L.p.b;  // = bC v
+    nd.batch.assign(w.c * len, 0.0);
+    nd.gamma.resize(w.c);
+    const std::size_t al = nd.alpha * u + gl;  // F_s's alpha
+    for (std::size_t g = 0; g < w.c; ++g) {
+      double* out = nd.batch.data() + g * len;
+      for (std::size_t bl = 0; bl < v; ++bl)
+        for (std::size_t bh = 0; bh < q; ++bh) {  // increasing k for every entry
+          const double fv = f_[s]->values[((al * w.b + bh * v + bl) * w.c + g) * w.d + nd.delta];
+          if (fv == 0.0) continue;
+          const double* y = cols[bl * q + bh];
+          for (std::size_t bc = 0; bc < bC; ++bc) out[bc * v + bl] += fv * y[bc];
+        }
+      nd.gamma[g] = gl * w.c + g;
+    }
+    nd.count = w.c;
+    nd.cursor = 0;
+    return true;
+  }
+
+  std::vector<const KFactor*> f_;
+  std::vector<Level> lv_;
+  std::vector<std::size_t> level_first_;
+  std::vector<Node> nodes_;
+  std::vector<std::vector<const double*>> child_cols_;
+};
+
+// Right-to-left step with X = F_0 ... F_{m-1} streamed by columns: the same rank-one
+// problems, on bit-identical inputs, as two_factor_kron(kfactor_product(...), Y, t, false, true).
+KTwoFactorQuantization two_factor_streamed_cols(const std::vector<const KFactor*>& prefix, const KFactor& Y, int t,
+                                                std::size_t max_values) {
+  PrefixColStream probe(prefix);
+  const KPattern tx = probe.pattern(), ty = Y.theta;
+  const auto q = chainable(tx, ty);
+  if (!q) {
+    std::ostringstream os;
+    os << "quantize_two_factors: (" << tx.to_string() << ", " << ty.to_string()
+       << ") is not chainable (Def 6.3.7), so the rank-one terms do not decouple";
+    throw std::invalid_argument(os.str());
+  }
+  int threads = 1;
+#ifdef _OPENMP
+  threads = omp_get_max_threads();
+#endif
+  const std::size_t per = probe.working_values();
+  std::size_t need = 0;
+  if (per == SIZE_MAX || __builtin_mul_overflow(per, static_cast<std::size_t>(threads), &need) || need > max_values) {
+    std::ostringstream os;
+    os << "quantize_chain: streaming the columns of the product on " << tx.to_string() << " needs more than " << max_values
+       << " working values";
+    throw std::length_error(os.str());
+  }
+  KTwoFactorQuantization r;
+  r.q = *q;
+  r.optimal = *q == 1;
+  r.Y = KFactor(ty);
+  const std::size_t K = Y.rows();
+  r.lambda.assign(K, 0.0);
+  r.mu.assign(K, 0.0);
+  const std::size_t G = probe.groups();
+#pragma omp parallel if (G > 1 && K * (tx.b + ty.c) * static_cast<std::size_t>(t) > (std::size_t{1} << 14))
+  {
+    PrefixColStream stream(prefix);
+    std::vector<double> yv(ty.c);
+#pragma omp for schedule(dynamic, 1)
+    for (std::size_t g = 0; g < G; ++g)
+      stream.stream_group(g, [&](std::size_t k, const double* col) {
+        const TermIndex ti = term_index(tx, ty, k);
+        for (std::size_t c = 0; c < ty.c; ++c) yv[c] = Y.values[ti.ybase + c * ti.ystride];
+        const RankOneOut o = rank_one_any(std::span<const double>(col, tx.b), yv, t);
+        for (std::size_t c = 0; c < ty.c; ++c) r.Y.values[ti.ybase + c * ti.ystride] = o.core.yh[c];
+        r.lambda[k] = o.core.lambda;
+        r.mu[k] = o.core.mu;
+      });
+  }
+  return r;
+}
+
 // W with entry (alpha, beta, gamma, delta) multiplied by s[index(alpha, beta, gamma, delta)]:
 // a diagonal scaling of W's rows (index = its row) or columns (its column).
 template <class Index>
@@ -1203,6 +1454,16 @@ ChainQuantization quantize_chain(const std::vector<KFactor>& factors, const Quan
       std::vector<double> M(factors[L - 1].cols(), 1.0);
       KFactor bufA, bufB;
       for (std::size_t l = L - 1; l >= 1; --l) {
+        if (l >= 2 && !opt.materialize_products) {
+          // Columns of W_1 ... W_{l-1} streamed, bit-identical to the materialized product.
+          std::vector<const KFactor*> prefix;
+          for (std::size_t s = 0; s < l; ++s) prefix.push_back(&factors[s]);
+          KTwoFactorQuantization r = two_factor_streamed_cols(prefix, scale_cols(factors[l], M), t, opt.max_product_values);
+          out.factors[l] = std::move(r.Y);
+          M = r.lambda;
+          out.steps.push_back(step_of(l - 1, r));
+          continue;
+        }
         const KFactor* P = &factors[0];
         if (l >= 2) {
           kfactor_product_into(factors[0], factors[1], bufA, opt.max_product_values);

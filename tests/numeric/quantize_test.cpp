@@ -544,11 +544,12 @@ TEST(QuantizeChain, BadInputIsRefusedWithANamedReason) {
   EXPECT_THROW(quantize_chain(testing::random_factors(butterfly_chain(16), 1), o), std::length_error);
 }
 
-// Left-to-right streams the rows of W_{l+1}...W_L instead of materializing them; the
-// streamed rows must be the same doubles, so every quantized value, lambda and mu must
+// Left-to-right streams the rows of W_{l+1}...W_L (right-to-left the columns of
+// W_1...W_{l-1}) instead of materializing them; the streamed vectors must be the same doubles, so every quantized value, lambda and mu must
 // be bit-identical to the materialized reference, on dyadic and non-dyadic chains,
 // q = 1 and q > 1 pairs, and with zero stored values (the product skips them).
 TEST(QuantizeChain, StreamedProductsAreBitIdenticalToMaterialized) {
+  // (each method against its own materialized reference)
   std::vector<std::pair<std::string, KChain>> chains;
   for (const auto& cc : testing::chain_cases()) chains.emplace_back(cc.name, cc.chain);
   chains.emplace_back("dyadic32", butterfly_chain(32));
@@ -566,10 +567,11 @@ TEST(QuantizeChain, StreamedProductsAreBitIdenticalToMaterialized) {
     ASSERT_TRUE(is_chainable(chain)) << name;
     auto fs = testing::random_factors(chain, 41);
     fs[fs.size() / 2].values[1] = 0.0;  // exercise the skipped zero terms
-    for (const FloatFormat& f : {FloatFormat::bits(4), FloatFormat::bf16()}) {
+    for (const FloatFormat& f : {FloatFormat::bits(4), FloatFormat::bf16()})
+      for (QuantizeMethod method : {QuantizeMethod::left_to_right, QuantizeMethod::right_to_left}) {
       QuantizeOptions o;
       o.format = f;
-      o.method = QuantizeMethod::left_to_right;
+      o.method = method;
       const ChainQuantization streamed = quantize_chain(fs, o);
       o.materialize_products = true;
       const ChainQuantization ref = quantize_chain(fs, o);

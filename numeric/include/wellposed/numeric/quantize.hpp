@@ -135,12 +135,12 @@ struct QuantizeOptions {
   QuantizeMethod method = QuantizeMethod::left_to_right;
   /// Largest number of values the partial products may occupy, checked before
   /// allocating; exceeding it throws std::length_error. Left-to-right streams the rows
-  /// of W_{l+1}...W_L (per thread O(n log n) values for the square dyadic chain, the
-  /// survey's space bound); right-to-left, and left-to-right with materialize_products,
-  /// store W_1...W_{l-1} or W_{l+1}...W_L whole (n^2 / 2 values for the dyadic chain).
+  /// of W_{l+1}...W_L and right-to-left the columns of W_1...W_{l-1} (per thread
+  /// O(n log n) values for the square dyadic chain, the survey's space bound); with
+  /// materialize_products they are stored whole (n^2 / 2 values for the dyadic chain).
   std::size_t max_product_values = std::size_t{1} << 28;
-  /// Left-to-right only: materialize W_{l+1}...W_L instead of streaming its rows (the
-  /// reference the streamed path is tested bit-identical against; O(n^2) memory).
+  /// Materialize the partial products instead of streaming them (the reference the
+  /// streamed paths are tested bit-identical against; O(n^2) memory).
   bool materialize_products = false;
 };
 
