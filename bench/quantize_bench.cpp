@@ -9,11 +9,15 @@
 //       (log-linear interpolation), and t / t'.
 //   quantize_bench fig6n t Nmin Nmax [seeds] [l2r_Nmax]
 //       the same at fixed t for n = 2^Nmin .. 2^Nmax.
-//   quantize_bench perf N t [reps]
-//       left-to-right at n = 2^N, t against, in the same process: (a) one pass over
-//       the stored values (RTN of every value, the same quantize_chain call), and
-//       (b) the partial products W_{l+1}...W_L that left-to-right forms (its unavoidable
-//       data); minimum time over reps of each.
+//   quantize_bench perf N t [reps] [with_materialized]
+//       left-to-right at n = 2^N, t side by side in one run with: one pass over the
+//       stored values (each rounded to t bits into a preallocated buffer), RTN and
+//       pairwise (quantize_chain), and the touch-once data of left-to-right (every row of
+//       every W_{l+1}...W_L formed by the same stream and read once,
+//       stream_suffix_rows), left-to-right and right-to-left (both streamed);
+//       with_materialized = 1 adds left-to-right with
+//       materialize_products (the O(n^2) reference). Each method runs in a forked child:
+//       minimum CPU / wall seconds over reps and the child's peak RSS.
 //   quantize_bench check N t
 //       the fast error below against the certified enclosure (quantization_error).
 //
@@ -27,12 +31,18 @@
 #include <chrono>
 #include <ctime>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <cstdio>
 #include <fstream>
 #include <random>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "wellposed/algebra/architecture.hpp"
 #include "wellposed/numeric/quantize.hpp"
@@ -177,53 +187,80 @@ int run(int argc, char** argv) {
     return 0;
   }
   if (mode == "perf") {
-    const int N = arg(2, 14), t = arg(3, 8), reps = arg(4, 3);
+    // Side by side in one run (one process; each method in a forked child so that its
+    // peak RSS is its own: the child starts from the parent's RSS after building W).
+    const int N = arg(2, 14), t = arg(3, 8), reps = arg(4, 1), with_materialized = arg(5, 0);
     const std::size_t n = std::size_t{1} << N;
     print_load();
     const auto W = random_chain(n, 1);
     std::size_t stored = 0;
     for (const auto& w : W) stored += w.values.size();
-    // Minimum over reps of wall and of CPU seconds for: (a) RTN of every stored value
-    // (one pass), (b) the partial products left-to-right forms, (c) left-to-right.
-    double wall[3] = {INFINITY, INFINITY, INFINITY}, cpu[3] = {INFINITY, INFINITY, INFINITY};
-    double err_l2r = 0, err_rtn = 0;
-    QuantizeOptions o;
-    o.format = FloatFormat::bits(t);
-    o.max_product_values = std::size_t{1} << 29;
-    for (int r = 0; r < reps; ++r) {
-      double w0 = now(), c0 = cpu_now();
-      o.method = QuantizeMethod::rtn;
-      const ChainQuantization qr = quantize_chain(W, o);
-      wall[0] = std::min(wall[0], now() - w0);
-      cpu[0] = std::min(cpu[0], cpu_now() - c0);
-      err_rtn = fast_rel_error(W, qr.factors);
-      w0 = now();
-      c0 = cpu_now();
-      double sink = 0;
-      KFactor A, B;  // the same buffer reuse as quantize_chain's left-to-right
-      const std::size_t L = W.size();
-      for (std::size_t l = 0; l + 2 < L; ++l) {
-        kfactor_product_into(W[L - 2], W[L - 1], A, std::size_t{1} << 29);
-        for (std::size_t s = L - 2; s-- > l + 1;) {
-          kfactor_product_into(W[s], A, B, std::size_t{1} << 29);
-          std::swap(A, B);
+    std::printf("# n = %zu, t = %d, L = %zu, stored values %zu, reps %d (minimum CPU and wall seconds over reps)\n", n, t, W.size(),
+                stored, reps);
+    std::printf("method\tcpu_s\twall_s\tpeak_rss_MiB\tvalues_touched\trel_error\n");
+    std::fflush(stdout);
+    const char* names[] = {"one_pass", "rtn", "pairwise", "touch_once", "l2r", "r2l", "l2r_materialized"};
+    const int count = with_materialized ? 7 : 6;
+    for (int mi = 0; mi < count; ++mi) {
+      const pid_t pid = fork();
+      if (pid < 0) throw std::runtime_error("fork failed");
+      if (pid == 0) {
+        double best_cpu = INFINITY, best_wall = INFINITY, err = NAN;
+        std::size_t touched = 0;
+        std::vector<double> out(mi == 0 ? stored : 0, 1.0);  // allocated and touched before timing
+        for (int r = 0; r < reps; ++r) {
+          const double w0 = now(), c0 = cpu_now();
+          if (mi == 0) {
+            // One pass over the stored values: read each once, write its t-bit rounding
+            // (round half to even on the significand bits, branch-free and vectorizable:
+            // the least any quantizer does) into a preallocated buffer.
+            const unsigned sh = static_cast<unsigned>(53 - t);
+            const std::uint64_t half_m1 = (std::uint64_t{1} << (sh - 1)) - 1, mask = ~((std::uint64_t{1} << sh) - 1);
+            std::size_t o = 0;
+            for (const auto& w : W)
+              for (double v : w.values) {
+                std::uint64_t b;
+                std::memcpy(&b, &v, sizeof b);
+                b = (b + half_m1 + ((b >> sh) & 1u)) & mask;
+                std::memcpy(&out[o++], &b, sizeof b);
+              }
+            touched = stored;
+            if (out[stored / 2] == 12345.0) std::printf("#\n");
+          } else if (mi == 3) {
+            // Every entry of every W_{l+1}...W_L row left-to-right reads, formed (streamed,
+            // as quantize_chain does) and read once: the touch-once lower bound's data.
+            const double s = stream_suffix_rows(W, &touched);
+            if (s == 12345.0) std::printf("#\n");
+          } else {
+            QuantizeOptions o;
+            o.format = FloatFormat::bits(t);
+            o.method = mi == 1   ? QuantizeMethod::rtn
+                       : mi == 2 ? QuantizeMethod::pairwise
+                       : mi == 5 ? QuantizeMethod::right_to_left
+                                 : QuantizeMethod::left_to_right;
+            o.materialize_products = mi == 6;
+            o.max_product_values = std::size_t{1} << 30;
+            const ChainQuantization q = quantize_chain(W, o);
+            const double c1 = cpu_now(), w1 = now();
+            best_cpu = std::min(best_cpu, c1 - c0);
+            best_wall = std::min(best_wall, w1 - w0);
+            err = fast_rel_error(W, q.factors);
+            continue;
+          }
+          best_cpu = std::min(best_cpu, cpu_now() - c0);
+          best_wall = std::min(best_wall, now() - w0);
         }
-        sink += A.values[0];
+        rusage ru{};
+        getrusage(RUSAGE_SELF, &ru);
+        std::printf("%s\t%.6f\t%.6f\t%.1f\t%zu\t%.4e\n", names[mi], best_cpu, best_wall, static_cast<double>(ru.ru_maxrss) / 1024.0,
+                    touched, err);
+        std::fflush(stdout);
+        std::_Exit(0);
       }
-      wall[1] = std::min(wall[1], now() - w0);
-      cpu[1] = std::min(cpu[1], cpu_now() - c0);
-      if (sink == 12345.0) std::printf("#\n");
-      w0 = now();
-      c0 = cpu_now();
-      o.method = QuantizeMethod::left_to_right;
-      const ChainQuantization ql = quantize_chain(W, o);
-      wall[2] = std::min(wall[2], now() - w0);
-      cpu[2] = std::min(cpu[2], cpu_now() - c0);
-      err_l2r = fast_rel_error(W, ql.factors);
+      int status = 0;
+      waitpid(pid, &status, 0);
+      if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) std::printf("# %s: child failed (status %d)\n", names[mi], status);
     }
-    std::printf("n\tt\tstored\trtn_pass_cpu_s\tproducts_cpu_s\tl2r_cpu_s\tl2r/rtn_pass\tl2r/products\twall_s(rtn,prod,l2r)\terr_rtn\terr_l2r\n");
-    std::printf("%zu\t%d\t%zu\t%.4f\t%.3f\t%.3f\t%.1f\t%.2f\t%.3f,%.2f,%.2f\t%.4e\t%.4e\n", n, t, stored, cpu[0], cpu[1], cpu[2],
-                cpu[2] / cpu[0], cpu[2] / cpu[1], wall[0], wall[1], wall[2], err_rtn, err_l2r);
     print_load();
     return 0;
   }

@@ -9,6 +9,10 @@
 #include <sstream>
 #include <stdexcept>
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #include "wellposed/numeric/hierarchical.hpp"
 
 namespace wellposed::numeric {
@@ -114,6 +118,11 @@ struct Rounder {
   double operator()(double z) const { return fast(z); }
   double fast(double z) const {
     if (t >= 53) return z;
+    return narrow(z);
+  }
+  // fast() for t < 53 (the optimal searches: t <= max_optimal_bits), branch-free so
+  // that the cost loops vectorize.
+  double narrow(double z) const {
     std::uint64_t b;
     std::memcpy(&b, &z, sizeof b);
     b += half_m1 + ((b >> shift) & 1u);
@@ -263,28 +272,39 @@ CoreResult rank_one_core(std::span<const double> x_in, std::span<const double> y
   auto push_if_open = [&](std::size_t i) {
     if (ent[i].mid < 2.0 * ent[i].s) heap.push(i);  // breakpoint mid / s < 2
   };
+  // Stable mode: record snapshots x^ on the non-zeros and the x-parts are computed after
+  // the enumeration (finish_stable), with the same operations in the same order; the
+  // candidates are then independent, so their long double chains overlap in the CPU.
+  std::vector<double> snap;
+  if (stable) snap.reserve(cands.capacity() * nz.size());
   auto record = [&](std::size_t pos, double lam_lo) {
-    long double base;
     if (stable) {
+      for (std::size_t i : nz) snap.push_back(xhat_of(ent[i]));
+      cands.push_back({0.0L, 0.0L, 0.0L, pos, lam_lo});
+      return;
+    }
+    const long double base = yy * std::max(0.0L, xx - s1 * s1 / s2);
+    cands.push_back({base, s1, s2, pos, lam_lo});
+  };
+  auto finish_stable = [&] {
+    const std::size_t z = nz.size();
+    for (std::size_t k = 0; k < cands.size(); ++k) {
+      const double* xh = snap.data() + k * z;
       long double a = 0.0L, b = 0.0L;
-      for (std::size_t i : nz) {
-        const double xh = xhat_of(ent[i]);
-        a += static_cast<long double>(x[i]) * xh;
-        b += static_cast<long double>(xh) * xh;
+      for (std::size_t q = 0; q < z; ++q) {
+        a += static_cast<long double>(x[nz[q]]) * xh[q];
+        b += static_cast<long double>(xh[q]) * xh[q];
       }
-      s1 = a;
-      s2 = b;
-      const long double mu = s1 / s2;
+      const long double mu = a / b;
       long double r2 = 0.0L;
-      for (std::size_t i : nz) {
-        const long double d = x[i] - mu * xhat_of(ent[i]);
+      for (std::size_t q = 0; q < z; ++q) {
+        const long double d = x[nz[q]] - mu * xh[q];
         r2 += d * d;
       }
-      base = yy * r2;
-    } else {
-      base = yy * std::max(0.0L, xx - s1 * s1 / s2);
+      cands[k].base = yy * r2;
+      cands[k].s1 = a;
+      cands[k].s2 = b;
     }
-    cands.push_back({base, s1, s2, pos, lam_lo});
   };
   auto step = [&](std::size_t i) {  // apply breakpoint of entry i
     Entry& e = ent[i];
@@ -313,7 +333,32 @@ CoreResult rank_one_core(std::span<const double> x_in, std::span<const double> y
     ++pos;
     record(pos, mid0 / s0);
   }
+  if (stable) finish_stable();
   out.candidates = cands.size();
+
+  // Pass 2 reads y in decreasing binades (a stable counting sort on the exponent; zeros,
+  // which cost 0 for every mu, dropped): the cost is a sum of non-negative terms of size
+  // ~ 4^{exponent}, so the partial sums of a losing candidate reach `best` after fewer
+  // terms and the early abort comes sooner. The set summed is the same (a permutation
+  // of the terms), so the costs agree with any other order up to the rounding of the sum.
+  std::vector<double> ys;
+  {
+    constexpr int kBins = 66;  // y in [-2, 2): exponents 0, -1, ..., -64, and one bin for smaller
+    std::size_t cnt[kBins + 1] = {};
+    auto bin = [](double v) {
+      std::uint64_t b;
+      std::memcpy(&b, &v, sizeof b);
+      const int e = static_cast<int>((b >> 52) & 0x7ff) - 1023;  // ilogb for normal v; subnormals below -1022
+      return static_cast<std::size_t>(std::min(kBins - 1, std::max(0, -e)));
+    };
+    for (double v : y)
+      if (v != 0.0) ++cnt[bin(v) + 1];
+    for (int k = 0; k < kBins; ++k) cnt[k + 1] += cnt[k];
+    ys.resize(cnt[kBins]);
+    for (double v : y)
+      if (v != 0.0) ys[cnt[bin(v)]++] = v;
+  }
+  const std::size_t ny = ys.size();
 
   // Pass 2: exact-up-to-rounding costs with early abort.
   // The non-stable x-part carries a drift of at most ~E 2^-63 xx yy (long double updates);
@@ -335,14 +380,17 @@ CoreResult rank_one_core(std::span<const double> x_in, std::span<const double> y
     const long double limit = (best - c.base) / c.s2;
     long double acc = 0.0L;
     bool aborted = false;
-    // Blocks of 64 terms summed in double (vectorizable; each block sum has relative
-    // error <= 64 u, negligible next to the long double total), abort tested per block.
-    for (std::size_t j0 = 0; j0 < n; j0 += 64) {
-      const std::size_t j1 = std::min(n, j0 + 64);
+    // Blocks of 16 terms summed in double (each block sum has relative error <= 16 u,
+    // negligible next to the long double total), abort tested per block (16 rather than
+    // 64: half the reads at n = 2^12, the check is cheap next to them).
+    // This loop is where left-to-right spends its time: see the cost note in
+    // quantize_chain.
+    for (std::size_t j0 = 0; j0 < ny; j0 += 16) {
+      const std::size_t j1 = std::min(ny, j0 + 16);
       double part = 0.0;
       for (std::size_t j = j0; j < j1; ++j) {
-        const double z = mu * y[j];
-        const double d = z - rt.fast(z);
+        const double z = mu * ys[j];
+        const double d = z - rt.narrow(z);
         part += d * d;
       }
       acc += part;
@@ -524,6 +572,537 @@ KTwoFactorQuantization two_factor_kron(const KFactor& X, const KFactor& Y, int t
       r.lambda[k] = o.core.lambda;
       r.mu[k] = o.core.mu;
     }
+  }
+  return r;
+}
+
+// ---------------------------------------------------------------------------
+// Rows of a suffix product, streamed (left-to-right without materializing)
+// ---------------------------------------------------------------------------
+//
+// Left-to-right step l needs, for every inner index k, row k of Y = W_{l+1} ... W_L
+// (R Sec. 4.4.2). Materializing Y costs n^2 / 2 values at the first step of the square
+// dyadic chain; the survey's space bound O(2^t + n log n) needs the rows streamed.
+//
+// What is computed. kfactor_product_into evaluates the product right-nested,
+// P_s = F_s P_{s+1} (P_{m-1} = F_{m-1}), each entry of row i of P_s accumulated from
+// +0.0 over the columns k of row i of F_s in increasing k, skipping zero F_s entries.
+// The stream performs the same floating-point operations on the same operands in the
+// same order for every entry, so its rows are bit-identical to the materialized product
+// (tested against it: QuantizeChain.StreamedProductsAreBitIdentical...).
+//
+// Why a tree of group streams is exact-once and O(n log n). Let (theta = F_s's pattern
+// (a, b, c, d), theta_C = P_{s+1}'s pattern) be q-chainable, u = c / q = a_C / a,
+// v = d / d_C = b_C / q. Writing the column k = alpha c d + gamma d + delta of F_s with
+// gamma = gh q + gl, delta = dh d_C + d2 in P_{s+1}'s row coordinates gives
+// alpha_C = alpha u + gh, beta_C = gl v + dh, delta_C = d2 (Def 6.3.7's index algebra).
+// Hence the rows of P_s in the group (alpha, d2) of P_s (b v rows, beta_P = b1 v + dh)
+// depend only on the u groups (alpha u + gh, d2) of P_{s+1}, and these groups feed no
+// other group of P_s: the dependencies form disjoint trees, one per group of the top
+// product. Inside a tree, the b output rows with a given dh need exactly the q rows
+// beta_C = gl v + dh of each child group, and each child row is needed by that one batch.
+// With q = 1 (every pair of the square dyadic chain) a child row is used the moment it
+// is produced, and the u children, being structurally identical, produce the same
+// beta_C sequence in lockstep: every node holds one batch (b rows of its own length).
+// At depth j below the top there are prod u nodes whose rows are prod u times shorter,
+// so each level holds O(b x top row length) values and the whole tree O(n log n)
+// (dyadic: 2 x n / 2^{l+1} values per level, log2 n levels); every entry of every
+// P_s is computed once, so the time is that of materializing. With q > 1 the q rows of
+// a batch may arrive at different times; the node then buffers its children's rows
+// (at most a whole child group; counted in the memory estimate before allocating).
+class SuffixRowStream {
+ public:
+  // f = F_0 ... F_{m-1}, m >= 2, every consecutive (F_s, F_{s+1} ... F_{m-1}) chainable.
+  explicit SuffixRowStream(std::vector<const KFactor*> f) : f_(std::move(f)) {
+    const std::size_t m = f_.size();
+    lv_.resize(m);
+    lv_[m - 1].p = f_[m - 1]->theta;
+    for (std::size_t s = m - 1; s-- > 0;) {
+      Level& L = lv_[s];
+      L.c = lv_[s + 1].p;
+      const KPattern& w = f_[s]->theta;
+      const auto q = chainable(w, L.c);
+      if (!q) {
+        std::ostringstream os;
+        os << "kfactor_product: (" << w.to_string() << ", " << L.c.to_string() << ") is not chainable (Def 6.3.7)";
+        throw std::invalid_argument(os.str());
+      }
+      L.q = *q;
+      L.u = w.c / L.q;
+      L.v = w.d / L.c.d;
+      L.p = w * L.c;
+    }
+    // Node tree of one top group: depth s has prod_{j<s} u_j nodes.
+    std::size_t count = 1;
+    level_first_.assign(m + 1, 0);
+    for (std::size_t s = 0; s < m; ++s) {
+      level_first_[s + 1] = level_first_[s] + count;
+      if (s + 1 < m && __builtin_mul_overflow(count, lv_[s].u, &count)) throw std::length_error("product row stream: too many nodes");
+    }
+    nodes_.resize(level_first_[m]);
+  }
+
+  // Values held by one stream (the memory estimate, before allocating).
+  std::size_t working_values() const {
+    std::size_t total = 0;
+    for (std::size_t s = 0; s < lv_.size(); ++s) {
+      const std::size_t nodes = level_first_[s + 1] - level_first_[s];
+      std::size_t per = 0, t = 0;
+      if (s + 1 == lv_.size()) {
+        per = lv_[s].p.c;  // one leaf row
+      } else {
+        const Level& L = lv_[s];
+        if (__builtin_mul_overflow(f_[s]->theta.b, L.p.c, &per)) return SIZE_MAX;
+        if (L.q > 1 && (__builtin_mul_overflow(L.u * L.c.b, L.c.c, &t) || __builtin_add_overflow(per, t, &per))) return SIZE_MAX;
+      }
+      if (__builtin_mul_overflow(nodes, per, &t) || __builtin_add_overflow(total, t, &total)) return SIZE_MAX;
+    }
+    return total;
+  }
+
+  const KPattern& pattern() const { return lv_[0].p; }
+  std::size_t groups() const { return lv_[0].p.a * lv_[0].p.d; }
+
+  // Calls visit(i, row) for the rows i of top group g (row = the c_P stored values of
+  // row i of F_0 ... F_{m-1}, in its gamma order), in the stream's order.
+  template <class Visit>
+  void stream_group(std::size_t g, Visit&& visit) {
+    const KPattern& P = lv_[0].p;
+    reset(0, 0, g / P.d, g % P.d);
+    std::size_t beta = 0;
+    const double* row = nullptr;
+    while (pull(0, beta, row)) visit((g / P.d * P.b + beta) * P.d + g % P.d, row);
+  }
+
+ private:
+  struct Level {
+    KPattern p, c;  // P_s, P_{s+1}
+    std::size_t q = 1, u = 1, v = 1;
+  };
+  struct Node {
+    std::size_t alpha = 0, delta = 0;
+    std::vector<double> batch;      // b rows of length c_P (leaf: one row)
+    std::vector<std::size_t> beta;  // local row index of each batch row
+    std::size_t cursor = 0, count = 0;
+    bool done = false;
+    // q > 1 only: children's rows by (gh, beta_C), arrival counts per dh
+    std::vector<double> slots;
+    std::vector<std::size_t> arrived;
+  };
+
+  void reset(std::size_t s, std::size_t id, std::size_t alpha, std::size_t delta) {
+    Node& nd = nodes_[level_first_[s] + id];
+    nd.alpha = alpha;
+    nd.delta = delta;
+    nd.cursor = nd.count = 0;
+    nd.done = false;
+    if (s + 1 == lv_.size()) return;
+    const Level& L = lv_[s];
+    if (L.q > 1) {
+      nd.arrived.assign(L.v, 0);
+      nd.slots.resize(L.u * L.c.b * L.c.c);
+    }
+    for (std::size_t gh = 0; gh < L.u; ++gh) reset(s + 1, id * L.u + gh, alpha * L.u + gh, delta);
+  }
+
+  bool pull(std::size_t s, std::size_t& beta, const double*& row) { return pull_node(s, 0, beta, row); }
+
+  bool pull_node(std::size_t s, std::size_t id, std::size_t& beta, const double*& row) {
+    Node& nd = nodes_[level_first_[s] + id];
+    const KPattern& w = f_[s]->theta;
+    if (s + 1 == lv_.size()) {  // leaf: the rows of F_{m-1}'s group (alpha, delta)
+      if (nd.cursor == w.b) return false;
+      nd.batch.resize(w.c);
+      const double* src = f_[s]->values.data() + ((nd.alpha * w.b + nd.cursor) * w.c) * w.d + nd.delta;
+      for (std::size_t ga = 0; ga < w.c; ++ga) nd.batch[ga] = src[ga * w.d];
+      beta = nd.cursor++;
+      row = nd.batch.data();
+      return true;
+    }
+    if (nd.cursor == nd.count) {
+      if (nd.done || !produce(s, id)) {
+        nd.done = true;
+        return false;
+      }
+    }
+    const std::size_t len = lv_[s].p.c;
+    beta = nd.beta[nd.cursor];
+    row = nd.batch.data() + nd.cursor * len;
+    ++nd.cursor;
+    return true;
+  }
+
+  // Next batch of node (s, id): false when its children are exhausted.
+  bool produce(std::size_t s, std::size_t id) {
+    const Level& L = lv_[s];
+    const KPattern& w = f_[s]->theta;
+    const std::size_t u = L.u, q = L.q, v = L.v, cc = L.c.c;
+    if (child_rows_.size() < lv_.size()) child_rows_.resize(lv_.size());
+    auto& rows = child_rows_[s];  // rows[gh * q + gl]
+    rows.assign(u * q, nullptr);
+    std::size_t dh = 0;
+    if (q == 1) {
+      std::size_t b0 = 0;
+      for (std::size_t gh = 0; gh < u; ++gh) {
+        std::size_t bc = 0;
+        const double* r = nullptr;
+        if (!pull_node(s + 1, id * u + gh, bc, r)) return false;
+        if (gh == 0) b0 = bc;
+        else if (bc != b0) throw std::logic_error("product row stream: children out of lockstep");
+        rows[gh] = r;
+      }
+      dh = b0;  // beta_C = 0 * v + dh
+    } else {
+      Node& nd = nodes_[level_first_[s] + id];
+      const std::size_t bC = L.c.b;
+      for (;;) {
+        std::size_t b0 = 0;
+        for (std::size_t gh = 0; gh < u; ++gh) {
+          std::size_t bc = 0;
+          const double* r = nullptr;
+          if (!pull_node(s + 1, id * u + gh, bc, r)) return false;
+          if (gh == 0) b0 = bc;
+          else if (bc != b0) throw std::logic_error("product row stream: children out of lockstep");
+          std::copy(r, r + cc, nd.slots.begin() + static_cast<std::ptrdiff_t>((gh * bC + bc) * cc));
+        }
+        if (++nd.arrived[b0 % v] == q) {
+          dh = b0 % v;
+          break;
+        }
+      }
+      for (std::size_t gh = 0; gh < u; ++gh)
+        for (std::size_t gl = 0; gl < q; ++gl) rows[gh * q + gl] = nd.slots.data() + (gh * bC + gl * v + dh) * cc;
+    }
+    Node& nd = nodes_[level_first_[s] + id];
+    const std::size_t len = L.p.c;  // = u cc
+    nd.batch.assign(w.b * len, 0.0);
+    nd.beta.resize(w.b);
+    const std::size_t d1 = dh * L.c.d + nd.delta;
+    for (std::size_t b1 = 0; b1 < w.b; ++b1) {
+      double* out = nd.batch.data() + b1 * len;
+      const double* wr = f_[s]->values.data() + ((nd.alpha * w.b + b1) * w.c) * w.d + d1;
+      // Increasing gamma = gh q + gl: kfactor_product_into's order for every entry.
+      for (std::size_t gh = 0; gh < u; ++gh)
+        for (std::size_t gl = 0; gl < q; ++gl) {
+          const double xv = wr[(gh * q + gl) * w.d];
+          if (xv == 0.0) continue;
+          const double* y = rows[gh * q + gl];
+          double* o = out + gh * cc;
+          for (std::size_t g = 0; g < cc; ++g) o[g] += xv * y[g];
+        }
+      nd.beta[b1] = b1 * v + dh;
+    }
+    nd.count = w.b;
+    nd.cursor = 0;
+    return true;
+  }
+
+  std::vector<const KFactor*> f_;
+  std::vector<Level> lv_;
+  std::vector<std::size_t> level_first_;
+  std::vector<Node> nodes_;
+  std::vector<std::vector<const double*>> child_rows_;
+};
+
+// Left-to-right step with Y = F_0 ... F_{m-1} streamed: the same rank-one problems, on
+// bit-identical inputs, as two_factor_kron(X, kfactor_product(...), t, true, false).
+// Memory: one SuffixRowStream per thread, checked against max_values before allocating.
+KTwoFactorQuantization two_factor_streamed(const KFactor& X, const std::vector<const KFactor*>& suffix, int t,
+                                           std::size_t max_values) {
+  SuffixRowStream probe(suffix);
+  const KPattern tx = X.theta, ty = probe.pattern();
+  const auto q = chainable(tx, ty);
+  if (!q) {
+    std::ostringstream os;
+    os << "quantize_two_factors: (" << tx.to_string() << ", " << ty.to_string()
+       << ") is not chainable (Def 6.3.7), so the rank-one terms do not decouple";
+    throw std::invalid_argument(os.str());
+  }
+  int threads = 1;
+#ifdef _OPENMP
+  threads = omp_get_max_threads();
+#endif
+  const std::size_t per = probe.working_values();
+  std::size_t need = 0;
+  if (per == SIZE_MAX || __builtin_mul_overflow(per, static_cast<std::size_t>(threads), &need) || need > max_values) {
+    std::ostringstream os;
+    os << "quantize_chain: streaming the rows of the product on " << ty.to_string() << " needs more than " << max_values
+       << " working values";
+    throw std::length_error(os.str());
+  }
+  KTwoFactorQuantization r;
+  r.q = *q;
+  r.optimal = *q == 1;
+  r.X = KFactor(tx);
+  const std::size_t K = X.cols();
+  r.lambda.assign(K, 0.0);
+  r.mu.assign(K, 0.0);
+  const std::size_t G = probe.groups();
+#pragma omp parallel if (G > 1 && K * (tx.b + ty.c) * static_cast<std::size_t>(t) > (std::size_t{1} << 14))
+  {
+    SuffixRowStream stream(suffix);
+    std::vector<double> xv(tx.b);
+#pragma omp for schedule(dynamic, 1)
+    for (std::size_t g = 0; g < G; ++g)
+      stream.stream_group(g, [&](std::size_t k, const double* row) {
+        const TermIndex ti = term_index(tx, ty, k);
+        for (std::size_t b = 0; b < tx.b; ++b) xv[b] = X.values[ti.xbase + b * ti.xstride];
+        const RankOneOut o = rank_one_any(xv, std::span<const double>(row, ty.c), t);
+        for (std::size_t b = 0; b < tx.b; ++b) r.X.values[ti.xbase + b * ti.xstride] = o.core.xh[b];
+        r.lambda[k] = o.core.lambda;
+        r.mu[k] = o.core.mu;
+      });
+  }
+  return r;
+}
+
+// Columns of a prefix product, streamed (right-to-left without materializing): the
+// mirror of SuffixRowStream. Right-to-left forms P_s = P_{s-1} F_s left-nested
+// (kfactor_product_into(P_{s-1}, F_s)), entry (i, j) accumulated over k ascending. Column
+// j of P_s is sum_k F_s[k, j] P_{s-1}[:, k] over the same k in the same order (products
+// commute exactly; a zero product is skipped on either side, which never changes a sum
+// that starts at +0.0: such a sum is never -0.0, so adding +-0 leaves it unchanged),
+// hence bit-identical columns. Index algebra for (theta_C = P_{s-1}, theta = F_s)
+// q-chainable, u = a / a_C, v = d_C / d = b / q: the column (alpha_C, gl, g, delta) of P_s's
+// group (alpha_C, delta) (gamma_P = gl c + g) needs the columns gamma_C = gl q + bh of the v
+// groups (alpha_C, bl d + delta) of P_{s-1}, row beta_C of group bl landing at
+// beta_P = beta_C v + bl; disjoint trees and lockstep children as for the rows.
+class PrefixColStream {
+ public:
+  explicit PrefixColStream(std::vector<const KFactor*> f) : f_(std::move(f)) {
+    const std::size_t m = f_.size();
+    lv_.resize(m);
+    lv_[0].p = f_[0]->theta;
+    for (std::size_t s = 1; s < m; ++s) {
+      Level& L = lv_[s];
+      L.c = lv_[s - 1].p;
+      const KPattern& w = f_[s]->theta;
+      const auto q = chainable(L.c, w);
+      if (!q) {
+        std::ostringstream os;
+        os << "kfactor_product: (" << L.c.to_string() << ", " << w.to_string() << ") is not chainable (Def 6.3.7)";
+        throw std::invalid_argument(os.str());
+      }
+      L.q = *q;
+      L.u = w.a / L.c.a;
+      L.v = L.c.d / w.d;
+      L.p = L.c * w;
+    }
+    // Node tree of one top group: level s has prod_{j > s} v_j nodes.
+    std::size_t count = 1;
+    level_first_.assign(m + 1, 0);  // nodes of level s at [level_first_[m-1-s], level_first_[m-s])
+    for (std::size_t r = 0; r < m; ++r) {
+      level_first_[r + 1] = level_first_[r] + count;
+      const std::size_t s = m - 1 - r;
+      if (s > 0 && __builtin_mul_overflow(count, lv_[s].v, &count)) throw std::length_error("product column stream: too many nodes");
+    }
+    nodes_.resize(level_first_[m]);
+  }
+
+  std::size_t working_values() const {
+    const std::size_t m = lv_.size();
+    std::size_t total = 0;
+    for (std::size_t s = 0; s < m; ++s) {
+      const std::size_t nodes = level_first_[m - s] - level_first_[m - 1 - s];
+      std::size_t per = 0, t = 0;
+      if (s == 0) {
+        per = lv_[0].p.b;
+      } else {
+        const Level& L = lv_[s];
+        if (__builtin_mul_overflow(f_[s]->theta.c, L.p.b, &per)) return SIZE_MAX;
+        if (L.q > 1 && (__builtin_mul_overflow(L.v * L.c.c, L.c.b, &t) || __builtin_add_overflow(per, t, &per))) return SIZE_MAX;
+      }
+      if (__builtin_mul_overflow(nodes, per, &t) || __builtin_add_overflow(total, t, &total)) return SIZE_MAX;
+    }
+    return total;
+  }
+
+  const KPattern& pattern() const { return lv_.back().p; }
+  std::size_t groups() const { return pattern().a * pattern().d; }
+
+  // Calls visit(j, col) for the columns j of top group g (col = the b_P stored values of
+  // column j of F_0 ... F_{m-1}, in its beta order).
+  template <class Visit>
+  void stream_group(std::size_t g, Visit&& visit) {
+    const KPattern& P = pattern();
+    const std::size_t top = lv_.size() - 1;
+    reset(top, 0, g / P.d, g % P.d);
+    std::size_t gamma = 0;
+    const double* col = nullptr;
+    while (pull_node(top, 0, gamma, col)) visit((g / P.d * P.c + gamma) * P.d + g % P.d, col);
+  }
+
+ private:
+  struct Level {
+    KPattern p, c;  // P_s, P_{s-1}
+    std::size_t q = 1, u = 1, v = 1;
+  };
+  struct Node {
+    std::size_t alpha = 0, delta = 0;
+    std::vector<double> batch;
+    std::vector<std::size_t> gamma;
+    std::size_t cursor = 0, count = 0;
+    bool done = false;
+    std::vector<double> slots;
+    std::vector<std::size_t> arrived;
+  };
+  Node& node(std::size_t s, std::size_t id) { return nodes_[level_first_[lv_.size() - 1 - s] + id]; }
+
+  void reset(std::size_t s, std::size_t id, std::size_t alpha, std::size_t delta) {
+    Node& nd = node(s, id);
+    nd.alpha = alpha;
+    nd.delta = delta;
+    nd.cursor = nd.count = 0;
+    nd.done = false;
+    if (s == 0) return;
+    const Level& L = lv_[s];
+    if (L.q > 1) {
+      nd.arrived.assign(L.u, 0);
+      nd.slots.resize(L.v * L.c.c * L.c.b);
+    }
+    const std::size_t d = f_[s]->theta.d;
+    for (std::size_t bl = 0; bl < L.v; ++bl) reset(s - 1, id * L.v + bl, alpha, bl * d + delta);
+  }
+
+  bool pull_node(std::size_t s, std::size_t id, std::size_t& gamma, const double*& col) {
+    Node& nd = node(s, id);
+    const KPattern& w = f_[s]->theta;
+    if (s == 0) {  // leaf: the columns of F_0's group (alpha, delta)
+      if (nd.cursor == w.c) return false;
+      nd.batch.resize(w.b);
+      for (std::size_t be = 0; be < w.b; ++be) nd.batch[be] = f_[0]->values[((nd.alpha * w.b + be) * w.c + nd.cursor) * w.d + nd.delta];
+      gamma = nd.cursor++;
+      col = nd.batch.data();
+      return true;
+    }
+    if (nd.cursor == nd.count) {
+      if (nd.done || !produce(s, id)) {
+        nd.done = true;
+        return false;
+      }
+    }
+    gamma = nd.gamma[nd.cursor];
+    col = nd.batch.data() + nd.cursor * lv_[s].p.b;
+    ++nd.cursor;
+    return true;
+  }
+
+  bool produce(std::size_t s, std::size_t id) {
+    const Level& L = lv_[s];
+    const KPattern& w = f_[s]->theta;
+    const std::size_t u = L.u, q = L.q, v = L.v, bC = L.c.b;
+    if (child_cols_.size() < lv_.size()) child_cols_.resize(lv_.size());
+    auto& cols = child_cols_[s];  // cols[bl * q + bh]
+    cols.assign(v * q, nullptr);
+    std::size_t gl = 0;
+    if (q == 1) {
+      std::size_t g0 = 0;
+      for (std::size_t bl = 0; bl < v; ++bl) {
+        std::size_t gc = 0;
+        const double* c = nullptr;
+        if (!pull_node(s - 1, id * v + bl, gc, c)) return false;
+        if (bl == 0) g0 = gc;
+        else if (gc != g0) throw std::logic_error("product column stream: children out of lockstep");
+        cols[bl] = c;
+      }
+      gl = g0;
+    } else {
+      Node& nd = node(s, id);
+      const std::size_t cC = L.c.c;
+      for (;;) {
+        std::size_t g0 = 0;
+        for (std::size_t bl = 0; bl < v; ++bl) {
+          std::size_t gc = 0;
+          const double* c = nullptr;
+          if (!pull_node(s - 1, id * v + bl, gc, c)) return false;
+          if (bl == 0) g0 = gc;
+          else if (gc != g0) throw std::logic_error("product column stream: children out of lockstep");
+          std::copy(c, c + bC, nd.slots.begin() + static_cast<std::ptrdiff_t>((bl * cC + gc) * bC));
+        }
+        if (++nd.arrived[g0 / q] == q) {
+          gl = g0 / q;
+          break;
+        }
+      }
+      for (std::size_t bl = 0; bl < v; ++bl)
+        for (std::size_t bh = 0; bh < q; ++bh) cols[bl * q + bh] = nd.slots.data() + (bl * cC + gl * q + bh) * bC;
+    }
+    (void)u;
+    Node& nd = node(s, id);
+    const std::size_t len = L.p.b;  // = bC v
+    nd.batch.assign(w.c * len, 0.0);
+    nd.gamma.resize(w.c);
+    const std::size_t al = nd.alpha * u + gl;  // F_s's alpha
+    for (std::size_t g = 0; g < w.c; ++g) {
+      double* out = nd.batch.data() + g * len;
+      for (std::size_t bl = 0; bl < v; ++bl)
+        for (std::size_t bh = 0; bh < q; ++bh) {  // increasing k for every entry
+          const double fv = f_[s]->values[((al * w.b + bh * v + bl) * w.c + g) * w.d + nd.delta];
+          if (fv == 0.0) continue;
+          const double* y = cols[bl * q + bh];
+          for (std::size_t bc = 0; bc < bC; ++bc) out[bc * v + bl] += fv * y[bc];
+        }
+      nd.gamma[g] = gl * w.c + g;
+    }
+    nd.count = w.c;
+    nd.cursor = 0;
+    return true;
+  }
+
+  std::vector<const KFactor*> f_;
+  std::vector<Level> lv_;
+  std::vector<std::size_t> level_first_;
+  std::vector<Node> nodes_;
+  std::vector<std::vector<const double*>> child_cols_;
+};
+
+// Right-to-left step with X = F_0 ... F_{m-1} streamed by columns: the same rank-one
+// problems, on bit-identical inputs, as two_factor_kron(kfactor_product(...), Y, t, false, true).
+KTwoFactorQuantization two_factor_streamed_cols(const std::vector<const KFactor*>& prefix, const KFactor& Y, int t,
+                                                std::size_t max_values) {
+  PrefixColStream probe(prefix);
+  const KPattern tx = probe.pattern(), ty = Y.theta;
+  const auto q = chainable(tx, ty);
+  if (!q) {
+    std::ostringstream os;
+    os << "quantize_two_factors: (" << tx.to_string() << ", " << ty.to_string()
+       << ") is not chainable (Def 6.3.7), so the rank-one terms do not decouple";
+    throw std::invalid_argument(os.str());
+  }
+  int threads = 1;
+#ifdef _OPENMP
+  threads = omp_get_max_threads();
+#endif
+  const std::size_t per = probe.working_values();
+  std::size_t need = 0;
+  if (per == SIZE_MAX || __builtin_mul_overflow(per, static_cast<std::size_t>(threads), &need) || need > max_values) {
+    std::ostringstream os;
+    os << "quantize_chain: streaming the columns of the product on " << tx.to_string() << " needs more than " << max_values
+       << " working values";
+    throw std::length_error(os.str());
+  }
+  KTwoFactorQuantization r;
+  r.q = *q;
+  r.optimal = *q == 1;
+  r.Y = KFactor(ty);
+  const std::size_t K = Y.rows();
+  r.lambda.assign(K, 0.0);
+  r.mu.assign(K, 0.0);
+  const std::size_t G = probe.groups();
+#pragma omp parallel if (G > 1 && K * (tx.b + ty.c) * static_cast<std::size_t>(t) > (std::size_t{1} << 14))
+  {
+    PrefixColStream stream(prefix);
+    std::vector<double> yv(ty.c);
+#pragma omp for schedule(dynamic, 1)
+    for (std::size_t g = 0; g < G; ++g)
+      stream.stream_group(g, [&](std::size_t k, const double* col) {
+        const TermIndex ti = term_index(tx, ty, k);
+        for (std::size_t c = 0; c < ty.c; ++c) yv[c] = Y.values[ti.ybase + c * ti.ystride];
+        const RankOneOut o = rank_one_any(std::span<const double>(col, tx.b), yv, t);
+        for (std::size_t c = 0; c < ty.c; ++c) r.Y.values[ti.ybase + c * ti.ystride] = o.core.yh[c];
+        r.lambda[k] = o.core.lambda;
+        r.mu[k] = o.core.mu;
+      });
   }
   return r;
 }
@@ -718,6 +1297,31 @@ KTwoFactorQuantization quantize_two_factors(const KFactor& X, const KFactor& Y, 
   return r;
 }
 
+double stream_suffix_rows(const std::vector<KFactor>& factors, std::size_t* entries) {
+  for (std::size_t l = 0; l < factors.size(); ++l) validate_factor(factors[l], "stream_suffix_rows: factor " + std::to_string(l + 1));
+  const std::size_t L = factors.size();
+  double s = 0.0;
+  std::size_t count = 0;
+  for (std::size_t l = 0; l + 2 < L; ++l) {
+    std::vector<const KFactor*> suffix;
+    for (std::size_t j = l + 1; j < L; ++j) suffix.push_back(&factors[j]);
+    SuffixRowStream stream(suffix);
+    const std::size_t c = stream.pattern().c;
+    for (std::size_t g = 0; g < stream.groups(); ++g)
+      stream.stream_group(g, [&](std::size_t, const double* row) {
+        double lane[4] = {0, 0, 0, 0};  // independent lanes: reading, not a serial add chain
+        std::size_t k = 0;
+        for (; k + 4 <= c; k += 4)
+          for (std::size_t w = 0; w < 4; ++w) lane[w] += row[k + w] * row[k + w];
+        for (; k < c; ++k) lane[0] += row[k] * row[k];
+        s += (lane[0] + lane[1]) + (lane[2] + lane[3]);
+        count += c;
+      });
+  }
+  if (entries) *entries = count;
+  return s;
+}
+
 KFactor kfactor_product(const KFactor& X, const KFactor& Y, std::size_t max_values) {
   KFactor P;
   kfactor_product_into(X, Y, P, max_values);
@@ -812,11 +1416,41 @@ ChainQuantization quantize_chain(const std::vector<KFactor>& factors, const Quan
     case QuantizeMethod::left_to_right: {
       // Step l: X = M W_l, Y = W_{l+1} ... W_L (one chainable factor), two-factor optimum;
       // keep W^_l = round(X Lambda), carry M = diag(mu) into the next step (R Sec. 4.4.2).
+      //
+      // Cost note (why "within 20x one pass over the stored values" is out of reach for
+      // left-to-right as R Sec. 4.4.2 defines it). Step l solves one rank-one problem
+      // per inner index k, x = column k of M W_l, y = row k of Y, and its criterion
+      // ||x^||^2 sum_j dist(mu y_j, F_t)^2 + ||y||^2 ||x - mu x^||^2 (Box 9, identity (1)
+      // in rank_one_core) contains every y_j: replacing one y_j by a value V much larger
+      // than the others makes dist(mu V, F_t) dominate and moves the optimal mu, so an
+      // algorithm that never forms y_j cannot be exact for both values. Every entry of
+      // every row of every Y must therefore be formed and read at least once (the entries
+      // are distinct path products, one multiplication each): sum_l K_l c(Y_l) values,
+      // n^2 - 4n for the square dyadic chain (rows of n / 2^{l+1} entries, l = 1 .. L-2)
+      // against its 2 n log2 n stored values, a factor (n - 4) / (2 log2 n) = 585 at
+      // n = 2^14 before any search (R itself states O(2^t n^2) time). The argument bounds
+      // algorithms that evaluate Box 9's criterion from the entries of Y; it is not a
+      // lower bound over all conceivable algorithms on the stored values. Above that
+      // bound, the search evaluates the cost of up to 2^t candidate scalings per row with
+      // early abort (rank_one_core, pass 2; it reads y in decreasing binades so that
+      // losing candidates abort early, abort tested every 16 terms): measured 11.3 reads
+      // per entry of Y at n = 2^12, t = 8 (92.9 before both). Figures: bench/RESULTS.md,
+      // issue 25.
       // The suffix products ping-pong between two buffers that keep their capacity
       // across steps: one allocation each for the whole run (fresh pages are costly).
       std::vector<double> M(factors[0].rows(), 1.0);
       KFactor bufA, bufB;
       for (std::size_t l = 0; l + 1 < L; ++l) {
+        if (l + 2 < L && !opt.materialize_products) {
+          // Rows of W_{l+1} ... W_L streamed, bit-identical to the materialized product.
+          std::vector<const KFactor*> suffix;
+          for (std::size_t s = l + 1; s < L; ++s) suffix.push_back(&factors[s]);
+          KTwoFactorQuantization r = two_factor_streamed(scale_rows(factors[l], M), suffix, t, opt.max_product_values);
+          out.factors[l] = std::move(r.X);
+          M = r.mu;
+          out.steps.push_back(step_of(l, r));
+          continue;
+        }
         const KFactor* P = &factors[L - 1];
         if (l + 2 < L) {
           kfactor_product_into(factors[L - 2], factors[L - 1], bufA, opt.max_product_values);
@@ -839,6 +1473,16 @@ ChainQuantization quantize_chain(const std::vector<KFactor>& factors, const Quan
       std::vector<double> M(factors[L - 1].cols(), 1.0);
       KFactor bufA, bufB;
       for (std::size_t l = L - 1; l >= 1; --l) {
+        if (l >= 2 && !opt.materialize_products) {
+          // Columns of W_1 ... W_{l-1} streamed, bit-identical to the materialized product.
+          std::vector<const KFactor*> prefix;
+          for (std::size_t s = 0; s < l; ++s) prefix.push_back(&factors[s]);
+          KTwoFactorQuantization r = two_factor_streamed_cols(prefix, scale_cols(factors[l], M), t, opt.max_product_values);
+          out.factors[l] = std::move(r.Y);
+          M = r.lambda;
+          out.steps.push_back(step_of(l - 1, r));
+          continue;
+        }
         const KFactor* P = &factors[0];
         if (l >= 2) {
           kfactor_product_into(factors[0], factors[1], bufA, opt.max_product_values);

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <set>
 #include <vector>
@@ -541,6 +542,51 @@ TEST(QuantizeChain, BadInputIsRefusedWithANamedReason) {
   o.method = QuantizeMethod::left_to_right;
   o.max_product_values = 16;
   EXPECT_THROW(quantize_chain(testing::random_factors(butterfly_chain(16), 1), o), std::length_error);
+}
+
+// Left-to-right streams the rows of W_{l+1}...W_L (right-to-left the columns of
+// W_1...W_{l-1}) instead of materializing them; the streamed vectors must be the same doubles, so every quantized value, lambda and mu must
+// be bit-identical to the materialized reference, on dyadic and non-dyadic chains,
+// q = 1 and q > 1 pairs, and with zero stored values (the product skips them).
+TEST(QuantizeChain, StreamedProductsAreBitIdenticalToMaterialized) {
+  // (each method against its own materialized reference)
+  std::vector<std::pair<std::string, KChain>> chains;
+  for (const auto& cc : testing::chain_cases()) chains.emplace_back(cc.name, cc.chain);
+  chains.emplace_back("dyadic32", butterfly_chain(32));
+  chains.emplace_back("dyadic128", butterfly_chain(128));
+  chains.emplace_back("q4_1_3", KChain{KPattern{2, 1, 4, 4}, KPattern{2, 4, 2, 4}, KPattern{4, 4, 3, 1}, KPattern{4, 3, 2, 1}});
+  chains.emplace_back("q1_4_2", KChain{KPattern{1, 4, 2, 4}, KPattern{2, 4, 4, 1}, KPattern{2, 4, 2, 1}, KPattern{2, 2, 3, 1}});
+  chains.emplace_back("q1_3_2", KChain{KPattern{4, 3, 1, 4}, KPattern{4, 2, 3, 2}, KPattern{4, 3, 2, 2}, KPattern{4, 4, 2, 1}});
+  const auto same = [](const std::vector<double>& a, const std::vector<double>& b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](double x, double y) {
+             return std::memcmp(&x, &y, sizeof x) == 0;
+           });
+  };
+  std::size_t compared = 0;
+  for (const auto& [name, chain] : chains) {
+    ASSERT_TRUE(is_chainable(chain)) << name;
+    auto fs = testing::random_factors(chain, 41);
+    fs[fs.size() / 2].values[1] = 0.0;  // exercise the skipped zero terms
+    for (const FloatFormat& f : {FloatFormat::bits(4), FloatFormat::bf16()})
+      for (QuantizeMethod method : {QuantizeMethod::left_to_right, QuantizeMethod::right_to_left}) {
+      QuantizeOptions o;
+      o.format = f;
+      o.method = method;
+      const ChainQuantization streamed = quantize_chain(fs, o);
+      o.materialize_products = true;
+      const ChainQuantization ref = quantize_chain(fs, o);
+      ASSERT_EQ(streamed.factors.size(), ref.factors.size());
+      for (std::size_t l = 0; l < fs.size(); ++l) EXPECT_TRUE(same(streamed.factors[l].values, ref.factors[l].values)) << name << " factor " << l;
+      ASSERT_EQ(streamed.steps.size(), ref.steps.size());
+      for (std::size_t k = 0; k < ref.steps.size(); ++k) {
+        EXPECT_TRUE(same(streamed.steps[k].lambda, ref.steps[k].lambda)) << name << " step " << k;
+        EXPECT_TRUE(same(streamed.steps[k].mu, ref.steps[k].mu)) << name << " step " << k;
+        EXPECT_EQ(streamed.steps[k].q, ref.steps[k].q);
+        compared += ref.steps[k].lambda.size();
+      }
+    }
+  }
+  EXPECT_GT(compared, 1000u);
 }
 
 TEST(QuantizeError, TargetEnclosureContainsLongDoubleReference) {

@@ -133,10 +133,15 @@ KTwoFactorQuantization quantize_two_factors(const KFactor& X, const KFactor& Y, 
 struct QuantizeOptions {
   FloatFormat format = FloatFormat::bits(8);
   QuantizeMethod method = QuantizeMethod::left_to_right;
-  /// Largest number of stored values a partial product W_{l+1}...W_L (left-to-right)
-  /// or W_1...W_{l-1} (right-to-left) may have; checked before allocating (the square
-  /// dyadic chain at n needs n^2 / 2). Exceeding it throws std::length_error.
+  /// Largest number of values the partial products may occupy, checked before
+  /// allocating; exceeding it throws std::length_error. Left-to-right streams the rows
+  /// of W_{l+1}...W_L and right-to-left the columns of W_1...W_{l-1} (per thread
+  /// O(n log n) values for the square dyadic chain, the survey's space bound); with
+  /// materialize_products they are stored whole (n^2 / 2 values for the dyadic chain).
   std::size_t max_product_values = std::size_t{1} << 28;
+  /// Materialize the partial products instead of streaming them (the reference the
+  /// streamed paths are tested bit-identical against; O(n^2) memory).
+  bool materialize_products = false;
 };
 
 /// The diagonal scalings of one two-factor step: lambda over the inner index of the
@@ -162,6 +167,13 @@ struct ChainQuantization {
 /// Quantize W_1 ... W_L (the chain must be size-compatible; the two-factor methods also
 /// need every split they use to be chainable, else std::invalid_argument names the pair).
 ChainQuantization quantize_chain(const std::vector<KFactor>& factors, const QuantizeOptions& options = {});
+
+/// Left-to-right's unavoidable data (bench/quantize_bench.cpp's "touch-once" baseline):
+/// streams every row of W_{l+1} ... W_L that step l reads (l = 1 .. L-2, 1-based; the
+/// last step reads W_L itself), exactly as quantize_chain does, and returns the sum of
+/// the squares of their entries; `entries` (if given) receives how many there were
+/// (n^2 - 4n for the square dyadic chain at n, against its 2 n log2 n stored values).
+double stream_suffix_rows(const std::vector<KFactor>& factors, std::size_t* entries = nullptr);
 
 /// The product of a chainable pair as a factor on theta_X * theta_Y (Def 6.3.13), each
 /// entry the sum of its q path products. Throws std::invalid_argument if not chainable,
