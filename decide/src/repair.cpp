@@ -633,7 +633,7 @@ RepairResult repair(const Architecture& arch, const RepairOptions& o) {
     // the gate) when cheap: a bounded share of the budget; detectors only
     // when original_seconds is 0.
     Verdict v;
-    const double budget = std::min(o.original_seconds, 0.25 * o.seconds);
+    const double budget = std::min(o.original_seconds, 0.4 * o.seconds);
     if (budget > 0) {
       AnalyzeOptions ao;
       ao.budget_seconds = budget;
@@ -677,7 +677,7 @@ RepairResult repair_network(const ReluNetwork& net, const RepairOptions& o) {
     // The input's verdicts through analyze_network (L_I by the full route,
     // the subsets, the gate), within a bounded share of the budget.
     NetworkOptions no;
-    no.budget_seconds = std::max(0.1, std::min(o.original_seconds, 0.25 * o.seconds));
+    no.budget_seconds = std::max(0.1, std::min(o.original_seconds, 0.4 * o.seconds));
     no.per_problem_seconds = std::min(1.0, 0.5 * no.budget_seconds);
     no.max_subset_neurons = s.limit();
     const NetworkAnalysis na = analyze_network(net, no);

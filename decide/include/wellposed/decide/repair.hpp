@@ -98,9 +98,10 @@ struct RepairOptions {
   /// what). Called from the calling thread, at most every few milliseconds'
   /// worth of work; total may grow as the search proceeds.
   std::function<void(std::size_t done, std::size_t total, const std::string& what)> progress;
-  /// Budget of the input's own verdict (analyze(): detectors, exact route,
-  /// the gate), also capped by a quarter of `seconds` (0: detectors only).
-  double original_seconds = 2.0;
+  /// Budget of the input's own verdict (analyze() / analyze_network():
+  /// detectors, exact route, the gate), also capped by 40% of `seconds`
+  /// (0: detectors only, architectures).
+  double original_seconds = 4.0;
   /// ReLU networks: most hidden neurons that reach the output for which a
   /// candidate's Thm 7.4.2 subsets (2^k - 1) are enumerated.
   std::size_t max_subset_neurons = 12;
