@@ -8,6 +8,7 @@
 #include <numeric>
 #include <set>
 #include <stdexcept>
+#include <unordered_set>
 
 #include "gate.hpp"
 #include "network_common.hpp"
@@ -323,6 +324,21 @@ struct Flip {
 template <class S>
 void best_first(S& s, std::size_t max_depth, RepairResult& r, const RepairOptions& o) {
   const Factors& f0 = s.original();
+  // The flip list holds one entry per mask cell: refused (with the reason)
+  // beyond kMaxSearchCells cells rather than allocated; counted with
+  // overflow checks (cells of materialized masks, so no wrap in practice).
+  constexpr std::size_t kMaxSearchCells = std::size_t{1} << 20;
+  std::size_t cells = 0;
+  for (const auto& m : f0) {
+    const std::size_t c = m.rows() * m.cols();
+    if (m.cols() != 0 && c / m.cols() != m.rows()) cells = SIZE_MAX;
+    cells = cells > SIZE_MAX - c ? SIZE_MAX : cells + c;
+  }
+  if (cells > kMaxSearchCells) {
+    r.note = "single-entry search skipped: " + std::to_string(cells) + " mask cells exceed its limit of " +
+             std::to_string(kMaxSearchCells);
+    return;
+  }
   std::vector<Flip> flips;
   for (std::size_t l = 0; l < f0.size(); ++l)
     for (std::size_t i = 0; i < f0[l].rows(); ++i)
@@ -404,9 +420,10 @@ void search_and_finish(S& s, RepairResult& r, const RepairOptions& o) {
 // (N_2 x N_1). Hidden neuron k is row k of I_1 and column k of I_2.
 
 /// Most kept neurons whose 2^k - 1 subsets a candidate may enumerate: the
-/// option, lowered so that one candidate's subsets fit the budget at about
-/// 20000 reductions a second (most subsets are settled by the exact
-/// reductions and the cache of network.cpp; a new block costs more).
+/// option, lowered so that one candidate's subsets fit the budget at 20000
+/// subsets a second. Subsets settled by network.cpp's exact reductions and
+/// its cache run at about 130000 a second (2^16 - 1 in 0.5 s, loaded 2-core
+/// machine); a new reduced block costs an analyze() call, hence the margin.
 std::size_t subset_limit(const RepairOptions& o) {
   std::size_t k = 0;
   const double per_second = 20000.0 * std::max(o.seconds, 0.0);
@@ -433,7 +450,9 @@ class NetSearch {
   bool consider(const Factors& f, const std::string& move) {
     ++examined_;
     if (o_.parameter_budget && params(f) > *o_.parameter_budget) return false;
-    if (!seen_.insert(key_of(f)).second) return false;
+    // Hashed key: a collision only skips a candidate (never a suggestion
+    // unchecked), and 20000 candidates of large masks stay small.
+    if (!seen_.insert(std::hash<std::string>{}(key_of(f))).second) return false;
     // Cheap filters before the analysis: Thm 7.4.2 (1) must hold (Cor 7.4.3
     // and 7.4.4 with N_2 >= 2 need it too), and the subsets must be
     // affordable unless W_1 is dense on the kept neurons (Cor 7.4.3).
@@ -479,7 +498,7 @@ class NetSearch {
   clock_type::time_point t0_;
   std::size_t limit_;
   std::size_t examined_ = 0, evaluated_ = 0, skipped_subsets_ = 0;
-  std::set<std::string> seen_;
+  std::unordered_set<std::size_t> seen_;
   std::vector<RepairSuggestion> found_;
 };
 
@@ -562,7 +581,11 @@ void network_moves(NetSearch& s, std::size_t max_suggestions) {
     if (f0[1].col_count(k) != n2) nf.push_back(k);
   // fill[t]: neuron nf[t] gets a full W_2 column (else it is dropped).
   std::vector<std::vector<bool>> assignments;
-  if (nf.size() <= 8) {
+  // Every combination (up to 2^8 x 4 candidate copies of the masks) only
+  // while those copies stay within 64 MiB; else three combinations.
+  std::size_t mask_bytes = 0;
+  for (const auto& m : f0) mask_bytes += m.rows() * ((m.cols() + 63) / 64) * 8 + 64;
+  if (nf.size() <= 8 && (std::size_t{4} << nf.size()) <= (std::size_t{64} << 20) / std::max<std::size_t>(mask_bytes, 1)) {
     for (std::uint32_t m = 0; m < (1u << nf.size()); ++m) {
       std::vector<bool> a(nf.size());
       for (std::size_t t = 0; t < nf.size(); ++t) a[t] = (m >> t) & 1u;
