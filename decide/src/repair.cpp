@@ -458,7 +458,8 @@ class NetSearch {
     // affordable unless W_1 is dense on the kept neurons (Cor 7.4.3).
     const ReluNetwork net(f, name_);
     const auto H = network_common::kept_neurons(net);
-    if (!network_common::columns_full(f[1], H)) return false;
+    // No neuron left: F_I is the constants, closed but no repair anyone wants.
+    if (H.empty() || !network_common::columns_full(f[1], H)) return false;
     if (H.size() > limit_ && !network_common::rows_full(f[0], H)) {
       ++skipped_subsets_;
       return false;
