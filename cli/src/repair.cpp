@@ -31,18 +31,29 @@ std::string cells(const std::vector<SupportEdit>& e, std::size_t factor, bool ad
 }
 
 void print_suggestion(const RepairSuggestion& s, std::ostream& out, bool first) {
-  out << "  " << (first ? "nearest provably well-posed" : "also") << ": " << s.changes() << " change"
-      << (s.changes() == 1 ? "" : "s") << " (move: " << s.move << "), " << s.parameter_count << " parameters\n";
+  // Networks: layers W1 (first) .. WL, "weights"; architectures: X1 (leftmost) .. XL.
+  const char* name = s.network ? "W" : "X";
+  out << "  " << (first ? "nearest provably well-posed" : "also") << (s.network ? " (bounded box)" : "") << ": "
+      << s.changes() << " change" << (s.changes() == 1 ? "" : "s") << " (move: " << s.move << "), "
+      << s.parameter_count << (s.network ? " weights\n" : " parameters\n");
   for (std::size_t l = 0; l < s.factors.size(); ++l) {
     const std::string add = cells(s.edits, l, true), rem = cells(s.edits, l, false);
-    if (!add.empty()) out << "    X" << (l + 1) << ": add " << add << "\n";
-    if (!rem.empty()) out << "    X" << (l + 1) << ": remove " << rem << "\n";
+    if (!add.empty()) out << "    " << name << (l + 1) << ": add " << add << "\n";
+    if (!rem.empty()) out << "    " << name << (l + 1) << ": remove " << rem << "\n";
   }
   out << "    new verdict: closed — " << s.verdict.method << "; certificate checked: " << s.check << "\n";
   if (!s.verdict.explanation.empty()) out << "    " << s.verdict.explanation << "\n";
 }
 
 nlohmann::json repaired_spec(const Spec& spec, const RepairSuggestion& s) {
+  if (s.network) {
+    // A network spec again: {"network": "relu", "factors": [W_1, ..., W_L]}.
+    nlohmann::json j = to_spec_json(ReluNetwork(s.factors));
+    j["name"] = spec.name + "-repaired";
+    j["description"] = "wellposed repair of " + spec.name + ": " + std::to_string(s.changes()) +
+                       " mask change(s) (move: " + s.move + "); F_I closed on [-B,B]^d by " + s.verdict.method;
+    return j;
+  }
   nlohmann::json factors = nlohmann::json::array();
   for (const auto& f : s.factors)
     factors.push_back({{"rows", f.rows()}, {"cols", f.cols()}, {"support", {{"mask", f.to_rows()}}}});
@@ -80,16 +91,6 @@ int run_repair(const RepairCliOptions& o, std::ostream& out, std::ostream& err) 
     const std::string label = "repair " + spec.name + " (" + std::to_string(++done) + "/" + std::to_string(specs.size()) + ")";
     progress.stage(label, o.timeout_seconds);
     nlohmann::json r = {{"name", spec.name}, {"file", spec.file}, {"json_path", spec.json_path}};
-    if (spec.network) {
-      // F_I of a ReLU network: no support change can make Ch. 7's sufficient
-      // conditions hold on finite data with several outputs, and L_I closed
-      // is only necessary; nothing provable to aim for here.
-      r["note"] = "ReLU network specs are not repaired: L_I closed is only necessary for F_I closed (Thm 7.3.3)";
-      text << spec.name << ": not repaired — " << r["note"].get<std::string>() << "\n";
-      results.push_back(r);
-      all = false;
-      continue;
-    }
     RepairOptions ro;
     ro.parameter_budget = o.budget;
     ro.max_changes = o.max_changes;
@@ -102,7 +103,7 @@ int run_repair(const RepairCliOptions& o, std::ostream& out, std::ostream& err) 
       };
     RepairResult rr;
     try {
-      rr = repair(spec.architecture, ro);
+      rr = spec.network ? repair_network(*spec.network, ro) : repair(spec.architecture, ro);
     } catch (const std::exception& e) {
       err << "wellposed: error: " << spec.file << ": at " << spec.json_path << ": " << e.what() << "\n";
       return kExitBadInput;
@@ -110,19 +111,37 @@ int run_repair(const RepairCliOptions& o, std::ostream& out, std::ostream& err) 
     const nlohmann::json j = to_json(rr);
     r.update(j);
     results.push_back(r);
-    text << spec.name << ": " << shown(rr.original.closedness) << " (" << rr.original.method << ")\n";
-    if (!rr.original.explanation.empty()) text << "    " << rr.original.explanation << "\n";
+    if (rr.network) {
+      // The network's verdict as `check` gives it, then the repair's target
+      // domain: F_I on the bounded box (the only Ch. 7 sufficient condition
+      // with several outputs).
+      text << spec.name << ": " << shown(rr.overall.closedness) << " (" << rr.overall.method << ")\n";
+      if (!rr.overall.explanation.empty()) text << "    " << rr.overall.explanation << "\n";
+      text << "  on [-B,B]^d (bounded box): " << shown(rr.original.closedness) << " (" << rr.original.method << ")\n";
+    } else {
+      text << spec.name << ": " << shown(rr.original.closedness) << " (" << rr.original.method << ")\n";
+      if (!rr.original.explanation.empty()) text << "    " << rr.original.explanation << "\n";
+    }
     if (rr.original.closedness == Closedness::closed) {
-      text << "  already proven well-posed: nothing to repair\n";
+      text << "  already proven well-posed" << (rr.network ? " on the bounded box" : "") << ": nothing to repair\n";
       continue;
     }
     if (rr.suggestions.empty()) {
       all = false;
-      text << "  no provably well-posed architecture found within the bounds (" << rr.note << ")\n";
+      if (rr.note.rfind("not repaired", 0) == 0) {  // refused before any search (repair.hpp)
+        text << "  " << rr.note << "\n";
+        continue;
+      }
+      text << "  no provably well-posed " << (rr.network ? "network" : "architecture") << " found within the bounds ("
+           << rr.note << ")\n";
     }
     for (std::size_t k = 0; k < rr.suggestions.size(); ++k) print_suggestion(rr.suggestions[k], text, k == 0);
     text << "  search: " << rr.note << "; " << rr.candidates_examined << " candidates examined"
-         << " (indices 0-based (row,column); X1 is the leftmost factor; nearest within the move set, not globally)\n";
+         << (rr.network ? " (indices 0-based (row,column) = weight[out, in]; W1 is the first layer, as in PyTorch; "
+                          "proven on [-B,B]^d only: Ch. 7 has no finite-data condition for several outputs; "
+                          "nearest within the move set, not globally)\n"
+                        : " (indices 0-based (row,column); X1 is the leftmost factor; nearest within the move set, not "
+                          "globally)\n");
     if (!rr.suggestions.empty()) repaired.push_back(repaired_spec(spec, rr.suggestions.front()));
   }
   progress.finish();

@@ -343,6 +343,7 @@ NetworkAnalysis analyze_network(const ReluNetwork& net, const NetworkOptions& o)
   AnalyzeOptions ao;
   ao.budget_seconds = subsets_coming ? 0.5 * o.budget_seconds : o.budget_seconds;
   ao.exact_deciders = o.exact_deciders;
+  if (!o.linear_exact) ao.exact_deciders = std::vector<NamedExactDecider>{};  // detectors only
   ao.check = o.check;
   // One check per certificate (gate.hpp): analyze() gates L_I and every
   // Thm 7.4.2 problem; the domain verdicts' certificates carry those

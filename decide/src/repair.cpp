@@ -3,11 +3,17 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <map>
 #include <numeric>
 #include <set>
 #include <stdexcept>
+#include <unordered_set>
 
 #include "gate.hpp"
+#include "network_common.hpp"
+#include "wellposed/decide/analyze.hpp"
+#include "wellposed/decide/network.hpp"
 #include "wellposed/algebra/kpattern.hpp"
 #include "wellposed/algebra/rank_one.hpp"
 #include "wellposed/decide/detectors.hpp"
@@ -195,9 +201,12 @@ void set_class(Factors& f, const std::vector<std::size_t>& units, const std::vec
   }
 }
 
-// Thm 5.2.3 by additions: overlapping classes get the union of their rows and
-// columns (they become one class). Ends: every step lowers the class count.
-void merge_classes_move(Search& s) {
+// Thm 5.2.3's two moves share this loop: while two rank-one classes overlap,
+// `resolve` edits the first overlapping pair (p < q); then the result is
+// considered under `move`. `resolve` must make progress (merge: fewer
+// classes; split: fewer entries), so the loop ends.
+template <class Resolve>
+void overlapping_classes_move(Search& s, const char* move, Resolve resolve) {
   Factors f = s.original();
   for (;;) {
     if (s.left() <= 0) return;  // the time bound covers the moves too
@@ -206,46 +215,41 @@ void merge_classes_move(Search& s) {
     for (std::size_t p = 0; p < cls.size() && !changed; ++p)
       for (std::size_t q = p + 1; q < cls.size() && !changed; ++q)
         if (overlap(cls[p], cls[q])) {
-          std::vector<std::size_t> units = cls[p].indices, rows, cols;
-          units.insert(units.end(), cls[q].indices.begin(), cls[q].indices.end());
-          std::set_union(cls[p].rows.begin(), cls[p].rows.end(), cls[q].rows.begin(), cls[q].rows.end(),
-                         std::back_inserter(rows));
-          std::set_union(cls[p].cols.begin(), cls[p].cols.end(), cls[q].cols.begin(), cls[q].cols.end(),
-                         std::back_inserter(cols));
-          set_class(f, units, rows, cols);
+          resolve(f, cls[p], cls[q]);
           changed = true;
         }
     if (!changed) break;
   }
-  s.consider(f, "merge-classes");
+  s.consider(f, move);
+}
+
+// Thm 5.2.3 by additions: overlapping classes get the union of their rows and
+// columns (they become one class). Ends: every step lowers the class count.
+void merge_classes_move(Search& s) {
+  overlapping_classes_move(s, "merge-classes", [](Factors& f, const RankOneClass& P, const RankOneClass& Q) {
+    std::vector<std::size_t> units = P.indices, rows, cols;
+    units.insert(units.end(), Q.indices.begin(), Q.indices.end());
+    std::set_union(P.rows.begin(), P.rows.end(), Q.rows.begin(), Q.rows.end(), std::back_inserter(rows));
+    std::set_union(P.cols.begin(), P.cols.end(), Q.cols.begin(), Q.cols.end(), std::back_inserter(cols));
+    set_class(f, units, rows, cols);
+  });
 }
 
 // Thm 5.2.3 by removals: the cheaper of "drop the shared rows" / "drop the
 // shared columns" from the smaller of two overlapping classes. Ends: every
 // step removes entries.
 void split_classes_move(Search& s) {
-  Factors f = s.original();
-  for (;;) {
-    if (s.left() <= 0) return;  // the time bound covers the moves too
-    const auto cls = rank_one_classes(f[0], f[1]);
-    bool changed = false;
-    for (std::size_t p = 0; p < cls.size() && !changed; ++p)
-      for (std::size_t q = p + 1; q < cls.size() && !changed; ++q)
-        if (overlap(cls[p], cls[q])) {
-          const RankOneClass& small = cls[p].size() <= cls[q].size() ? cls[p] : cls[q];
-          const RankOneClass& big = &small == &cls[p] ? cls[q] : cls[p];
-          const auto rows = intersect(small.rows, big.rows), cols = intersect(small.cols, big.cols);
-          for (auto k : small.indices) {
-            if (rows.size() * small.cols.size() <= cols.size() * small.rows.size())
-              for (auto i : rows) f[0].set(i, k, false);
-            else
-              for (auto j : cols) f[1].set(k, j, false);
-          }
-          changed = true;
-        }
-    if (!changed) break;
-  }
-  s.consider(f, "split-classes");
+  overlapping_classes_move(s, "split-classes", [](Factors& f, const RankOneClass& P, const RankOneClass& Q) {
+    const RankOneClass& small = P.size() <= Q.size() ? P : Q;
+    const RankOneClass& big = &small == &P ? Q : P;
+    const auto rows = intersect(small.rows, big.rows), cols = intersect(small.cols, big.cols);
+    for (auto k : small.indices) {
+      if (rows.size() * small.cols.size() <= cols.size() * small.rows.size())
+        for (auto i : rows) f[0].set(i, k, false);
+      else
+        for (auto j : cols) f[1].set(k, j, false);
+    }
+  });
 }
 
 // Thm 5.2.9 by making classes complete (Def 5.2.5: |P| >= min(|R_P|,|C_P|)):
@@ -314,8 +318,27 @@ struct Flip {
   std::size_t factor, row, col;
 };
 
-void best_first(Search& s, std::size_t max_depth, RepairResult& r, const RepairOptions& o) {
+// Uniform-cost search over single-entry edits; S is Search (architectures)
+// or NetSearch (ReLU networks): original(), consider(), out_of_bounds(),
+// examined(), found(), left().
+template <class S>
+void best_first(S& s, std::size_t max_depth, RepairResult& r, const RepairOptions& o) {
   const Factors& f0 = s.original();
+  // The flip list holds one entry per mask cell: refused (with the reason)
+  // beyond kMaxSearchCells cells rather than allocated; counted with
+  // overflow checks (cells of materialized masks, so no wrap in practice).
+  constexpr std::size_t kMaxSearchCells = std::size_t{1} << 20;
+  std::size_t cells = 0;
+  for (const auto& m : f0) {
+    const std::size_t c = m.rows() * m.cols();
+    if (m.cols() != 0 && c / m.cols() != m.rows()) cells = SIZE_MAX;
+    cells = cells > SIZE_MAX - c ? SIZE_MAX : cells + c;
+  }
+  if (cells > kMaxSearchCells) {
+    r.note = "single-entry search skipped: " + std::to_string(cells) + " mask cells exceed its limit of " +
+             std::to_string(kMaxSearchCells);
+    return;
+  }
   std::vector<Flip> flips;
   for (std::size_t l = 0; l < f0.size(); ++l)
     for (std::size_t i = 0; i < f0[l].rows(); ++i)
@@ -372,6 +395,240 @@ void best_first(Search& s, std::size_t max_depth, RepairResult& r, const RepairO
   r.note = "every architecture within " + std::to_string(r.exhaustive_depth) + " edit(s) was examined";
 }
 
+// The best-first search (only as deep as it can improve on the moves'
+// nearest suggestion), then the suggestions nearest first. Shared by
+// architectures and networks.
+template <class S>
+void search_and_finish(S& s, RepairResult& r, const RepairOptions& o) {
+  std::size_t best = SIZE_MAX;
+  for (const auto& x : s.found()) best = std::min(best, x.changes());
+  std::size_t depth = o.max_changes ? std::min(*o.max_changes, o.search_depth) : o.search_depth;
+  if (best != SIZE_MAX && best > 0) depth = std::min(depth, best - 1);
+  if (depth > 0) best_first(s, depth, r, o);
+  else r.note = best == SIZE_MAX ? "search depth 0" : "no search needed: a move found " + std::to_string(best) + " edit(s)";
+  r.candidates_examined = s.examined();
+  auto& f = s.found();
+  std::stable_sort(f.begin(), f.end(), [](const RepairSuggestion& a, const RepairSuggestion& b) {
+    return std::pair{a.changes(), a.parameter_count} < std::pair{b.changes(), b.parameter_count};
+  });
+  if (f.size() > o.max_suggestions) f.resize(o.max_suggestions);
+  r.suggestions = std::move(f);
+}
+
+// ---------------------------------------------------------------- networks
+// Layers W_1, W_2 (input to output): f[0] = I_1 (N_1 x N_0), f[1] = I_2
+// (N_2 x N_1). Hidden neuron k is row k of I_1 and column k of I_2.
+
+/// Most kept neurons whose 2^k - 1 subsets a candidate may enumerate: the
+/// option, lowered so that one candidate's subsets fit the budget at 20000
+/// subsets a second. Subsets settled by network.cpp's exact reductions and
+/// its cache run at about 130000 a second (2^16 - 1 in 0.5 s, loaded 2-core
+/// machine); a new reduced block costs an analyze() call, hence the margin.
+std::size_t subset_limit(const RepairOptions& o) {
+  std::size_t k = 0;
+  const double per_second = 20000.0 * std::max(o.seconds, 0.0);
+  while (k < 62 && std::ldexp(1.0, static_cast<int>(k + 1)) - 1 <= per_second) ++k;
+  return std::min(o.max_subset_neurons, k);
+}
+
+class NetSearch {
+ public:
+  NetSearch(const ReluNetwork& net, const RepairOptions& o, clock_type::time_point t0)
+      : o_(o), original_(net.layers()), name_(net.name()), t0_(t0), limit_(subset_limit(o)) {}
+
+  double left() const { return o_.seconds - std::chrono::duration<double>(clock_type::now() - t0_).count(); }
+  bool out_of_bounds() const { return examined_ >= o_.max_candidates || left() <= 0; }
+  std::size_t examined() const { return examined_; }
+  std::size_t evaluated() const { return evaluated_; }
+  std::size_t skipped_for_subsets() const { return skipped_subsets_; }
+  std::size_t limit() const { return limit_; }
+  const Factors& original() const { return original_; }
+  std::vector<RepairSuggestion>& found() { return found_; }
+
+  /// Examines a candidate; true when analyze_network() proves it closed on
+  /// the bounded box and that verdict passed the gate (recorded).
+  bool consider(const Factors& f, const std::string& move) {
+    ++examined_;
+    if (o_.parameter_budget && params(f) > *o_.parameter_budget) return false;
+    // Hashed key: a collision only skips a candidate (never a suggestion
+    // unchecked), and 20000 candidates of large masks stay small.
+    if (!seen_.insert(std::hash<std::string>{}(key_of(f))).second) return false;
+    // Cheap filters before the analysis: Thm 7.4.2 (1) must hold (Cor 7.4.3
+    // and 7.4.4 with N_2 >= 2 need it too), and the subsets must be
+    // affordable unless W_1 is dense on the kept neurons (Cor 7.4.3).
+    const ReluNetwork net(f, name_);
+    const auto H = network_common::kept_neurons(net);
+    // No neuron left: F_I is the constants, closed but no repair anyone wants.
+    if (H.empty() || !network_common::columns_full(f[1], H)) return false;
+    if (H.size() > limit_ && !network_common::rows_full(f[0], H)) {
+      ++skipped_subsets_;
+      return false;
+    }
+    std::vector<SupportEdit> edits = support_edits(original_, f);
+    if (edits.empty() || (o_.max_changes && edits.size() > *o_.max_changes)) return false;
+    const double budget = std::min(left(), std::max(1.0, 0.25 * o_.seconds));
+    if (budget <= 0) return false;
+    ++evaluated_;
+    NetworkOptions no;
+    no.budget_seconds = budget;
+    no.per_problem_seconds = std::min(1.0, 0.5 * budget);
+    no.max_subset_neurons = limit_;
+    no.linear_exact = false;  // the bounded-box sufficient conditions do not use L_I
+    const NetworkAnalysis na = analyze_network(net, no);
+    const DomainVerdict& b = na.bounded_box;
+    // analyze_network gated b (gate.hpp): a non-empty check is the
+    // checker's account of a passed certificate.
+    if (b.verdict.closedness != Closedness::closed || b.check.empty()) return false;
+    RepairSuggestion s;
+    s.move = move;
+    s.edits = std::move(edits);
+    s.factors = f;
+    s.parameter_count = params(f);
+    s.verdict = b.verdict;
+    s.check = b.check;
+    s.network = true;
+    s.domain = b.domain;
+    found_.push_back(std::move(s));
+    return true;
+  }
+
+ private:
+  const RepairOptions& o_;
+  Factors original_;
+  std::string name_;
+  clock_type::time_point t0_;
+  std::size_t limit_;
+  std::size_t examined_ = 0, evaluated_ = 0, skipped_subsets_ = 0;
+  std::unordered_set<std::size_t> seen_;
+  std::vector<RepairSuggestion> found_;
+};
+
+void fill_row(Support& s, std::size_t i) {
+  for (std::size_t j = 0; j < s.cols(); ++j) s.set(i, j);
+}
+void clear_row(Support& s, std::size_t i) {
+  for (std::size_t j = 0; j < s.cols(); ++j) s.set(i, j, false);
+}
+void fill_col(Support& s, std::size_t j) {
+  for (std::size_t i = 0; i < s.rows(); ++i) s.set(i, j);
+}
+void clear_col(Support& s, std::size_t j) {
+  for (std::size_t i = 0; i < s.rows(); ++i) s.set(i, j, false);
+}
+
+bool rows_meet(const Support& s, std::size_t a, std::size_t b) {
+  for (std::size_t j : s.row_indices(a))
+    if (s(b, j)) return true;
+  return false;
+}
+bool rows_equal(const Support& s, std::size_t a, std::size_t b) {
+  return s.row_count(a) == s.row_count(b) && s.row_indices(a) == s.row_indices(b);
+}
+
+// Condition (2) moves on the kept neurons' W_1 rows (after condition (1)).
+// Merge: rows joined by shared inputs get their union (entries added), so
+// the rows become pairwise equal or disjoint.
+Factors merge_rows(Factors f) {
+  const auto H = network_common::kept_neurons(ReluNetwork(f));
+  std::vector<std::size_t> parent(H.size());
+  std::iota(parent.begin(), parent.end(), std::size_t{0});
+  auto find = [&](std::size_t x) {
+    while (parent[x] != x) x = parent[x] = parent[parent[x]];
+    return x;
+  };
+  for (std::size_t a = 0; a < H.size(); ++a)
+    for (std::size_t b = a + 1; b < H.size(); ++b)
+      if (rows_meet(f[0], H[a], H[b])) parent[find(b)] = find(a);
+  std::map<std::size_t, std::vector<std::size_t>> union_cols;
+  for (std::size_t a = 0; a < H.size(); ++a)
+    for (std::size_t j : f[0].row_indices(H[a])) union_cols[find(a)].push_back(j);
+  for (std::size_t a = 0; a < H.size(); ++a)
+    for (std::size_t j : union_cols[find(a)]) f[0].set(H[a], j);
+  return f;
+}
+
+// Split: while two kept rows overlap without being equal, the smaller (ties:
+// the later neuron) loses the shared inputs (entries removed; a row that
+// empties drops its neuron). Ends: every step removes entries.
+Factors split_rows(Factors f) {
+  for (;;) {
+    const auto H = network_common::kept_neurons(ReluNetwork(f));
+    bool changed = false;
+    for (std::size_t a = 0; a < H.size() && !changed; ++a)
+      for (std::size_t b = a + 1; b < H.size() && !changed; ++b)
+        if (rows_meet(f[0], H[a], H[b]) && !rows_equal(f[0], H[a], H[b])) {
+          const std::size_t small = f[0].row_count(H[a]) < f[0].row_count(H[b]) ? H[a] : H[b];
+          const std::size_t other = small == H[a] ? H[b] : H[a];
+          for (std::size_t j : f[0].row_indices(other)) f[0].set(small, j, false);
+          changed = true;
+        }
+    if (!changed) return f;
+  }
+}
+
+Factors dense_rows(Factors f) {
+  for (std::size_t k : network_common::kept_neurons(ReluNetwork(f))) fill_row(f[0], k);
+  return f;
+}
+
+// Thm 7.4.2's moves (header comment): condition (1) assignments x the four
+// condition (2) treatments, considered in order of their number of edits.
+void network_moves(NetSearch& s, std::size_t max_suggestions) {
+  const Factors& f0 = s.original();
+  const ReluNetwork net0(f0);
+  const std::size_t n2 = f0[1].rows();
+  std::vector<std::size_t> nf;  // kept neurons whose W_2 column is not full
+  for (std::size_t k : network_common::kept_neurons(net0))
+    if (f0[1].col_count(k) != n2) nf.push_back(k);
+  // fill[t]: neuron nf[t] gets a full W_2 column (else it is dropped).
+  std::vector<std::vector<bool>> assignments;
+  // Every combination (up to 2^8 x 4 candidate copies of the masks) only
+  // while those copies stay within 64 MiB; else three combinations.
+  std::size_t mask_bytes = 0;
+  for (const auto& m : f0) mask_bytes += m.rows() * ((m.cols() + 63) / 64) * 8 + 64;
+  if (nf.size() <= 8 && (std::size_t{4} << nf.size()) <= (std::size_t{64} << 20) / std::max<std::size_t>(mask_bytes, 1)) {
+    for (std::uint32_t m = 0; m < (1u << nf.size()); ++m) {
+      std::vector<bool> a(nf.size());
+      for (std::size_t t = 0; t < nf.size(); ++t) a[t] = (m >> t) & 1u;
+      assignments.push_back(a);
+    }
+  } else {
+    std::vector<bool> cheapest(nf.size());
+    for (std::size_t t = 0; t < nf.size(); ++t)
+      cheapest[t] = n2 - f0[1].col_count(nf[t]) <= std::min(f0[1].col_count(nf[t]), f0[0].row_count(nf[t]));
+    assignments = {cheapest, std::vector<bool>(nf.size(), true), std::vector<bool>(nf.size(), false)};
+  }
+  struct Cand {
+    std::size_t changes, par;
+    Factors f;
+    std::string move;
+  };
+  std::vector<Cand> cands;
+  for (const auto& a : assignments) {
+    if (s.left() <= 0) break;
+    Factors f = f0;
+    for (std::size_t t = 0; t < nf.size(); ++t) {
+      const std::size_t k = nf[t];
+      if (a[t]) fill_col(f[1], k);
+      else if (f0[1].col_count(k) <= f0[0].row_count(k)) clear_col(f[1], k);
+      else clear_row(f[0], k);
+    }
+    for (auto& [move, g] : std::vector<std::pair<std::string, Factors>>{
+             {"w1-as-is", f}, {"w1-dense", dense_rows(f)}, {"w1-merge-rows", merge_rows(f)}, {"w1-split-rows", split_rows(f)}})
+      cands.push_back({support_edits(f0, g).size(), params(g), std::move(g), move});
+  }
+  std::stable_sort(cands.begin(), cands.end(),
+                   [](const Cand& x, const Cand& y) { return std::pair{x.changes, x.par} < std::pair{y.changes, y.par}; });
+  // Nearest first: stop once enough suggestions are found and the next
+  // candidate is farther than the last one found (ties are all examined).
+  std::size_t last = SIZE_MAX;
+  for (const auto& c : cands) {
+    if (s.out_of_bounds()) break;
+    if (s.found().size() >= max_suggestions && c.changes > last) break;
+    if (s.consider(c.f, c.move)) last = c.changes;
+  }
+}
+
 }  // namespace
 
 std::vector<SupportEdit> support_edits(const std::vector<Support>& from, const std::vector<Support>& to) {
@@ -394,13 +651,24 @@ RepairResult repair(const Architecture& arch, const RepairOptions& o) {
     throw std::invalid_argument("repair: the masks of this family are too large to build (" +
                                 std::to_string(arch.materialize_bytes().value_or(0)) + " bytes); repairs edit masks");
   RepairResult r;
+  Search s(arch, o);  // its clock covers the whole call, the input's verdict included
   {
-    Verdict v = detect(arch);
-    detail::gate(v, arch, std::max(o.seconds, 0.5));
-    v.explanation = explain(v, arch);
+    // The input's verdict through the full route (detectors, exact route,
+    // the gate) when cheap: a bounded share of the budget; detectors only
+    // when original_seconds is 0.
+    Verdict v;
+    const double budget = std::min(o.original_seconds, 0.4 * o.seconds);
+    if (budget > 0) {
+      AnalyzeOptions ao;
+      ao.budget_seconds = budget;
+      v = analyze(arch, ao).verdict;
+    } else {
+      v = detect(arch);
+      detail::gate(v, arch, std::max(o.seconds, 0.5));
+    }
+    if (v.explanation.empty()) v.explanation = explain(v, arch);
     r.original = v;
   }
-  Search s(arch, o);
   if (r.original.closedness == Closedness::closed) {
     r.note = "already proven well-posed; nothing to repair";
     return r;
@@ -418,19 +686,47 @@ RepairResult repair(const Architecture& arch, const RepairOptions& o) {
   }
   // Then the bounded best-first search, only as deep as it can improve on
   // the moves' nearest suggestion.
-  std::size_t best = SIZE_MAX;
-  for (const auto& x : s.found()) best = std::min(best, x.changes());
-  std::size_t depth = o.max_changes ? std::min(*o.max_changes, o.search_depth) : o.search_depth;
-  if (best != SIZE_MAX && best > 0) depth = std::min(depth, best - 1);
-  if (depth > 0) best_first(s, depth, r, o);
-  else r.note = best == SIZE_MAX ? "search depth 0" : "no search needed: a move found " + std::to_string(best) + " edit(s)";
+  search_and_finish(s, r, o);
+  return r;
+}
+
+RepairResult repair_network(const ReluNetwork& net, const RepairOptions& o) {
+  const auto t0 = clock_type::now();
+  RepairResult r;
+  r.network = true;
+  r.domain = "bounded_box";
+  r.scope = network_common::kScopeBox;
+  NetSearch s(net, o, t0);
+  {
+    // The input's verdicts through analyze_network (L_I by the full route,
+    // the subsets, the gate), within a bounded share of the budget.
+    NetworkOptions no;
+    no.budget_seconds = std::max(0.1, std::min(o.original_seconds, 0.4 * o.seconds));
+    no.per_problem_seconds = std::min(1.0, 0.5 * no.budget_seconds);
+    no.max_subset_neurons = s.limit();
+    const NetworkAnalysis na = analyze_network(net, no);
+    r.original = na.bounded_box.verdict;
+    r.overall = na.overall;
+  }
+  if (r.original.closedness == Closedness::closed) {
+    r.note = "already proven well-posed on the bounded box (" + r.original.method + "); nothing to repair";
+    return r;
+  }
+  if (net.depth() != 2) {
+    r.note = "not repaired: " + std::to_string(net.depth() - 1) +
+             " hidden layers; Ch. 7 proves F_I closed only for one hidden layer (Thm 7.3.7, Thm 7.4.2 and its "
+             "corollaries need L = 2), so no change of the masks can be proven well-posed";
+    return r;
+  }
+  if (o.progress) o.progress(0, 0, "repair: Thm 7.4.2 moves (W2 columns full, W1 rows)");
+  network_moves(s, o.max_suggestions);
+  search_and_finish(s, r, o);
   r.candidates_examined = s.examined();
-  auto& f = s.found();
-  std::stable_sort(f.begin(), f.end(), [](const RepairSuggestion& a, const RepairSuggestion& b) {
-    return std::pair{a.changes(), a.parameter_count} < std::pair{b.changes(), b.parameter_count};
-  });
-  if (f.size() > o.max_suggestions) f.resize(o.max_suggestions);
-  r.suggestions = std::move(f);
+  r.note += "; " + std::to_string(s.evaluated()) + " candidate network(s) analyzed";
+  if (s.skipped_for_subsets())
+    r.note += "; " + std::to_string(s.skipped_for_subsets()) + " candidate(s) not examined: more than " +
+              std::to_string(s.limit()) + " hidden neurons reach the output, and Thm 7.4.2's 2^k - 1 subsets exceed " +
+              "what this budget allows (only Cor 7.4.3, W1 dense on those neurons, was tried for them)";
   return r;
 }
 
@@ -440,27 +736,39 @@ nlohmann::json to_json(const RepairSuggestion& s) {
     nlohmann::json add = nlohmann::json::array(), rem = nlohmann::json::array();
     for (const auto& e : s.edits)
       if (e.factor == l) (e.add ? add : rem).push_back({e.row, e.col});
-    if (!add.empty() || !rem.empty()) edits["X" + std::to_string(l + 1)] = {{"add", add}, {"remove", rem}};
+    if (!add.empty() || !rem.empty())
+      edits[(s.network ? "W" : "X") + std::to_string(l + 1)] = {{"add", add}, {"remove", rem}};
   }
   nlohmann::json factors = nlohmann::json::array();
   for (const auto& f : s.factors) factors.push_back(f.to_rows());
-  return {{"move", s.move},
-          {"changes", s.changes()},
-          {"edits", edits},
-          {"parameter_count", s.parameter_count},
-          {"factors", factors},
-          {"verdict", to_json(s.verdict, false)},
-          {"check", s.check}};
+  nlohmann::json j = {{"move", s.move},
+                      {"changes", s.changes()},
+                      {"edits", edits},
+                      {"parameter_count", s.parameter_count},
+                      {"factors", factors},
+                      {"verdict", to_json(s.verdict, false)},
+                      {"check", s.check}};
+  if (s.network) j["domain"] = s.domain;  // factors: layers W1 (first) .. WL
+  return j;
 }
 
 nlohmann::json to_json(const RepairResult& r) {
   nlohmann::json sug = nlohmann::json::array();
   for (const auto& s : r.suggestions) sug.push_back(to_json(s));
-  return {{"original", to_json(r.original, false)},
-          {"suggestions", sug},
-          {"candidates_examined", r.candidates_examined},
-          {"exhaustive_depth", r.exhaustive_depth},
-          {"note", r.note}};
+  nlohmann::json j = {{"original", to_json(r.original, false)},
+                      {"suggestions", sug},
+                      {"candidates_examined", r.candidates_examined},
+                      {"exhaustive_depth", r.exhaustive_depth},
+                      {"note", r.note}};
+  if (r.network) {
+    // "original" is the input's verdict on `domain`, the repair's target.
+    j["kind"] = "relu_network";
+    j["domain"] = r.domain;
+    j["scope"] = r.scope;
+    j["overall"] = to_json(r.overall, false);
+    j["factor_order"] = "layers W1 (first, input side) .. WL; entries [row, col] = weight[out, in], 0-based";
+  }
+  return j;
 }
 
 }  // namespace wellposed

@@ -36,6 +36,7 @@ TEST(Repair, RandomPairsSuggestionsPassTheIndependentChecker) {
     RepairOptions o;
     o.search_depth = 2;
     o.seconds = 5;
+    o.original_seconds = 0;  // the input by the detectors: 200 pairs in seconds (the full route: below)
     const RepairResult r = repair(arch, o);
     if (r.original.closedness == Closedness::closed) {
       ++already;
@@ -110,6 +111,33 @@ TEST(Repair, KroneckerMoveRepairsALongChain) {
   ASSERT_FALSE(r.suggestions.empty());
   const auto& s = r.suggestions.front();
   EXPECT_TRUE(check_certificate(Architecture(s.factors), s.verdict).ok);
+}
+
+// The input's verdict comes from the full route (analyze: the exact route
+// and the gate) within its budget: the detectors leave this pair unknown, the
+// exact route proves it not closed.
+TEST(Repair, OriginalVerdictComesFromTheFullRoute) {
+  const Architecture a({Support::full(2, 2), Support::from_rows({"110", "011"})});
+  RepairOptions o;
+  o.original_seconds = 0;
+  o.search_depth = 1;
+  const Verdict by_detectors = repair(a, o).original;
+  EXPECT_EQ(by_detectors.closedness, Closedness::unknown);
+  EXPECT_NE(by_detectors.method, "analyze");
+  o.original_seconds = 3;
+  o.seconds = 8;
+  const RepairResult r = repair(a, o);
+  std::cout << "[repair] input verdict: " << to_string(r.original.closedness) << " (" << r.original.method << ", "
+            << r.original.seconds << " s): " << r.original.reason << "\n";
+  // Normally decided (about 1 s; 5 s when the exact route takes the
+  // sentence path); when it runs out of its budget analyze() itself says so.
+  if (r.original.closedness == Closedness::unknown) {
+    EXPECT_EQ(r.original.method, "analyze") << r.original.reason;
+  } else {
+    EXPECT_EQ(r.original.closedness, Closedness::not_closed) << r.original.reason;
+    EXPECT_EQ(r.original.method.rfind("exact", 0), 0u) << r.original.method;
+  }
+  ASSERT_FALSE(r.suggestions.empty());
 }
 
 TEST(Repair, SupportEditsListAddsAndRemoves) {

@@ -62,6 +62,12 @@ struct NetworkOptions {
   std::uint64_t materialize_max_points = 0;
   /// Passed to analyze() (nullopt: the default exact route).
   std::optional<std::vector<NamedExactDecider>> exact_deciders;
+  /// false: L_I (the necessary condition) by the polynomial-time detectors
+  /// only, the exact route kept for the Thm 7.4.2 problems. For callers that
+  /// want the sufficient conditions only (repair.hpp scores many candidates,
+  /// and a closed bounded-box verdict of Thm 7.4.2 / Cor 7.4.3 / 7.4.4 does
+  /// not use L_I); an undecided L_I only weakens the reported reasons.
+  bool linear_exact = true;
   /// How every certificate check of the decision runs (second solver, re-check cap).
   CertificateCheckOptions check;
 };

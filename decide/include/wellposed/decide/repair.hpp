@@ -33,6 +33,31 @@
 //  architecture within d edits is examined before any with d + 1, until
 //  `max_changes`, `max_candidates` or the time runs out.
 //
+// ReLU networks (repair_network; thesis Ch. 7, W_1 the first layer as in
+// PyTorch): the target is F_I closed on Omega = [-B, B]^d ("bounded_box"),
+// the only Ch. 7 sufficient condition with several outputs (finite data with
+// N_2 >= 2 has none; N_2 = 1 is closed for any masks, Cor 7.4.4 / Thm 7.3.7).
+// One hidden layer only (L >= 3: refused, Ch. 7 proves nothing closed there).
+// Each candidate is decided by analyze_network() (network.hpp) and kept only
+// when its bounded-box verdict is closed and passed the gate. Moves:
+//  * condition (1) of Thm 7.4.2 (I_2 full on the neurons that reach the
+//    output): per neuron whose W_2 column is not full, FILL the column or
+//    DROP the neuron (empty its W_2 column or W_1 row, whichever is
+//    cheaper; F_I then ignores it); every combination when at most 8 such
+//    neurons, else the cheapest-per-neuron, all-fill and all-drop ones;
+//  * then condition (2) on the kept neurons' W_1 rows: "w1-as-is" (the
+//    subsets as they are), "w1-dense" (Cor 7.4.3), "w1-merge-rows" (rows
+//    sharing an input get their union), "w1-split-rows" (the smaller of two
+//    overlapping rows loses the shared inputs): after either of the last two
+//    the rows are pairwise equal or disjoint, so every L_{I_S} has disjoint
+//    rank-one classes (Thm 5.2.3) and is closed;
+//  then the same best-first single-entry search as for architectures, over
+//  both layers' entries, only on candidates meeting condition (1).
+//  Thm 7.4.2 enumerates 2^k - 1 subsets for k kept neurons: a candidate
+//  with k above RepairOptions::max_subset_neurons (lowered further for small
+//  budgets, about 20000 subsets a second) is not examined unless its W_1 is
+//  dense on the kept neurons (Cor 7.4.3, no enumeration); the note says so.
+//
 // Guarantee: the suggestions are the nearest found WITHIN THIS MOVE SET, not
 // globally. When the search finished depth d without running out of its
 // bounds (RepairResult::exhaustive_depth = d), no architecture within d
@@ -48,6 +73,7 @@
 #include <nlohmann/json.hpp>
 
 #include "wellposed/algebra/architecture.hpp"
+#include "wellposed/algebra/network.hpp"
 #include "wellposed/algebra/support.hpp"
 #include "wellposed/decide/verdict.hpp"
 
@@ -72,6 +98,13 @@ struct RepairOptions {
   /// what). Called from the calling thread, at most every few milliseconds'
   /// worth of work; total may grow as the search proceeds.
   std::function<void(std::size_t done, std::size_t total, const std::string& what)> progress;
+  /// Budget of the input's own verdict (analyze() / analyze_network():
+  /// detectors, exact route, the gate), also capped by 40% of `seconds`
+  /// (0: detectors only, architectures).
+  double original_seconds = 4.0;
+  /// ReLU networks: most hidden neurons that reach the output for which a
+  /// candidate's Thm 7.4.2 subsets (2^k - 1) are enumerated.
+  std::size_t max_subset_neurons = 12;
 };
 
 /// One support change: factor (0-based; X_{factor+1}), row, column.
@@ -88,6 +121,10 @@ struct RepairSuggestion {
   std::size_t parameter_count = 0;
   Verdict verdict;                 ///< closed, certificate passed the checker (gate)
   std::string check;               ///< the checker's account
+  /// ReLU network (repair_network): factors are the layers W_1..W_L, input
+  /// to output, and `verdict` is about `domain` ("bounded_box").
+  bool network = false;
+  std::string domain;
   std::size_t changes() const { return edits.size(); }
 };
 
@@ -101,17 +138,32 @@ struct RepairResult {
   /// the input); see the guarantee in the header comment.
   std::size_t exhaustive_depth = 0;
   std::string note;  ///< why the search stopped, or why nothing was tried
+  /// ReLU network (repair_network): `original` is the input's verdict on
+  /// `domain` ("bounded_box", covering `scope`), the repair's target;
+  /// `overall` its verdict on both domains (as `check` reports it).
+  bool network = false;
+  std::string domain, scope;
+  Verdict overall;
 };
 
 /// Throws std::invalid_argument when the masks cannot be built (a family too
 /// large to materialize): repairs are edits of masks.
 RepairResult repair(const Architecture& arch, const RepairOptions& options = {});
 
+/// The nearest provably well-posed ReLU networks (see above): suggestions
+/// whose bounded-box verdict (Thm 7.4.2, Cor 7.4.3, Cor 7.4.4) passed the
+/// gate. Edits use factor = layer index (0: W_1). Never throws for L >= 3:
+/// the result says why nothing was tried.
+RepairResult repair_network(const ReluNetwork& net, const RepairOptions& options = {});
+
 /// The edits turning `from` into `to` (same shapes), sorted.
 std::vector<SupportEdit> support_edits(const std::vector<Support>& from, const std::vector<Support>& to);
 
 /// {"move", "changes", "edits": {"X1": {"add": [[i,j],...], "remove": [...]}, ...},
 ///  "parameter_count", "factors" (rows of 0/1), "verdict" (to_json), "check"}.
+/// Networks: edits keyed "W1".. (W1 the first layer), "factors" the layers
+/// input to output, plus "domain"; the result adds "kind": "relu_network",
+/// "domain", "scope" and "overall".
 nlohmann::json to_json(const RepairSuggestion& s);
 nlohmann::json to_json(const RepairResult& r);
 
