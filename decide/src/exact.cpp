@@ -628,6 +628,18 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
     return not_member_cache[key] = r.answer == SolverAnswer::unsat;
   };
 
+  // The per-block walk every route shares: fn(bi, block) for each block that
+  // no earlier route settled, in order; a verdict from fn ends the decision
+  // (not closed: a witness for that block), nothing goes on to the next block.
+  auto for_each_open_block =
+      [&](const std::function<std::optional<Verdict>(idx, const MaskedChain&)>& fn) -> std::optional<Verdict> {
+    for (idx bi = 0; bi < out.size(); ++bi) {
+      if (out[bi].c != Closedness::unknown) continue;
+      if (std::optional<Verdict> v = fn(bi, red.blocks[bi])) return v;
+    }
+    return std::nullopt;
+  };
+
   // The routes, in order (exact.hpp lists them with their proofs): name,
   // certificate kind a success contributes, applicability, time slice (the
   // elapsed time, in seconds since the start, up to which the route may run;
@@ -650,11 +662,11 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
         (void)stop_at;
         // Route 0: the block is {rank <= r} (reductions.hpp, determinantal_route):
         // a combinatorial proof, no solver.
-        for (idx bi = 0; bi < out.size(); ++bi) {
+        return for_each_open_block([&](idx bi, const MaskedChain& b) -> std::optional<Verdict> {
           std::string why;
-          if (determinantal_route(red.blocks[bi], why)) out[bi] = {Closedness::closed, "determinantal", why};
-        }
-        return std::nullopt;
+          if (determinantal_route(b, why)) out[bi] = {Closedness::closed, "determinantal", why};
+          return std::nullopt;
+        });
        },
        false},
       {kClosednessRoutes[1], "exact_closed", o.cone_route,
@@ -662,16 +674,15 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
        [&](double stop_at) -> std::optional<Verdict> {
         (void)stop_at;
         // Route 1: the quantifier-free asymptotic-cone criterion.
-          for (idx bi = 0; bi < out.size(); ++bi) {
-            const auto& b = red.blocks[bi];
-            if (out[bi].c != Closedness::unknown || b.num_factors() != 2 || timer.left() <= 0) continue;
+          return for_each_open_block([&](idx bi, const MaskedChain& b) -> std::optional<Verdict> {
+            if (b.num_factors() != 2 || timer.left() <= 0) return std::nullopt;
             const Z3Result r = check_traced("cone", asymptotic_cone_formula(b), budget(std::min(timer.left(), 0.3 * o.seconds + 0.05), o),
                                         Z3Tactic::nlsat);
             if (r.answer == SolverAnswer::unsat) out[bi] = {Closedness::closed, "asymptotic-cone", ""};
             else out[bi].why = r.answer == SolverAnswer::sat ? "cone criterion inconclusive (recession directions exist)"
                                                             : "cone query: " + r.reason;
-          }
-        return std::nullopt;
+            return std::nullopt;
+          });
        },
        false},
       {kClosednessRoutes[2], "exact_closed", o.cone_route && o.normal_forms,
@@ -682,9 +693,8 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
         // Route 1b': a tree of normal forms under the block's symmetries
         // (normal_form.hpp); every leaf "forall (few free entries) exists X" must
         // be TRUE. Its leaf queries share normal_form_share of the whole budget.
-          for (idx bi = 0; bi < out.size(); ++bi) {
-            const auto& b = red.blocks[bi];
-            if (out[bi].c != Closedness::unknown || !full_rank[bi] || timer.left() <= 0) continue;
+          return for_each_open_block([&](idx bi, const MaskedChain& b) -> std::optional<Verdict> {
+            if (!full_rank[bi] || timer.left() <= 0) return std::nullopt;
             NormalFormTree tree;
             std::string why;
             const auto t_build = clock_type::now();
@@ -696,7 +706,7 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
             nfo.max_states = std::min<std::size_t>(nfo.max_states, static_cast<std::size_t>(4.0e4 * std::max(0.0, timer.left())));
             if (nfo.max_states < 1000) {
               out[bi].why += "; normal forms: no time left for the tree search";
-              continue;
+              return std::nullopt;
             }
             const bool built = build_normal_form_tree(b, nfo, tree, why);
             if (tracing())
@@ -704,7 +714,7 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
                            tree.max_free, std::chrono::duration<double>(clock_type::now() - t_build).count());
             if (!built) {
               out[bi].why += "; " + why;
-              continue;
+              return std::nullopt;
             }
             const double stop_at = timer.elapsed() + std::min(timer.left(), o.normal_form_share * o.seconds);
             bool all = true;
@@ -719,12 +729,12 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
               all = false;
               break;
             }
-            if (!all) continue;
+            if (!all) return std::nullopt;
             out[bi] = {Closedness::closed, "surjective-normal-forms",
                        std::to_string(tree.leaves) + " normal forms (at most " + std::to_string(tree.max_free) + " free entries)"};
             normal_forms[bi] = normal_form_tree_json(b, tree);
-          }
-        return std::nullopt;
+            return std::nullopt;
+          });
        },
        false},
       {kClosednessRoutes[3], "exact_closed", o.cone_route,
@@ -733,16 +743,14 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
         (void)stop_at;
         ensure_full_rank();
         // Route 1b: "forall a exists X" in one sentence.
-          for (idx bi = 0; bi < out.size(); ++bi) {
-            const auto& b = red.blocks[bi];
-            if (out[bi].c != Closedness::unknown || timer.left() <= 0) continue;
-            if (!full_rank[bi]) continue;
+          return for_each_open_block([&](idx bi, const MaskedChain& b) -> std::optional<Verdict> {
+            if (timer.left() <= 0 || !full_rank[bi]) return std::nullopt;
             const Z3Result r = check_traced("surjectivity", surjectivity_sentence(b, o.sentences),
                                         budget(std::min(timer.left(), 0.1 * o.seconds + 0.05), o));
             if (r.answer == SolverAnswer::sat) out[bi] = {Closedness::closed, "surjective", ""};
             else out[bi].why += r.answer == SolverAnswer::unsat ? "; not surjective" : "; surjectivity: " + r.reason;
-          }
-        return std::nullopt;
+            return std::nullopt;
+          });
        },
        true},
       {kClosednessRoutes[4], "exact_not_closed", o.witness_search,
@@ -754,9 +762,8 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
         // Laurent arithmetic; "a not in S_b" is one quantifier-free query. Both =>
         // not closed, and the certificate carries the sequence, which the checker
         // re-multiplies exactly (no quantified query).
-          for (idx bi = 0; bi < out.size(); ++bi) {
-            if (out[bi].c != Closedness::unknown || red.blocks[bi].num_factors() != 2) continue;
-            const auto& b = red.blocks[bi];
+          return for_each_open_block([&](idx bi, const MaskedChain& b) -> std::optional<Verdict> {
+            if (b.num_factors() != 2) return std::nullopt;
             for (int variant = 0; variant < 4; ++variant) {
               for (const Sequence& s : tangent_candidates(b, variant % 2 == 1, 17 + static_cast<std::uint64_t>(variant))) {
                 if (timer.elapsed() >= stop_at) break;  // its slice: 30% of the budget
@@ -772,8 +779,8 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
                             cert);
               }
             }
-          }
-        return std::nullopt;
+            return std::nullopt;
+          });
        },
        false},
       {kClosednessRoutes[5], "exact_closed", o.cone_route,
@@ -787,10 +794,8 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
         // the tangent space of D at a random point of S has S's dimension (a
         // filter only; the sentences are the proof), with 40% of the time left. After route 2a (cheap
         // not-closed witnesses), before route 2 (which uses half of what is left).
-          for (idx bi = 0; bi < out.size(); ++bi) {
-            const auto& b = red.blocks[bi];
-            if (out[bi].c != Closedness::unknown || timer.elapsed() >= stop_at) continue;
-            if (spanning_forest(b.mask).size() > o.onto_max_forest) continue;
+          return for_each_open_block([&](idx bi, const MaskedChain& b) -> std::optional<Verdict> {
+            if (timer.elapsed() >= stop_at || spanning_forest(b.mask).size() > o.onto_max_forest) return std::nullopt;
             const auto t_minors = clock_type::now();
             const std::vector<VanishingMinor> minors = vanishing_minors(b);
             const std::size_t dim = jacobian_rank_at_random_point(b);
@@ -799,7 +804,7 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
                            std::chrono::duration<double>(clock_type::now() - t_minors).count());
             if (onto_tangent_dimension(b, minors) != dim) {
               out[bi].why += "; algebraic-onto: the minors' zero set is larger than the set (tangent dimension)";
-              continue;
+              return std::nullopt;
             }
             bool all = true;
             for (const Formula& f : algebraic_onto_sentences(b, minors, o.sentences)) {
@@ -810,12 +815,12 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
               all = false;
               break;
             }
-            if (!all) continue;
+            if (!all) return std::nullopt;
             out[bi] = {Closedness::closed, "algebraic-onto", std::to_string(minors.size()) + " vanishing minors"};
             onto[bi] = json::array();
             for (const auto& m : minors) onto[bi].push_back(m.to_json(b));
-          }
-        return std::nullopt;
+            return std::nullopt;
+          });
        },
        true},
       {kClosednessRoutes[6], "exact_not_closed", o.witness_search,
@@ -825,9 +830,7 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
         // an explicit Laurent sequence (solve_sequence_ansatz: quantifier-free
         // queries only). Targets whose sequence queries all fail are left to
         // route 2 (their membership answers are cached).
-          for (idx bi = 0; bi < out.size(); ++bi) {
-            if (out[bi].c != Closedness::unknown) continue;
-            const auto& b = red.blocks[bi];
+          return for_each_open_block([&](idx bi, const MaskedChain& b) -> std::optional<Verdict> {
             const std::vector<Window> windows = sequence_windows(b.num_factors());
             std::optional<Verdict> found;
             const bool complete = for_each_01_target(b, o.witness_max_support, [&](const std::vector<idx>& comb, const RationalMatrix& a) {
@@ -849,19 +852,17 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
               }
               return Visit::next;
             });
-            if (found) return found;
-            if (complete) out[bi].why += "; no 0/1 witness with an explicit sequence, support <= " + std::to_string(o.witness_max_support);
-          }
-        return std::nullopt;
+            if (complete && !found)
+              out[bi].why += "; no 0/1 witness with an explicit sequence, support <= " + std::to_string(o.witness_max_support);
+            return found;
+          });
        },
        false},
       {kClosednessRoutes[7], "exact_not_closed", o.witness_search,
        [&] { return timer.elapsed() + o.witness_share * std::max(0.0, timer.left()); },
        [&](double stop_at) -> std::optional<Verdict> {
         // Route 2: 0/1 witnesses, "a in cl(S_b)" by the closure sentence.
-          for (idx bi = 0; bi < out.size(); ++bi) {
-            if (out[bi].c != Closedness::unknown) continue;
-            const auto& b = red.blocks[bi];
+          return for_each_open_block([&](idx bi, const MaskedChain& b) -> std::optional<Verdict> {
             std::optional<Verdict> found;
             const bool complete = for_each_01_target(b, o.witness_max_support, [&](const std::vector<idx>& comb, const RationalMatrix& a) {
               if (timer.elapsed() >= stop_at) return Visit::out_of_time;
@@ -874,11 +875,9 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
                            not_closed_certificate(arch, red, bi, lift_entries(b, a), "witness-search", timer.left()));
               return Visit::stop;
             });
-            if (found) return found;
-            if (!complete) return std::nullopt;
-            out[bi].why += "; no 0/1 witness with support <= " + std::to_string(o.witness_max_support);
-          }
-        return std::nullopt;
+            if (complete && !found) out[bi].why += "; no 0/1 witness with support <= " + std::to_string(o.witness_max_support);
+            return found;  // out of time: the next block's first target stops at once
+          });
        },
        false},
       {kClosednessRoutes[8], "exact_closed / exact_not_closed", o.full_sentence,
@@ -886,17 +885,16 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
        [&](double stop_at) -> std::optional<Verdict> {
         (void)stop_at;
         // Route 3: the block's full sentence.
-          for (idx bi = 0; bi < out.size(); ++bi) {
-            if (out[bi].c != Closedness::unknown || timer.left() <= 0) continue;
-            const auto& b = red.blocks[bi];
+          return for_each_open_block([&](idx bi, const MaskedChain& b) -> std::optional<Verdict> {
+            if (timer.left() <= 0) return std::nullopt;
             const Z3Result r = check_traced("full sentence", masked_non_closedness_sentence(b, o.sentences), budget(timer.left(), o));
             if (r.answer == SolverAnswer::unsat) {
               out[bi] = {Closedness::closed, "sentence", ""};
-              continue;
+              return std::nullopt;
             }
             if (r.answer == SolverAnswer::unknown) {
               out[bi].why += "; sentence: " + r.reason;
-              continue;
+              return std::nullopt;
             }
             // TRUE: try to extract and re-check the witness A (Z3 4.8 is not trusted).
             json witness = nullptr;
@@ -916,8 +914,7 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
                         steps + "; block " + std::to_string(bi) + ": Lemma 3.2.16 sentence is TRUE" +
                             (witness.is_null() ? " (no re-checked witness; the checker re-decides the sentence)" : ""),
                         not_closed_certificate(arch, red, bi, witness, "sentence", timer.left()));
-          }
-        return std::nullopt;
+          });
        },
        true},
   };

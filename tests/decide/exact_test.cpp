@@ -327,7 +327,11 @@ TEST(ExactChecker, ZeroReCheckBudgetMeansNotVerified) {
   }
   Verdict lu2 = decide_closedness_exact(lu(2), opts(20));
   ASSERT_EQ(lu2.closedness, Closedness::not_closed);
-  lu2.certificate["check_seconds"] = 0.0;  // its witness needs z3 re-runs
+  // Without Singular's cofactors (issue 21) "the witness is not a product"
+  // needs a z3 re-run (with them and an explicit sequence, as route
+  // witness-sequence gives for LU(2), the check needs no solver at all).
+  lu2.certificate.erase("nullstellensatz");
+  lu2.certificate["check_seconds"] = 0.0;
   const CheckResult c = check_certificate(lu(2), lu2);
   EXPECT_FALSE(c.ok);
   EXPECT_NE(c.reason.find("not verified"), std::string::npos) << c.reason;
