@@ -5,7 +5,7 @@
 // fractions decided within a time limit, not repetitions).
 //
 // Usage: decision_bench [--plain-timeout S] [--pipeline-timeout S]
-//                       [--per-size N] [--plain-every K] [--groups lu,full,pairs222,random]
+//                       [--per-size N] [--plain-every K] [--groups lu,full,pairs222,random,chain333]
 //                       [--tactic-study] [--case MASKS] [--check-timeout S] [--sizes 332,333,443,444] [--from K]
 // Exact-route verdicts of (b) are re-checked by the independent checker with
 // --check-timeout seconds (default 30) per certificate; a failed re-check
@@ -115,6 +115,17 @@ std::vector<Case> suite(const std::string& groups, std::size_t per_size, const s
         c.push_back({"random " + std::to_string(m) + "x" + std::to_string(n) + " r=" + std::to_string(r),
                      Architecture({I, J})});
       }
+    }
+  }
+  if (has("chain333")) {
+    // Issue 24 frontier: three-factor chains of 3x3 masks (A = X1 X2 X3),
+    // seeded like the pairs above (seed = 3333 * 1000003 + k), density in [0.4, 0.7].
+    for (std::size_t k = from; k < per_size; ++k) {
+      std::mt19937_64 g(1000003ull * 3333 + k);
+      const double density = 0.4 + 0.3 * static_cast<double>(g() % 1001) / 1000.0;
+      Support I = Support::random(3, 3, density, g()), J = Support::random(3, 3, density, g()),
+              K = Support::random(3, 3, density, g());
+      c.push_back({"random chain 3x3x3x3", Architecture({I, J, K})});
     }
   }
   return c;

@@ -240,8 +240,18 @@ struct BlockOutcome {
   std::string route, why;
 };
 
+// A in cl(S_b): the one-alternation closure sentence (forall eps exists X).
+bool in_closure(const MaskedChain& b, const RationalMatrix& a, const ExactOptions& o, double seconds, std::string& why) {
+  const Formula clo = masked_closure_sentence(b, a, o.sentences);
+  const Z3Result r2 = check_traced("witness closure", clo, budget(seconds, o));
+  if (r2.answer != SolverAnswer::sat) {
+    why = r2.answer == SolverAnswer::unsat ? "not in the closure" : "closure unknown: " + r2.reason;
+    return false;
+  }
+  return true;
+}
+
 // A not in S_b (quantifier-free, unsat) then A in cl(S_b) (one alternation).
-// Returns closure-sentence text when both hold.
 bool witness_holds(const MaskedChain& b, const RationalMatrix& a, const ExactOptions& o, const Timer& timer,
                    double per_query, std::string& why) {
   const Formula mem = masked_membership_sentence(b, a, o.sentences);
@@ -250,11 +260,37 @@ bool witness_holds(const MaskedChain& b, const RationalMatrix& a, const ExactOpt
     why = r1.answer == SolverAnswer::sat ? "member" : "membership unknown: " + r1.reason;
     return false;
   }
-  const Formula clo = masked_closure_sentence(b, a, o.sentences);
-  const Z3Result r2 = check_traced("witness closure", clo, budget(std::min(per_query, timer.left()), o));
-  if (r2.answer != SolverAnswer::sat) {
-    why = r2.answer == SolverAnswer::unsat ? "not in the closure" : "closure unknown: " + r2.reason;
-    return false;
+  return in_closure(b, a, o, std::min(per_query, timer.left()), why);
+}
+
+// Routes 2b and 2 walk the same targets: 0/1 matrices on growing supports of
+// the block's mask (sizes 1..max_support, each in lexicographic order of the
+// mask's entries; the scaling reduction (4b) makes 0/1 natural). `visit`
+// gets the chosen entries' positions and the target; it says whether to go
+// on. Returns true when every target was visited (or visit stopped the walk),
+// false when visit ran out of time.
+enum class Visit { next, stop, out_of_time };
+
+template <class F>
+bool for_each_01_target(const MaskedChain& b, idx max_support, F&& visit) {
+  const auto E = b.mask.entries();
+  for (idx s = 1; s <= std::min(max_support, E.size()); ++s) {
+    std::vector<idx> comb(s);
+    for (idx k = 0; k < s; ++k) comb[k] = k;
+    while (true) {
+      RationalMatrix a(b.rows(), b.cols());
+      for (idx k : comb) a(E[k].first, E[k].second) = 1;
+      switch (visit(static_cast<const std::vector<idx>&>(comb), static_cast<const RationalMatrix&>(a))) {
+        case Visit::next: break;
+        case Visit::stop: return true;
+        case Visit::out_of_time: return false;
+      }
+      idx k = s;  // next combination
+      while (k > 0 && comb[k - 1] == E.size() - s + (k - 1)) --k;
+      if (k == 0) break;
+      ++comb[k - 1];
+      for (idx t = k; t < s; ++t) comb[t] = comb[t - 1] + 1;
+    }
   }
   return true;
 }
@@ -376,6 +412,117 @@ json sequence_json(const MaskedChain& b, const Sequence& s) {
   return out;
 }
 
+// Route 2b "witness-sequence": a target a that is not in S_b is shown to lie
+// in cl(S_b) by an explicit Laurent sequence found by ONE quantifier-free
+// query, instead of route 2's quantified closure sentence (forall eps exists
+// X), which Z3 4.8.12 may not settle in minutes.
+//
+// Ansatz (a window of exponents per factor): X_l[r, c](t) = sum_{e in W_l}
+// t^e c_{l,e,r,c} on the block's edges, with unknown rationals c. The masked
+// product P(t) = X_1(t) ... X_L(t) is a Laurent polynomial in t whose
+// coefficients are polynomials in the c's. The system
+//     [t^e] P_ij = 0  (e < 0),     [t^0] P_ij = a_ij      (every mask entry ij)
+// is quantifier-free. PROOF that a rational solution puts a in cl(S_b): for
+// every t > 0 the factors X_l(t) have their support inside the block's masks,
+// so P(t) is in S_b; P(t) has no negative power of t, so P(t) -> [t^0] P = a
+// as t -> 0+. (Entries outside the mask are 0 on every product.) With
+// "a not in S_b" (a quantifier-free UNSAT, or Nullstellensatz cofactors) the
+// block, hence L_I (reductions.hpp (2), (3)), is not closed. The checker
+// multiplies the certificate's sequence out exactly (checker_exact.cpp,
+// check_sequence) and re-proves a not in S_b; it trusts no model.
+//
+// Windows tried, for every pair of factors l < l': {-1, 0} on l and {0, 1}
+// on l', and the mirror {0, 1} on l, {-1, 0} on l'; every other factor
+// constant. For two factors the first is X_1 = X_1^0 + U/t, X_2 = X_2^0 + t Z
+// with U X_2^0 = 0, limit X_1^0 X_2^0 + U Z: route 2a's sequences are the
+// special case U = u (e_k - e_l)^T; here U is any matrix on X_1's support
+// whose rows lie in the left kernel of X_2^0.
+//
+// Example (the last m, n, r <= 3 census orbit, 3x3x3 011,101,111;011,111,101):
+// every invertible A is a product, so cl(S) is all of R^{3x3}, but
+// a = [[1,1,0],[1,1,0],[0,0,1]] is not a product (rows 0 and 1 of A are
+// combinations of X_2's rows {1, 2} and {0, 2}; equal non-zero rows with a
+// non-zero middle entry force a singular X_2 whose row space contains e_3,
+// and then row 1 would lie in span(e_3)), while
+// X_1 = [[0,1,0],[1,0,1],[1/t,-1-1/t,1+1/t]], X_2 = [[0,1+t,-1],[1,1,0],[1,0,1]]
+// multiply to [[1,1,0],[1,1+t,0],[0,0,1]] -> a.
+using Window = std::vector<std::pair<int, int>>;  // per factor: lowest, highest exponent
+
+std::vector<Window> sequence_windows(idx L) {
+  std::vector<Window> out;
+  for (idx l = 0; l < L; ++l)
+    for (idx l2 = l + 1; l2 < L; ++l2)
+      for (int mirror = 0; mirror < 2; ++mirror) {
+        Window w(L, {0, 0});
+        w[l] = mirror ? std::pair{0, 1} : std::pair{-1, 0};
+        w[l2] = mirror ? std::pair{-1, 0} : std::pair{0, 1};
+        out.push_back(w);
+      }
+  return out;
+}
+
+// The ansatz's system for one window (see above), solved by one
+// quantifier-free query; a rational model becomes a Sequence whose limit is
+// re-computed exactly and must equal a (else nothing is returned).
+std::optional<Sequence> solve_sequence_ansatz(const MaskedChain& b, const RationalMatrix& a, const Window& w,
+                                              const ExactOptions& o, double seconds, std::string& why) {
+  const idx L = b.num_factors();
+  // Variables c_{l,e,r,c}: "wsq<l>e<m|p><|e|>_r_c" (entry_polynomials names them <prefix><l+1>_<r>_<c>).
+  std::vector<std::map<int, FactorVariables>> vars(L);
+  std::vector<Variable> all;
+  for (idx l = 0; l < L; ++l)
+    for (int e = w[l].first; e <= w[l].second; ++e) {
+      const std::string prefix = std::string("wsq") + (e < 0 ? "m" : "p") + std::to_string(e < 0 ? -e : e) + "x";
+      FactorVariables fv(b.factors[l], l + 1, prefix);
+      for (const auto& v : fv.variables()) all.push_back(v);
+      vars[l].emplace(e, std::move(fv));
+    }
+  using LaurentP = std::map<int, Polynomial>;
+  std::vector<Formula> eqs;
+  for (auto [i, j] : b.mask.entries()) {
+    std::map<idx, LaurentP> cur{{i, LaurentP{{0, Polynomial(1)}}}};
+    for (idx l = 0; l < L; ++l) {
+      std::map<idx, LaurentP> next;
+      for (const auto& [row, p] : cur)
+        for (idx col = 0; col < b.factors[l].cols(); ++col) {
+          if (!b.factors[l].test(row, col)) continue;
+          LaurentP& acc = next[col];
+          for (const auto& [e, fv] : vars[l])
+            for (const auto& [ep, cp] : p) acc[ep + e] += cp * Polynomial(fv.at(row, col));
+        }
+      cur = std::move(next);
+    }
+    const LaurentP prod = cur.count(j) ? cur.at(j) : LaurentP{};
+    for (const auto& [e, c] : prod)
+      if (e < 0 && !c.is_zero()) eqs.push_back(eq(c));
+    const auto c0 = prod.find(0);
+    eqs.push_back(eq(c0 == prod.end() ? Polynomial() : c0->second, Polynomial(a(i, j))));
+  }
+  const Z3Result r = check_traced("witness sequence", Formula::exists(all, Formula::conjunction(eqs)),
+                                  budget(seconds, o), Z3Tactic::nlsat);
+  if (r.answer != SolverAnswer::sat) {
+    why = r.answer == SolverAnswer::unsat ? "no sequence of this window" : "sequence query: " + r.reason;
+    return std::nullopt;
+  }
+  if (!r.irrational.empty()) {
+    why = "the sequence query's model is irrational";
+    return std::nullopt;
+  }
+  Sequence s;
+  for (idx l = 0; l < L; ++l)
+    for (const auto& [e, fv] : vars[l])
+      for (auto [row, col] : b.factors[l].entries()) {
+        auto it = r.model.find(fv.at(row, col));
+        if (it != r.model.end() && it->second != 0) s.x[{l, row, col}][e] = it->second;
+      }
+  // Re-check the model exactly: no negative power, limit a (Z3 4.8 is not trusted).
+  if (!sequence_limit(b, s) || !(s.a == a)) {
+    why = "the sequence query's model fails the exact re-check";
+    return std::nullopt;
+  }
+  return s;
+}
+
 json not_closed_certificate(const Architecture& arch, const ClosednessReduction& red, idx block,
                             const json& witness, const std::string& route, double seconds_left) {
   json c = {{"kind", "exact_not_closed"}, {"factors", factors_json(arch)}, {"reduction", red.to_json()},
@@ -399,9 +546,9 @@ json not_closed_certificate(const Architecture& arch, const ClosednessReduction&
 namespace {
 // The route names, in the order decide_closedness_exact tries them (the
 // table there uses these; exact_closedness_routes() publishes them).
-constexpr std::array<const char*, 8> kClosednessRoutes = {
+constexpr std::array<const char*, 9> kClosednessRoutes = {
     "determinantal", "asymptotic-cone", "surjective-normal-forms", "surjective",
-    "tangent-sequence", "algebraic-onto", "witness-search", "sentence"};
+    "tangent-sequence", "algebraic-onto", "witness-sequence", "witness-search", "sentence"};
 }  // namespace
 
 std::vector<std::string> exact_closedness_routes() { return {kClosednessRoutes.begin(), kClosednessRoutes.end()}; }
@@ -468,6 +615,31 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
         full_rank[bi] = jacobian_rank_at_random_point(red.blocks[bi]) == red.blocks[bi].mask.nnz();
   };
 
+  // "a not in S_b" for route 2b's and route 2's 0/1 targets (quantifier-free
+  // UNSAT), cached per (block, target) so route 2 does not repeat route 2b's
+  // queries. Only definite answers are cached; an unknown is asked again.
+  std::map<std::pair<idx, std::vector<idx>>, bool> not_member_cache;
+  auto not_member = [&](idx bi, const std::vector<idx>& comb, const RationalMatrix& a, double seconds) {
+    const auto key = std::make_pair(bi, comb);
+    if (auto it = not_member_cache.find(key); it != not_member_cache.end()) return it->second;
+    const Z3Result r = check_traced("witness membership", masked_membership_sentence(red.blocks[bi], a, o.sentences),
+                                    budget(std::min(seconds, timer.left()), o), Z3Tactic::nlsat);
+    if (r.answer == SolverAnswer::unknown) return false;
+    return not_member_cache[key] = r.answer == SolverAnswer::unsat;
+  };
+
+  // The per-block walk every route shares: fn(bi, block) for each block that
+  // no earlier route settled, in order; a verdict from fn ends the decision
+  // (not closed: a witness for that block), nothing goes on to the next block.
+  auto for_each_open_block =
+      [&](const std::function<std::optional<Verdict>(idx, const MaskedChain&)>& fn) -> std::optional<Verdict> {
+    for (idx bi = 0; bi < out.size(); ++bi) {
+      if (out[bi].c != Closedness::unknown) continue;
+      if (std::optional<Verdict> v = fn(bi, red.blocks[bi])) return v;
+    }
+    return std::nullopt;
+  };
+
   // The routes, in order (exact.hpp lists them with their proofs): name,
   // certificate kind a success contributes, applicability, time slice (the
   // elapsed time, in seconds since the start, up to which the route may run;
@@ -490,11 +662,11 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
         (void)stop_at;
         // Route 0: the block is {rank <= r} (reductions.hpp, determinantal_route):
         // a combinatorial proof, no solver.
-        for (idx bi = 0; bi < out.size(); ++bi) {
+        return for_each_open_block([&](idx bi, const MaskedChain& b) -> std::optional<Verdict> {
           std::string why;
-          if (determinantal_route(red.blocks[bi], why)) out[bi] = {Closedness::closed, "determinantal", why};
-        }
-        return std::nullopt;
+          if (determinantal_route(b, why)) out[bi] = {Closedness::closed, "determinantal", why};
+          return std::nullopt;
+        });
        },
        false},
       {kClosednessRoutes[1], "exact_closed", o.cone_route,
@@ -502,16 +674,15 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
        [&](double stop_at) -> std::optional<Verdict> {
         (void)stop_at;
         // Route 1: the quantifier-free asymptotic-cone criterion.
-          for (idx bi = 0; bi < out.size(); ++bi) {
-            const auto& b = red.blocks[bi];
-            if (out[bi].c != Closedness::unknown || b.num_factors() != 2 || timer.left() <= 0) continue;
+          return for_each_open_block([&](idx bi, const MaskedChain& b) -> std::optional<Verdict> {
+            if (b.num_factors() != 2 || timer.left() <= 0) return std::nullopt;
             const Z3Result r = check_traced("cone", asymptotic_cone_formula(b), budget(std::min(timer.left(), 0.3 * o.seconds + 0.05), o),
                                         Z3Tactic::nlsat);
             if (r.answer == SolverAnswer::unsat) out[bi] = {Closedness::closed, "asymptotic-cone", ""};
             else out[bi].why = r.answer == SolverAnswer::sat ? "cone criterion inconclusive (recession directions exist)"
                                                             : "cone query: " + r.reason;
-          }
-        return std::nullopt;
+            return std::nullopt;
+          });
        },
        false},
       {kClosednessRoutes[2], "exact_closed", o.cone_route && o.normal_forms,
@@ -522,9 +693,8 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
         // Route 1b': a tree of normal forms under the block's symmetries
         // (normal_form.hpp); every leaf "forall (few free entries) exists X" must
         // be TRUE. Its leaf queries share normal_form_share of the whole budget.
-          for (idx bi = 0; bi < out.size(); ++bi) {
-            const auto& b = red.blocks[bi];
-            if (out[bi].c != Closedness::unknown || !full_rank[bi] || timer.left() <= 0) continue;
+          return for_each_open_block([&](idx bi, const MaskedChain& b) -> std::optional<Verdict> {
+            if (!full_rank[bi] || timer.left() <= 0) return std::nullopt;
             NormalFormTree tree;
             std::string why;
             const auto t_build = clock_type::now();
@@ -536,7 +706,7 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
             nfo.max_states = std::min<std::size_t>(nfo.max_states, static_cast<std::size_t>(4.0e4 * std::max(0.0, timer.left())));
             if (nfo.max_states < 1000) {
               out[bi].why += "; normal forms: no time left for the tree search";
-              continue;
+              return std::nullopt;
             }
             const bool built = build_normal_form_tree(b, nfo, tree, why);
             if (tracing())
@@ -544,7 +714,7 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
                            tree.max_free, std::chrono::duration<double>(clock_type::now() - t_build).count());
             if (!built) {
               out[bi].why += "; " + why;
-              continue;
+              return std::nullopt;
             }
             const double stop_at = timer.elapsed() + std::min(timer.left(), o.normal_form_share * o.seconds);
             bool all = true;
@@ -559,12 +729,12 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
               all = false;
               break;
             }
-            if (!all) continue;
+            if (!all) return std::nullopt;
             out[bi] = {Closedness::closed, "surjective-normal-forms",
                        std::to_string(tree.leaves) + " normal forms (at most " + std::to_string(tree.max_free) + " free entries)"};
             normal_forms[bi] = normal_form_tree_json(b, tree);
-          }
-        return std::nullopt;
+            return std::nullopt;
+          });
        },
        false},
       {kClosednessRoutes[3], "exact_closed", o.cone_route,
@@ -573,16 +743,14 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
         (void)stop_at;
         ensure_full_rank();
         // Route 1b: "forall a exists X" in one sentence.
-          for (idx bi = 0; bi < out.size(); ++bi) {
-            const auto& b = red.blocks[bi];
-            if (out[bi].c != Closedness::unknown || timer.left() <= 0) continue;
-            if (!full_rank[bi]) continue;
+          return for_each_open_block([&](idx bi, const MaskedChain& b) -> std::optional<Verdict> {
+            if (timer.left() <= 0 || !full_rank[bi]) return std::nullopt;
             const Z3Result r = check_traced("surjectivity", surjectivity_sentence(b, o.sentences),
                                         budget(std::min(timer.left(), 0.1 * o.seconds + 0.05), o));
             if (r.answer == SolverAnswer::sat) out[bi] = {Closedness::closed, "surjective", ""};
             else out[bi].why += r.answer == SolverAnswer::unsat ? "; not surjective" : "; surjectivity: " + r.reason;
-          }
-        return std::nullopt;
+            return std::nullopt;
+          });
        },
        true},
       {kClosednessRoutes[4], "exact_not_closed", o.witness_search,
@@ -594,9 +762,8 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
         // Laurent arithmetic; "a not in S_b" is one quantifier-free query. Both =>
         // not closed, and the certificate carries the sequence, which the checker
         // re-multiplies exactly (no quantified query).
-          for (idx bi = 0; bi < out.size(); ++bi) {
-            if (out[bi].c != Closedness::unknown || red.blocks[bi].num_factors() != 2) continue;
-            const auto& b = red.blocks[bi];
+          return for_each_open_block([&](idx bi, const MaskedChain& b) -> std::optional<Verdict> {
+            if (b.num_factors() != 2) return std::nullopt;
             for (int variant = 0; variant < 4; ++variant) {
               for (const Sequence& s : tangent_candidates(b, variant % 2 == 1, 17 + static_cast<std::uint64_t>(variant))) {
                 if (timer.elapsed() >= stop_at) break;  // its slice: 30% of the budget
@@ -612,8 +779,8 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
                             cert);
               }
             }
-          }
-        return std::nullopt;
+            return std::nullopt;
+          });
        },
        false},
       {kClosednessRoutes[5], "exact_closed", o.cone_route,
@@ -627,10 +794,8 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
         // the tangent space of D at a random point of S has S's dimension (a
         // filter only; the sentences are the proof), with 40% of the time left. After route 2a (cheap
         // not-closed witnesses), before route 2 (which uses half of what is left).
-          for (idx bi = 0; bi < out.size(); ++bi) {
-            const auto& b = red.blocks[bi];
-            if (out[bi].c != Closedness::unknown || timer.elapsed() >= stop_at) continue;
-            if (spanning_forest(b.mask).size() > o.onto_max_forest) continue;
+          return for_each_open_block([&](idx bi, const MaskedChain& b) -> std::optional<Verdict> {
+            if (timer.elapsed() >= stop_at || spanning_forest(b.mask).size() > o.onto_max_forest) return std::nullopt;
             const auto t_minors = clock_type::now();
             const std::vector<VanishingMinor> minors = vanishing_minors(b);
             const std::size_t dim = jacobian_rank_at_random_point(b);
@@ -639,7 +804,7 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
                            std::chrono::duration<double>(clock_type::now() - t_minors).count());
             if (onto_tangent_dimension(b, minors) != dim) {
               out[bi].why += "; algebraic-onto: the minors' zero set is larger than the set (tangent dimension)";
-              continue;
+              return std::nullopt;
             }
             bool all = true;
             for (const Formula& f : algebraic_onto_sentences(b, minors, o.sentences)) {
@@ -650,65 +815,86 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
               all = false;
               break;
             }
-            if (!all) continue;
+            if (!all) return std::nullopt;
             out[bi] = {Closedness::closed, "algebraic-onto", std::to_string(minors.size()) + " vanishing minors"};
             onto[bi] = json::array();
             for (const auto& m : minors) onto[bi].push_back(m.to_json(b));
-          }
-        return std::nullopt;
+            return std::nullopt;
+          });
        },
        true},
       {kClosednessRoutes[6], "exact_not_closed", o.witness_search,
        [&] { return timer.elapsed() + o.witness_share * std::max(0.0, timer.left()); },
        [&](double stop_at) -> std::optional<Verdict> {
-        (void)stop_at;
-        // Route 2: 0/1 witnesses.
-          for (idx bi = 0; bi < out.size(); ++bi) {
-            if (out[bi].c != Closedness::unknown) continue;
-            const auto& b = red.blocks[bi];
-            const auto E = b.mask.entries();
-            for (idx s = 1; s <= std::min(o.witness_max_support, E.size()); ++s) {
-              std::vector<idx> comb(s);
-              for (idx k = 0; k < s; ++k) comb[k] = k;
-              while (true) {
-                if (timer.elapsed() >= stop_at) return std::nullopt;
-                RationalMatrix a(b.rows(), b.cols());
-                for (idx k : comb) a(E[k].first, E[k].second) = 1;
+        // Route 2b: 0/1 targets not in the block's set, put in its closure by
+        // an explicit Laurent sequence (solve_sequence_ansatz: quantifier-free
+        // queries only). Targets whose sequence queries all fail are left to
+        // route 2 (their membership answers are cached).
+          return for_each_open_block([&](idx bi, const MaskedChain& b) -> std::optional<Verdict> {
+            const std::vector<Window> windows = sequence_windows(b.num_factors());
+            std::optional<Verdict> found;
+            const bool complete = for_each_01_target(b, o.witness_max_support, [&](const std::vector<idx>& comb, const RationalMatrix& a) {
+              if (timer.elapsed() >= stop_at) return Visit::out_of_time;
+              if (!not_member(bi, comb, a, std::min(o.witness_query_seconds, stop_at - timer.elapsed()))) return Visit::next;
+              for (const Window& w : windows) {
+                if (timer.elapsed() >= stop_at) return Visit::out_of_time;
                 std::string why;
-                if (witness_holds(b, a, o, timer, std::min(o.witness_query_seconds, stop_at - timer.elapsed()), why))
-                  return done(Closedness::not_closed, "exact: witness-search",
-                              steps + "; block " + std::to_string(bi) + ": A = " + a.to_string() +
-                                  " is not in the block's set but in its closure",
-                              not_closed_certificate(arch, red, bi, lift_entries(b, a), "witness-search", timer.left()));
-                // next combination
-                idx k = s;
-                while (k > 0 && comb[k - 1] == E.size() - s + (k - 1)) --k;
-                if (k == 0) break;
-                ++comb[k - 1];
-                for (idx t = k; t < s; ++t) comb[t] = comb[t - 1] + 1;
+                const std::optional<Sequence> seq =
+                    solve_sequence_ansatz(b, a, w, o, std::min(o.witness_query_seconds, stop_at - timer.elapsed()), why);
+                if (!seq) continue;
+                json cert = not_closed_certificate(arch, red, bi, lift_entries(b, a), "witness-sequence", timer.left());
+                cert["sequence"] = sequence_json(b, *seq);
+                found = done(Closedness::not_closed, "exact: witness-sequence",
+                             steps + "; block " + std::to_string(bi) + ": A = " + a.to_string() +
+                                 " is not in the block's set and is the limit of an explicit Laurent sequence of products",
+                             cert);
+                return Visit::stop;
               }
-            }
-            out[bi].why += "; no 0/1 witness with support <= " + std::to_string(o.witness_max_support);
-          }
-        return std::nullopt;
+              return Visit::next;
+            });
+            if (complete && !found)
+              out[bi].why += "; no 0/1 witness with an explicit sequence, support <= " + std::to_string(o.witness_max_support);
+            return found;
+          });
        },
        false},
-      {kClosednessRoutes[7], "exact_closed / exact_not_closed", o.full_sentence,
+      {kClosednessRoutes[7], "exact_not_closed", o.witness_search,
+       [&] { return timer.elapsed() + o.witness_share * std::max(0.0, timer.left()); },
+       [&](double stop_at) -> std::optional<Verdict> {
+        // Route 2: 0/1 witnesses, "a in cl(S_b)" by the closure sentence.
+          return for_each_open_block([&](idx bi, const MaskedChain& b) -> std::optional<Verdict> {
+            std::optional<Verdict> found;
+            const bool complete = for_each_01_target(b, o.witness_max_support, [&](const std::vector<idx>& comb, const RationalMatrix& a) {
+              if (timer.elapsed() >= stop_at) return Visit::out_of_time;
+              if (!not_member(bi, comb, a, std::min(o.witness_query_seconds, stop_at - timer.elapsed()))) return Visit::next;
+              std::string why;
+              if (!in_closure(b, a, o, std::min(o.witness_query_seconds, stop_at - timer.elapsed()), why)) return Visit::next;
+              found = done(Closedness::not_closed, "exact: witness-search",
+                           steps + "; block " + std::to_string(bi) + ": A = " + a.to_string() +
+                               " is not in the block's set but in its closure",
+                           not_closed_certificate(arch, red, bi, lift_entries(b, a), "witness-search", timer.left()));
+              return Visit::stop;
+            });
+            if (complete && !found) out[bi].why += "; no 0/1 witness with support <= " + std::to_string(o.witness_max_support);
+            return found;  // out of time: the next block's first target stops at once
+          });
+       },
+       false},
+      {kClosednessRoutes[8], "exact_closed / exact_not_closed", o.full_sentence,
        [&] { return o.seconds; },
        [&](double stop_at) -> std::optional<Verdict> {
         (void)stop_at;
         // Route 3: the block's full sentence.
-          for (idx bi = 0; bi < out.size(); ++bi) {
-            if (out[bi].c != Closedness::unknown || timer.left() <= 0) continue;
-            const auto& b = red.blocks[bi];
+          return for_each_open_block([&](idx bi, const MaskedChain& b) -> std::optional<Verdict> {
+            if (timer.left() <= 0) return std::nullopt;
             const Z3Result r = check_traced("full sentence", masked_non_closedness_sentence(b, o.sentences), budget(timer.left(), o));
             if (r.answer == SolverAnswer::unsat) {
               out[bi] = {Closedness::closed, "sentence", ""};
-              continue;
+              return std::nullopt;
             }
             if (r.answer == SolverAnswer::unknown) {
               out[bi].why += "; sentence: " + r.reason;
-              continue;
+              return std::nullopt;
             }
             // TRUE: try to extract and re-check the witness A (Z3 4.8 is not trusted).
             json witness = nullptr;
@@ -728,8 +914,7 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
                         steps + "; block " + std::to_string(bi) + ": Lemma 3.2.16 sentence is TRUE" +
                             (witness.is_null() ? " (no re-checked witness; the checker re-decides the sentence)" : ""),
                         not_closed_certificate(arch, red, bi, witness, "sentence", timer.left()));
-          }
-        return std::nullopt;
+          });
        },
        true},
   };
@@ -742,6 +927,50 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
   for (idx bi = 0; bi < out.size(); ++bi)
     if (out[bi].c == Closedness::unknown) why += (why.empty() ? "" : "; ") + ("block " + std::to_string(bi) + ":" + out[bi].why);
   return done(Closedness::unknown, "exact (z3)", steps + "; " + why, {});
+}
+
+Verdict prove_not_closed_with_target(const Architecture& arch, const RationalMatrix& A, const ExactOptions& o) {
+  Timer timer(o.seconds);
+  Verdict v;
+  v.method = "exact (z3)";
+  auto done = [&](Closedness c, std::string method, std::string reason, json cert) {
+    v.closedness = c;
+    v.method = std::move(method);
+    v.reason = std::move(reason);
+    v.certificate = std::move(cert);
+    v.seconds = timer.elapsed();
+    v.explanation = explain(v, arch);
+    return v;
+  };
+  if (A.rows() != arch.rows() || A.cols() != arch.cols())
+    throw std::invalid_argument("prove_not_closed_with_target: target is " + std::to_string(A.rows()) + "x" +
+                                std::to_string(A.cols()) + ", the architecture's product is " +
+                                std::to_string(arch.rows()) + "x" + std::to_string(arch.cols()));
+  if (arch.num_factors() < 2) return done(Closedness::unknown, "exact (z3)", "needs L >= 2 (L = 1 is trivial)", {});
+  const ClosednessReduction red = reduce_for_closedness(arch, o.reductions);
+  std::string why = "the target restricted to no block is both outside the block's set and the limit of a sequence";
+  // Route 2b on the given target, block by block: the certificate speaks of
+  // the block's restriction of A only (a not in S_b, a in cl(S_b)).
+  for (idx bi = 0; bi < red.blocks.size(); ++bi) {
+    const MaskedChain& b = red.blocks[bi];
+    const RationalMatrix a = restrict_target(b, A);
+    const Z3Result r = check_traced("target membership", masked_membership_sentence(b, a, o.sentences),
+                                    budget(std::min(o.witness_query_seconds, timer.left()), o), Z3Tactic::nlsat);
+    if (r.answer != SolverAnswer::unsat) continue;
+    for (const Window& w : sequence_windows(b.num_factors())) {
+      std::string w_why;
+      const std::optional<Sequence> seq =
+          solve_sequence_ansatz(b, a, w, o, std::min(o.witness_query_seconds, timer.left()), w_why);
+      if (!seq) continue;
+      json cert = not_closed_certificate(arch, red, bi, lift_entries(b, a), "witness-sequence", timer.left());
+      cert["sequence"] = sequence_json(b, *seq);
+      return done(Closedness::not_closed, "exact: witness-sequence",
+                  "block " + std::to_string(bi) + ": A = " + a.to_string() +
+                      " is not in the block's set and is the limit of an explicit Laurent sequence of products",
+                  cert);
+    }
+  }
+  return done(Closedness::unknown, "exact (z3)", why, {});
 }
 
 Verdict decide_closedness_plain_sentence(const Architecture& arch, double seconds, ResidualForm form) {

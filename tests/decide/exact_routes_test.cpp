@@ -8,21 +8,18 @@
 #include <set>
 #include <sstream>
 
+#include <wellposed/algebra/rational_matrix.hpp>
+#include <wellposed/decide/checker.hpp>
 #include <wellposed/decide/exact.hpp>
+
+#include "exact_fixture.hpp"
 
 namespace wellposed {
 namespace {
 
-ExactOptions opts(double seconds) {
-  ExactOptions o;
-  o.seconds = seconds;
-  o.memory_mib = 2048;
-  return o;
-}
-
-Architecture pair(std::vector<std::string> a, std::vector<std::string> b) {
-  return Architecture({Support::from_rows(a), Support::from_rows(b)});
-}
+using exact_fixture::expect_checked;
+using exact_fixture::opts;
+using exact_fixture::pair;
 
 // The routes a method names, each with its count removed ("surjective x2" -> "surjective").
 std::vector<std::string> named_routes(const std::string& method) {
@@ -43,7 +40,7 @@ std::vector<std::string> named_routes(const std::string& method) {
 TEST(ExactRoutes, TableIsPublishedInOrder) {
   const std::vector<std::string> expected = {"determinantal",    "asymptotic-cone", "surjective-normal-forms",
                                              "surjective",       "tangent-sequence", "algebraic-onto",
-                                             "witness-search",   "sentence"};
+                                             "witness-sequence", "witness-search",  "sentence"};
   EXPECT_EQ(exact_closedness_routes(), expected);
 }
 
@@ -72,6 +69,59 @@ TEST(ExactRoutes, DecidedVerdictsNameARouteOfTheTable) {
     }
   }
   EXPECT_GE(decided, 2);
+}
+
+// Route 2b (witness-sequence) on the last m, n, r <= 3 census orbit, 3x3x3
+// 011,101,111;011,111,101 (exact.cpp, solve_sequence_ansatz, has the proof by
+// hand): every invertible A is a product, so the set is dense, but
+// a = [[1,1,0],[1,1,0],[0,0,1]] is not a product; it is the limit of an
+// explicit Laurent sequence. The candidate is given (prove_not_closed_with_target),
+// so the test runs in seconds; the census's search finds the same target.
+TEST(ExactWitnessSequence, LastSmallCensusOrbitIsNotClosed) {
+  const Architecture arch = pair({"011", "101", "111"}, {"011", "111", "101"});
+  const auto a = RationalMatrix::from_integers({{1, 1, 0}, {1, 1, 0}, {0, 0, 1}});
+  const Verdict v = prove_not_closed_with_target(arch, a, opts(20));
+  ASSERT_EQ(v.closedness, Closedness::not_closed) << v.reason;
+  EXPECT_EQ(v.method, "exact: witness-sequence");
+  EXPECT_EQ(v.certificate.value("route", ""), "witness-sequence");
+  ASSERT_TRUE(v.certificate.contains("sequence")) << v.certificate.dump();
+  expect_checked(arch, v);
+
+  // The hand-made sequence of the proof in exact.cpp passes the checker as
+  // well: X_1 = [[0,1,0],[1,0,1],[1/t,-1-1/t,1+1/t]], X_2 = [[0,1+t,-1],[1,1,0],[1,0,1]]
+  // (entries [l, row, col, [[exponent, "q"], ...]]).
+  using nlohmann::json;
+  Verdict hand = v;
+  hand.certificate.erase("nullstellensatz");
+  hand.certificate["sequence"] = json::parse(R"([
+    [0,0,1,[[0,"1"]]], [0,1,0,[[0,"1"]]], [0,1,2,[[0,"1"]]],
+    [0,2,0,[[-1,"1"]]], [0,2,1,[[-1,"-1"],[0,"-1"]]], [0,2,2,[[-1,"1"],[0,"1"]]],
+    [1,0,1,[[0,"1"],[1,"1"]]], [1,0,2,[[0,"-1"]]], [1,1,0,[[0,"1"]]], [1,1,1,[[0,"1"]]],
+    [1,2,0,[[0,"1"]]], [1,2,2,[[0,"1"]]]])");
+  expect_checked(arch, hand);
+  // A 1/t^2 term makes the product diverge: rejected.
+  Verdict diverging = hand;
+  diverging.certificate["sequence"][3][3].push_back(json::array({-2, "1"}));
+  EXPECT_FALSE(check_certificate(arch, diverging).ok);
+  // Dropping X_2[0,1]'s t-term moves the limit's (2,1) entry: rejected.
+  Verdict moved = hand;
+  moved.certificate["sequence"][6][3] = json::parse(R"([[0,"1"]])");
+  EXPECT_FALSE(check_certificate(arch, moved).ok);
+  // A product (the identity, X_2 invertible) is no witness: unknown, never closed.
+  const Verdict member = prove_not_closed_with_target(arch, RationalMatrix::from_integers({{1, 0, 0}, {0, 1, 0}, {0, 0, 1}}), opts(10));
+  EXPECT_EQ(member.closedness, Closedness::unknown) << member.method;
+}
+
+// The route's own search: 2x3x3 011,111;001,011,101 was decided by route 2
+// (closure sentence) in the census; route 2b now finds a 0/1 witness with an
+// explicit sequence first, within a few seconds.
+TEST(ExactWitnessSequence, SearchFindsAWitnessWithASequence) {
+  const Architecture arch = pair({"011", "111"}, {"001", "011", "101"});
+  const Verdict v = decide_closedness_exact(arch, opts(30));
+  ASSERT_EQ(v.closedness, Closedness::not_closed) << v.reason;
+  EXPECT_EQ(v.method, "exact: witness-sequence");
+  ASSERT_TRUE(v.certificate.contains("sequence"));
+  expect_checked(arch, v);
 }
 
 }  // namespace

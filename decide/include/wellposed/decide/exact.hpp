@@ -34,6 +34,15 @@
 //      "a not in S" by one quantifier-free UNSAT => not closed. The
 //      certificate carries the sequence; the checker multiplies it out
 //      exactly instead of re-running a quantified query. SUFFICIENT.
+//   2b. "witness-sequence": the 0/1 targets of route 2 (same order, same
+//      membership queries, cached for route 2); "A not in S" by a
+//      quantifier-free UNSAT, then "A in cl S" by an explicit Laurent
+//      sequence X_l(t) = sum_e t^e C_{l,e} found by ONE quantifier-free query
+//      (negative powers of t of the product = 0, constant term = A; proof
+//      and windows at exact.cpp, solve_sequence_ansatz). Both => not closed;
+//      the checker multiplies the sequence out exactly (no quantified query).
+//      Generalizes 2a (any blow-up U with U X_2 = 0, not one rank-one pair).
+//      SUFFICIENT.
 //   2. "witness-search": targets A with entries 0/1 on growing supports (the
 //      scaling reduction (4b) makes 0/1 natural); "A not in S" by a
 //      quantifier-free UNSAT, then "A in cl S" by the one-alternation
@@ -117,6 +126,17 @@ Verdict decide_attainment(const Architecture& arch, const RationalMatrix& A, con
 /// for not closed, "exact: <route> xN, ..." for closed); certificates are
 /// checked by check_certificate.
 Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o = {});
+
+/// Not closed from a candidate witness A (route 2b, "witness-sequence"):
+/// for a block of reduce_for_closedness() on which A's restriction a is NOT
+/// in the block's set (quantifier-free UNSAT) and IS the limit of an explicit
+/// Laurent sequence of products (one quantifier-free query per window), the
+/// verdict not_closed with an "exact_not_closed" certificate carrying a and
+/// the sequence (the checker multiplies it out exactly). Otherwise unknown --
+/// never "closed": a failed candidate proves nothing. For a suspected
+/// witness, e.g. one found by hand; decide_closedness_exact searches 0/1
+/// targets itself.
+Verdict prove_not_closed_with_target(const Architecture& arch, const RationalMatrix& A, const ExactOptions& o = {});
 
 /// The routes' names in the order decide_closedness_exact tries them.
 std::vector<std::string> exact_closedness_routes();

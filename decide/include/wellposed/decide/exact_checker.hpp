@@ -21,7 +21,8 @@
 //  * exact_not_closed with a witness a on block b (routes "witness-search",
 //    "sentence" with a re-checked witness): "exists X_b: P_b(X_b) = a" is
 //    UNSAT and "forall eps > 0 exists X_b: |P_b(X_b) - a| < eps" is TRUE,
-//    both re-decided by Z3. Route "tangent-sequence": the same UNSAT, and the
+//    both re-decided by Z3. Routes "tangent-sequence" and "witness-sequence"
+//    (any certificate with a "sequence"): the same UNSAT, and the
 //    certificate's Laurent sequence multiplied out exactly (no negative
 //    power of t, limit a) instead of the closure sentence. Without a
 //    witness (route "sentence"), the block's Lemma 3.2.16 sentence is
