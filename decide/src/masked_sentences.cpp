@@ -70,6 +70,30 @@ void check_shape(const MaskedChain& chain, const RationalMatrix& A, const char* 
                                 "x" + std::to_string(chain.cols()));
 }
 
+/// The target of a sentence over the chain's mask: A[i][j] is the variable
+/// a_ij (target_variables) on each mask entry, listed in `vars` in the mask's
+/// order, and 0 off the mask; an entry given a value in `fixed` (partial
+/// surjectivity, one slot per mask entry) is that constant instead.
+struct MaskedTarget {
+  std::vector<std::vector<Polynomial>> A;
+  std::vector<Variable> vars;
+};
+MaskedTarget masked_target(const MaskedChain& chain, const std::vector<std::optional<Rational>>* fixed = nullptr) {
+  const auto av = target_variables(chain.rows(), chain.cols());
+  MaskedTarget t{std::vector<std::vector<Polynomial>>(chain.rows(), std::vector<Polynomial>(chain.cols())), {}};
+  const auto E = chain.mask.entries();
+  for (idx p = 0; p < E.size(); ++p) {
+    auto [i, j] = E[p];
+    if (fixed && (*fixed)[p]) {
+      t.A[i][j] = Polynomial(*(*fixed)[p]);
+    } else {
+      t.A[i][j] = av[i][j];
+      t.vars.push_back(av[i][j]);
+    }
+  }
+  return t;
+}
+
 }  // namespace
 
 
@@ -88,13 +112,7 @@ Formula masked_closure_sentence(const MaskedChain& chain, const RationalMatrix& 
 }
 
 Formula masked_non_closedness_sentence(const MaskedChain& chain, const MaskedSentenceOptions& o) {
-  const auto a = target_variables(chain.rows(), chain.cols());
-  std::vector<std::vector<Polynomial>> A(chain.rows(), std::vector<Polynomial>(chain.cols()));
-  std::vector<Variable> avars;
-  for (auto [i, j] : chain.mask.entries()) {
-    A[i][j] = a[i][j];
-    avars.push_back(a[i][j]);
-  }
+  const auto [A, avars] = masked_target(chain);
   const EntryPolynomials x = entry_polynomials(chain.architecture(), "x");
   const EntryPolynomials xp = entry_polynomials(chain.architecture(), "xp");
   Formula not_reached = !reaches(chain, x, A);
@@ -108,13 +126,7 @@ Formula masked_non_closedness_sentence(const MaskedChain& chain, const MaskedSen
 }
 
 Formula surjectivity_sentence(const MaskedChain& chain, const MaskedSentenceOptions& o) {
-  const auto av = target_variables(chain.rows(), chain.cols());
-  std::vector<std::vector<Polynomial>> A(chain.rows(), std::vector<Polynomial>(chain.cols()));
-  std::vector<Variable> avars;
-  for (auto [i, j] : chain.mask.entries()) {
-    A[i][j] = av[i][j];
-    avars.push_back(av[i][j]);
-  }
+  const auto [A, avars] = masked_target(chain);
   const EntryPolynomials x = entry_polynomials(chain.architecture(), "x");
   Formula body = reaches(chain, x, A);
   if (o.gauge) body = gauge_formula(chain, x) && body;
@@ -127,18 +139,7 @@ Formula partial_surjectivity_sentence(const MaskedChain& chain, const std::vecto
   if (fixed.size() != E.size())
     throw std::invalid_argument("partial_surjectivity_sentence: " + std::to_string(fixed.size()) +
                                 " entry values for a mask of " + std::to_string(E.size()) + " entries");
-  const auto av = target_variables(chain.rows(), chain.cols());
-  std::vector<std::vector<Polynomial>> A(chain.rows(), std::vector<Polynomial>(chain.cols()));
-  std::vector<Variable> avars;
-  for (idx p = 0; p < E.size(); ++p) {
-    auto [i, j] = E[p];
-    if (fixed[p]) {
-      A[i][j] = Polynomial(*fixed[p]);
-    } else {
-      A[i][j] = av[i][j];
-      avars.push_back(av[i][j]);
-    }
-  }
+  const auto [A, avars] = masked_target(chain, &fixed);
   const EntryPolynomials x = entry_polynomials(chain.architecture(), "x");
   Formula body = reaches(chain, x, A);
   if (o.gauge) body = gauge_formula(chain, x) && body;

@@ -127,6 +127,25 @@ constexpr DType dtype_of() {
   return sizeof(T) == 4 ? DType::f32 : DType::f64;
 }
 
+/// The arguments of one product Y = op(K) X (spans of host or device memory).
+template <class T>
+KsArguments make_args(const KPattern& pattern, std::span<const T> values, std::span<const T> x, std::span<T> y,
+                      std::size_t batch, BatchLayout layout, Op op) {
+  KsArguments a;
+  a.pattern = pattern;
+  a.op = op;
+  a.layout = layout;
+  a.batch = batch;
+  a.dtype = dtype_of<T>();
+  a.values = values.data();
+  a.values_size = values.size();
+  a.x = x.data();
+  a.x_size = x.size();
+  a.y = y.data();
+  a.y_size = y.size();
+  return a;
+}
+
 /// Host arrays through the device: upload, one launch per factor, download.
 /// `steps` are (factor values, pattern, op) applied in order.
 template <class T>
@@ -148,42 +167,18 @@ KsStatus run_on_device(const std::vector<std::pair<const KsFactor<T>*, Op>>& ste
     const auto v = f->values();
     if (auto st = vals.allocate(v.size() * sizeof(T)); !st.ok()) return st;
     if (auto st = vals.upload(v.data(), v.size() * sizeof(T)); !st.ok()) return st;
-    KsArguments a;
-    a.pattern = f->pattern();
-    a.op = op;
-    a.layout = layout;
-    a.batch = batch;
-    a.dtype = dtype_of<T>();
-    a.values = vals.data();
-    a.values_size = v.size();
-    a.x = buf[cur].data();
-    a.x_size = cur_size;
-    a.y = buf[1 - cur].data();
-    a.y_size = (op == Op::none ? f->pattern().rows() : f->pattern().cols()) * batch;
+    // Spans over device memory: sizes and addresses only, never read here.
+    const std::size_t out_size = (op == Op::none ? f->pattern().rows() : f->pattern().cols()) * batch;
+    const KsArguments a =
+        make_args<T>(f->pattern(), std::span<const T>(static_cast<const T*>(vals.data()), v.size()),
+                     std::span<const T>(static_cast<const T*>(buf[cur].data()), cur_size),
+                     std::span<T>(static_cast<T*>(buf[1 - cur].data()), out_size), batch, layout, op);
     if (auto st = ks_multiply_device(a); !st.ok()) return st;
     if (auto st = device_synchronize(); !st.ok()) return st;
     cur = 1 - cur;
     cur_size = a.y_size;
   }
   return buf[cur].download(y.data(), y.size() * sizeof(T));
-}
-
-template <class T>
-KsArguments make_args(const KPattern& pattern, std::span<const T> values, std::span<const T> x, std::span<T> y,
-                      std::size_t batch, BatchLayout layout, Op op) {
-  KsArguments a;
-  a.pattern = pattern;
-  a.op = op;
-  a.layout = layout;
-  a.batch = batch;
-  a.dtype = dtype_of<T>();
-  a.values = values.data();
-  a.values_size = values.size();
-  a.x = x.data();
-  a.x_size = x.size();
-  a.y = y.data();
-  a.y_size = y.size();
-  return a;
 }
 
 }  // namespace
