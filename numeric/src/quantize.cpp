@@ -1027,7 +1027,6 @@ class PrefixColStream {
       for (std::size_t bl = 0; bl < v; ++bl)
         for (std::size_t bh = 0; bh < q; ++bh) cols[bl * q + bh] = nd.slots.data() + (bl * cC + gl * q + bh) * bC;
     }
-    (void)u;
     Node& nd = node(s, id);
     const std::size_t len = L.p.b;  // = bC v
     nd.batch.assign(w.c * len, 0.0);
