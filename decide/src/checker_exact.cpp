@@ -634,6 +634,13 @@ std::string check_normal_forms(const Block& b, idx L, const json& tree) {
 // X_{l+1} out of it, re-derived here from the block's edges; then the block's
 // set is the rank <= 1 matrices on its rows x columns, closed. No solver.
 std::string check_width_one(const Block& b, idx L) {
+  // The block's set is the projection onto its entries: closed only where the
+  // entries are all of their rows x columns (a rectangle; LU(2)'s quotient
+  // block {(0,0), (0,1), (1,0)} is not, and its set is not closed).
+  std::set<idx> rows, cols;
+  for (const auto& ij : b.entries) rows.insert(ij.first), cols.insert(ij.second);
+  need(std::set<Cell>(b.entries.begin(), b.entries.end()).size() == rows.size() * cols.size(),
+       "width-one: the block's entries are not all of its rows x columns");
   for (idx l = 1; l < L; ++l) {
     std::set<idx> in, out;
     for (const auto& e : b.edges) {

@@ -536,9 +536,19 @@ std::optional<Sequence> solve_sequence_ansatz(const MaskedChain& b, const Ration
 // independent. Likewise w over every vector on C = {columns reachable from k}.
 // So S_b = {u w^T : supp u in R, supp w in C} = the matrices supported on
 // R x C of rank <= 1, the zero set of the 2 x 2 minors and of the entries
-// outside R x C: closed. (No k at all: S_b = {0}.) The checker re-derives the
+// outside R x C: closed -- provided the block's mask is all of its rows x
+// columns (see the first check below). (No k at all: S_b = {0}.) The checker re-derives the
 // level from the certificate's block edges (checker_exact.cpp, check_width_one).
 std::optional<std::pair<idx, idx>> width_one_level(const MaskedChain& b) {
+  // The block's set lives on its mask: after the complete-class quotient (1)
+  // of reductions.hpp the mask may omit entries of S_T, and the projection of
+  // {u w^T} onto a non-rectangular mask need not be closed (LU(2): the mask
+  // {(0,0), (0,1), (1,0)} gives (u0 v0, u0 v1, u1 v0), whose limit (0,1,1)
+  // is not attained). So the mask must be all of its rows x columns; the
+  // projection of {u w^T} onto a rectangle R' x C' is rank <= 1 on R' x C'.
+  std::set<idx> rows, cols;
+  for (auto [i, j] : b.mask.entries()) rows.insert(i), cols.insert(j);
+  if (b.mask.nnz() != rows.size() * cols.size()) return std::nullopt;
   for (idx l = 1; l < b.num_factors(); ++l) {
     std::vector<idx> through;
     for (idx k = 0; k < b.factors[l].rows(); ++k)

@@ -145,6 +145,18 @@ TEST(ExactWidthOne, ChainThroughOneNodeIsClosedWithoutASolver) {
   ASSERT_EQ(forged.closedness, Closedness::closed) << forged.reason;
   for (auto& r : forged.certificate["closed_by"]) r = "width-one";
   EXPECT_FALSE(check_certificate(full, forged).ok);
+  // LU(2): after the complete-class quotient one inner node is left, but the
+  // block's mask {(0,0), (0,1), (1,0)} is no rectangle and the set is NOT
+  // closed. The route must not fire, and a width-one claim must be rejected.
+  const Verdict lu2 = decide_closedness_exact(lu(2), opts(10));
+  ASSERT_EQ(lu2.closedness, Closedness::not_closed) << lu2.method;
+  Verdict claim = lu2;
+  claim.closedness = Closedness::closed;
+  claim.certificate["kind"] = "exact_closed";
+  claim.certificate["closed_by"] = nlohmann::json::array({"width-one"});
+  const CheckResult rejected = check_certificate(lu(2), claim);
+  EXPECT_FALSE(rejected.ok);
+  EXPECT_NE(rejected.reason.find("rows x columns"), std::string::npos) << rejected.reason;
 }
 
 }  // namespace
