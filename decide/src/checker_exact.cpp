@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <set>
@@ -628,6 +629,37 @@ std::string check_normal_forms(const Block& b, idx L, const json& tree) {
 // rows x cols, one factor is full on the block, r <= min(m, n), and Hall's
 // condition max_{k in K} (r - ambient + |support_k|) >= |K| holds for every K.
 // Then the block's set is {rank <= r} (proof in reductions.hpp), closed.
+// The width-one route (exact.cpp, width_one_level, has the proof): some inner
+// level l has at most one node with an edge of X_l into it and an edge of
+// X_{l+1} out of it, re-derived here from the block's edges; then the block's
+// set is the rank <= 1 matrices on its rows x columns, closed. No solver.
+std::string check_width_one(const Block& b, idx L) {
+  // The block's set is the projection onto its entries: closed only where the
+  // entries are all of their rows x columns (a rectangle; LU(2)'s quotient
+  // block {(0,0), (0,1), (1,0)} is not, and its set is not closed).
+  std::set<idx> rows, cols;
+  for (const auto& ij : b.entries) rows.insert(ij.first), cols.insert(ij.second);
+  need(std::set<Cell>(b.entries.begin(), b.entries.end()).size() == rows.size() * cols.size(),
+       "width-one: the block's entries are not all of its rows x columns");
+  for (idx l = 1; l < L; ++l) {
+    std::set<idx> in, out;
+    for (const auto& e : b.edges) {
+      if (e[0] + 1 == l) in.insert(e[2]);
+      if (e[0] == l) out.insert(e[1]);
+    }
+    std::vector<idx> through;
+    std::set_intersection(in.begin(), in.end(), out.begin(), out.end(), std::back_inserter(through));
+    if (through.size() <= 1) {
+      t_exact_steps.push_back("closed block: width-one level re-derived (no solver)");
+      return "width-one: every path passes through " +
+             (through.empty() ? std::string("no node") : "node " + std::to_string(through.front())) + " of level " +
+             std::to_string(l) + ": the set is the rank <= 1 matrices on its rows x columns";
+    }
+  }
+  need(false, "width-one: every inner level has two or more nodes on paths");
+  return {};
+}
+
 std::string check_determinantal(const Block& b, idx L) {
   need(L == 2, "the determinantal route needs two factors");
   std::set<idx> rows, inner, cols;
@@ -967,6 +999,7 @@ std::string check(const json& c, Closedness claimed, const std::vector<Support>&
     const std::string route = by[bi].get<std::string>();
     if (route == "asymptotic-cone") out += "; block " + std::to_string(bi) + ": " + check_cone(blocks[bi], L);
     else if (route == "determinantal") out += "; block " + std::to_string(bi) + ": " + check_determinantal(blocks[bi], L);
+    else if (route == "width-one") out += "; block " + std::to_string(bi) + ": " + check_width_one(blocks[bi], L);
     else if (route == "surjective") out += "; block " + std::to_string(bi) + ": " + check_surjective(blocks[bi], L);
     else if (route == "surjective-normal-forms") {
       need(c.contains("normal_forms") && c.at("normal_forms").is_array() && c.at("normal_forms").size() == blocks.size(),

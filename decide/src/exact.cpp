@@ -523,6 +523,41 @@ std::optional<Sequence> solve_sequence_ansatz(const MaskedChain& b, const Ration
   return s;
 }
 
+// Route 0b "width-one": an inner level l (1 <= l < L) of the block at which
+// at most one node k has edges on both sides (an edge of X_l into k and an
+// edge of X_{l+1} out of k). Returns (l, k) (block indices).
+// PROOF that the block's set S_b is closed: every path from a row to a
+// column passes through k, so P = u w^T with u = (X_1 ... X_l)[:, k] and
+// w = (X_{l+1} ... X_L)[k, :], which use disjoint variables. u ranges over
+// EVERY vector supported on R = {rows with a path to k}: by induction on l,
+// u = X_1 q with q = (X_2 ... X_l)[:, k] ranging over all vectors on the
+// level-1 nodes with a path to k; take q = 1 there, then u_i is a sum of
+// free entries of row i of X_1 (at least one for i in R), any value, rows
+// independent. Likewise w over every vector on C = {columns reachable from k}.
+// So S_b = {u w^T : supp u in R, supp w in C} = the matrices supported on
+// R x C of rank <= 1, the zero set of the 2 x 2 minors and of the entries
+// outside R x C: closed -- provided the block's mask is all of its rows x
+// columns (see the first check below). (No k at all: S_b = {0}.) The checker re-derives the
+// level from the certificate's block edges (checker_exact.cpp, check_width_one).
+std::optional<std::pair<idx, idx>> width_one_level(const MaskedChain& b) {
+  // The block's set lives on its mask: after the complete-class quotient (1)
+  // of reductions.hpp the mask may omit entries of S_T, and the projection of
+  // {u w^T} onto a non-rectangular mask need not be closed (LU(2): the mask
+  // {(0,0), (0,1), (1,0)} gives (u0 v0, u0 v1, u1 v0), whose limit (0,1,1)
+  // is not attained). So the mask must be all of its rows x columns; the
+  // projection of {u w^T} onto a rectangle R' x C' is rank <= 1 on R' x C'.
+  std::set<idx> rows, cols;
+  for (auto [i, j] : b.mask.entries()) rows.insert(i), cols.insert(j);
+  if (b.mask.nnz() != rows.size() * cols.size()) return std::nullopt;
+  for (idx l = 1; l < b.num_factors(); ++l) {
+    std::vector<idx> through;
+    for (idx k = 0; k < b.factors[l].rows(); ++k)
+      if (!b.factors[l - 1].col_indices(k).empty() && !b.factors[l].row_indices(k).empty()) through.push_back(k);
+    if (through.size() == 1) return std::make_pair(l, through.front());
+  }
+  return std::nullopt;
+}
+
 json not_closed_certificate(const Architecture& arch, const ClosednessReduction& red, idx block,
                             const json& witness, const std::string& route, double seconds_left) {
   json c = {{"kind", "exact_not_closed"}, {"factors", factors_json(arch)}, {"reduction", red.to_json()},
@@ -546,8 +581,8 @@ json not_closed_certificate(const Architecture& arch, const ClosednessReduction&
 namespace {
 // The route names, in the order decide_closedness_exact tries them (the
 // table there uses these; exact_closedness_routes() publishes them).
-constexpr std::array<const char*, 9> kClosednessRoutes = {
-    "determinantal", "asymptotic-cone", "surjective-normal-forms", "surjective",
+constexpr std::array<const char*, 10> kClosednessRoutes = {
+    "determinantal", "width-one", "asymptotic-cone", "surjective-normal-forms", "surjective",
     "tangent-sequence", "algebraic-onto", "witness-sequence", "witness-search", "sentence"};
 }  // namespace
 
@@ -669,7 +704,23 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
         });
        },
        false},
-      {kClosednessRoutes[1], "exact_closed", o.cone_route,
+      {kClosednessRoutes[1], "exact_closed", true,
+       [&] { return o.seconds; },
+       [&](double stop_at) -> std::optional<Verdict> {
+        (void)stop_at;
+        // Route 0b: an inner level through which every path passes at one node
+        // (width_one_level): the block's set is the rank <= 1 matrices on its
+        // rows x columns, closed. A combinatorial proof, no solver.
+        return for_each_open_block([&](idx bi, const MaskedChain& b) -> std::optional<Verdict> {
+          if (const std::optional<std::pair<idx, idx>> cut = width_one_level(b))
+            out[bi] = {Closedness::closed, "width-one",
+                       "every path passes through node " + std::to_string(b.original_index[cut->first][cut->second]) +
+                           " of level " + std::to_string(cut->first)};
+          return std::nullopt;
+        });
+       },
+       false},
+      {kClosednessRoutes[2], "exact_closed", o.cone_route,
        [&] { return o.seconds; },
        [&](double stop_at) -> std::optional<Verdict> {
         (void)stop_at;
@@ -685,7 +736,7 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
           });
        },
        false},
-      {kClosednessRoutes[2], "exact_closed", o.cone_route && o.normal_forms,
+      {kClosednessRoutes[3], "exact_closed", o.cone_route && o.normal_forms,
        [&] { return o.seconds; },
        [&](double stop_at) -> std::optional<Verdict> {
         (void)stop_at;
@@ -737,7 +788,7 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
           });
        },
        false},
-      {kClosednessRoutes[3], "exact_closed", o.cone_route,
+      {kClosednessRoutes[4], "exact_closed", o.cone_route,
        [&] { return o.seconds; },
        [&](double stop_at) -> std::optional<Verdict> {
         (void)stop_at;
@@ -753,7 +804,7 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
           });
        },
        true},
-      {kClosednessRoutes[4], "exact_not_closed", o.witness_search,
+      {kClosednessRoutes[5], "exact_not_closed", o.witness_search,
        [&] { return 0.3 * o.seconds; },
        [&](double stop_at) -> std::optional<Verdict> {
         (void)stop_at;
@@ -783,7 +834,7 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
           });
        },
        false},
-      {kClosednessRoutes[5], "exact_closed", o.cone_route,
+      {kClosednessRoutes[6], "exact_closed", o.cone_route,
        [&] { return timer.elapsed() + 0.4 * std::max(0.0, timer.left()); },
        [&](double stop_at) -> std::optional<Verdict> {
         (void)stop_at;
@@ -823,7 +874,7 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
           });
        },
        true},
-      {kClosednessRoutes[6], "exact_not_closed", o.witness_search,
+      {kClosednessRoutes[7], "exact_not_closed", o.witness_search,
        [&] { return timer.elapsed() + o.witness_share * std::max(0.0, timer.left()); },
        [&](double stop_at) -> std::optional<Verdict> {
         // Route 2b: 0/1 targets not in the block's set, put in its closure by
@@ -858,7 +909,7 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
           });
        },
        false},
-      {kClosednessRoutes[7], "exact_not_closed", o.witness_search,
+      {kClosednessRoutes[8], "exact_not_closed", o.witness_search,
        [&] { return timer.elapsed() + o.witness_share * std::max(0.0, timer.left()); },
        [&](double stop_at) -> std::optional<Verdict> {
         // Route 2: 0/1 witnesses, "a in cl(S_b)" by the closure sentence.
@@ -880,7 +931,7 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
           });
        },
        false},
-      {kClosednessRoutes[8], "exact_closed / exact_not_closed", o.full_sentence,
+      {kClosednessRoutes[9], "exact_closed / exact_not_closed", o.full_sentence,
        [&] { return o.seconds; },
        [&](double stop_at) -> std::optional<Verdict> {
         (void)stop_at;

@@ -38,7 +38,7 @@ std::vector<std::string> named_routes(const std::string& method) {
 }
 
 TEST(ExactRoutes, TableIsPublishedInOrder) {
-  const std::vector<std::string> expected = {"determinantal",    "asymptotic-cone", "surjective-normal-forms",
+  const std::vector<std::string> expected = {"determinantal",    "width-one",       "asymptotic-cone", "surjective-normal-forms",
                                              "surjective",       "tangent-sequence", "algebraic-onto",
                                              "witness-sequence", "witness-search",  "sentence"};
   EXPECT_EQ(exact_closedness_routes(), expected);
@@ -122,6 +122,41 @@ TEST(ExactWitnessSequence, SearchFindsAWitnessWithASequence) {
   EXPECT_EQ(v.method, "exact: witness-sequence");
   ASSERT_TRUE(v.certificate.contains("sequence"));
   expect_checked(arch, v);
+}
+
+// Route 0b (width-one, exact.cpp width_one_level): the three-factor chain
+// 110,110,100;011,000,110;010,011,010 of the frontier suite (undecided at
+// 60 s before this route). X_2's row 1 is empty and X_1's column 2 is, so
+// every path passes through node 0 of level 1: the set is u w^T with u any
+// vector and w any vector with w_0 = 0 -- the rank <= 1 matrices on columns
+// {1, 2}, closed. The checker re-derives the level without a solver.
+TEST(ExactWidthOne, ChainThroughOneNodeIsClosedWithoutASolver) {
+  const Architecture arch({Support::from_rows({"110", "110", "100"}), Support::from_rows({"011", "000", "110"}),
+                           Support::from_rows({"010", "011", "010"})});
+  const Verdict v = decide_closedness_exact(arch, opts(10));
+  ASSERT_EQ(v.closedness, Closedness::closed) << v.reason;
+  EXPECT_NE(v.method.find("width-one"), std::string::npos) << v.method;
+  const CheckResult c = check_certificate(arch, v);
+  ASSERT_TRUE(c.ok) << c.reason;
+  EXPECT_EQ(c.trust.level, TrustLevel::proof) << c.trust.detail;
+  // The same claim for a block of width two everywhere (3x3 full, r = 2) is rejected.
+  const Architecture full = Architecture({Support::full(3, 2), Support::full(2, 3)});
+  Verdict forged = decide_closedness_exact(full, opts(10));
+  ASSERT_EQ(forged.closedness, Closedness::closed) << forged.reason;
+  for (auto& r : forged.certificate["closed_by"]) r = "width-one";
+  EXPECT_FALSE(check_certificate(full, forged).ok);
+  // LU(2): after the complete-class quotient one inner node is left, but the
+  // block's mask {(0,0), (0,1), (1,0)} is no rectangle and the set is NOT
+  // closed. The route must not fire, and a width-one claim must be rejected.
+  const Verdict lu2 = decide_closedness_exact(lu(2), opts(10));
+  ASSERT_EQ(lu2.closedness, Closedness::not_closed) << lu2.method;
+  Verdict claim = lu2;
+  claim.closedness = Closedness::closed;
+  claim.certificate["kind"] = "exact_closed";
+  claim.certificate["closed_by"] = nlohmann::json::array({"width-one"});
+  const CheckResult rejected = check_certificate(lu(2), claim);
+  EXPECT_FALSE(rejected.ok);
+  EXPECT_NE(rejected.reason.find("rows x columns"), std::string::npos) << rejected.reason;
 }
 
 }  // namespace

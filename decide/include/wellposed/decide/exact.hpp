@@ -11,6 +11,10 @@
 //   0. "determinantal" (two factors): one factor full and Hall's condition
 //      on the other's supports => the block's set is {rank <= r}, closed
 //      (proof at reductions.hpp, determinantal_route). SUFFICIENT; no solver.
+//   0b. "width-one" (any L): an inner level where every path passes through
+//      one node => the block's set is {u w^T} = the rank <= 1 matrices on its
+//      rows x columns, closed (proof at exact.cpp, width_one_level). SUFFICIENT;
+//      no solver.
 //   1. "asymptotic-cone" (two factors): one quantifier-free query, UNSAT =>
 //      the block is closed (reductions.hpp, asymptotic_cone_formula). SUFFICIENT.
 //   1b'. "surjective-normal-forms": where the exact Jacobian rank at a random

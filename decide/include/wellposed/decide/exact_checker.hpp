@@ -31,6 +31,8 @@
 //    ("closed_by"):
 //    - "determinantal": re-derived from the block's edges without a solver
 //      (all of rows x cols, one factor full, Hall's condition on the other).
+//    - "width-one": an inner level with at most one node on paths,
+//      re-derived from the block's edges without a solver.
 //    - "asymptotic-cone" (two factors): the cone query re-decided UNSAT.
 //    - "surjective": "forall a exists X: P(X) = a" re-decided TRUE (the block
 //      is the whole coordinate space).
