@@ -1,5 +1,5 @@
 #include "wellposed/decide/exact.hpp"
-#include "wellposed/decide/nullstellensatz.hpp"
+#include "wellposed/decide/detail/nullstellensatz.hpp"
 
 #include <algorithm>
 #include <array>
@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "wellposed/algebra/entry_polynomials.hpp"
-#include "wellposed/algebra/sentences.hpp"
+#include "wellposed/algebra/detail/entry_polynomials.hpp"
+#include "wellposed/algebra/detail/sentences.hpp"
 #include "wellposed/decide/analyze.hpp"
 #include "wellposed/decide/detectors.hpp"
 #include "wellposed/decide/explain.hpp"

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "wellposed/gpu/config.hpp"
-#include "wellposed/gpu/ks_device.hpp"
+#include "wellposed/gpu/detail/ks_device.hpp"
 
 #if WELLPOSED_HAS_CUDA
 #include "../cuda/cuda_bridge.hpp"

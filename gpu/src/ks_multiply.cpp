@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <utility>
 
-#include "wellposed/gpu/ks_device.hpp"
+#include "wellposed/gpu/detail/ks_device.hpp"
 
 namespace wellposed::gpu {
 

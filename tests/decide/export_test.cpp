@@ -7,7 +7,7 @@
 
 #include "wellposed/algebra/architecture.hpp"
 #include "wellposed/decide/export.hpp"
-#include "wellposed/decide/z3_backend.hpp"
+#include "wellposed/decide/detail/z3_backend.hpp"
 
 namespace wellposed {
 namespace {

@@ -1,7 +1,7 @@
 #pragma once
 // Umbrella header of the algebra layer.
 #include "wellposed/algebra/architecture.hpp"
-#include "wellposed/algebra/entry_polynomials.hpp"
+#include "wellposed/algebra/detail/entry_polynomials.hpp"
 #include "wellposed/algebra/formula.hpp"
 #include "wellposed/algebra/kpattern.hpp"
 #include "wellposed/algebra/limits.hpp"
@@ -12,6 +12,6 @@
 #include "wellposed/algebra/polynomial.hpp"
 #include "wellposed/algebra/rank_one.hpp"
 #include "wellposed/algebra/rational_matrix.hpp"
-#include "wellposed/algebra/sentences.hpp"
+#include "wellposed/algebra/detail/sentences.hpp"
 #include "wellposed/algebra/spec.hpp"
 #include "wellposed/algebra/support.hpp"

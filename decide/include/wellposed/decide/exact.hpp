@@ -59,11 +59,11 @@
 
 #include "wellposed/algebra/architecture.hpp"
 #include "wellposed/algebra/rational_matrix.hpp"
-#include "wellposed/algebra/sentences.hpp"
-#include "wellposed/decide/normal_form.hpp"
-#include "wellposed/decide/reductions.hpp"
+#include "wellposed/algebra/detail/sentences.hpp"
+#include "wellposed/decide/detail/normal_form.hpp"
+#include "wellposed/decide/detail/reductions.hpp"
 #include "wellposed/decide/verdict.hpp"
-#include "wellposed/decide/z3_backend.hpp"
+#include "wellposed/decide/detail/z3_backend.hpp"
 
 namespace wellposed {
 

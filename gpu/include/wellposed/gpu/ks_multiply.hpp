@@ -24,7 +24,7 @@
 
 #include "wellposed/algebra/kpattern.hpp"
 #include "wellposed/gpu/ks_factor.hpp"
-#include "wellposed/gpu/ks_index.hpp"
+#include "wellposed/gpu/detail/ks_index.hpp"
 
 namespace wellposed::gpu {
 

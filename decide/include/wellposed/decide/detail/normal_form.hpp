@@ -63,7 +63,7 @@
 #include <nlohmann/json.hpp>
 
 #include "wellposed/algebra/formula.hpp"
-#include "wellposed/decide/reductions.hpp"
+#include "wellposed/decide/detail/reductions.hpp"
 
 namespace wellposed {
 
