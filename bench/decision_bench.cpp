@@ -27,6 +27,7 @@
 #include <wellposed/decide/checker.hpp>
 #include <wellposed/decide/detectors.hpp>
 #include <wellposed/decide/detail/exact_checker.hpp>
+#include <wellposed/decide/detail/reductions.hpp>  // decide_closedness_plain_sentence
 #include <wellposed/decide/exact.hpp>
 #include <wellposed/decide/detail/z3_backend.hpp>
 

@@ -1,5 +1,8 @@
 #include "wellposed/decide/exact.hpp"
 #include "wellposed/decide/detail/nullstellensatz.hpp"
+#include "wellposed/decide/detail/normal_form.hpp"
+#include "wellposed/decide/detail/reductions.hpp"
+#include "wellposed/decide/detail/z3_backend.hpp"
 
 #include <algorithm>
 #include <array>

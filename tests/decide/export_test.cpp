@@ -6,6 +6,8 @@
 #include <fstream>
 
 #include "wellposed/algebra/architecture.hpp"
+#include "wellposed/algebra/formula.hpp"
+#include "wellposed/algebra/rational_matrix.hpp"
 #include "wellposed/decide/export.hpp"
 #include "wellposed/decide/detail/z3_backend.hpp"
 
