@@ -23,12 +23,13 @@
 #include <vector>
 
 #include <wellposed/algebra/architecture.hpp>
-#include <wellposed/algebra/sentences.hpp>
+#include <wellposed/algebra/detail/sentences.hpp>
 #include <wellposed/decide/checker.hpp>
 #include <wellposed/decide/detectors.hpp>
-#include <wellposed/decide/exact_checker.hpp>
+#include <wellposed/decide/detail/exact_checker.hpp>
+#include <wellposed/decide/detail/reductions.hpp>  // decide_closedness_plain_sentence
 #include <wellposed/decide/exact.hpp>
-#include <wellposed/decide/z3_backend.hpp>
+#include <wellposed/decide/detail/z3_backend.hpp>
 
 using namespace wellposed;
 

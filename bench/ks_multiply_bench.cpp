@@ -35,6 +35,8 @@
 #include <vector>
 
 #include "wellposed/gpu.hpp"
+#include "wellposed/gpu/detail/ks_device.hpp"  // the cuBLAS baselines and device timers (machinery)
+#include "wellposed/gpu/detail/ks_cpu.hpp"  // unchecked kernels, fused chain, to_problem
 
 #if defined(_OPENMP)
 #include <omp.h>

@@ -38,7 +38,7 @@
 #include <wellposed/decide/checker.hpp>
 #include <wellposed/decide/detectors.hpp>
 #include <wellposed/decide/exact.hpp>
-#include <wellposed/decide/exact_checker.hpp>
+#include <wellposed/decide/detail/exact_checker.hpp>
 
 using namespace wellposed;
 

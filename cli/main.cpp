@@ -7,7 +7,7 @@
 #include "census.hpp"
 #include "commands.hpp"
 #include "repair.hpp"
-#include "wellposed/decide/exact_checker.hpp"
+#include "wellposed/decide/detail/exact_checker.hpp"
 
 int main(int argc, char** argv) {
   using namespace wellposed::cli;

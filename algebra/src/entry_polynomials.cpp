@@ -1,4 +1,4 @@
-#include "wellposed/algebra/entry_polynomials.hpp"
+#include "wellposed/algebra/detail/entry_polynomials.hpp"
 
 #include <limits>
 #include <stdexcept>

@@ -1,9 +1,9 @@
-#include "wellposed/algebra/sentences.hpp"
+#include "wellposed/algebra/detail/sentences.hpp"
 
 #include <stdexcept>
 #include <string>
 
-#include "wellposed/algebra/entry_polynomials.hpp"
+#include "wellposed/algebra/detail/entry_polynomials.hpp"
 
 namespace wellposed {
 

@@ -22,6 +22,7 @@
 #include "wellposed/algebra/rank_one.hpp"
 #include "wellposed/algebra/spec.hpp"
 #include "wellposed/decide.hpp"
+#include "wellposed/decide/network_dataset.hpp"  // NetworkAnalysis::dataset (--dataset)
 
 namespace wellposed::cli {
 

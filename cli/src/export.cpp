@@ -38,7 +38,7 @@ int run_export(const ExportOptions& o, std::ostream& out, std::ostream& err) {
     return kExitBadInput;
   }
   // Reduced (independent blocks, gauge fixed, target scaled; equivalent, see
-  // decide/reductions.hpp) unless --no-reduce asks for the seed's sentence verbatim.
+  // decide/detail/reductions.hpp) unless --no-reduce asks for the seed's sentence verbatim.
   std::string text = export_sentence(s.architecture, o.format == "smt2" ? ExportFormat::smtlib2 : ExportFormat::qepcad,
                                      kind, !o.no_reduce);
   // QEPCAD reads exactly one bracketed description first (export_sentence

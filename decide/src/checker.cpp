@@ -2,7 +2,7 @@
 // (index sets of rank-one supports, Kronecker masks, chainability, the
 // permutation absorption) instead of calling the provers: see checker.hpp.
 #include "wellposed/decide/checker.hpp"
-#include "wellposed/decide/exact_checker.hpp"
+#include "wellposed/decide/detail/exact_checker.hpp"
 #include "wellposed/decide/explain.hpp"
 #include "wellposed/decide/network.hpp"
 

@@ -2,7 +2,7 @@
 // everything from the masks and re-runs Z3 on queries it builds itself. The
 // one piece shared with the prover is deadline_solve.hpp, which only runs a
 // query in a child process killed at its deadline (see solve()).
-#include "wellposed/decide/exact_checker.hpp"
+#include "wellposed/decide/detail/exact_checker.hpp"
 
 #include <algorithm>
 #include <array>

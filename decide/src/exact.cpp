@@ -1,5 +1,8 @@
 #include "wellposed/decide/exact.hpp"
-#include "wellposed/decide/nullstellensatz.hpp"
+#include "wellposed/decide/detail/nullstellensatz.hpp"
+#include "wellposed/decide/detail/normal_form.hpp"
+#include "wellposed/decide/detail/reductions.hpp"
+#include "wellposed/decide/detail/z3_backend.hpp"
 
 #include <algorithm>
 #include <array>
@@ -16,8 +19,8 @@
 #include <string>
 #include <vector>
 
-#include "wellposed/algebra/entry_polynomials.hpp"
-#include "wellposed/algebra/sentences.hpp"
+#include "wellposed/algebra/detail/entry_polynomials.hpp"
+#include "wellposed/algebra/detail/sentences.hpp"
 #include "wellposed/decide/analyze.hpp"
 #include "wellposed/decide/detectors.hpp"
 #include "wellposed/decide/explain.hpp"

@@ -5,8 +5,8 @@
 #include <set>
 #include <stdexcept>
 
-#include "wellposed/algebra/sentences.hpp"
-#include "wellposed/decide/reductions.hpp"
+#include "wellposed/algebra/detail/sentences.hpp"
+#include "wellposed/decide/detail/reductions.hpp"
 
 namespace wellposed {
 

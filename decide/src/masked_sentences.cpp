@@ -1,4 +1,4 @@
-#include "wellposed/decide/reductions.hpp"
+#include "wellposed/decide/detail/reductions.hpp"
 
 #include <algorithm>
 #include <map>
@@ -8,7 +8,7 @@
 #include <set>
 #include <stdexcept>
 
-#include "wellposed/algebra/entry_polynomials.hpp"
+#include "wellposed/algebra/detail/entry_polynomials.hpp"
 #include "wellposed/algebra/rank_one.hpp"
 
 #include "sentence_parts.hpp"

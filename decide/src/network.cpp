@@ -1,4 +1,5 @@
 #include "wellposed/decide/network.hpp"
+#include "wellposed/decide/network_dataset.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -363,15 +364,16 @@ NetworkAnalysis analyze_network(const ReluNetwork& net, const NetworkOptions& o)
     std::string why;
     auto A = closure_point_from_certificate(lv.certificate, lin.rows(), lin.cols(), why);
     if (A) {
-      r.dataset = lemma_7_3_4_dataset(r.widths, *A, o.materialize_max_points);
-      r.dataset->target_source = "the L_I certificate (" + lv.method + ")";
+      Lemma734Dataset d = lemma_7_3_4_dataset(r.widths, *A, o.materialize_max_points);
+      d.target_source = "the L_I certificate (" + lv.method + ")";
+      r.dataset = std::make_shared<const Lemma734Dataset>(std::move(d));
     } else {
       // The grid's size does not depend on A: report it, without labels.
       Lemma734Dataset d = lemma_7_3_4_dataset(r.widths, RationalMatrix(lin.rows(), lin.cols()), 0);
       d.has_target = false;
       d.A = RationalMatrix();
       d.target_source = why;
-      r.dataset = d;
+      r.dataset = std::make_shared<const Lemma734Dataset>(std::move(d));
     }
     r.finite_data.verdict = decided(
         Closedness::not_closed, kThmFiniteNec,

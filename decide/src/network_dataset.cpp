@@ -1,3 +1,5 @@
+#include "wellposed/decide/network_dataset.hpp"
+
 #include "wellposed/decide/network.hpp"
 
 #include <algorithm>

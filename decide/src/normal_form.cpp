@@ -1,6 +1,6 @@
 // The "surjective-normal-forms" route: moves, tree search, leaf sentences,
 // certificate form (proofs in normal_form.hpp).
-#include "wellposed/decide/normal_form.hpp"
+#include "wellposed/decide/detail/normal_form.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
-#include "wellposed/algebra/entry_polynomials.hpp"
+#include "wellposed/algebra/detail/entry_polynomials.hpp"
 
 namespace wellposed {
 

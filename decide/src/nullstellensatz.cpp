@@ -1,5 +1,5 @@
 // Nullstellensatz certificates through Singular (see nullstellensatz.hpp).
-#include "wellposed/decide/nullstellensatz.hpp"
+#include "wellposed/decide/detail/nullstellensatz.hpp"
 
 #include <cctype>
 #include <cstdio>

@@ -4,9 +4,9 @@
 // reuse to build the algebraic-onto sentences.
 #include <vector>
 
-#include "wellposed/algebra/entry_polynomials.hpp"
+#include "wellposed/algebra/detail/entry_polynomials.hpp"
 #include "wellposed/algebra/formula.hpp"
-#include "wellposed/decide/reductions.hpp"
+#include "wellposed/decide/detail/reductions.hpp"
 
 namespace wellposed::sentence_parts {
 

@@ -1,4 +1,4 @@
-#include "wellposed/decide/z3_backend.hpp"
+#include "wellposed/decide/detail/z3_backend.hpp"
 
 #include <atomic>
 #include <chrono>

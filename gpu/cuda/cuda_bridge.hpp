@@ -6,7 +6,7 @@
 // Only compiled and called when WELLPOSED_HAS_CUDA.
 #include <cstddef>
 
-#include "wellposed/gpu/ks_index.hpp"
+#include "wellposed/gpu/detail/ks_index.hpp"
 
 namespace wellposed::gpu::bridge {
 

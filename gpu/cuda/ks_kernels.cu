@@ -1,6 +1,6 @@
 // The single-kernel Kronecker-sparse multiply: one launch per factor, X read
 // and Y written at their stride-d rows, no permutation pass. All index and
-// tile arithmetic is in wellposed/gpu/ks_index.hpp (host-device, unit-tested
+// tile arithmetic is in wellposed/gpu/detail/ks_index.hpp (host-device, unit-tested
 // on the CPU, including a serial emulation of this kernel).
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
@@ -9,7 +9,7 @@
 #include <climits>
 
 #include "cuda_bridge.hpp"
-#include "wellposed/gpu/ks_index.hpp"
+#include "wellposed/gpu/detail/ks_index.hpp"
 
 namespace wellposed::gpu::bridge {
 namespace {

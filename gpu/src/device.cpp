@@ -5,7 +5,8 @@
 #include <string>
 
 #include "wellposed/gpu/config.hpp"
-#include "wellposed/gpu/ks_device.hpp"
+#include "wellposed/gpu/detail/ks_device.hpp"
+#include "wellposed/gpu/detail/ks_cpu.hpp"  // unchecked kernels, fused chain, to_problem
 
 #if WELLPOSED_HAS_CUDA
 #include "../cuda/cuda_bridge.hpp"

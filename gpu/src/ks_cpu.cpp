@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "wellposed/gpu/ks_multiply.hpp"
+#include "wellposed/gpu/detail/ks_cpu.hpp"  // unchecked kernels, fused chain, to_problem
 
 #if defined(_OPENMP)
 #include <omp.h>

@@ -1,6 +1,7 @@
 // Checks and dispatch of ks_multiply / apply_chain (kernels: ks_cpu.cpp and
 // gpu/cuda/ks_kernels.cu).
 #include "wellposed/gpu/ks_multiply.hpp"
+#include "wellposed/gpu/detail/ks_cpu.hpp"  // unchecked kernels, fused chain, to_problem
 
 #include <algorithm>
 #include <cstdint>
@@ -9,7 +10,7 @@
 #include <stdexcept>
 #include <utility>
 
-#include "wellposed/gpu/ks_device.hpp"
+#include "wellposed/gpu/detail/ks_device.hpp"
 #include "wellposed/numeric/npy_io.hpp"
 
 namespace wellposed::gpu {

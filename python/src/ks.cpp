@@ -47,6 +47,7 @@
 #include "wellposed/algebra/kpattern.hpp"
 #include "wellposed/gpu/ks_factor.hpp"
 #include "wellposed/gpu/ks_multiply.hpp"
+#include "wellposed/gpu/detail/ks_cpu.hpp"  // unchecked kernels, fused chain, to_problem
 
 namespace py = pybind11;
 

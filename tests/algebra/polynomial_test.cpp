@@ -8,7 +8,7 @@
 #include <vector>
 
 #include <wellposed/algebra/architecture.hpp>
-#include <wellposed/algebra/entry_polynomials.hpp>
+#include <wellposed/algebra/detail/entry_polynomials.hpp>
 #include <wellposed/algebra/polynomial.hpp>
 #include <wellposed/algebra/rational_matrix.hpp>
 

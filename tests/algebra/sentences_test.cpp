@@ -12,8 +12,8 @@
 #include <string>
 #include <unistd.h>
 
-#include <wellposed/algebra/entry_polynomials.hpp>
-#include <wellposed/algebra/sentences.hpp>
+#include <wellposed/algebra/detail/entry_polynomials.hpp>
+#include <wellposed/algebra/detail/sentences.hpp>
 
 #include "algebra/solver_runners.hpp"
 

@@ -10,13 +10,13 @@
 #include <vector>
 
 #include "wellposed/algebra/architecture.hpp"
-#include "wellposed/algebra/entry_polynomials.hpp"
+#include "wellposed/algebra/detail/entry_polynomials.hpp"
 #include "wellposed/decide/checker.hpp"
 #include "wellposed/decide/detectors.hpp"
 #include "wellposed/decide/exact.hpp"
-#include "wellposed/decide/exact_checker.hpp"
-#include "wellposed/decide/reductions.hpp"
-#include "wellposed/decide/z3_backend.hpp"
+#include "wellposed/decide/detail/exact_checker.hpp"
+#include "wellposed/decide/detail/reductions.hpp"
+#include "wellposed/decide/detail/z3_backend.hpp"
 
 namespace wellposed {
 namespace {

@@ -14,8 +14,8 @@
 #include "wellposed/decide/checker.hpp"
 #include "wellposed/decide/detectors.hpp"
 #include "wellposed/decide/exact.hpp"
-#include "wellposed/decide/exact_checker.hpp"
-#include "wellposed/decide/reductions.hpp"
+#include "wellposed/decide/detail/exact_checker.hpp"
+#include "wellposed/decide/detail/reductions.hpp"
 
 #include "exact_fixture.hpp"
 

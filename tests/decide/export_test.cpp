@@ -6,8 +6,10 @@
 #include <fstream>
 
 #include "wellposed/algebra/architecture.hpp"
+#include "wellposed/algebra/formula.hpp"
+#include "wellposed/algebra/rational_matrix.hpp"
 #include "wellposed/decide/export.hpp"
-#include "wellposed/decide/z3_backend.hpp"
+#include "wellposed/decide/detail/z3_backend.hpp"
 
 namespace wellposed {
 namespace {

@@ -11,6 +11,7 @@
 #include <wellposed/decide/checker.hpp>
 #include <wellposed/decide/exact.hpp>
 #include <wellposed/decide/network.hpp>
+#include <wellposed/decide/network_dataset.hpp>
 
 namespace wellposed {
 namespace {
@@ -82,7 +83,7 @@ TEST(ReluNetworkDecision, LuNetworkIsNotClosedOnBothDomainsWithCheckedCertificat
   EXPECT_FALSE(check_network_certificate(bad, Closedness::not_closed).ok);
 
   // Lemma 7.3.4's data set: A from the certificate, in cl(L_I) \ L_I, 3 x 3.
-  ASSERT_TRUE(r.dataset.has_value());
+  ASSERT_TRUE(r.dataset != nullptr);
   ASSERT_TRUE(r.dataset->has_target) << r.dataset->target_source;
   EXPECT_EQ(r.dataset->A.rows(), 3u);
   EXPECT_EQ(r.dataset->A.cols(), 3u);

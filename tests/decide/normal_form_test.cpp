@@ -12,10 +12,10 @@
 #include "wellposed/algebra/architecture.hpp"
 #include "wellposed/decide/checker.hpp"
 #include "wellposed/decide/exact.hpp"
-#include "wellposed/decide/exact_checker.hpp"
-#include "wellposed/decide/normal_form.hpp"
-#include "wellposed/decide/reductions.hpp"
-#include "wellposed/decide/z3_backend.hpp"
+#include "wellposed/decide/detail/exact_checker.hpp"
+#include "wellposed/decide/detail/normal_form.hpp"
+#include "wellposed/decide/detail/reductions.hpp"
+#include "wellposed/decide/detail/z3_backend.hpp"
 
 namespace wellposed {
 namespace {

@@ -9,8 +9,8 @@
 #include "wellposed/decide/checker.hpp"
 #include "wellposed/decide/detectors.hpp"
 #include "wellposed/decide/exact.hpp"
-#include "wellposed/decide/reductions.hpp"
-#include "wellposed/decide/z3_backend.hpp"
+#include "wellposed/decide/detail/reductions.hpp"
+#include "wellposed/decide/detail/z3_backend.hpp"
 
 namespace wellposed {
 namespace {

@@ -10,9 +10,9 @@
 #include "wellposed/algebra/architecture.hpp"
 #include "wellposed/decide/checker.hpp"
 #include "wellposed/decide/detectors.hpp"
-#include "wellposed/decide/exact_checker.hpp"
-#include "wellposed/decide/nullstellensatz.hpp"
-#include "wellposed/decide/reductions.hpp"
+#include "wellposed/decide/detail/exact_checker.hpp"
+#include "wellposed/decide/detail/nullstellensatz.hpp"
+#include "wellposed/decide/detail/reductions.hpp"
 
 namespace wellposed {
 namespace {

@@ -2,8 +2,8 @@
 #include <gtest/gtest.h>
 
 #include "wellposed/algebra/architecture.hpp"
-#include "wellposed/algebra/sentences.hpp"
-#include "wellposed/decide/z3_backend.hpp"
+#include "wellposed/algebra/detail/sentences.hpp"
+#include "wellposed/decide/detail/z3_backend.hpp"
 
 namespace wellposed {
 namespace {

@@ -13,7 +13,7 @@
 
 #include <wellposed/algebra/spec.hpp>
 #include <wellposed/decide/checker.hpp>
-#include <wellposed/decide/exact_checker.hpp>
+#include <wellposed/decide/detail/exact_checker.hpp>
 #include <wellposed/decide/verdict.hpp>
 
 // An exact certificate re-runs solver queries in child processes: each input

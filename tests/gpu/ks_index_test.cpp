@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "ks_test_util.hpp"
-#include "wellposed/gpu/ks_index.hpp"
+#include "wellposed/gpu/detail/ks_index.hpp"
 
 namespace wellposed::gpu {
 namespace {

@@ -17,6 +17,8 @@
 
 #include "ks_test_util.hpp"
 #include "wellposed/gpu.hpp"
+#include "wellposed/gpu/detail/ks_device.hpp"  // raw device entry points (16-bit device path)
+#include "wellposed/gpu/detail/ks_cpu.hpp"  // unchecked kernels, fused chain, to_problem
 #include "wellposed/numeric/dense.hpp"
 
 namespace wellposed::gpu {

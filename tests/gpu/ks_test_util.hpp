@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "wellposed/gpu/ks_factor.hpp"
-#include "wellposed/gpu/ks_index.hpp"
+#include "wellposed/gpu/detail/ks_index.hpp"
 
 namespace wellposed::gpu::test {
 

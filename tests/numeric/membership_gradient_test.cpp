@@ -2,6 +2,7 @@
 
 #include "numeric_test_util.hpp"
 #include "wellposed/algebra/architecture.hpp"
+#include "wellposed/numeric/membership.hpp"
 
 namespace wellposed::numeric {
 namespace {

@@ -9,6 +9,7 @@
 
 #include "wellposed/algebra/architecture.hpp"
 #include "wellposed/numeric.hpp"
+#include "wellposed/numeric/membership.hpp"  // not in the umbrella (exact GMP rationals)
 
 namespace wellposed::numeric::testing {
 

@@ -1,5 +1,8 @@
 #pragma once
-// Umbrella header of the decide layer.
+// Umbrella header of the decide layer: every public decide header.
+// Machinery (the Z3 backend, reductions, normal forms, Nullstellensatz
+// identities, the per-kind exact checker behind check_certificate) lives in
+// wellposed/decide/detail/ and is not included here.
 #include "wellposed/decide/verdict.hpp"
 #include "wellposed/decide/analyze.hpp"
 #include "wellposed/decide/certificate.hpp"
@@ -8,12 +11,10 @@
 #include "wellposed/decide/kronecker.hpp"
 #include "wellposed/decide/lu_pattern.hpp"
 #include "wellposed/decide/tractable.hpp"
-#include "wellposed/decide/z3_backend.hpp"
-#include "wellposed/decide/reductions.hpp"
 #include "wellposed/decide/exact.hpp"
-#include "wellposed/decide/exact_checker.hpp"
 #include "wellposed/decide/export.hpp"
 #include "wellposed/decide/network.hpp"
 #include "wellposed/decide/binding.hpp"
+#include "wellposed/decide/census.hpp"
 #include "wellposed/decide/explain.hpp"
 #include "wellposed/decide/repair.hpp"

@@ -1,5 +1,6 @@
 #pragma once
-// Umbrella header of the numeric layer.
+// Umbrella header of the numeric layer: every public numeric header except
+// membership.hpp (exact GMP rationals, included by name; see algebra.hpp).
 #include "wellposed/numeric/dense.hpp"
 #include "wellposed/numeric/dft.hpp"
 #include "wellposed/numeric/factor_file.hpp"
@@ -9,6 +10,6 @@
 #include "wellposed/numeric/kronecker_factor.hpp"
 #include "wellposed/numeric/two_factor.hpp"
 #include "wellposed/numeric/gradient.hpp"
-#include "wellposed/numeric/membership.hpp"
 #include "wellposed/numeric/npy_io.hpp"
+#include "wellposed/numeric/quantize.hpp"
 #include "wellposed/numeric/residual.hpp"

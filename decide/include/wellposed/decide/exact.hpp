@@ -71,14 +71,41 @@
 #include <nlohmann/json.hpp>
 
 #include "wellposed/algebra/architecture.hpp"
-#include "wellposed/algebra/rational_matrix.hpp"
-#include "wellposed/algebra/sentences.hpp"
-#include "wellposed/decide/normal_form.hpp"
-#include "wellposed/decide/reductions.hpp"
 #include "wellposed/decide/verdict.hpp"
-#include "wellposed/decide/z3_backend.hpp"
+
+// This header declares what a user calls and the options a user sets; the
+// routes themselves (detail/reductions.hpp, detail/normal_form.hpp,
+// detail/z3_backend.hpp) are machinery and are not included. RationalMatrix
+// (wellposed/algebra/rational_matrix.hpp, exact GMP rationals) is only
+// declared here: a program calling decide_membership / decide_attainment
+// includes that header itself, and the umbrella stays free of GMP (issue 18
+// item 5: compile time of wellposed/wellposed.hpp).
 
 namespace wellposed {
+
+class RationalMatrix;
+
+/// Exact reductions (1)-(3) of detail/reductions.hpp, each on/off.
+struct ReductionOptions {
+  bool cec_quotient = true;      ///< (1), L = 2 only
+  bool drop_useless = true;      ///< (2)
+  bool split_blocks = true;      ///< (3)
+};
+
+/// Symmetry reductions (4a)/(4b) of the masked sentences (detail/reductions.hpp).
+struct MaskedSentenceOptions {
+  bool gauge = true;          ///< (4a) pivot constraints on the factors
+  bool scale_target = true;   ///< (4b) target 0/1 on a spanning forest (non-closedness)
+};
+
+/// The tree search of the surjective-normal-forms route (detail/normal_form.hpp).
+struct NormalFormOptions {
+  std::size_t max_leaves = 64;
+  /// The search memoizes at most this many states; beyond, new states are leaves.
+  std::size_t max_states = 200000;
+  /// Leaf cost weight: cost(leaf with f free entries) = weight^f.
+  double free_weight = 4.0;
+};
 
 struct ExactOptions {
   double seconds = 10.0;          ///< wall-clock budget of the whole decision
@@ -145,12 +172,8 @@ Verdict prove_not_closed_with_target(const Architecture& arch, const RationalMat
 /// The routes' names in the order decide_closedness_exact tries them.
 std::vector<std::string> exact_closedness_routes();
 
-/// Baseline (a) of the benchmark: the seed's sentence (Lemma 3.2.16,
-/// entrywise residual) for the whole architecture, no reduction. Verdict with
-/// method "plain-sentence" and certificate kind "exact_sentence" (not for the
-/// checker: for timing only).
-Verdict decide_closedness_plain_sentence(const Architecture& arch, double seconds,
-                                          ResidualForm form = ResidualForm::entrywise);
+// decide_closedness_plain_sentence (the benchmark's unreduced baseline, for
+// timing only) is declared in wellposed/decide/detail/reductions.hpp.
 
 /// Nothing to do: analyze() runs the exact route by default (analyze.hpp,
 /// z3_exact_decider). Kept so that old callers still compile.

@@ -13,10 +13,14 @@
 #include <string>
 
 #include "wellposed/algebra/architecture.hpp"
-#include "wellposed/algebra/formula.hpp"
-#include "wellposed/algebra/rational_matrix.hpp"
 
 namespace wellposed {
+
+// Declared only, so that this header (and the umbrella) does not pull in GMP:
+// a program calling export_formula includes wellposed/algebra/formula.hpp, one
+// calling export_membership wellposed/algebra/rational_matrix.hpp (issue 18 item 5).
+class Formula;
+class RationalMatrix;
 
 enum class ExportFormat { smtlib2, qepcad };
 enum class SentenceKind {

@@ -32,6 +32,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -39,12 +40,15 @@
 #include <nlohmann/json.hpp>
 
 #include "wellposed/algebra/network.hpp"
-#include "wellposed/algebra/rational_matrix.hpp"
 #include "wellposed/decide/analyze.hpp"
 #include "wellposed/decide/checker.hpp"
 #include "wellposed/decide/verdict.hpp"
 
 namespace wellposed {
+
+/// Lemma 7.3.4's data set: wellposed/decide/network_dataset.hpp (it holds an
+/// exact rational target, so it is only declared here; issue 18 item 5).
+struct Lemma734Dataset;
 
 struct NetworkOptions {
   /// Wall-clock budget of the whole decision (L_I plus the Thm 7.4.2 subsets).
@@ -72,29 +76,6 @@ struct NetworkOptions {
   CertificateCheckOptions check;
 };
 
-/// The data set of Lemma 7.3.4: Omega = {0, 1/p, ..., 1}^{N_0} (P = (p+1)^{N_0}
-/// points), labels y_i = A x_i with A in cl(L_I) \ L_I.
-/// ⚠ Exponent mismatch in the seed: the statement has p = 3 N_0 4^{sum_{i<L} N_i},
-/// the proof p = 3 N_0 K^2 with K = 2^{sum_{i<=L} N_i}. The proof as printed
-/// supports the larger p ("proof"); the smaller ("statement") also holds if K
-/// counts activation patterns of hidden neurons only (each pattern's region is
-/// a convex polyhedron, so at most 2^{sum_{i<L} N_i} pieces) [DERIVED, not in
-/// the seed]. The grid that is materialized uses the proof's p.
-struct Lemma734Dataset {
-  bool has_target = false;  ///< an A in cl(L_I) \ L_I was read from the certificate
-  std::string target_source;  ///< where A came from, or why there is none
-  RationalMatrix A;           ///< N_L x N_0
-  std::size_t input_dim = 0, output_dim = 0;
-  std::size_t exponent_statement = 0, exponent_proof = 0;  ///< sum_{i<L} N_i, sum_{i<=L} N_i
-  std::string p_statement, p_proof;  ///< decimal (exact) or "~1e123" when huge
-  std::string P_statement, P_proof;
-  double log10_P_statement = 0, log10_P_proof = 0;
-  bool materialized = false;
-  std::string not_materialized_why;
-  std::uint64_t p_used = 0, points = 0;
-  std::vector<double> inputs;   ///< points x N_0, row-major (grid points i/p)
-  std::vector<double> outputs;  ///< points x N_L, row-major (A x_i)
-};
 
 /// Thm 7.4.2's subset condition, with the work it took.
 struct SubsetReport {
@@ -130,7 +111,8 @@ struct NetworkAnalysis {
   bool linear_checked = false; ///< decided and accepted by check_certificate
   std::string linear_check;    ///< the checker's account, or why it rejected
   DomainVerdict finite_data, bounded_box;
-  std::optional<Lemma734Dataset> dataset;
+  /// Set when L_I is not closed (include network_dataset.hpp to read it).
+  std::shared_ptr<const Lemma734Dataset> dataset;
   std::optional<SubsetReport> subsets;
   /// Both domains closed => closed; both not closed => not closed; else unknown.
   Verdict overall;
@@ -143,21 +125,8 @@ struct NetworkAnalysis {
 /// `budget_seconds` for the whole call.
 NetworkAnalysis analyze_network(const ReluNetwork& net, const NetworkOptions& options = {});
 
-nlohmann::json to_json(const Lemma734Dataset& d);
 nlohmann::json to_json(const SubsetReport& r);
 nlohmann::json to_json(const NetworkAnalysis& a);
-
-/// Lemma 7.3.4's data set for a given A (N_L x N_0) and the network's widths;
-/// materialized when it has at most `materialize_max_points` points.
-Lemma734Dataset lemma_7_3_4_dataset(const std::vector<std::size_t>& widths, const RationalMatrix& A,
-                                    std::uint64_t materialize_max_points);
-
-/// A in cl(L_I) \ L_I read from a not-closed certificate ("lu_pattern"
-/// target, "exact_not_closed" witness, through "reduced" wrappers); nullopt
-/// with `why` when the certificate does not name one (e.g. an exact
-/// certificate proven by the sentence without an extracted witness).
-std::optional<RationalMatrix> closure_point_from_certificate(const nlohmann::json& certificate, std::size_t rows,
-                                                             std::size_t cols, std::string& why);
 
 /// Lemma 7.6.1's biases: for weights W_1..W_L (input to output, W_l row-major
 /// N_l x N_{l-1}) and the box [lo, hi]^{N_0}, biases b_1..b_L such that every

@@ -58,6 +58,9 @@
 #include "wellposed/algebra/formula.hpp"
 #include "wellposed/algebra/rational_matrix.hpp"
 #include "wellposed/algebra/support.hpp"
+#include "wellposed/algebra/detail/sentences.hpp"
+#include "wellposed/decide/exact.hpp"  // ReductionOptions, MaskedSentenceOptions
+#include "wellposed/decide/verdict.hpp"
 
 namespace wellposed {
 
@@ -83,11 +86,7 @@ struct MaskedChain {
 /// The masked chain of an architecture with the full mask.
 MaskedChain as_masked_chain(const Architecture& arch);
 
-struct ReductionOptions {
-  bool cec_quotient = true;      ///< (1), L = 2 only
-  bool drop_useless = true;      ///< (2)
-  bool split_blocks = true;      ///< (3)
-};
+// ReductionOptions: wellposed/decide/exact.hpp (a field of ExactOptions).
 
 struct ClosednessReduction {
   /// L_I is closed iff every block's set is closed (no blocks: L_I is a
@@ -116,10 +115,7 @@ std::vector<std::pair<std::size_t, std::size_t>> spanning_forest(const Support& 
 
 // --- sentences about one masked chain (variables as in sentences.hpp) ------
 
-struct MaskedSentenceOptions {
-  bool gauge = true;          ///< (4a) pivot constraints on the factors
-  bool scale_target = true;   ///< (4b) target 0/1 on a spanning forest (non-closedness)
-};
+// MaskedSentenceOptions: wellposed/decide/exact.hpp (a field of ExactOptions).
 
 /// exists X: P_ij(X) = A_ij for (i, j) in the mask. A is N_0 x N_L of the chain.
 Formula masked_membership_sentence(const MaskedChain& chain, const RationalMatrix& A,
@@ -246,5 +242,13 @@ std::vector<Formula> algebraic_onto_sentences(const MaskedChain& chain, const st
 /// route would fail.
 std::size_t onto_tangent_dimension(const MaskedChain& chain, const std::vector<VanishingMinor>& minors,
                                    std::uint64_t seed = 1);
+
+/// Baseline (a) of the benchmark, the unreduced sentence the reductions above
+/// are measured against: the seed's sentence (Lemma 3.2.16, entrywise
+/// residual) for the whole architecture. Verdict with method "plain-sentence"
+/// and certificate kind "exact_sentence" (not for the checker: for timing
+/// only). Defined in decide/src/exact.cpp.
+Verdict decide_closedness_plain_sentence(const Architecture& arch, double seconds,
+                                          ResidualForm form = ResidualForm::entrywise);
 
 }  // namespace wellposed

@@ -63,7 +63,7 @@
 #include <nlohmann/json.hpp>
 
 #include "wellposed/algebra/formula.hpp"
-#include "wellposed/decide/reductions.hpp"
+#include "wellposed/decide/detail/reductions.hpp"
 
 namespace wellposed {
 
@@ -96,13 +96,7 @@ struct NormalFormTree {
   std::size_t max_free = 0;  ///< the most free entries at one leaf
 };
 
-struct NormalFormOptions {
-  std::size_t max_leaves = 64;
-  /// The search memoizes at most this many states; beyond, new states are leaves.
-  std::size_t max_states = 200000;
-  /// Leaf cost weight: cost(leaf with f free entries) = weight^f.
-  double free_weight = 4.0;
-};
+// NormalFormOptions: wellposed/decide/exact.hpp (a field of ExactOptions).
 
 /// Builds a tree by a memoized search over states minimizing the sum of leaf
 /// costs. Returns false, with `why`, when the best tree found has more than
