@@ -532,6 +532,19 @@ inline TermIndex term_index(const KPattern& tx, const KPattern& ty, std::size_t 
   return {(ax * tx.b * tx.c + gx) * tx.d + dx, tx.c * tx.d, ((ay * ty.b + by) * ty.c) * ty.d + dy, ty.d};
 }
 
+// q of a q-chainable pair (Def 6.3.7); a pair that is not chainable has no
+// decoupled rank-one terms, so no two-factor quantization applies to it.
+std::size_t require_chainable(const KPattern& tx, const KPattern& ty) {
+  const auto q = chainable(tx, ty);
+  if (!q) {
+    std::ostringstream os;
+    os << "quantize_two_factors: (" << tx.to_string() << ", " << ty.to_string()
+       << ") is not chainable (Def 6.3.7), so the rank-one terms do not decouple";
+    throw std::invalid_argument(os.str());
+  }
+  return *q;
+}
+
 // Two-factor quantization of a chainable Kronecker pair in the unbounded F_t
 // (R Sec. 4.4.1): one rank-one problem per inner index k. With q = 1 the terms
 // have disjoint supports (S_X S_Y = S_{X*Y}, each entry covered once, Prop 6.3.11),
@@ -539,16 +552,10 @@ inline TermIndex term_index(const KPattern& tx, const KPattern& ty, std::size_t 
 // global optimum. With q > 1 the q terms of a class share one support block and the
 // term-wise solution is only a heuristic.
 KTwoFactorQuantization two_factor_kron(const KFactor& X, const KFactor& Y, int t, bool need_x = true, bool need_y = true) {
-  const auto q = chainable(X.theta, Y.theta);
-  if (!q) {
-    std::ostringstream os;
-    os << "quantize_two_factors: (" << X.theta.to_string() << ", " << Y.theta.to_string()
-       << ") is not chainable (Def 6.3.7), so the rank-one terms do not decouple";
-    throw std::invalid_argument(os.str());
-  }
+  const std::size_t q = require_chainable(X.theta, Y.theta);
   KTwoFactorQuantization r;
-  r.q = *q;
-  r.optimal = *q == 1;
+  r.q = q;
+  r.optimal = q == 1;
   if (need_x) r.X = KFactor(X.theta);  // right-to-left drops X^ except at its last step
   if (need_y) r.Y = KFactor(Y.theta);  // left-to-right drops Y^ except at its last step
   const std::size_t K = X.cols();
@@ -804,58 +811,6 @@ class SuffixRowStream {
   std::vector<std::vector<const double*>> child_rows_;
 };
 
-// Left-to-right step with Y = F_0 ... F_{m-1} streamed: the same rank-one problems, on
-// bit-identical inputs, as two_factor_kron(X, kfactor_product(...), t, true, false).
-// Memory: one SuffixRowStream per thread, checked against max_values before allocating.
-KTwoFactorQuantization two_factor_streamed(const KFactor& X, const std::vector<const KFactor*>& suffix, int t,
-                                           std::size_t max_values) {
-  SuffixRowStream probe(suffix);
-  const KPattern tx = X.theta, ty = probe.pattern();
-  const auto q = chainable(tx, ty);
-  if (!q) {
-    std::ostringstream os;
-    os << "quantize_two_factors: (" << tx.to_string() << ", " << ty.to_string()
-       << ") is not chainable (Def 6.3.7), so the rank-one terms do not decouple";
-    throw std::invalid_argument(os.str());
-  }
-  int threads = 1;
-#ifdef _OPENMP
-  threads = omp_get_max_threads();
-#endif
-  const std::size_t per = probe.working_values();
-  std::size_t need = 0;
-  if (per == SIZE_MAX || __builtin_mul_overflow(per, static_cast<std::size_t>(threads), &need) || need > max_values) {
-    std::ostringstream os;
-    os << "quantize_chain: streaming the rows of the product on " << ty.to_string() << " needs more than " << max_values
-       << " working values";
-    throw std::length_error(os.str());
-  }
-  KTwoFactorQuantization r;
-  r.q = *q;
-  r.optimal = *q == 1;
-  r.X = KFactor(tx);
-  const std::size_t K = X.cols();
-  r.lambda.assign(K, 0.0);
-  r.mu.assign(K, 0.0);
-  const std::size_t G = probe.groups();
-#pragma omp parallel if (G > 1 && K * (tx.b + ty.c) * static_cast<std::size_t>(t) > (std::size_t{1} << 14))
-  {
-    SuffixRowStream stream(suffix);
-    std::vector<double> xv(tx.b);
-#pragma omp for schedule(dynamic, 1)
-    for (std::size_t g = 0; g < G; ++g)
-      stream.stream_group(g, [&](std::size_t k, const double* row) {
-        const TermIndex ti = term_index(tx, ty, k);
-        for (std::size_t b = 0; b < tx.b; ++b) xv[b] = X.values[ti.xbase + b * ti.xstride];
-        const RankOneOut o = rank_one_any(xv, std::span<const double>(row, ty.c), t);
-        for (std::size_t b = 0; b < tx.b; ++b) r.X.values[ti.xbase + b * ti.xstride] = o.core.xh[b];
-        r.lambda[k] = o.core.lambda;
-        r.mu[k] = o.core.mu;
-      });
-  }
-  return r;
-}
-
 // Columns of a prefix product, streamed (right-to-left without materializing): the
 // mirror of SuffixRowStream. Right-to-left forms P_s = P_{s-1} F_s left-nested
 // (kfactor_product_into(P_{s-1}, F_s)), entry (i, j) accumulated over k ascending. Column
@@ -1055,19 +1010,18 @@ class PrefixColStream {
   std::vector<std::vector<const double*>> child_cols_;
 };
 
-// Right-to-left step with X = F_0 ... F_{m-1} streamed by columns: the same rank-one
-// problems, on bit-identical inputs, as two_factor_kron(kfactor_product(...), Y, t, false, true).
-KTwoFactorQuantization two_factor_streamed_cols(const std::vector<const KFactor*>& prefix, const KFactor& Y, int t,
-                                                std::size_t max_values) {
-  PrefixColStream probe(prefix);
-  const KPattern tx = probe.pattern(), ty = Y.theta;
-  const auto q = chainable(tx, ty);
-  if (!q) {
-    std::ostringstream os;
-    os << "quantize_two_factors: (" << tx.to_string() << ", " << ty.to_string()
-       << ") is not chainable (Def 6.3.7), so the rank-one terms do not decouple";
-    throw std::invalid_argument(os.str());
-  }
+// One two-factor step with one side streamed: the rows of Y = F_0 ... F_{m-1}
+// (SuffixRowStream, left-to-right) or the columns of X = F_0 ... F_{m-1}
+// (PrefixColStream, right-to-left). The same rank-one problems, on bit-identical
+// inputs, as two_factor_kron on the materialized product (left-to-right keeps X^,
+// right-to-left keeps Y^). Memory: one stream per thread, checked against
+// max_values before allocating.
+template <class Stream, bool kStreamY>
+KTwoFactorQuantization two_factor_streamed_side(const KFactor& fixed, const std::vector<const KFactor*>& streamed,
+                                                int t, std::size_t max_values) {
+  Stream probe(streamed);
+  const KPattern tx = kStreamY ? fixed.theta : probe.pattern(), ty = kStreamY ? probe.pattern() : fixed.theta;
+  const std::size_t q = require_chainable(tx, ty);
   int threads = 1;
 #ifdef _OPENMP
   threads = omp_get_max_threads();
@@ -1076,34 +1030,51 @@ KTwoFactorQuantization two_factor_streamed_cols(const std::vector<const KFactor*
   std::size_t need = 0;
   if (per == SIZE_MAX || __builtin_mul_overflow(per, static_cast<std::size_t>(threads), &need) || need > max_values) {
     std::ostringstream os;
-    os << "quantize_chain: streaming the columns of the product on " << tx.to_string() << " needs more than " << max_values
-       << " working values";
+    os << "quantize_chain: streaming the " << (kStreamY ? "rows" : "columns") << " of the product on "
+       << (kStreamY ? ty : tx).to_string() << " needs more than " << max_values << " working values";
     throw std::length_error(os.str());
   }
   KTwoFactorQuantization r;
-  r.q = *q;
-  r.optimal = *q == 1;
-  r.Y = KFactor(ty);
-  const std::size_t K = Y.rows();
+  r.q = q;
+  r.optimal = q == 1;
+  KFactor& out = kStreamY ? r.X : r.Y;
+  out = KFactor(fixed.theta);
+  const std::size_t K = kStreamY ? fixed.cols() : fixed.rows();
   r.lambda.assign(K, 0.0);
   r.mu.assign(K, 0.0);
   const std::size_t G = probe.groups();
+  const std::size_t fixed_len = kStreamY ? tx.b : ty.c, streamed_len = kStreamY ? ty.c : tx.b;
 #pragma omp parallel if (G > 1 && K * (tx.b + ty.c) * static_cast<std::size_t>(t) > (std::size_t{1} << 14))
   {
-    PrefixColStream stream(prefix);
-    std::vector<double> yv(ty.c);
+    Stream stream(streamed);
+    std::vector<double> fv(fixed_len);
 #pragma omp for schedule(dynamic, 1)
     for (std::size_t g = 0; g < G; ++g)
-      stream.stream_group(g, [&](std::size_t k, const double* col) {
+      stream.stream_group(g, [&](std::size_t k, const double* line) {
         const TermIndex ti = term_index(tx, ty, k);
-        for (std::size_t c = 0; c < ty.c; ++c) yv[c] = Y.values[ti.ybase + c * ti.ystride];
-        const RankOneOut o = rank_one_any(std::span<const double>(col, tx.b), yv, t);
-        for (std::size_t c = 0; c < ty.c; ++c) r.Y.values[ti.ybase + c * ti.ystride] = o.core.yh[c];
+        const std::size_t base = kStreamY ? ti.xbase : ti.ybase, stride = kStreamY ? ti.xstride : ti.ystride;
+        for (std::size_t e = 0; e < fixed_len; ++e) fv[e] = fixed.values[base + e * stride];
+        const std::span<const double> sv(line, streamed_len);
+        const RankOneOut o = kStreamY ? rank_one_any(fv, sv, t) : rank_one_any(sv, fv, t);
+        const std::vector<double>& hat = kStreamY ? o.core.xh : o.core.yh;
+        for (std::size_t e = 0; e < fixed_len; ++e) out.values[base + e * stride] = hat[e];
         r.lambda[k] = o.core.lambda;
         r.mu[k] = o.core.mu;
       });
   }
   return r;
+}
+
+// Left-to-right step with Y = F_0 ... F_{m-1} streamed by rows.
+KTwoFactorQuantization two_factor_streamed(const KFactor& X, const std::vector<const KFactor*>& suffix, int t,
+                                           std::size_t max_values) {
+  return two_factor_streamed_side<SuffixRowStream, true>(X, suffix, t, max_values);
+}
+
+// Right-to-left step with X = F_0 ... F_{m-1} streamed by columns.
+KTwoFactorQuantization two_factor_streamed_cols(const std::vector<const KFactor*>& prefix, const KFactor& Y, int t,
+                                                std::size_t max_values) {
+  return two_factor_streamed_side<PrefixColStream, false>(Y, prefix, t, max_values);
 }
 
 // W with entry (alpha, beta, gamma, delta) multiplied by s[index(alpha, beta, gamma, delta)]:
