@@ -118,6 +118,9 @@ struct Block {
 z3::check_result solve_here(z3::context& c, const z3::expr& e, bool quantified, double seconds, std::string& why) {
   const unsigned ms = std::max(1u, static_cast<unsigned>(std::min(seconds * 1000, 4.0e9)));
   z3::solver s = z3::try_for(z3::tactic(c, quantified ? "nlqsat" : "qfnra-nlsat"), ms).mk_solver();
+  z3::params no_ctrl_c(c);  // no SIGINT handler of Z3's (z3_backend.cpp, without_ctrl_c)
+  no_ctrl_c.set("ctrl_c", false);
+  s.set(no_ctrl_c);
   s.add(e);
   std::mutex m;
   std::condition_variable cv;

@@ -587,22 +587,28 @@ namespace {
 constexpr std::array<const char*, 10> kClosednessRoutes = {
     "determinantal", "width-one", "asymptotic-cone", "surjective-normal-forms", "surjective",
     "tangent-sequence", "algebraic-onto", "witness-sequence", "witness-search", "sentence"};
+
+// What a closedness route returns: its verdict, method, reason and certificate,
+// the time since the call started and the explanation (the gate checks it).
+Verdict route_verdict(const Architecture& arch, const Timer& timer, Closedness c, std::string method,
+                      std::string reason, json cert) {
+  Verdict v;
+  v.closedness = c;
+  v.method = std::move(method);
+  v.reason = std::move(reason);
+  v.certificate = std::move(cert);
+  v.seconds = timer.elapsed();
+  v.explanation = explain(v, arch);
+  return v;
+}
 }  // namespace
 
 std::vector<std::string> exact_closedness_routes() { return {kClosednessRoutes.begin(), kClosednessRoutes.end()}; }
 
 Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o) {
   Timer timer(o.seconds);
-  Verdict v;
-  v.method = "exact (z3)";
   auto done = [&](Closedness c, std::string method, std::string reason, json cert) {
-    v.closedness = c;
-    v.method = std::move(method);
-    v.reason = std::move(reason);
-    v.certificate = std::move(cert);
-    v.seconds = timer.elapsed();
-    v.explanation = explain(v, arch);
-    return v;
+    return route_verdict(arch, timer, c, std::move(method), std::move(reason), std::move(cert));
   };
   if (arch.num_factors() < 2) return done(Closedness::unknown, "exact (z3)", "needs L >= 2 (L = 1 is trivial)", {});
   if (arch.parameter_count() > o.max_parameters)
@@ -985,16 +991,8 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
 
 Verdict prove_not_closed_with_target(const Architecture& arch, const RationalMatrix& A, const ExactOptions& o) {
   Timer timer(o.seconds);
-  Verdict v;
-  v.method = "exact (z3)";
   auto done = [&](Closedness c, std::string method, std::string reason, json cert) {
-    v.closedness = c;
-    v.method = std::move(method);
-    v.reason = std::move(reason);
-    v.certificate = std::move(cert);
-    v.seconds = timer.elapsed();
-    v.explanation = explain(v, arch);
-    return v;
+    return route_verdict(arch, timer, c, std::move(method), std::move(reason), std::move(cert));
   };
   if (A.rows() != arch.rows() || A.cols() != arch.cols())
     throw std::invalid_argument("prove_not_closed_with_target: target is " + std::to_string(A.rows()) + "x" +

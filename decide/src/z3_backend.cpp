@@ -150,6 +150,20 @@ class Watchdog {
   std::thread t_;
 };
 
+// Z3 installs its own SIGINT handler around every check unless the solver's
+// "ctrl_c" parameter is false, and restores the previous one afterwards. With
+// checks in several threads at once (the Python package runs them on pool
+// threads; routes race) the save/restore pairs interleave and can leave Z3's
+// handler installed after its check has gone: the next Ctrl-C then crashes the
+// process instead of reaching the program's own handler (Python's
+// KeyboardInterrupt, the CLI's exit). A library must not take SIGINT; budgets
+// and interrupts go through the watchdog (Z3_interrupt) instead.
+void without_ctrl_c(z3::context& c, z3::solver& s) {
+  z3::params p(c);
+  p.set("ctrl_c", false);
+  s.set(p);
+}
+
 void set_memory(std::size_t mib) {
   static std::mutex m;
   static std::size_t current = 0;
@@ -212,6 +226,7 @@ Z3Result z3_check(const Formula& input, const Z3Budget& budget, Z3Tactic tactic)
       }
       s = z3::try_for(t, ms).mk_solver();
     }
+    without_ctrl_c(c, s);
     s.add(e);
     z3::check_result r;
     {

@@ -10,14 +10,12 @@
 #include "wellposed/decide/network.hpp"
 #include "wellposed/decide/repair.hpp"
 
+#include "repair_fixture.hpp"
+
 namespace wellposed {
 namespace {
 
-std::vector<Support> apply(const std::vector<Support>& f, const std::vector<SupportEdit>& e) {
-  auto g = f;
-  for (const auto& x : e) g[x.factor].set(x.row, x.col, x.add);
-  return g;
-}
+using repairtest::apply;
 
 // Every suggestion: closed on the bounded box, the certificate re-checked
 // here by the independent checker against the suggested layers, the edits

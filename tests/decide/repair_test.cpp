@@ -11,14 +11,12 @@
 #include "wellposed/decide/detectors.hpp"
 #include "wellposed/decide/repair.hpp"
 
+#include "repair_fixture.hpp"
+
 namespace wellposed {
 namespace {
 
-std::vector<Support> apply(const std::vector<Support>& f, const std::vector<SupportEdit>& e) {
-  auto g = f;
-  for (const auto& x : e) g[x.factor].set(x.row, x.col, x.add);
-  return g;
-}
+using repairtest::apply;
 
 // 200 seeded random 3x3 / 4x4 pairs: each one not proven closed by the
 // detectors gets a suggestion; each suggestion's certificate passes the

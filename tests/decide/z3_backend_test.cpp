@@ -1,5 +1,9 @@
 // The Z3 backend: exact translation, models, and "unknown is an answer".
 #include <gtest/gtest.h>
+#include <signal.h>
+
+#include <atomic>
+#include <thread>
 
 #include "wellposed/algebra/architecture.hpp"
 #include "wellposed/algebra/detail/sentences.hpp"
@@ -38,6 +42,40 @@ TEST(Z3Backend, Lu2NonClosednessSentenceIsTrue) {
     const Z3Result r = z3_check(non_closedness_sentence(lu(2), ResidualForm::entrywise), {20.0, 2048}, t);
     EXPECT_EQ(r.answer, SolverAnswer::sat) << to_string(t) << ": " << r.reason;
   }
+}
+
+// The library never takes SIGINT: while a query runs on another thread (as the
+// Python package and racing routes run them) and after it, SIGINT still goes
+// to the program's own handler. Z3 4.8 installs its own around each check
+// unless "ctrl_c" is off, and concurrent checks could leave it installed, so a
+// later Ctrl-C crashed the process (seen in the Python Ctrl-C tests).
+void program_sigint_handler(int) {}
+
+TEST(Z3Backend, SigintStaysWithTheProgramDuringAndAfterAQuery) {
+  struct sigaction mine {}, before {};
+  mine.sa_handler = program_sigint_handler;
+  sigemptyset(&mine.sa_mask);
+  ASSERT_EQ(sigaction(SIGINT, &mine, &before), 0);
+  std::atomic<bool> finished{false};
+  std::thread query([&] {
+    (void)z3_check(non_closedness_sentence(lu(3), ResidualForm::sum_of_squares), {0.4, 1024});
+    finished = true;
+  });
+  bool always_mine = true;
+  std::size_t polls = 0;
+  while (!finished) {
+    struct sigaction now {};
+    sigaction(SIGINT, nullptr, &now);
+    always_mine = always_mine && now.sa_handler == program_sigint_handler;
+    ++polls;
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+  query.join();
+  struct sigaction after {};
+  sigaction(SIGINT, &before, &after);
+  EXPECT_GT(polls, 10u);
+  EXPECT_TRUE(always_mine) << "a SIGINT handler other than the program's was installed during the query";
+  EXPECT_EQ(after.sa_handler, program_sigint_handler);
 }
 
 TEST(Z3Backend, TinyBudgetGivesUnknownWithReasonNeverAVerdict) {
