@@ -43,6 +43,22 @@ struct Timer {
   double left() const { return total - elapsed(); }
 };
 
+// What a decision returns: its verdict, method, reason and certificate for
+// the question asked, the time since the call started and the explanation
+// (the gate checks it).
+Verdict route_verdict(const Architecture& arch, const Timer& timer, Closedness c, std::string method,
+                      std::string reason, json cert, Question question = Question::closedness) {
+  Verdict v;
+  v.question = question;
+  v.closedness = c;
+  v.method = std::move(method);
+  v.reason = std::move(reason);
+  v.certificate = std::move(cert);
+  v.seconds = timer.elapsed();
+  v.explanation = explain(v, arch);
+  return v;
+}
+
 json support_json(const Support& s) { return {{"rows", s.rows()}, {"cols", s.cols()}, {"mask", s.to_rows()}}; }
 
 json factors_json(const Architecture& arch) {
@@ -168,13 +184,7 @@ Verdict decide_membership(const Architecture& arch, const RationalMatrix& A, con
                                 std::to_string(arch.rows()) + "x" + std::to_string(arch.cols()));
   const json base = {{"factors", factors_json(arch)}, {"target", matrix_json(A)}};
   auto finish = [&](Closedness a, std::string method, std::string reason, json cert) {
-    out.closedness = a;
-    out.method = std::move(method);
-    out.reason = std::move(reason);
-    out.certificate = std::move(cert);
-    out.seconds = timer.elapsed();
-    out.explanation = explain(out, arch);
-    return out;
+    return out = route_verdict(arch, timer, a, std::move(method), std::move(reason), std::move(cert), out.question);
   };
   // Blocks of the full-mask chain: entries outside every block are identically 0.
   const auto blocks = drop_useless_and_split(as_masked_chain(arch), true);
@@ -587,20 +597,6 @@ namespace {
 constexpr std::array<const char*, 10> kClosednessRoutes = {
     "determinantal", "width-one", "asymptotic-cone", "surjective-normal-forms", "surjective",
     "tangent-sequence", "algebraic-onto", "witness-sequence", "witness-search", "sentence"};
-
-// What a closedness route returns: its verdict, method, reason and certificate,
-// the time since the call started and the explanation (the gate checks it).
-Verdict route_verdict(const Architecture& arch, const Timer& timer, Closedness c, std::string method,
-                      std::string reason, json cert) {
-  Verdict v;
-  v.closedness = c;
-  v.method = std::move(method);
-  v.reason = std::move(reason);
-  v.certificate = std::move(cert);
-  v.seconds = timer.elapsed();
-  v.explanation = explain(v, arch);
-  return v;
-}
 }  // namespace
 
 std::vector<std::string> exact_closedness_routes() { return {kClosednessRoutes.begin(), kClosednessRoutes.end()}; }
@@ -1048,13 +1044,7 @@ Verdict decide_attainment(const Architecture& arch, const RationalMatrix& A, con
   Verdict out;
   out.question = Question::attainment;
   auto finish = [&](Closedness a, std::string method, std::string reason, json cert) {
-    out.closedness = a;
-    out.method = std::move(method);
-    out.reason = std::move(reason);
-    out.certificate = std::move(cert);
-    out.seconds = timer.elapsed();
-    out.explanation = explain(out, arch);
-    return out;
+    return out = route_verdict(arch, timer, a, std::move(method), std::move(reason), std::move(cert), out.question);
   };
   ExactOptions sub = o;
   sub.seconds = 0.3 * o.seconds;
