@@ -12,7 +12,15 @@
 //    on request (hard orbits take seconds, easy ones microseconds, so static
 //    shards would idle), ranks 1..K-1 decide and each appends to OUT.rankN;
 //    `census merge OUT` writes the one sorted file (temporary sibling, then
-//    rename), reading OUT.rank* and OUT without changing them.
+//    rename), reading OUT.rank* and OUT without changing them;
+//  * with the exact route on, the work runs in two phases: every pending orbit
+//    first goes through the detectors alone (milliseconds; decided ones are
+//    recorded), and only the rest through the whole pipeline with its budget.
+//    A run stopped at any point has then recorded every orbit the detectors
+//    decide before it spent the budget on hard ones. A phase-one record is the
+//    record the whole pipeline writes for that orbit: analyze() runs the same
+//    detectors and reductions before the exact route and stops at the first
+//    decision, so the results do not depend on the phases (merged files equal).
 #include "census.hpp"
 
 #include <dirent.h>
@@ -25,6 +33,7 @@
 #include <iomanip>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -142,6 +151,17 @@ void progress(std::ostream& err, std::size_t done, std::size_t todo, std::size_t
       << std::setprecision(0) << std::chrono::duration<double>(clock_type::now() - t0).count() << " s\n";
 }
 
+// Phase one of an exact census: the orbit's record if the detectors and
+// reductions alone decide it (the record the whole pipeline would write, see
+// the top), nothing otherwise.
+std::optional<nlohmann::json> detectors_first(const Work& w, const std::vector<Dims>& shapes, const DecideOptions& dopt) {
+  DecideOptions fast = dopt;
+  fast.exact = false;
+  auto r = decide_orbit(w.orbit, shapes[w.shape], fast);
+  if (r.at("verdict") == "unknown") return std::nullopt;
+  return r;
+}
+
 int run_single(const CensusOptions& o, std::ostream& out, std::ostream& err) {
   const auto shapes = shapes_of(o);
   const auto dopt = decide_options(o);
@@ -153,12 +173,31 @@ int run_single(const CensusOptions& o, std::ostream& out, std::ostream& err) {
   const std::size_t todo = o.limit ? std::min<std::size_t>(work.size(), o.limit) : work.size();
   const auto t0 = clock_type::now();
   auto last = t0;
-  for (std::size_t i = 0; i < todo; ++i) {
-    rec.record(decide_orbit(work[i].orbit, shapes[work[i].shape], dopt));
+  auto tick = [&] {
     if (!o.quiet && std::chrono::duration<double>(clock_type::now() - last).count() > 30) {
-      progress(err, i + 1, todo, rec.unknown, t0);
+      progress(err, rec.decided, todo, rec.unknown, t0);
       last = clock_type::now();
     }
+  };
+  std::vector<std::size_t> hard;  // phase two: what the detectors left open
+  for (std::size_t i = 0; i < todo; ++i) {
+    if (!dopt.exact) {
+      rec.record(decide_orbit(work[i].orbit, shapes[work[i].shape], dopt));
+    } else if (auto r = detectors_first(work[i], shapes, dopt)) {
+      rec.record(*r);
+    } else {
+      hard.push_back(i);
+    }
+    tick();
+  }
+  if (!hard.empty() && !o.quiet) {
+    rec.sync();
+    err << "census: detectors decided " << rec.decided << " of " << todo << "; " << hard.size()
+        << " orbits go to the exact route\n";
+  }
+  for (const std::size_t i : hard) {
+    rec.record(decide_orbit(work[i].orbit, shapes[work[i].shape], dopt));
+    tick();
   }
   rec.sync();
   rec.writer.close();
@@ -170,10 +209,13 @@ int run_single(const CensusOptions& o, std::ostream& out, std::ostream& err) {
 
 #ifdef WELLPOSED_HAVE_MPI
 constexpr int kTagRequest = 1, kTagWork = 2;
+// First word of a work message: which phase (see the top of this file).
+constexpr std::uint64_t kPhaseDetectors = 1, kPhaseWhole = 2;
 
 // Rank 0: prepares every rank's file (header checked, partial last line cut
 // away), collects what all OUT.rank* files already record, then answers work
-// requests with chunks of (shape, code, size) triples; an empty chunk means stop.
+// requests with a phase word and chunks of (shape, code, size) triples; an
+// empty message means stop.
 int mpi_coordinator(const CensusOptions& o, int size, std::ostream& out, std::ostream& err) {
   const auto shapes = shapes_of(o);
   const auto header = make_header(shapes, decide_options(o));
@@ -197,21 +239,61 @@ int mpi_coordinator(const CensusOptions& o, int size, std::ostream& out, std::os
   std::size_t total = 0;
   const auto work = pending(shapes, done, total, err, o.quiet);
   const std::size_t todo = o.limit ? std::min<std::size_t>(work.size(), o.limit) : work.size();
-  std::size_t next = 0, finished = 0, unknown = 0;
+  // Phase one (exact census only): chunks of `work` that the workers run
+  // through the detectors alone, sending back what stays open; phase two:
+  // those orbits (or, without the exact route, `work` itself) through the
+  // whole pipeline. A worker asking while phase-one chunks are still out at
+  // other workers, with no phase-two work yet, waits for them.
+  const bool two_phases = decide_options(o).exact;
+  std::vector<std::uint64_t> hard;  // (shape, code, size) triples for phase two
+  if (!two_phases)
+    for (std::size_t i = 0; i < todo; ++i) hard.insert(hard.end(), {work[i].shape, work[i].orbit.code, work[i].orbit.size});
+  std::size_t next = two_phases ? 0 : todo, next_hard = 0, finished = 0, unknown = 0, out_phase_one = 0;
+  std::vector<char> has_phase_one(static_cast<std::size_t>(size), 0);
+  std::vector<int> waiting;
   int active = size - 1;
   const auto t0 = clock_type::now();
   auto last = t0;
+  // Sends `rank` its next chunk; false (and nothing sent) when it must wait.
+  auto serve = [&](int rank) {
+    std::vector<std::uint64_t> chunk;
+    if (next < todo) {
+      chunk.push_back(kPhaseDetectors);
+      for (std::size_t k = 0; k < o.chunk && next < todo; ++k, ++next)
+        chunk.insert(chunk.end(), {work[next].shape, work[next].orbit.code, work[next].orbit.size});
+      has_phase_one[static_cast<std::size_t>(rank)] = 1;
+      ++out_phase_one;
+    } else if (next_hard < hard.size()) {
+      chunk.push_back(kPhaseWhole);
+      for (std::size_t k = 0; k < o.chunk && next_hard < hard.size(); ++k, next_hard += 3)
+        chunk.insert(chunk.end(), hard.begin() + static_cast<std::ptrdiff_t>(next_hard),
+                     hard.begin() + static_cast<std::ptrdiff_t>(next_hard + 3));
+    } else if (out_phase_one > 0) {
+      return false;
+    }
+    MPI_Send(chunk.data(), static_cast<int>(chunk.size()), MPI_UINT64_T, rank, kTagWork, MPI_COMM_WORLD);
+    if (chunk.empty()) --active;  // the empty chunk means stop
+    return true;
+  };
   while (active > 0) {
-    std::uint64_t report[2];  // orbits recorded, of which unknown (since the last request)
+    // Report: orbits recorded, of which unknown, since the last request; then
+    // the (shape, code, size) triples of a phase-one chunk the detectors left open.
     MPI_Status st;
-    MPI_Recv(report, 2, MPI_UINT64_T, MPI_ANY_SOURCE, kTagRequest, MPI_COMM_WORLD, &st);
+    MPI_Probe(MPI_ANY_SOURCE, kTagRequest, MPI_COMM_WORLD, &st);
+    int n = 0;
+    MPI_Get_count(&st, MPI_UINT64_T, &n);
+    std::vector<std::uint64_t> report(static_cast<std::size_t>(n));
+    MPI_Recv(report.data(), n, MPI_UINT64_T, st.MPI_SOURCE, kTagRequest, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    if (report.size() < 2 || (report.size() - 2) % 3 != 0) throw std::runtime_error("census: bad report message");
     finished += report[0];
     unknown += report[1];
-    std::vector<std::uint64_t> chunk;
-    for (std::size_t k = 0; k < o.chunk && next < todo; ++k, ++next)
-      chunk.insert(chunk.end(), {work[next].shape, work[next].orbit.code, work[next].orbit.size});
-    MPI_Send(chunk.data(), static_cast<int>(chunk.size()), MPI_UINT64_T, st.MPI_SOURCE, kTagWork, MPI_COMM_WORLD);
-    if (chunk.empty()) --active;
+    hard.insert(hard.end(), report.begin() + 2, report.end());
+    if (has_phase_one[static_cast<std::size_t>(st.MPI_SOURCE)]) {
+      has_phase_one[static_cast<std::size_t>(st.MPI_SOURCE)] = 0;
+      --out_phase_one;
+    }
+    if (!serve(st.MPI_SOURCE)) waiting.push_back(st.MPI_SOURCE);
+    while (!waiting.empty() && serve(waiting.back())) waiting.pop_back();
     if (!o.quiet && std::chrono::duration<double>(clock_type::now() - last).count() > 30) {
       progress(err, finished, todo, unknown, t0);
       last = clock_type::now();
@@ -230,9 +312,9 @@ int mpi_worker(const CensusOptions& o, int rank) {
   MPI_Bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
   Recorder rec;
   rec.writer.open(o.output + ".rank" + std::to_string(rank), make_header(shapes, dopt), o.retry_unknown);  // prepared by rank 0
-  std::uint64_t report[2] = {0, 0};
+  std::vector<std::uint64_t> report = {0, 0};
   for (;;) {
-    MPI_Send(report, 2, MPI_UINT64_T, 0, kTagRequest, MPI_COMM_WORLD);
+    MPI_Send(report.data(), static_cast<int>(report.size()), MPI_UINT64_T, 0, kTagRequest, MPI_COMM_WORLD);
     MPI_Status st;
     MPI_Probe(0, kTagWork, MPI_COMM_WORLD, &st);
     int n = 0;
@@ -240,13 +322,22 @@ int mpi_worker(const CensusOptions& o, int rank) {
     std::vector<std::uint64_t> chunk(static_cast<std::size_t>(n));
     MPI_Recv(chunk.data(), n, MPI_UINT64_T, 0, kTagWork, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
     if (chunk.empty()) break;
-    report[0] = report[1] = 0;
-    for (std::size_t k = 0; k + 2 < chunk.size(); k += 3) {
+    if ((chunk.size() - 1) % 3 != 0 || (chunk[0] != kPhaseDetectors && chunk[0] != kPhaseWhole))
+      throw std::runtime_error("census: bad work message");
+    report.assign({0, 0});
+    for (std::size_t k = 1; k + 2 < chunk.size(); k += 3) {
       if (chunk[k] >= shapes.size()) throw std::runtime_error("census: bad work message");
-      const auto r = decide_orbit({chunk[k + 1], chunk[k + 2]}, shapes[chunk[k]], dopt);
-      rec.record(r);
+      const Work w{chunk[k], {chunk[k + 1], chunk[k + 2]}};
+      std::optional<nlohmann::json> r;
+      if (chunk[0] == kPhaseWhole)
+        r = decide_orbit(w.orbit, shapes[w.shape], dopt);
+      else if (!(r = detectors_first(w, shapes, dopt))) {
+        report.insert(report.end(), {chunk[k], chunk[k + 1], chunk[k + 2]});  // back to rank 0 for phase two
+        continue;
+      }
+      rec.record(*r);
       ++report[0];
-      if (r.at("verdict") == "unknown") ++report[1];
+      if (r->at("verdict") == "unknown") ++report[1];
     }
     rec.sync();  // the chunk is on disk before more work is asked for
   }
