@@ -430,7 +430,9 @@ def check_model(model: nn.Module, *, timeout: Optional[float] = None, network_bu
     * Per network: a maximal run Linear (-ReLU- Linear)+ with a ReLU between every
       two layers goes to the library's Ch. 7 decision (F_I on finite data sets and on
       a bounded box; each decided verdict re-checked inside the library).
-    ``timeout`` goes to wellposed.check; ``network_budget`` (seconds) to each network.
+    ``timeout`` goes to each pair's wellposed.check (a bound per pair, as each is
+    one call); ``network_budget`` (seconds) bounds each network. A model with P
+    pairs and N networks may thus take up to P * timeout + N * network_budget.
     """
     import wellposed  # pycore's API: check
 
