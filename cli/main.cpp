@@ -18,7 +18,8 @@ int main(int argc, char** argv) {
   auto* c = app.add_subcommand("check", "verdict per spec: closed (well-posed), not closed (ill-posed) or unknown");
   c->add_option("specs", check.spec_files, "spec files (JSON, docs/spec.md)")->required();
   c->add_option("--timeout", check.timeout_seconds,
-                "wall-clock seconds per spec for the whole decision, certificate check included")
+                "wall-clock seconds for the whole command, all specs together, certificate checks included "
+                "(each spec gets a share of what is left; specs it does not reach: unknown, \"budget spent\")")
       ->check(CLI::Validator(
           [](std::string& s) -> std::string {
             double v = 0;
@@ -125,7 +126,7 @@ int main(int argc, char** argv) {
                                           "pictures, factorization enclosures");
   rp->add_option("specs", rep.spec_files, "spec files (JSON, docs/spec.md)");
   rp->add_option("-o,--output", rep.output, "the .html file to write")->required();
-  rp->add_option("--budget", rep.budget_seconds, "wall-clock seconds per spec, as check --timeout")
+  rp->add_option("--budget", rep.budget_seconds, "wall-clock seconds for the whole command, all specs together, as check --timeout")
       ->check(CLI::Range(1e-3, kMaxTimeoutSeconds));
   rp->add_option("--factor-result", rep.factor_results,
                  "a factorize output (folder or .json manifest) whose enclosure and per-split errors to show");
@@ -144,7 +145,8 @@ int main(int argc, char** argv) {
   rpr->add_option("--budget", repair_opts.budget, "the repaired architecture has at most N parameters")->check(CLI::PositiveNumber);
   rpr->add_option("--max-changes", repair_opts.max_changes, "suggest only changes of at most K support entries");
   rpr->add_option("--search-depth", repair_opts.search_depth, "deepest best-first search level (single-entry edits, default 3)");
-  rpr->add_option("--timeout", repair_opts.timeout_seconds, "wall-clock seconds per spec")->check(CLI::PositiveNumber);
+  rpr->add_option("--timeout", repair_opts.timeout_seconds, "wall-clock seconds for the whole command, all specs together, as check --timeout")
+      ->check(CLI::PositiveNumber);
   rpr->add_flag("--json", repair_opts.json, "one machine-readable report on stdout");
   rpr->add_option("-o,--output", repair_opts.output, "write the nearest repaired spec(s) to this file (never replaced without --force)");
   rpr->add_flag("--force", repair_opts.force, "replace an existing -o file");

@@ -513,7 +513,9 @@ CensusCommand add_census_command(CLI::App& app, CensusOptions& o) {
   c.census->add_option("--max", o.max_size, "two-factor shapes m x r x n with m <= n and m, n, r <= MAX (default 3)")
       ->check(CLI::Range(1, 4));
   c.census->add_option("--shape", o.shapes, "explicit shapes d0xd1x...xdL instead of --max (e.g. 4x3x4, 3x3x3x3)");
-  c.census->add_option("--budget", o.budget_seconds, "seconds per orbit for the whole decision, check included (default 60)")
+  c.census->add_option("--budget", o.budget_seconds,
+                       "seconds PER ORBIT for its whole decision, check included (default 60): a per-item budget of a "
+                       "resumable enumeration, not a bound on the run (use --limit, or stop and resume)")
       ->check(CLI::Range(0.001, 1e6));
   c.census->add_flag("--detectors-only", o.detectors_only, "no exact route (unknown means: no detector applies)");
   c.census->add_flag("--retry-unknown", o.retry_unknown,

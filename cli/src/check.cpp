@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "wellposed/decide/shared_budget.hpp"
 #include "commands.hpp"
 #include "progress.hpp"
 #include "svg.hpp"
@@ -176,12 +177,13 @@ nlohmann::json verdict_record(const Spec& spec, const Verdict& v, const std::str
 /// each with its theorem; the L_I decision inside; Thm 7.4.2's subset counts;
 /// Lemma 7.3.4's data set (sizes; written as .npy with --dataset when small).
 /// Every decided verdict was checked by the library (analyze_network's gate);
-/// nothing is re-checked here.
-nlohmann::json check_network_spec(const Spec& spec, const CheckOptions& o) {
+/// nothing is re-checked here. `seconds`: this spec's share of the command's
+/// budget (decide/shared_budget.hpp).
+nlohmann::json check_network_spec(const Spec& spec, const CheckOptions& o, double seconds) {
   const auto t0 = std::chrono::steady_clock::now();
   NetworkOptions no;
-  no.budget_seconds = o.timeout_seconds;
-  no.per_problem_seconds = std::min(2.0, o.timeout_seconds);
+  no.budget_seconds = seconds;
+  no.per_problem_seconds = std::min(2.0, seconds);
   no.materialize_max_points = o.dataset_dir.empty() ? 0 : o.dataset_max_points;
   no.check = o.certificate_check;
   const NetworkAnalysis na = analyze_network(*spec.network, no);
@@ -215,12 +217,12 @@ nlohmann::json check_network_spec(const Spec& spec, const CheckOptions& o) {
 }
 
 /// `check` for an architecture spec: analyze() decides and gates; this
-/// function only reports.
-nlohmann::json check_architecture_spec(const Spec& spec, const CheckOptions& o, ProgressLine* progress = nullptr,
-                                       const std::string& label = {}) {
+/// function only reports. `seconds`: this spec's share of the command's budget.
+nlohmann::json check_architecture_spec(const Spec& spec, const CheckOptions& o, double seconds,
+                                       ProgressLine* progress = nullptr, const std::string& label = {}) {
   const auto t0 = std::chrono::steady_clock::now();
   AnalyzeOptions ao;
-  ao.budget_seconds = o.timeout_seconds;
+  ao.budget_seconds = seconds;
   ao.check = o.certificate_check;
   if (progress && progress->active())
     ao.progress = [progress, &label](const std::string& stage, double left) {
@@ -246,6 +248,18 @@ nlohmann::json check_architecture_spec(const Spec& spec, const CheckOptions& o, 
     r["svg"] = path;
   }
   r["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return r;
+}
+
+/// The result of a spec the command's budget did not reach: unknown, reason
+/// "budget spent", nothing analyzed (the sizes only, which cost nothing).
+nlohmann::json budget_spent_spec(const Spec& spec, const SharedBudget& budget) {
+  nlohmann::json r = verdict_record(spec, budget.budget_spent(), "");
+  if (spec.network) r["kind"] = "relu_network";
+  const Architecture& a = spec.architecture;
+  r["structure"] = {{"dims", a.dims()}, {"parameter_count", a.parameter_count()}, {"matvec_cost", a.parameter_count()}};
+  r["stages"] = nlohmann::json::array();
+  r["seconds"] = 0.0;
   return r;
 }
 
@@ -346,6 +360,8 @@ std::vector<Spec> load_specs_each(const std::string& file, const SpecLoadOptions
 int run_check(const CheckOptions& o, std::ostream& out, std::ostream& err) {
   // The exact route (Z3) is analyze()'s default; every decided verdict is
   // checked inside the library (one gate, decide/src/gate.hpp).
+  // --timeout bounds the whole command, reading the specs included.
+  const SharedBudget budget(o.timeout_seconds, "--timeout");
   std::vector<BadSpec> bad;
   std::vector<Spec> specs;
   // Progress on stderr: only on a terminal and without --quiet (progress.hpp).
@@ -369,10 +385,13 @@ int run_check(const CheckOptions& o, std::ostream& out, std::ostream& err) {
   std::size_t done = 0;
   for (const auto& spec : specs) {
     nlohmann::json r;
+    const std::size_t specs_left = specs.size() - done;
     const std::string label = "check " + spec.name + " (" + std::to_string(++done) + "/" + std::to_string(specs.size()) + ")";
-    progress.stage(label, o.timeout_seconds);
+    const double seconds = budget.share(specs_left);
+    progress.stage(label, seconds);
     try {
-      r = spec.network ? check_network_spec(spec, o) : check_architecture_spec(spec, o, &progress, label);
+      if (seconds <= 0) r = budget_spent_spec(spec, budget);
+      else r = spec.network ? check_network_spec(spec, o, seconds) : check_architecture_spec(spec, o, seconds, &progress, label);
     } catch (const InputError& e) {
       // An output of this spec could not be written: the user's to fix.
       bad.push_back({spec.file, spec.json_path, e.what()});
@@ -509,8 +528,11 @@ int run_certify(const std::string& file, std::ostream& out, std::ostream& err, s
 }
 
 // ---- shared with `wellposed report` (issue 23 item 4) ----------------------
-nlohmann::json check_spec_result(const Spec& spec, const CheckOptions& o) {
-  return spec.network ? check_network_spec(spec, o) : check_architecture_spec(spec, o);
+nlohmann::json check_spec_result(const Spec& spec, const CheckOptions& o, const SharedBudget& budget,
+                                 std::size_t specs_left) {
+  const double seconds = budget.share(specs_left);
+  if (seconds <= 0) return budget_spent_spec(spec, budget);
+  return spec.network ? check_network_spec(spec, o, seconds) : check_architecture_spec(spec, o, seconds);
 }
 
 std::vector<Highlight> certificate_witness_cells(const nlohmann::json& certificate) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "wellposed/decide/shared_budget.hpp"
 #include "wellposed/algebra/limits.hpp"
 #include "wellposed/algebra/spec.hpp"
 
@@ -31,6 +32,8 @@ struct InputError : std::runtime_error {
 
 struct CheckOptions {
   std::vector<std::string> spec_files;
+  /// --timeout: wall-clock bound on the whole command, all specs together
+  /// (decide/shared_budget.hpp: each spec gets a share of what is left).
   double timeout_seconds = 10.0;
   bool json = false;
   std::string svg_dir;  ///< empty: no pictures
@@ -110,7 +113,7 @@ struct ReportOptions {
   /// `factorize` outputs: a factor-chain folder (its manifest.json) or a .json manifest.
   std::vector<std::string> factor_results;
   std::string output;            ///< the .html file
-  double budget_seconds = 10.0;  ///< per spec, as check --timeout
+  double budget_seconds = 10.0;  ///< the whole command, all specs together, as check --timeout
   bool force = false;            ///< replace an existing output file
   std::uint64_t max_memory_bytes = default_max_memory_bytes();
 };
@@ -120,8 +123,11 @@ struct ReportOptions {
 /// errors. Exit codes as check (2 also for a bad factorize result).
 int run_report(const ReportOptions& o, std::ostream& out, std::ostream& err);
 /// check's result object for one spec (check.cpp; no files written when
-/// o.svg_dir and o.dataset_dir are empty).
-nlohmann::json check_spec_result(const Spec& spec, const CheckOptions& o);
+/// o.svg_dir and o.dataset_dir are empty), within budget.share(specs_left)
+/// (`specs_left` counts this spec); unknown, "budget spent", when nothing is
+/// left. o.timeout_seconds is not read: the budget is the command's.
+nlohmann::json check_spec_result(const Spec& spec, const CheckOptions& o, const SharedBudget& budget,
+                                 std::size_t specs_left);
 /// check's loader: every good spec of `file`; one line per bad one in `errors`.
 std::vector<Spec> load_specs_listing_errors(const std::string& file, std::uint64_t max_memory_bytes,
                                             std::vector<std::string>& errors);

@@ -5,6 +5,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "wellposed/decide/shared_budget.hpp"
 #include "commands.hpp"
 #include "output.hpp"
 #include "progress.hpp"
@@ -66,6 +67,8 @@ nlohmann::json repaired_spec(const Spec& spec, const RepairSuggestion& s) {
 }  // namespace
 
 int run_repair(const RepairCliOptions& o, std::ostream& out, std::ostream& err) {
+  // --timeout bounds the whole command (decide/shared_budget.hpp), reading included.
+  const SharedBudget budget(o.timeout_seconds, "--timeout");
   // A refused output costs nothing: checked before any work.
   if (!o.output.empty()) {
     std::error_code ec;
@@ -88,14 +91,29 @@ int run_repair(const RepairCliOptions& o, std::ostream& out, std::ostream& err) 
   bool all = true;
   std::size_t done = 0;
   for (const auto& spec : specs) {
+    const std::size_t specs_left = specs.size() - done;
     const std::string label = "repair " + spec.name + " (" + std::to_string(++done) + "/" + std::to_string(specs.size()) + ")";
-    progress.stage(label, o.timeout_seconds);
+    const double seconds = budget.share(specs_left);
+    progress.stage(label, seconds);
     nlohmann::json r = {{"name", spec.name}, {"file", spec.file}, {"json_path", spec.json_path}};
+    if (seconds <= 0) {
+      // Not reached by the budget: not analyzed, nothing suggested.
+      RepairResult spent;
+      spent.network = spec.network.has_value();
+      spent.original = budget.budget_spent();
+      if (spent.network) spent.overall = spent.original, spent.domain = "bounded_box";
+      spent.note = "not repaired: " + spent.original.reason;
+      r.update(to_json(spent));
+      results.push_back(r);
+      text << spec.name << ": unknown (budget spent)\n  " << spent.note << "\n";
+      all = false;
+      continue;
+    }
     RepairOptions ro;
     ro.parameter_budget = o.budget;
     ro.max_changes = o.max_changes;
     ro.search_depth = o.search_depth;
-    ro.seconds = o.timeout_seconds;
+    ro.seconds = seconds;
     if (progress.active())
       ro.progress = [&progress, &label](std::size_t n, std::size_t total, const std::string& what) {
         progress.stage(label + ": " + what);

@@ -15,7 +15,7 @@ struct RepairCliOptions {
   std::optional<std::size_t> budget;       ///< --budget N: at most N parameters
   std::optional<std::size_t> max_changes;  ///< --max-changes K
   std::size_t search_depth = 3;            ///< --search-depth D (single-entry edits)
-  double timeout_seconds = 10.0;           ///< per spec
+  double timeout_seconds = 10.0;           ///< the whole command, all specs together (decide/shared_budget.hpp)
   bool json = false;
   std::string output;  ///< -o FILE: the repaired spec(s)
   bool force = false;  ///< replace an existing -o FILE

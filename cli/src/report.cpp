@@ -333,6 +333,8 @@ int run_report(const ReportOptions& o, std::ostream& out, std::ostream& err) {
     err << "wellposed: error: " << e.what() << "\n";
     return kExitBadInput;
   }
+  // --budget bounds the whole command (decide/shared_budget.hpp), reading included.
+  const SharedBudget budget(o.budget_seconds, "--budget");
   std::vector<std::string> errors;
   std::vector<Spec> specs;
   for (const auto& f : o.spec_files) {
@@ -340,16 +342,15 @@ int run_report(const ReportOptions& o, std::ostream& out, std::ostream& err) {
     specs.insert(specs.end(), std::make_move_iterator(s.begin()), std::make_move_iterator(s.end()));
   }
   CheckOptions co;
-  co.timeout_seconds = o.budget_seconds;
   co.max_memory_bytes = o.max_memory_bytes;
   co.timings = false;
   std::map<std::string, std::size_t> counts{{"closed", 0}, {"not_closed", 0}, {"unknown", 0}};
   std::ostringstream body, overview;
-  std::size_t k = 0;
+  std::size_t k = 0, started = 0;
   for (const auto& spec : specs) {
     nlohmann::json r;
     try {
-      r = check_spec_result(spec, co);
+      r = check_spec_result(spec, co, budget, specs.size() - started++);
     } catch (const std::exception& e) {
       errors.push_back(spec.file + ": at " + spec.json_path + ": " + e.what());
       continue;
@@ -385,7 +386,7 @@ int run_report(const ReportOptions& o, std::ostream& out, std::ostream& err) {
     << k << (k == 1 ? " spec: " : " specs: ") << counts["closed"] << " closed (well-posed), " << counts["not_closed"]
     << " not closed (ill-posed), " << counts["unknown"] << " unknown" << (errors.empty() ? "" : ", ")
     << (errors.empty() ? "" : std::to_string(errors.size()) + " bad input") << "; budget " << num(o.budget_seconds)
-    << " s per spec" << (factor_ok ? "; " + std::to_string(factor_ok) + " factorization result" + (factor_ok == 1 ? "" : "s") : "")
+    << " s for all specs" << (factor_ok ? "; " + std::to_string(factor_ok) + " factorization result" + (factor_ok == 1 ? "" : "s") : "")
     << ". Every decided verdict's certificate passed the independent checker before it was reported.</p>\n";
   if (k) h << "<table class=\"overview\">\n<tr><th>spec</th><th>verdict</th><th>method</th></tr>\n" << overview.str()
            << "</table>\n";

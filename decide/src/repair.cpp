@@ -42,20 +42,60 @@ std::string key_of(const Factors& f) {
   return k;
 }
 
-class Search {
+/// What the architecture search (Search) and the network search (NetSearch)
+/// share: the bounds (candidates examined, the clock of the whole call), the
+/// input's masks, the suggestions found, and the head and tail of
+/// consider(). search_and_finish() reads this interface.
+class SearchBase {
  public:
-  Search(const Architecture& arch, const RepairOptions& o) : o_(o), original_(arch.factors()), t0_(clock_type::now()) {}
-
   double left() const { return o_.seconds - std::chrono::duration<double>(clock_type::now() - t0_).count(); }
   bool out_of_bounds() const { return examined_ >= o_.max_candidates || left() <= 0; }
   std::size_t examined() const { return examined_; }
   const Factors& original() const { return original_; }
   std::vector<RepairSuggestion>& found() { return found_; }
 
+ protected:
+  SearchBase(const RepairOptions& o, Factors original, clock_type::time_point t0)
+      : o_(o), original_(std::move(original)), t0_(t0) {}
+
+  /// The head of consider(): counts the candidate (every one counts toward
+  /// max_candidates); false when it is over the parameter budget.
+  bool admit(const Factors& f) {
+    ++examined_;
+    return !(o_.parameter_budget && params(f) > *o_.parameter_budget);
+  }
+
+  /// The tail of consider(): records a candidate whose closed verdict passed
+  /// the gate (`check`: the checker's account).
+  RepairSuggestion& record(const Factors& f, const std::string& move, std::vector<SupportEdit> edits, Verdict v,
+                           std::string check) {
+    RepairSuggestion s;
+    s.move = move;
+    s.edits = std::move(edits);
+    s.factors = f;
+    s.parameter_count = params(f);
+    s.verdict = std::move(v);
+    s.check = std::move(check);
+    found_.push_back(std::move(s));
+    return found_.back();
+  }
+
+  const RepairOptions& o_;
+
+ private:
+  Factors original_;
+  clock_type::time_point t0_;
+  std::size_t examined_ = 0;
+  std::vector<RepairSuggestion> found_;
+};
+
+class Search : public SearchBase {
+ public:
+  Search(const Architecture& arch, const RepairOptions& o) : SearchBase(o, arch.factors(), clock_type::now()) {}
+
   /// Examines a candidate; true when it is proven well-posed (and recorded).
   bool consider(const Factors& f, const std::string& move) {
-    ++examined_;
-    if (o_.parameter_budget && params(f) > *o_.parameter_budget) return false;
+    if (!admit(f)) return false;
     const std::string key = key_of(f);
     if (!seen_.insert(key).second) return false;
     const Architecture a(f);
@@ -64,25 +104,14 @@ class Search {
     // The one gate: the certificate must pass the independent checker.
     const detail::GateResult g = detail::gate(v, a, std::max(left(), 0.5));
     if (!g.passed || v.closedness != Closedness::closed) return false;
-    RepairSuggestion s;
-    s.move = move;
-    s.edits = support_edits(original_, f);
-    if (o_.max_changes && s.edits.size() > *o_.max_changes) return false;
-    s.factors = f;
-    s.parameter_count = params(f);
-    s.verdict = std::move(v);
-    s.check = g.account;
-    found_.push_back(std::move(s));
+    std::vector<SupportEdit> edits = support_edits(original(), f);
+    if (o_.max_changes && edits.size() > *o_.max_changes) return false;
+    record(f, move, std::move(edits), std::move(v), g.account);
     return true;
   }
 
  private:
-  const RepairOptions& o_;
-  Factors original_;
-  clock_type::time_point t0_;
-  std::size_t examined_ = 0;
   std::set<std::string> seen_;
-  std::vector<RepairSuggestion> found_;
 };
 
 // ---------------------------------------------------------------- kronecker
@@ -431,25 +460,19 @@ std::size_t subset_limit(const RepairOptions& o) {
   return std::min(o.max_subset_neurons, k);
 }
 
-class NetSearch {
+class NetSearch : public SearchBase {
  public:
   NetSearch(const ReluNetwork& net, const RepairOptions& o, clock_type::time_point t0)
-      : o_(o), original_(net.layers()), name_(net.name()), t0_(t0), limit_(subset_limit(o)) {}
+      : SearchBase(o, net.layers(), t0), name_(net.name()), limit_(subset_limit(o)) {}
 
-  double left() const { return o_.seconds - std::chrono::duration<double>(clock_type::now() - t0_).count(); }
-  bool out_of_bounds() const { return examined_ >= o_.max_candidates || left() <= 0; }
-  std::size_t examined() const { return examined_; }
   std::size_t evaluated() const { return evaluated_; }
   std::size_t skipped_for_subsets() const { return skipped_subsets_; }
   std::size_t limit() const { return limit_; }
-  const Factors& original() const { return original_; }
-  std::vector<RepairSuggestion>& found() { return found_; }
 
   /// Examines a candidate; true when analyze_network() proves it closed on
   /// the bounded box and that verdict passed the gate (recorded).
   bool consider(const Factors& f, const std::string& move) {
-    ++examined_;
-    if (o_.parameter_budget && params(f) > *o_.parameter_budget) return false;
+    if (!admit(f)) return false;
     // Hashed key: a collision only skips a candidate (never a suggestion
     // unchecked), and 20000 candidates of large masks stay small.
     if (!seen_.insert(std::hash<std::string>{}(key_of(f))).second) return false;
@@ -464,7 +487,7 @@ class NetSearch {
       ++skipped_subsets_;
       return false;
     }
-    std::vector<SupportEdit> edits = support_edits(original_, f);
+    std::vector<SupportEdit> edits = support_edits(original(), f);
     if (edits.empty() || (o_.max_changes && edits.size() > *o_.max_changes)) return false;
     const double budget = std::min(left(), std::max(1.0, 0.25 * o_.seconds));
     if (budget <= 0) return false;
@@ -479,28 +502,17 @@ class NetSearch {
     // analyze_network gated b (gate.hpp): a non-empty check is the
     // checker's account of a passed certificate.
     if (b.verdict.closedness != Closedness::closed || b.check.empty()) return false;
-    RepairSuggestion s;
-    s.move = move;
-    s.edits = std::move(edits);
-    s.factors = f;
-    s.parameter_count = params(f);
-    s.verdict = b.verdict;
-    s.check = b.check;
+    RepairSuggestion& s = record(f, move, std::move(edits), b.verdict, b.check);
     s.network = true;
     s.domain = b.domain;
-    found_.push_back(std::move(s));
     return true;
   }
 
  private:
-  const RepairOptions& o_;
-  Factors original_;
   std::string name_;
-  clock_type::time_point t0_;
   std::size_t limit_;
-  std::size_t examined_ = 0, evaluated_ = 0, skipped_subsets_ = 0;
+  std::size_t evaluated_ = 0, skipped_subsets_ = 0;
   std::unordered_set<std::size_t> seen_;
-  std::vector<RepairSuggestion> found_;
 };
 
 void fill_row(Support& s, std::size_t i) {

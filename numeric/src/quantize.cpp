@@ -8,6 +8,8 @@
 #include <queue>
 #include <sstream>
 #include <stdexcept>
+#include <string>
+#include <utility>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -617,173 +619,253 @@ KTwoFactorQuantization two_factor_kron(const KFactor& X, const KFactor& Y, int t
 // P_s is computed once, so the time is that of materializing. With q > 1 the q rows of
 // a batch may arrive at different times; the node then buffers its children's rows
 // (at most a whole child group; counted in the memory estimate before allocating).
-class SuffixRowStream {
+// The mechanics both product streams share (SuffixRowStream: rows of
+// F_s ... F_{m-1}; PrefixColStream: columns of F_0 ... F_s): per top group a
+// tree of nodes, one per group of each level's product, each a stream of
+// that group's lines (rows or columns) refilled one batch at a time from its
+// children, pulled in lockstep (the argument above). The orientation -- which
+// level feeds which, what a leaf line is, how a batch's lines combine -- is
+// Derived's (CRTP): its combine() holds the floating-point arithmetic, so the
+// lines stay bit-identical to the materialized product.
+template <class Derived>
+class ProductLineStream {
  public:
-  // f = F_0 ... F_{m-1}, m >= 2, every consecutive (F_s, F_{s+1} ... F_{m-1}) chainable.
-  explicit SuffixRowStream(std::vector<const KFactor*> f) : f_(std::move(f)) {
-    const std::size_t m = f_.size();
-    lv_.resize(m);
-    lv_[m - 1].p = f_[m - 1]->theta;
-    for (std::size_t s = m - 1; s-- > 0;) {
-      Level& L = lv_[s];
-      L.c = lv_[s + 1].p;
-      const KPattern& w = f_[s]->theta;
-      const auto q = chainable(w, L.c);
-      if (!q) {
-        std::ostringstream os;
-        os << "kfactor_product: (" << w.to_string() << ", " << L.c.to_string() << ") is not chainable (Def 6.3.7)";
-        throw std::invalid_argument(os.str());
-      }
-      L.q = *q;
-      L.u = w.c / L.q;
-      L.v = w.d / L.c.d;
-      L.p = w * L.c;
-    }
-    // Node tree of one top group: depth s has prod_{j<s} u_j nodes.
-    std::size_t count = 1;
-    level_first_.assign(m + 1, 0);
-    for (std::size_t s = 0; s < m; ++s) {
-      level_first_[s + 1] = level_first_[s] + count;
-      if (s + 1 < m && __builtin_mul_overflow(count, lv_[s].u, &count)) throw std::length_error("product row stream: too many nodes");
-    }
-    nodes_.resize(level_first_[m]);
-  }
-
   // Values held by one stream (the memory estimate, before allocating).
   std::size_t working_values() const {
     std::size_t total = 0;
     for (std::size_t s = 0; s < lv_.size(); ++s) {
-      const std::size_t nodes = level_first_[s + 1] - level_first_[s];
-      std::size_t per = 0, t = 0;
-      if (s + 1 == lv_.size()) {
-        per = lv_[s].p.c;  // one leaf row
-      } else {
-        const Level& L = lv_[s];
-        if (__builtin_mul_overflow(f_[s]->theta.b, L.p.c, &per)) return SIZE_MAX;
-        if (L.q > 1 && (__builtin_mul_overflow(L.u * L.c.b, L.c.c, &t) || __builtin_add_overflow(per, t, &per))) return SIZE_MAX;
+      const Level& L = lv_[s];
+      const std::size_t r = self().depth(s);
+      const std::size_t nodes = level_first_[r + 1] - level_first_[r];
+      std::size_t per = L.line_length, t = 0;  // a leaf holds one line
+      if (!self().is_leaf(s)) {
+        if (__builtin_mul_overflow(L.batch_lines, L.line_length, &per)) return SIZE_MAX;
+        if (L.q > 1 && (__builtin_mul_overflow(L.children, lv_[self().child_level(s)].group_lines, &t) ||
+                        __builtin_mul_overflow(t, lv_[self().child_level(s)].line_length, &t) ||
+                        __builtin_add_overflow(per, t, &per)))
+          return SIZE_MAX;
       }
       if (__builtin_mul_overflow(nodes, per, &t) || __builtin_add_overflow(total, t, &total)) return SIZE_MAX;
     }
     return total;
   }
 
-  const KPattern& pattern() const { return lv_[0].p; }
-  std::size_t groups() const { return lv_[0].p.a * lv_[0].p.d; }
+  const KPattern& pattern() const { return lv_[self().root()].p; }
+  std::size_t groups() const { return pattern().a * pattern().d; }
 
-  // Calls visit(i, row) for the rows i of top group g (row = the c_P stored values of
-  // row i of F_0 ... F_{m-1}, in its gamma order), in the stream's order.
+  // Calls visit(k, line) for the lines k of top group g (line = the stored values of
+  // line k of the product, in its index order), in the stream's order.
   template <class Visit>
   void stream_group(std::size_t g, Visit&& visit) {
-    const KPattern& P = lv_[0].p;
-    reset(0, 0, g / P.d, g % P.d);
-    std::size_t beta = 0;
-    const double* row = nullptr;
-    while (pull(0, beta, row)) visit((g / P.d * P.b + beta) * P.d + g % P.d, row);
+    const KPattern& P = pattern();
+    const std::size_t top = self().root();
+    reset(top, 0, g / P.d, g % P.d);
+    std::size_t index = 0;
+    const double* line = nullptr;
+    while (pull_node(top, 0, index, line)) visit((g / P.d * lv_[top].group_lines + index) * P.d + g % P.d, line);
   }
 
- private:
+ protected:
   struct Level {
-    KPattern p, c;  // P_s, P_{s+1}
+    KPattern p, c;  // this level's product, its children's product
     std::size_t q = 1, u = 1, v = 1;
+    std::size_t children = 1;     // groups of the child level feeding one group of this level
+    std::size_t keys = 1;         // q > 1: how many batches one round of child lines can complete
+    std::size_t group_lines = 0;  // lines in one group of p (p.b rows or p.c columns)
+    std::size_t line_length = 0;  // stored values of one line (p.c or p.b)
+    std::size_t batch_lines = 0;  // lines one batch makes (F_s's b or c)
   };
   struct Node {
     std::size_t alpha = 0, delta = 0;
-    std::vector<double> batch;      // b rows of length c_P (leaf: one row)
-    std::vector<std::size_t> beta;  // local row index of each batch row
+    std::vector<double> batch;       // batch_lines lines of line_length (leaf: one line)
+    std::vector<std::size_t> index;  // local index of each batch line
     std::size_t cursor = 0, count = 0;
     bool done = false;
-    // q > 1 only: children's rows by (gh, beta_C), arrival counts per dh
+    // q > 1 only: the children's lines by (child, local index), arrivals per key
     std::vector<double> slots;
     std::vector<std::size_t> arrived;
   };
 
+  explicit ProductLineStream(std::vector<const KFactor*> f) : f_(std::move(f)), lv_(f_.size()) {}
+
+  // q of the product left * right, with kfactor_product's refusal when not chainable.
+  static std::size_t product_q(const KPattern& left, const KPattern& right) {
+    const auto q = chainable(left, right);
+    if (!q) {
+      std::ostringstream os;
+      os << "kfactor_product: (" << left.to_string() << ", " << right.to_string() << ") is not chainable (Def 6.3.7)";
+      throw std::invalid_argument(os.str());
+    }
+    return *q;
+  }
+
+  // After Derived filled lv_ (p, c, q, u, v, children, keys, batch_lines): the lines
+  // (rows or columns) of every level's groups, then the node tree of one top group,
+  // level by depth below the top.
+  void build_tree(const char* what, bool rows) {
+    for (Level& L : lv_) {
+      L.group_lines = rows ? L.p.b : L.p.c;
+      L.line_length = rows ? L.p.c : L.p.b;
+    }
+    const std::size_t m = lv_.size();
+    std::size_t count = 1;
+    level_first_.assign(m + 1, 0);
+    for (std::size_t r = 0; r < m; ++r) {
+      level_first_[r + 1] = level_first_[r] + count;
+      const std::size_t s = self().level_at_depth(r);
+      if (!self().is_leaf(s) && __builtin_mul_overflow(count, lv_[s].children, &count))
+        throw std::length_error(std::string(what) + ": too many nodes");
+    }
+    nodes_.resize(level_first_[m]);
+  }
+
+  Node& node(std::size_t s, std::size_t id) { return nodes_[level_first_[self().depth(s)] + id]; }
+
   void reset(std::size_t s, std::size_t id, std::size_t alpha, std::size_t delta) {
-    Node& nd = nodes_[level_first_[s] + id];
+    Node& nd = node(s, id);
     nd.alpha = alpha;
     nd.delta = delta;
     nd.cursor = nd.count = 0;
     nd.done = false;
-    if (s + 1 == lv_.size()) return;
+    if (self().is_leaf(s)) return;
     const Level& L = lv_[s];
+    const Level& C = lv_[self().child_level(s)];
     if (L.q > 1) {
-      nd.arrived.assign(L.v, 0);
-      nd.slots.resize(L.u * L.c.b * L.c.c);
+      nd.arrived.assign(L.keys, 0);
+      nd.slots.resize(L.children * C.group_lines * C.line_length);
     }
-    for (std::size_t gh = 0; gh < L.u; ++gh) reset(s + 1, id * L.u + gh, alpha * L.u + gh, delta);
+    for (std::size_t k = 0; k < L.children; ++k) {
+      const auto [ca, cd] = self().child_group(s, alpha, delta, k);
+      reset(self().child_level(s), id * L.children + k, ca, cd);
+    }
   }
 
-  bool pull(std::size_t s, std::size_t& beta, const double*& row) { return pull_node(s, 0, beta, row); }
-
-  bool pull_node(std::size_t s, std::size_t id, std::size_t& beta, const double*& row) {
-    Node& nd = nodes_[level_first_[s] + id];
-    const KPattern& w = f_[s]->theta;
-    if (s + 1 == lv_.size()) {  // leaf: the rows of F_{m-1}'s group (alpha, delta)
-      if (nd.cursor == w.b) return false;
-      nd.batch.resize(w.c);
-      const double* src = f_[s]->values.data() + ((nd.alpha * w.b + nd.cursor) * w.c) * w.d + nd.delta;
-      for (std::size_t ga = 0; ga < w.c; ++ga) nd.batch[ga] = src[ga * w.d];
-      beta = nd.cursor++;
-      row = nd.batch.data();
-      return true;
-    }
+  bool pull_node(std::size_t s, std::size_t id, std::size_t& index, const double*& line) {
+    Node& nd = node(s, id);
+    if (self().is_leaf(s)) return self().pull_leaf(nd, index, line);
     if (nd.cursor == nd.count) {
       if (nd.done || !produce(s, id)) {
         nd.done = true;
         return false;
       }
     }
-    const std::size_t len = lv_[s].p.c;
-    beta = nd.beta[nd.cursor];
-    row = nd.batch.data() + nd.cursor * len;
+    index = nd.index[nd.cursor];
+    line = nd.batch.data() + nd.cursor * lv_[s].line_length;
     ++nd.cursor;
     return true;
   }
 
-  // Next batch of node (s, id): false when its children are exhausted.
+  // Next batch of node (s, id): false when its children are exhausted. The
+  // children's lines of one batch, lines[k q + j] (child k, j < q), all share
+  // one key (Derived::key_of); with q = 1 each child gives one, in lockstep.
   bool produce(std::size_t s, std::size_t id) {
     const Level& L = lv_[s];
-    const KPattern& w = f_[s]->theta;
-    const std::size_t u = L.u, q = L.q, v = L.v, cc = L.c.c;
-    if (child_rows_.size() < lv_.size()) child_rows_.resize(lv_.size());
-    auto& rows = child_rows_[s];  // rows[gh * q + gl]
-    rows.assign(u * q, nullptr);
-    std::size_t dh = 0;
-    if (q == 1) {
-      std::size_t b0 = 0;
-      for (std::size_t gh = 0; gh < u; ++gh) {
-        std::size_t bc = 0;
-        const double* r = nullptr;
-        if (!pull_node(s + 1, id * u + gh, bc, r)) return false;
-        if (gh == 0) b0 = bc;
-        else if (bc != b0) throw std::logic_error("product row stream: children out of lockstep");
-        rows[gh] = r;
+    const std::size_t n = L.children, q = L.q, cs = self().child_level(s);
+    const Level& C = lv_[cs];
+    if (child_lines_.size() < lv_.size()) child_lines_.resize(lv_.size());
+    auto& lines = child_lines_[s];
+    lines.assign(n * q, nullptr);
+    std::size_t key = 0;
+    for (;;) {
+      std::size_t i0 = 0;
+      for (std::size_t k = 0; k < n; ++k) {
+        std::size_t ic = 0;
+        const double* l = nullptr;
+        if (!pull_node(cs, id * n + k, ic, l)) return false;
+        if (k == 0) i0 = ic;
+        else if (ic != i0) throw std::logic_error(std::string(Derived::kWhat) + ": children out of lockstep");
+        if (q == 1) lines[k] = l;
+        else std::copy(l, l + C.line_length, node(s, id).slots.begin() + static_cast<std::ptrdiff_t>((k * C.group_lines + ic) * C.line_length));
       }
-      dh = b0;  // beta_C = 0 * v + dh
-    } else {
-      Node& nd = nodes_[level_first_[s] + id];
-      const std::size_t bC = L.c.b;
-      for (;;) {
-        std::size_t b0 = 0;
-        for (std::size_t gh = 0; gh < u; ++gh) {
-          std::size_t bc = 0;
-          const double* r = nullptr;
-          if (!pull_node(s + 1, id * u + gh, bc, r)) return false;
-          if (gh == 0) b0 = bc;
-          else if (bc != b0) throw std::logic_error("product row stream: children out of lockstep");
-          std::copy(r, r + cc, nd.slots.begin() + static_cast<std::ptrdiff_t>((gh * bC + bc) * cc));
-        }
-        if (++nd.arrived[b0 % v] == q) {
-          dh = b0 % v;
-          break;
-        }
+      if (q == 1) {
+        key = i0;
+        break;
       }
-      for (std::size_t gh = 0; gh < u; ++gh)
-        for (std::size_t gl = 0; gl < q; ++gl) rows[gh * q + gl] = nd.slots.data() + (gh * bC + gl * v + dh) * cc;
+      key = self().key_of(L, i0);
+      if (++node(s, id).arrived[key] == q) break;
     }
-    Node& nd = nodes_[level_first_[s] + id];
-    const std::size_t len = L.p.c;  // = u cc
-    nd.batch.assign(w.b * len, 0.0);
-    nd.beta.resize(w.b);
+    Node& nd = node(s, id);
+    if (q > 1)
+      for (std::size_t k = 0; k < n; ++k)
+        for (std::size_t j = 0; j < q; ++j)
+          lines[k * q + j] = nd.slots.data() + (k * C.group_lines + self().line_of_key(L, key, j)) * C.line_length;
+    nd.batch.assign(L.batch_lines * L.line_length, 0.0);
+    nd.index.resize(L.batch_lines);
+    self().combine(s, nd, lines, key);
+    nd.count = L.batch_lines;
+    nd.cursor = 0;
+    return true;
+  }
+
+  std::vector<const KFactor*> f_;
+  std::vector<Level> lv_;
+
+ private:
+  const Derived& self() const { return static_cast<const Derived&>(*this); }
+  Derived& self() { return static_cast<Derived&>(*this); }
+
+  std::vector<std::size_t> level_first_;  // nodes at depth r: [level_first_[r], level_first_[r + 1])
+  std::vector<Node> nodes_;
+  std::vector<std::vector<const double*>> child_lines_;
+};
+
+class SuffixRowStream : public ProductLineStream<SuffixRowStream> {
+ public:
+  static constexpr const char* kWhat = "product row stream";
+
+  // f = F_0 ... F_{m-1}, m >= 2, every consecutive (F_s, F_{s+1} ... F_{m-1}) chainable.
+  explicit SuffixRowStream(std::vector<const KFactor*> f) : ProductLineStream(std::move(f)) {
+    const std::size_t m = f_.size();
+    lv_[m - 1].p = f_[m - 1]->theta;
+    for (std::size_t s = m - 1; s-- > 0;) {
+      Level& L = lv_[s];
+      L.c = lv_[s + 1].p;
+      const KPattern& w = f_[s]->theta;
+      L.q = product_q(w, L.c);
+      L.u = w.c / L.q;
+      L.v = w.d / L.c.d;
+      L.p = w * L.c;
+      L.children = L.u;  // the groups (alpha u + gh, d2) of P_{s+1}
+      L.keys = L.v;      // a batch: the rows beta_C = gl v + dh of one dh
+      L.batch_lines = w.b;
+    }
+    build_tree(kWhat, /*rows=*/true);
+  }
+
+ private:
+  friend class ProductLineStream<SuffixRowStream>;
+  // The top is P_0; a node of P_s is fed by P_{s+1}; the leaves are F_{m-1}'s groups.
+  std::size_t root() const { return 0; }
+  std::size_t depth(std::size_t s) const { return s; }
+  std::size_t level_at_depth(std::size_t r) const { return r; }
+  std::size_t child_level(std::size_t s) const { return s + 1; }
+  bool is_leaf(std::size_t s) const { return s + 1 == lv_.size(); }
+  std::pair<std::size_t, std::size_t> child_group(std::size_t s, std::size_t alpha, std::size_t delta,
+                                                  std::size_t gh) const {
+    return {alpha * lv_[s].u + gh, delta};
+  }
+  std::size_t key_of(const Level& L, std::size_t beta_c) const { return beta_c % L.v; }
+  std::size_t line_of_key(const Level& L, std::size_t dh, std::size_t gl) const { return gl * L.v + dh; }
+
+  // Leaf: the rows of F_{m-1}'s group (alpha, delta).
+  bool pull_leaf(Node& nd, std::size_t& beta, const double*& row) {
+    const KFactor& F = *f_.back();
+    const KPattern& w = F.theta;
+    if (nd.cursor == w.b) return false;
+    nd.batch.resize(w.c);
+    const double* src = F.values.data() + ((nd.alpha * w.b + nd.cursor) * w.c) * w.d + nd.delta;
+    for (std::size_t ga = 0; ga < w.c; ++ga) nd.batch[ga] = src[ga * w.d];
+    beta = nd.cursor++;
+    row = nd.batch.data();
+    return true;
+  }
+
+  // The b rows beta_P = b1 v + dh of node's group of P_s from rows[gh q + gl] = row
+  // beta_C = gl v + dh of child group gh.
+  void combine(std::size_t s, Node& nd, const std::vector<const double*>& rows, std::size_t dh) const {
+    const Level& L = lv_[s];
+    const KPattern& w = f_[s]->theta;
+    const std::size_t u = L.u, q = L.q, v = L.v, cc = L.c.c, len = L.line_length;  // len = u cc
     const std::size_t d1 = dh * L.c.d + nd.delta;
     for (std::size_t b1 = 0; b1 < w.b; ++b1) {
       double* out = nd.batch.data() + b1 * len;
@@ -797,18 +879,9 @@ class SuffixRowStream {
           double* o = out + gh * cc;
           for (std::size_t g = 0; g < cc; ++g) o[g] += xv * y[g];
         }
-      nd.beta[b1] = b1 * v + dh;
+      nd.index[b1] = b1 * v + dh;
     }
-    nd.count = w.b;
-    nd.cursor = 0;
-    return true;
   }
-
-  std::vector<const KFactor*> f_;
-  std::vector<Level> lv_;
-  std::vector<std::size_t> level_first_;
-  std::vector<Node> nodes_;
-  std::vector<std::vector<const double*>> child_rows_;
 };
 
 // Columns of a prefix product, streamed (right-to-left without materializing): the
@@ -822,170 +895,61 @@ class SuffixRowStream {
 // group (alpha_C, delta) (gamma_P = gl c + g) needs the columns gamma_C = gl q + bh of the v
 // groups (alpha_C, bl d + delta) of P_{s-1}, row beta_C of group bl landing at
 // beta_P = beta_C v + bl; disjoint trees and lockstep children as for the rows.
-class PrefixColStream {
+class PrefixColStream : public ProductLineStream<PrefixColStream> {
  public:
-  explicit PrefixColStream(std::vector<const KFactor*> f) : f_(std::move(f)) {
+  static constexpr const char* kWhat = "product column stream";
+
+  explicit PrefixColStream(std::vector<const KFactor*> f) : ProductLineStream(std::move(f)) {
     const std::size_t m = f_.size();
-    lv_.resize(m);
     lv_[0].p = f_[0]->theta;
     for (std::size_t s = 1; s < m; ++s) {
       Level& L = lv_[s];
       L.c = lv_[s - 1].p;
       const KPattern& w = f_[s]->theta;
-      const auto q = chainable(L.c, w);
-      if (!q) {
-        std::ostringstream os;
-        os << "kfactor_product: (" << L.c.to_string() << ", " << w.to_string() << ") is not chainable (Def 6.3.7)";
-        throw std::invalid_argument(os.str());
-      }
-      L.q = *q;
+      L.q = product_q(L.c, w);
       L.u = w.a / L.c.a;
       L.v = L.c.d / w.d;
       L.p = L.c * w;
+      L.children = L.v;  // the groups (alpha_C, bl d + delta) of P_{s-1}
+      L.keys = L.u;      // a batch: the columns gamma_C = gl q + bh of one gl
+      L.batch_lines = w.c;
     }
-    // Node tree of one top group: level s has prod_{j > s} v_j nodes.
-    std::size_t count = 1;
-    level_first_.assign(m + 1, 0);  // nodes of level s at [level_first_[m-1-s], level_first_[m-s])
-    for (std::size_t r = 0; r < m; ++r) {
-      level_first_[r + 1] = level_first_[r] + count;
-      const std::size_t s = m - 1 - r;
-      if (s > 0 && __builtin_mul_overflow(count, lv_[s].v, &count)) throw std::length_error("product column stream: too many nodes");
-    }
-    nodes_.resize(level_first_[m]);
-  }
-
-  std::size_t working_values() const {
-    const std::size_t m = lv_.size();
-    std::size_t total = 0;
-    for (std::size_t s = 0; s < m; ++s) {
-      const std::size_t nodes = level_first_[m - s] - level_first_[m - 1 - s];
-      std::size_t per = 0, t = 0;
-      if (s == 0) {
-        per = lv_[0].p.b;
-      } else {
-        const Level& L = lv_[s];
-        if (__builtin_mul_overflow(f_[s]->theta.c, L.p.b, &per)) return SIZE_MAX;
-        if (L.q > 1 && (__builtin_mul_overflow(L.v * L.c.c, L.c.b, &t) || __builtin_add_overflow(per, t, &per))) return SIZE_MAX;
-      }
-      if (__builtin_mul_overflow(nodes, per, &t) || __builtin_add_overflow(total, t, &total)) return SIZE_MAX;
-    }
-    return total;
-  }
-
-  const KPattern& pattern() const { return lv_.back().p; }
-  std::size_t groups() const { return pattern().a * pattern().d; }
-
-  // Calls visit(j, col) for the columns j of top group g (col = the b_P stored values of
-  // column j of F_0 ... F_{m-1}, in its beta order).
-  template <class Visit>
-  void stream_group(std::size_t g, Visit&& visit) {
-    const KPattern& P = pattern();
-    const std::size_t top = lv_.size() - 1;
-    reset(top, 0, g / P.d, g % P.d);
-    std::size_t gamma = 0;
-    const double* col = nullptr;
-    while (pull_node(top, 0, gamma, col)) visit((g / P.d * P.c + gamma) * P.d + g % P.d, col);
+    build_tree(kWhat, /*rows=*/false);
   }
 
  private:
-  struct Level {
-    KPattern p, c;  // P_s, P_{s-1}
-    std::size_t q = 1, u = 1, v = 1;
-  };
-  struct Node {
-    std::size_t alpha = 0, delta = 0;
-    std::vector<double> batch;
-    std::vector<std::size_t> gamma;
-    std::size_t cursor = 0, count = 0;
-    bool done = false;
-    std::vector<double> slots;
-    std::vector<std::size_t> arrived;
-  };
-  Node& node(std::size_t s, std::size_t id) { return nodes_[level_first_[lv_.size() - 1 - s] + id]; }
-
-  void reset(std::size_t s, std::size_t id, std::size_t alpha, std::size_t delta) {
-    Node& nd = node(s, id);
-    nd.alpha = alpha;
-    nd.delta = delta;
-    nd.cursor = nd.count = 0;
-    nd.done = false;
-    if (s == 0) return;
-    const Level& L = lv_[s];
-    if (L.q > 1) {
-      nd.arrived.assign(L.u, 0);
-      nd.slots.resize(L.v * L.c.c * L.c.b);
-    }
-    const std::size_t d = f_[s]->theta.d;
-    for (std::size_t bl = 0; bl < L.v; ++bl) reset(s - 1, id * L.v + bl, alpha, bl * d + delta);
+  friend class ProductLineStream<PrefixColStream>;
+  // The top is P_{m-1}; a node of P_s is fed by P_{s-1}; the leaves are F_0's groups.
+  std::size_t root() const { return lv_.size() - 1; }
+  std::size_t depth(std::size_t s) const { return lv_.size() - 1 - s; }
+  std::size_t level_at_depth(std::size_t r) const { return lv_.size() - 1 - r; }
+  std::size_t child_level(std::size_t s) const { return s - 1; }
+  bool is_leaf(std::size_t s) const { return s == 0; }
+  std::pair<std::size_t, std::size_t> child_group(std::size_t s, std::size_t alpha, std::size_t delta,
+                                                  std::size_t bl) const {
+    return {alpha, bl * f_[s]->theta.d + delta};
   }
+  std::size_t key_of(const Level& L, std::size_t gamma_c) const { return gamma_c / L.q; }
+  std::size_t line_of_key(const Level& L, std::size_t gl, std::size_t bh) const { return gl * L.q + bh; }
 
-  bool pull_node(std::size_t s, std::size_t id, std::size_t& gamma, const double*& col) {
-    Node& nd = node(s, id);
-    const KPattern& w = f_[s]->theta;
-    if (s == 0) {  // leaf: the columns of F_0's group (alpha, delta)
-      if (nd.cursor == w.c) return false;
-      nd.batch.resize(w.b);
-      for (std::size_t be = 0; be < w.b; ++be) nd.batch[be] = f_[0]->values[((nd.alpha * w.b + be) * w.c + nd.cursor) * w.d + nd.delta];
-      gamma = nd.cursor++;
-      col = nd.batch.data();
-      return true;
-    }
-    if (nd.cursor == nd.count) {
-      if (nd.done || !produce(s, id)) {
-        nd.done = true;
-        return false;
-      }
-    }
-    gamma = nd.gamma[nd.cursor];
-    col = nd.batch.data() + nd.cursor * lv_[s].p.b;
-    ++nd.cursor;
+  // Leaf: the columns of F_0's group (alpha, delta).
+  bool pull_leaf(Node& nd, std::size_t& gamma, const double*& col) {
+    const KFactor& F = *f_.front();
+    const KPattern& w = F.theta;
+    if (nd.cursor == w.c) return false;
+    nd.batch.resize(w.b);
+    for (std::size_t be = 0; be < w.b; ++be) nd.batch[be] = F.values[((nd.alpha * w.b + be) * w.c + nd.cursor) * w.d + nd.delta];
+    gamma = nd.cursor++;
+    col = nd.batch.data();
     return true;
   }
 
-  bool produce(std::size_t s, std::size_t id) {
+  // The c columns gamma_P = gl c + g of node's group of P_s from cols[bl q + bh] =
+  // column gamma_C = gl q + bh of child group bl.
+  void combine(std::size_t s, Node& nd, const std::vector<const double*>& cols, std::size_t gl) const {
     const Level& L = lv_[s];
     const KPattern& w = f_[s]->theta;
-    const std::size_t u = L.u, q = L.q, v = L.v, bC = L.c.b;
-    if (child_cols_.size() < lv_.size()) child_cols_.resize(lv_.size());
-    auto& cols = child_cols_[s];  // cols[bl * q + bh]
-    cols.assign(v * q, nullptr);
-    std::size_t gl = 0;
-    if (q == 1) {
-      std::size_t g0 = 0;
-      for (std::size_t bl = 0; bl < v; ++bl) {
-        std::size_t gc = 0;
-        const double* c = nullptr;
-        if (!pull_node(s - 1, id * v + bl, gc, c)) return false;
-        if (bl == 0) g0 = gc;
-        else if (gc != g0) throw std::logic_error("product column stream: children out of lockstep");
-        cols[bl] = c;
-      }
-      gl = g0;
-    } else {
-      Node& nd = node(s, id);
-      const std::size_t cC = L.c.c;
-      for (;;) {
-        std::size_t g0 = 0;
-        for (std::size_t bl = 0; bl < v; ++bl) {
-          std::size_t gc = 0;
-          const double* c = nullptr;
-          if (!pull_node(s - 1, id * v + bl, gc, c)) return false;
-          if (bl == 0) g0 = gc;
-          else if (gc != g0) throw std::logic_error("product column stream: children out of lockstep");
-          std::copy(c, c + bC, nd.slots.begin() + static_cast<std::ptrdiff_t>((bl * cC + gc) * bC));
-        }
-        if (++nd.arrived[g0 / q] == q) {
-          gl = g0 / q;
-          break;
-        }
-      }
-      for (std::size_t bl = 0; bl < v; ++bl)
-        for (std::size_t bh = 0; bh < q; ++bh) cols[bl * q + bh] = nd.slots.data() + (bl * cC + gl * q + bh) * bC;
-    }
-    Node& nd = node(s, id);
-    const std::size_t len = L.p.b;  // = bC v
-    nd.batch.assign(w.c * len, 0.0);
-    nd.gamma.resize(w.c);
+    const std::size_t u = L.u, q = L.q, v = L.v, bC = L.c.b, len = L.line_length;  // len = bC v
     const std::size_t al = nd.alpha * u + gl;  // F_s's alpha
     for (std::size_t g = 0; g < w.c; ++g) {
       double* out = nd.batch.data() + g * len;
@@ -996,18 +960,9 @@ class PrefixColStream {
           const double* y = cols[bl * q + bh];
           for (std::size_t bc = 0; bc < bC; ++bc) out[bc * v + bl] += fv * y[bc];
         }
-      nd.gamma[g] = gl * w.c + g;
+      nd.index[g] = gl * w.c + g;
     }
-    nd.count = w.c;
-    nd.cursor = 0;
-    return true;
   }
-
-  std::vector<const KFactor*> f_;
-  std::vector<Level> lv_;
-  std::vector<std::size_t> level_first_;
-  std::vector<Node> nodes_;
-  std::vector<std::vector<const double*>> child_cols_;
 };
 
 // One two-factor step with one side streamed: the rows of Y = F_0 ... F_{m-1}

@@ -252,10 +252,28 @@ Result decide_spec(std::shared_ptr<const Spec> spec, double timeout, bool exact)
   return r;
 }
 
-std::vector<Result> decide_specs(std::vector<Spec> specs, double timeout, bool exact) {
+/// Every spec within ONE budget for the whole call (shared_budget.hpp, as the
+/// CLI's check --timeout): each gets an equal share of what is left; a spec
+/// reached when nothing is left is not analyzed: unknown, "budget spent".
+std::vector<Result> decide_specs(std::vector<Spec> specs, const SharedBudget& budget, bool exact) {
   std::vector<Result> out;
   out.reserve(specs.size());
-  for (auto& s : specs) out.push_back(decide_spec(std::make_shared<const Spec>(std::move(s)), timeout, exact));
+  for (std::size_t k = 0; k < specs.size(); ++k) {
+    auto spec = std::make_shared<const Spec>(std::move(specs[k]));
+    const double seconds = budget.share(specs.size() - k);
+    if (seconds > 0) {
+      out.push_back(decide_spec(std::move(spec), seconds, exact));
+      continue;
+    }
+    Result r;
+    r.name = spec->name;
+    r.file = spec->file;
+    r.json_path = spec->json_path;
+    r.verdict = budget.budget_spent();
+    r.analysis = std::make_shared<const Analysis>();  // no stage ran
+    r.spec = std::move(spec);
+    out.push_back(std::move(r));
+  }
   return out;
 }
 
@@ -285,7 +303,7 @@ SpecLoadOptions load_options(std::uint64_t max_memory) {
 }
 
 std::vector<Result> check_file(const std::string& path, double timeout, bool exact, std::uint64_t max_memory) {
-  timeout = validated_timeout(timeout);
+  const SharedBudget budget(validated_timeout(timeout), "timeout");  // reading the file counts
   return inline_interruptible([&] {
     std::vector<Spec> specs;
     try {
@@ -296,20 +314,20 @@ std::vector<Result> check_file(const std::string& path, double timeout, bool exa
       const std::string what = e.what();
       throw InputError(what.rfind(path, 0) == 0 ? what : path + ": " + what);
     }
-    return decide_specs(std::move(specs), timeout, exact);
+    return decide_specs(std::move(specs), budget, exact);
   });
 }
 
 std::vector<Result> check_text(const std::string& text, const std::string& label, const std::string& base_dir,
                                double timeout, bool exact, std::uint64_t max_memory) {
-  timeout = validated_timeout(timeout);
+  const SharedBudget budget(validated_timeout(timeout), "timeout");  // parsing the text counts
   return inline_interruptible([&] {
     const auto opts = load_options(max_memory);
     if (text.size() > opts.limits.max_memory_bytes / kJsonBytesPerTextByte)
       throw ResourceError(label + ": the spec text (" + std::to_string(text.size()) +
                           " bytes) exceeds the memory limit's share for spec text");
     const nlohmann::json j = parse_json_bounded(text, label, opts.max_json_depth);
-    return decide_specs(parse_specs(j, label, base_dir, opts), timeout, exact);
+    return decide_specs(parse_specs(j, label, base_dir, opts), budget, exact);
   });
 }
 

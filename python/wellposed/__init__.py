@@ -104,6 +104,13 @@ def check(obj, timeout=10.0, *, exact=True, max_memory=None):
     analyze() (detectors, then the exact route unless exact=False), within
     `timeout` seconds, certificate check included. Returns a Result, or a list
     of Results for a file / JSON list holding several specs.
+
+    `timeout` bounds the whole call, as the CLI's `check --timeout`: the specs
+    of a file or list share it (reading included), each getting an equal share
+    of what is left, so time one spec does not use passes to the next. A spec
+    reached when nothing is left is not analyzed: its Result is unknown with
+    method "budget spent". The call returns within `timeout` plus the time to
+    reap one solver child (analyze.hpp).
     """
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
         raise InputError(f"timeout: expected a number of seconds, got {timeout!r}")

@@ -430,9 +430,21 @@ def check_model(model: nn.Module, *, timeout: Optional[float] = None, network_bu
     * Per network: a maximal run Linear (-ReLU- Linear)+ with a ReLU between every
       two layers goes to the library's Ch. 7 decision (F_I on finite data sets and on
       a bounded box; each decided verdict re-checked inside the library).
-    ``timeout`` goes to wellposed.check; ``network_budget`` (seconds) to each network.
+    ``timeout`` (seconds) bounds the whole call, as the CLI's ``check --timeout``
+    (docs/cli.md "Budgets"): the pairs and networks share it, each getting an
+    equal share of what is left; one it does not reach is "unknown" with method
+    "budget spent" (``result`` None). ``network_budget`` (seconds) caps each
+    network's share. Without ``timeout`` each pair gets wellposed.check's
+    default (10 s) and each network ``network_budget``.
     """
+    import time
+
     import wellposed  # pycore's API: check
+
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))
+                                or not math.isfinite(timeout) or not 0 < timeout <= 1e6):
+        raise InputError(f"timeout: {timeout!r} must be a finite number of seconds in (0, 1000000]")
+    start = time.monotonic()
 
     leaves = _sequence(model)
     linear_names = [n for n, m in leaves if isinstance(m, nn.Linear)]
@@ -465,9 +477,35 @@ def check_model(model: nn.Module, *, timeout: Optional[float] = None, network_bu
         elif prev is not None:
             between.append(m)
 
-    kwargs = {} if timeout is None else {"timeout": timeout}
+    # Maximal runs joined by ReLU links (the networks).
+    runs: List[List[str]] = []
+    for first, second, relu in links if relu_networks else []:
+        if not relu:
+            continue
+        if runs and runs[-1][-1] == first:
+            runs[-1].append(second)
+        else:
+            runs.append([first, second])
+
+    todo = len(links) + len(runs)
+
+    def share():
+        """Seconds for the next pair or network (None: no timeout given; 0: spent)."""
+        nonlocal todo
+        todo -= 1
+        if timeout is None:
+            return None
+        return max(0.0, timeout - (time.monotonic() - start)) / (todo + 1)
+
+    spent = (f"budget spent: timeout ({timeout} s for the whole model) ran out before this was checked; "
+             "check it alone or with a larger timeout")
     for first, second, _ in links:
-        r = wellposed.check([masks[second], masks[first]], **kwargs)
+        seconds = share()
+        if seconds == 0.0:
+            pairs.append(PairResult(first=first, second=second, verdict="unknown", method="budget spent",
+                                    reason=spent, explanation="unknown: not examined: " + spent))
+            continue
+        r = wellposed.check([masks[second], masks[first]], **({} if seconds is None else {"timeout": seconds}))
         verdict = _verdict_str(r.verdict)
         cert = dict(r.certificate) if r.certificate else {}
         pairs.append(PairResult(first=first, second=second, verdict=verdict, method=str(r.method or ""),
@@ -476,31 +514,28 @@ def check_model(model: nn.Module, *, timeout: Optional[float] = None, network_bu
                                 obstruction=_obstruction(cert, first, second) if verdict == "not_closed" else None,
                                 result=r))
 
-    if relu_networks:
-        # Maximal runs joined by ReLU links.
-        runs: List[List[str]] = []
-        for first, second, relu in links:
-            if not relu:
-                continue
-            if runs and runs[-1][-1] == first:
-                runs[-1].append(second)
-            else:
-                runs.append([first, second])
-        for run in runs:
-            a = _core._analyze_relu_network([masks[n] for n in run], budget_seconds=network_budget)
-            overall = a.get("overall", {})
-            verdict = overall.get("verdict", "unknown")
-            obstruction = None
-            if a.get("linear", {}).get("verdict") == "not_closed" and len(run) == 2:
-                obstruction = _obstruction(a["linear"].get("certificate"), run[0], run[1])
-            elif a.get("linear", {}).get("verdict") == "not_closed":
-                obstruction = {"kind": a["linear"].get("certificate", {}).get("kind"), "layers": list(run),
-                               "input_units": None, "hidden_units": None, "output_units": None, "units": None,
-                               "explanation": "L_I = {W_L ... W_1} is not closed (certificate in "
-                                              "analysis['linear']); units are read for two layers only"}
-            networks.append(NetworkResult(layers=list(run), widths=list(a.get("widths", [])), verdict=verdict,
-                                          method=overall.get("method", ""), reason=overall.get("reason", ""),
-                                          domains=dict(a.get("domains", {})),
-                                          certificate=overall.get("certificate", {}) or {},
-                                          obstruction=obstruction, analysis=a))
+    for run in runs:
+        seconds = share()
+        if seconds == 0.0:
+            widths = [int(masks[run[0]].shape[1])] + [int(masks[n].shape[0]) for n in run]
+            networks.append(NetworkResult(layers=list(run), widths=widths, verdict="unknown",
+                                          method="budget spent", reason=spent))
+            continue
+        budget = network_budget if seconds is None else min(network_budget, seconds)
+        a = _core._analyze_relu_network([masks[n] for n in run], budget_seconds=budget)
+        overall = a.get("overall", {})
+        verdict = overall.get("verdict", "unknown")
+        obstruction = None
+        if a.get("linear", {}).get("verdict") == "not_closed" and len(run) == 2:
+            obstruction = _obstruction(a["linear"].get("certificate"), run[0], run[1])
+        elif a.get("linear", {}).get("verdict") == "not_closed":
+            obstruction = {"kind": a["linear"].get("certificate", {}).get("kind"), "layers": list(run),
+                           "input_units": None, "hidden_units": None, "output_units": None, "units": None,
+                           "explanation": "L_I = {W_L ... W_1} is not closed (certificate in "
+                                          "analysis['linear']); units are read for two layers only"}
+        networks.append(NetworkResult(layers=list(run), widths=list(a.get("widths", [])), verdict=verdict,
+                                      method=overall.get("method", ""), reason=overall.get("reason", ""),
+                                      domains=dict(a.get("domains", {})),
+                                      certificate=overall.get("certificate", {}) or {},
+                                      obstruction=obstruction, analysis=a))
     return ModelReport(layers=linear_names, pairs=pairs, networks=networks, skipped=skipped)

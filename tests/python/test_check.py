@@ -21,12 +21,18 @@ CLI = os.environ.get("WELLPOSED_CLI") or None
 TIMEOUT = 2.0  # the same budget on both sides
 
 
-def cli_check(files):
+def cli_check(files, timeout=TIMEOUT):
+    """One `check` per file: its --timeout bounds the whole command, as
+    wellposed.check(file, timeout) bounds the whole call (the file's specs
+    share it), so both sides give each file the same budget."""
     if not CLI:
         pytest.skip("WELLPOSED_CLI not set (the ctest test sets it)")
-    out = subprocess.run([CLI, "check", "--json", "--timeout", str(TIMEOUT), *files], capture_output=True, text=True)
-    assert out.returncode in (0, 1, 3), out.stderr
-    return {r["name"]: r for r in json.loads(out.stdout)["results"]}
+    results = {}
+    for f in files:
+        out = subprocess.run([CLI, "check", "--json", "--timeout", str(timeout), f], capture_output=True, text=True)
+        assert out.returncode in (0, 1, 3), out.stderr
+        results.update({r["name"]: r for r in json.loads(out.stdout)["results"]})
+    return results
 
 
 def same_answer(py, cli):
@@ -76,7 +82,7 @@ def test_random_pairs_match_the_library(tmp_path):
     specs = [{"name": f"r{k}", "factors": [{"support": {"mask": mask_rows(m)}} for m in p]} for k, p in enumerate(pairs)]
     f = tmp_path / "pairs.json"
     f.write_text(json.dumps(specs))
-    cli = cli_check([str(f)])
+    cli = cli_check([str(f)], timeout=TIMEOUT * len(specs))  # the pairs share it; below, one call per pair
     verdicts = set()
     for k, p in enumerate(pairs):
         r = wellposed.check(p, timeout=TIMEOUT)
@@ -136,6 +142,22 @@ def test_to_dict_is_a_report_entry_the_cli_certifies(tmp_path):
     d["certificate"]["indices"]["i1"] = d["certificate"]["indices"]["i2"]
     f.write_text(json.dumps({"results": [d]}))
     assert subprocess.run([CLI, "certify", str(f)], capture_output=True, text=True).returncode == 1
+
+
+def test_timeout_bounds_the_whole_call():
+    """timeout bounds the whole call, as the CLI's check --timeout: the specs
+    of a list share it; those it does not reach are unknown, "budget spent"."""
+    dense = {"factors": [{"rows": 2, "cols": 2, "support": {"mask": ["11", "11"]}}] * 2}
+    specs = [dict(dense, name=f"dense-{k}") for k in range(200)]
+    results = wellposed.check(specs, timeout=0.001)
+    assert len(results) == 200
+    last = results[-1]
+    assert last.verdict == "unknown" and last.method == "budget spent", last
+    assert last.reason.startswith("budget spent: timeout (0.001 s for all specs together)"), last.reason
+    assert last.certificate == {} and last.to_dict()["verdict"] == "unknown"
+    assert all(r.verdict in ("closed", "unknown") for r in results)
+    # The same list within a budget that suffices: every spec decided.
+    assert all(r.verdict == "closed" for r in wellposed.check(specs[:5], timeout=30))
 
 
 def test_input_forms_agree():

@@ -229,6 +229,25 @@ def test_relu_network_binding_bad_input():
 
 
 @needs_check
+def test_check_model_timeout_bounds_the_whole_call():
+    """timeout bounds check_model as a whole (docs/cli.md "Budgets"): the pairs and
+    networks share it; those it does not reach are unknown, "budget spent"."""
+    layers = []
+    for k in range(40):
+        layers += [nn.Linear(4, 4), nn.ReLU()]
+    model = nn.Sequential(*layers[:-1])
+    rep = wt.check_model(model, timeout=1e-6)
+    assert len(rep.pairs) == 39 and len(rep.networks) == 1
+    assert rep.pairs[-1].verdict == "unknown" and rep.pairs[-1].method == "budget spent", rep.pairs[-1]
+    assert rep.pairs[-1].reason.startswith("budget spent: timeout (1e-06 s for the whole model)")
+    assert rep.networks[0].method == "budget spent" and rep.networks[0].widths == [4] * 41
+    with pytest.raises(wellposed.InputError, match="timeout"):
+        wt.check_model(model, timeout=0)
+    # Within a budget that suffices nothing is left out (dense pairs: closed).
+    rep = wt.check_model(nn.Sequential(nn.Linear(3, 3), nn.Linear(3, 3)), timeout=30)
+    assert [p.verdict for p in rep.pairs] == ["closed"]
+
+
 def test_check_model_lu_pair_is_ill_posed_with_obstruction():
     rep = wt.check_model(lu_mlp())
     assert rep.layers == ["0", "2"]

@@ -18,3 +18,4 @@
 #include "wellposed/decide/census.hpp"
 #include "wellposed/decide/explain.hpp"
 #include "wellposed/decide/repair.hpp"
+#include "wellposed/decide/shared_budget.hpp"
