@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "wellposed/decide/checker.hpp"
+#include "wellposed/decide/network.hpp"
 
 namespace wellposed {
 
@@ -274,13 +275,34 @@ Binding bind(const nlohmann::json& item, const nlohmann::json& certificate, cons
 /// Binding, then the independent checker (every kind through
 /// check_certificate, ReLU networks included).
 CheckResult certify_result(const nlohmann::json& item, const Verdict& v, const std::string& report_dir) {
+  return certify_result(item, v, report_dir, "");
+}
+
+CheckResult certify_result(const nlohmann::json& item, const Verdict& v, const std::string& report_dir,
+                           const std::string& network_domain) {
   const Binding b = bind(item, v.certificate, report_dir);
   if (!b.ok) return {false, b.account};
+  // review (forged certificates): a network's layers and a matrix chain's
+  // factors with the same masks have the same supports digest, so the kind
+  // of result must agree with the kind of certificate: a network spec (or,
+  // without the spec, a result with a "network" record) is checked as a
+  // network verdict for its domain (check_network_verdict), anything else as
+  // a matrix chain's (check_certificate refuses relu_network certificates).
+  const NetworkDomain domain = network_domain == "finite_data"   ? NetworkDomain::finite_data
+                               : network_domain == "bounded_box" ? NetworkDomain::bounded_box
+                                                                 : NetworkDomain::both;
+  const bool network_result = b.spec ? b.spec->network.has_value() : item.is_object() && item.contains("network");
   // With the spec re-read, the checker compares the certificate's supports
   // with the spec's itself (families on their parameters).
-  const CheckResult r = !b.spec ? check_certificate(v)
-                        : b.spec->network ? check_certificate(v.certificate, v.closedness, b.spec->network->layers())
-                                          : check_certificate(b.spec->architecture, v);
+  const bool network_certificate = v.certificate.is_object() && v.certificate.contains("kind") &&
+                                   v.certificate["kind"] == "relu_network";
+  CheckResult r;
+  if (network_result)
+    r = check_network_verdict(v, b.spec ? b.spec->network->layers() : std::vector<Support>{}, domain);
+  else if (network_certificate)
+    r = {false, "a relu_network certificate for a result that is not a network's proves nothing about it"};
+  else
+    r = b.spec ? check_certificate(b.spec->architecture, v) : check_certificate(v);
   return {r.ok, r.reason + " [" + b.account + "]"};
 }
 

@@ -458,6 +458,26 @@ CheckResult check_network_routes(const json& c, Closedness claimed, const std::v
 }  // namespace
 
 // ---------------------------------------------------------------------------
+// review (forged certificates): the question, the kind and the domain of a
+// network verdict (network.hpp, check_network_verdict). Without this, a
+// box-only theorem certified a finite-data or overall "closed", and a
+// certificate about the matrix chain [W1, W2] certified a network verdict
+// (tests/decide/forged_certificates_test.cpp).
+CheckResult check_network_verdict(const Verdict& v, const std::vector<Support>& expected_layers, NetworkDomain domain) {
+  if (v.question != Question::closedness)
+    return {false, "a network verdict answers the closedness question, this one " + std::string(to_string(v.question))};
+  const json& c = v.certificate;
+  if (!c.is_object() || !c.contains("kind") || c["kind"] != "relu_network")
+    return {false, "a network verdict needs a relu_network certificate (a certificate about a matrix chain with the "
+                   "same masks proves nothing about F_I)"};
+  if (domain != NetworkDomain::bounded_box && v.closedness == Closedness::closed && c.contains("theorem") &&
+      (c["theorem"] == kCorDense || c["theorem"] == kThmSubsets))
+    return {false, c["theorem"].get<std::string>() + " proves closedness on a bounded box only, not " +
+                       (domain == NetworkDomain::finite_data ? "on finite data sets" : "on both domains (overall)")};
+  return check_network_certificate(c, v.closedness, expected_layers);
+}
+
+// ---------------------------------------------------------------------------
 // Test hooks (the checker's side).
 
 namespace network_detail {

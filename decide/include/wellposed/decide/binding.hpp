@@ -64,6 +64,13 @@ struct UnreadableBoundSpec : std::invalid_argument {
 /// recorded one -- then the independent checker. A certificate about other
 /// supports fails with "binding failed: ...".
 CheckResult certify_result(const nlohmann::json& item, const Verdict& v, const std::string& report_dir);
+/// review (forged certificates): the same for a network result's verdict about
+/// `network_domain` ("finite_data" or "bounded_box"; the 3-argument form is
+/// the overall verdict, both domains). A network spec's verdict is checked by
+/// check_network_verdict (network.hpp): its question, its kind (relu_network)
+/// and whether its theorem covers the domain.
+CheckResult certify_result(const nlohmann::json& item, const Verdict& v, const std::string& report_dir,
+                           const std::string& network_domain);
 
 /// SHA-256 of `bytes` as 64 lowercase hex digits (FIPS 180-4).
 std::string sha256_hex(const std::string& bytes);
