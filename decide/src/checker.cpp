@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <cstdlib>
 #include <map>
 #include <optional>
@@ -52,6 +53,11 @@ idx to_index(const json& j, const std::string& what) {
 
 long long to_int(const json& j, const std::string& what) {
   require(j.is_number_integer(), what + " must be an integer");
+  // review (forged certificates): an unsigned JSON number above 2^63 - 1 read
+  // as long long wrapped (2^64 - 1 became -1): the checker verified another
+  // exponent than the certificate states.
+  require(!j.is_number_unsigned() || j.get<std::uint64_t>() <= static_cast<std::uint64_t>(INT64_MAX),
+          what + " does not fit in 64 bits (size check)");
   return j.get<long long>();
 }
 

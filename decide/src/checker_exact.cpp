@@ -749,6 +749,8 @@ std::string check_sequence(const Block& b, idx L, const json& seq, const std::ma
     for (const auto& term : t[3]) {
       need(term.is_array() && term.size() == 2 && term[0].is_number_integer() && term[1].is_string(),
            "a sequence term is [exponent, \"q\"]");
+      // review (forged certificates): 2^64 - 1 read as long long was -1.
+      need(!term[0].is_number_unsigned() || term[0].get<std::uint64_t>() <= 64, "sequence exponent out of range");
       const long long ex = term[0].get<long long>();
       need(ex >= -64 && ex <= 64, "sequence exponent out of range");
       p[static_cast<int>(ex)] += parse_q(term[1].get<std::string>());

@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -306,6 +307,332 @@ TEST(ForgedSupports, OrientationSwapIsRejected) {
   EXPECT_FALSE(check_certificate(lu(2), v).ok);
   // The reversed chain [U^T..]: X Y read as Y^T X^T (same closedness, other supports).
   EXPECT_FALSE(check_certificate(Architecture({Support::upper(2), Support::upper(2)}), v).ok);
+}
+
+
+// ---- 5. the exact routes ------------------------------------------------------
+// The reduction with no complete class and one block holding every edge and
+// every reachable entry (always a valid reduction).
+json one_block(const std::vector<Support>& f) {
+  json block = {{"edges", json::array()}, {"entries", json::array()}};
+  for (std::size_t l = 0; l < f.size(); ++l)
+    for (const auto& [i, j] : f[l].entries()) block["edges"].push_back({l, i, j});
+  Support reach = Support::full(f.front().rows(), f.front().rows());
+  std::vector<std::vector<char>> r(f.front().rows(), std::vector<char>(f.front().rows(), 0));
+  for (std::size_t i = 0; i < f.front().rows(); ++i) r[i][i] = 1;
+  for (const auto& s : f) {  // boolean product: which (i, j) have a path
+    std::vector<std::vector<char>> n(r.size(), std::vector<char>(s.cols(), 0));
+    for (std::size_t i = 0; i < r.size(); ++i)
+      for (std::size_t k = 0; k < s.rows(); ++k)
+        if (r[i][k])
+          for (std::size_t j = 0; j < s.cols(); ++j) n[i][j] = n[i][j] || s(k, j);
+    r = std::move(n);
+  }
+  for (std::size_t i = 0; i < r.size(); ++i)
+    for (std::size_t j = 0; j < r[i].size(); ++j)
+      if (r[i][j]) block["entries"].push_back({i, j});
+  return {{"cec_inner", json::array()}, {"blocks", json::array({block})}};
+}
+
+json exact_closed(const std::vector<Support>& f, const std::string& route) {
+  return {{"kind", "exact_closed"}, {"factors", supports_json(f)}, {"reduction", one_block(f)},
+          {"closed_by", json::array({route})}};
+}
+
+std::vector<Support> lu2() { return {Support::lower(2), Support::upper(2)}; }
+
+TEST(ForgedExactWidthOne, WidthTwoBlocksAndForgedQuotientsRejected) {
+  // LU(2) with its one block: a rectangle, but level 1 has two nodes on paths.
+  const CheckResult r = check_certificate(lu(2), claim(Closedness::closed, exact_closed(lu2(), "width-one")), quick());
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.reason.find("two or more nodes"), std::string::npos) << r.reason;
+  // LU(2) x I: both inner levels have two nodes.
+  const std::vector<Support> three = {Support::lower(2), Support::upper(2), Support::identity(2)};
+  EXPECT_FALSE(check_certificate(Architecture(three), claim(Closedness::closed, exact_closed(three, "width-one")), quick()).ok);
+  // LU(2)'s complete class {1} (S_T = {(1,1)}) with the quotient block made a
+  // rectangle: by listing (1,1), which lies in S_T, ...
+  json c = exact_closed(lu2(), "width-one");
+  c["reduction"]["cec_inner"] = {1};
+  c["reduction"]["blocks"][0]["edges"] = json::parse("[[0,0,0],[0,1,0],[1,0,0],[1,0,1]]");
+  json with = c;
+  with["reduction"]["blocks"][0]["entries"] = json::parse("[[0,0],[0,1],[1,0],[1,1]]");
+  const CheckResult a = check_certificate(lu(2), claim(Closedness::closed, with), quick());
+  EXPECT_FALSE(a.ok);
+  EXPECT_NE(a.reason.find("S_T"), std::string::npos) << a.reason;
+  // ... or by dropping (1,0), which the block's edges reach.
+  json without = c;
+  without["reduction"]["blocks"][0]["entries"] = json::parse("[[0,0],[0,1]]");
+  EXPECT_FALSE(check_certificate(lu(2), claim(Closedness::closed, without), quick()).ok);
+  // A non-complete class listed as complete (k = 0: |P| = 1 < min(2, 2)).
+  json fake = exact_closed(lu2(), "width-one");
+  fake["reduction"]["cec_inner"] = {0};
+  fake["reduction"]["blocks"][0]["edges"] = json::parse("[[0,1,1],[1,1,1]]");
+  fake["reduction"]["blocks"][0]["entries"] = json::array();
+  EXPECT_FALSE(check_certificate(lu(2), claim(Closedness::closed, fake), quick()).ok);
+  // Splitting the block in two (an edge of block 0 reaches block 1's entry).
+  json split = exact_closed(lu2(), "width-one");
+  split["closed_by"] = {"width-one", "width-one"};
+  split["reduction"]["blocks"] = json::parse(R"([{"edges": [[0,0,0],[0,1,0],[1,0,0],[1,0,1]], "entries": [[0,0],[0,1],[1,0]]},
+                                                 {"edges": [[0,1,1],[1,1,1]], "entries": [[1,1]]}])");
+  EXPECT_FALSE(check_certificate(lu(2), claim(Closedness::closed, split), quick()).ok);
+  // No block at all, and an edge listed twice.
+  json none = exact_closed(lu2(), "width-one");
+  none["reduction"]["blocks"] = json::array();
+  none["closed_by"] = json::array();
+  EXPECT_FALSE(check_certificate(lu(2), claim(Closedness::closed, none), quick()).ok);
+  json twice = exact_closed(lu2(), "width-one");
+  twice["reduction"]["blocks"][0]["edges"].push_back({0, 0, 0});
+  EXPECT_FALSE(check_certificate(lu(2), claim(Closedness::closed, twice), quick()).ok);
+}
+
+TEST(ForgedExactDeterminantal, HallFailureAndNonRectangularBlocksRejected) {
+  // Control: 3 x 2 x 3 full (rank <= 2), proved without a solver.
+  const std::vector<Support> full = {Support::full(3, 2), Support::full(2, 3)};
+  const CheckResult ok = check_certificate(Architecture(full), claim(Closedness::closed, exact_closed(full, "determinantal")), quick());
+  ASSERT_TRUE(ok.ok) << ok.reason;
+  EXPECT_EQ(ok.trust.level, TrustLevel::proof);
+  // Hall fails (not closed, exact_routes_test): first factor full, but the
+  // second's rows {0,1} and {1,2} leave the bound r + |C_k| - n = 1 for both.
+  const std::vector<Support> hall = {rows({"11", "11", "11"}), rows({"110", "011"})};
+  const CheckResult h = check_certificate(Architecture(hall), claim(Closedness::closed, exact_closed(hall, "determinantal")), quick());
+  EXPECT_FALSE(h.ok);
+  EXPECT_NE(h.reason.find("Hall"), std::string::npos) << h.reason;
+  EXPECT_FALSE(check_certificate(lu(2), claim(Closedness::closed, exact_closed(lu2(), "determinantal")), quick()).ok);
+  // Three factors (full): the route is for two.
+  const std::vector<Support> three = {Support::full(2, 2), Support::full(2, 2), Support::full(2, 2)};
+  EXPECT_FALSE(check_certificate(Architecture(three), claim(Closedness::closed, exact_closed(three, "determinantal")), quick()).ok);
+  // The control's claim with the verdict flipped, or an unknown route name.
+  EXPECT_FALSE(check_certificate(Architecture(full), claim(Closedness::not_closed, exact_closed(full, "determinantal")), quick()).ok);
+  EXPECT_FALSE(check_certificate(Architecture(full), claim(Closedness::closed, exact_closed(full, "Determinantal")), quick()).ok);
+  json two = exact_closed(full, "determinantal");
+  two["closed_by"] = {"determinantal", "determinantal"};
+  EXPECT_FALSE(check_certificate(Architecture(full), claim(Closedness::closed, two), quick()).ok);
+}
+
+// LU(2)'s witness [[0,1],[1,0]] with an explicit sequence (a = x00 y00,
+// b = x00 y01, c = x10 y00, d = x10 y01 + x11 y11): x00 = t, y00 = t,
+// y01 = 1/t, x10 = 1/t, x11 = -1/t^2, y11 = 1; and Nullstellensatz cofactors
+// x10 y01 (a - 0) - x10 y00 (b - 1) - (c - 1) = 1. No solver.
+json lu2_witness_sequence() {
+  json c = {{"kind", "exact_not_closed"}, {"factors", supports_json(lu2())}, {"reduction", one_block(lu2())},
+            {"block", 0}, {"route", "witness-sequence"}};
+  c["witness"] = json::parse(R"([[0,1,"1"],[1,0,"1"]])");
+  c["sequence"] = json::parse(R"([[0,0,0,[[1,"1"]]], [0,1,0,[[-1,"1"]]], [0,1,1,[[-2,"-1"]]],
+                                  [1,0,0,[[1,"1"]]], [1,0,1,[[-1,"1"]]], [1,1,1,[[0,"1"]]]])");
+  c["nullstellensatz"] = json::parse(R"({"cofactors": [
+      {"entry": [0,0], "g": [["1", [[0,1,0,1],[1,0,1,1]]]]},
+      {"entry": [0,1], "g": [["-1", [[0,1,0,1],[1,0,0,1]]]]},
+      {"entry": [1,0], "g": [["-1", []]]}]})");
+  return c;
+}
+
+TEST(ForgedExactWitnessSequence, GenuineSequenceIsAProofAndForgeriesFail) {
+  const Verdict genuine = claim(Closedness::not_closed, lu2_witness_sequence());
+  const CheckResult ok = check_certificate(lu(2), genuine, quick());
+  ASSERT_TRUE(ok.ok) << ok.reason;
+  EXPECT_EQ(ok.trust.level, TrustLevel::proof) << ok.trust.detail;
+  auto rejected = [&](const json& c, const char* why) {
+    const CheckResult r = check_certificate(lu(2), claim(Closedness::not_closed, c), quick());
+    EXPECT_FALSE(r.ok) << why;
+    return r.reason;
+  };
+  // The identity is a product: a constant sequence reaches it, the cofactors
+  // of the real witness are no Nullstellensatz identity for it ...
+  json member = lu2_witness_sequence();
+  member["witness"] = json::parse(R"([[0,0,"1"],[1,1,"1"]])");
+  member["sequence"] = json::parse(R"([[0,0,0,[[0,"1"]]], [0,1,1,[[0,"1"]]], [1,0,0,[[0,"1"]]], [1,1,1,[[0,"1"]]]])");
+  EXPECT_NE(rejected(member, "member, forged cofactors").find("identity check"), std::string::npos);
+  // ... and without them Z3 finds the product.
+  member.erase("nullstellensatz");
+  EXPECT_NE(rejected(member, "member, z3").find("IS a product"), std::string::npos);
+  // Sequence forgeries: a diverging term, a term off the supports (X_1 is
+  // lower: (0, 1) is no entry), a repeated entry, an exponent beyond 64.
+  json diverging = lu2_witness_sequence();
+  diverging["sequence"][5][3] = json::parse(R"([[-1,"1"]])");
+  rejected(diverging, "diverging");
+  json off = lu2_witness_sequence();
+  off["sequence"].push_back(json::parse(R"([0,0,1,[[0,"1"]]])"));
+  EXPECT_NE(rejected(off, "off the supports").find("not an edge"), std::string::npos);
+  json repeated = lu2_witness_sequence();
+  repeated["sequence"].push_back(json::parse(R"([1,1,1,[[0,"1"]]])"));
+  rejected(repeated, "repeated");
+  json far = lu2_witness_sequence();
+  far["sequence"][0][3] = json::parse(R"([[65,"1"]])");
+  rejected(far, "exponent 65");
+  // Witness forgeries: an entry outside the block, a zero denominator, a
+  // value the sequence does not reach.
+  json outside = lu2_witness_sequence();
+  outside["witness"].push_back(json::parse(R"([2,0,"1"])"));
+  rejected(outside, "outside");
+  json zero_den = lu2_witness_sequence();
+  zero_den["witness"][0][2] = "1/0";
+  rejected(zero_den, "1/0");
+  json moved = lu2_witness_sequence();
+  moved["witness"][0][2] = "2";
+  rejected(moved, "limit differs");
+  // The same numbers spelled non-canonically are the same certificate.
+  json spelled = lu2_witness_sequence();
+  spelled["witness"][0][2] = "2/2";
+  spelled["sequence"][5][3] = json::parse(R"([[0,"3/3"]])");
+  EXPECT_TRUE(check_certificate(lu(2), claim(Closedness::not_closed, spelled), quick()).ok);
+  // Cofactor forgeries: a variable that is no edge of the block, exponent 0.
+  json novar = lu2_witness_sequence();
+  novar["nullstellensatz"]["cofactors"][2]["g"] = json::parse(R"([["-1", [[0,0,1,1]]]])");
+  rejected(novar, "cofactor variable");
+  json zero_exp = lu2_witness_sequence();
+  zero_exp["nullstellensatz"]["cofactors"][0]["g"] = json::parse(R"([["1", [[0,1,0,0],[1,0,1,1]]]])");
+  rejected(zero_exp, "cofactor exponent 0");
+  // Block index out of range; the claim flipped to closed.
+  json block = lu2_witness_sequence();
+  block["block"] = 1;
+  rejected(block, "block 1");
+  EXPECT_FALSE(check_certificate(lu(2), claim(Closedness::closed, lu2_witness_sequence()), quick()).ok);
+  // The certificate for LU(2) presented for the closed [L, L].
+  EXPECT_FALSE(check_certificate(Architecture({Support::lower(2), Support::lower(2)}), genuine, quick()).ok);
+}
+
+// An exponent the JSON spells as 2^64 - 1 is not -1 (it wrapped in a cast to long long).
+TEST(ForgedNumbers, ExponentsThatDoNotFitAreRejected) {
+  json seq = lu2_witness_sequence();
+  seq["sequence"][1][3][0][0] = std::numeric_limits<std::uint64_t>::max();  // was -1
+  EXPECT_FALSE(check_certificate(lu(2), claim(Closedness::not_closed, seq), quick()).ok);
+  const Verdict v = detect(lu(2));
+  ASSERT_TRUE(check_certificate(lu(2), v).ok);
+  bool replaced = false;
+  Verdict w = v;
+  for (auto& factor : w.certificate["sequence"]["factors"])
+    for (auto& term : factor)
+      if (!replaced && term[3] == -1) {
+        term[3] = std::numeric_limits<std::uint64_t>::max();
+        replaced = true;
+      }
+  ASSERT_TRUE(replaced) << v.certificate.dump();
+  EXPECT_FALSE(check_certificate(lu(2), w).ok);
+}
+
+TEST(ForgedNumbers, MalformedRationalsAndFieldsRejected) {
+  const Verdict v = detect(lu(2));
+  ASSERT_EQ(v.certificate.value("kind", ""), "lu_pattern");
+  ASSERT_TRUE(check_certificate(lu(2), v).ok);
+  // The target's (0,1) entry: the same value spelled "2/2" passes, others fail.
+  auto with_value = [&](const json& value) {
+    Verdict w = v;
+    for (auto& e : w.certificate["target"]["entries"])
+      if (e[0] == 0 && e[1] == 1) e[2] = value;
+    return check_certificate(lu(2), w).ok;
+  };
+  EXPECT_TRUE(with_value("2/2"));
+  for (const char* bad : {"1/0", "0/0", "+1", " 1", "1.0", "0x1", "1e0", "1/-1", "--1", "1/2/2", "", "-"})
+    EXPECT_FALSE(with_value(bad)) << bad;
+  EXPECT_FALSE(with_value(1));  // a number, not a string
+  // Duplicated, empty and huge fields.
+  Verdict dup = v;
+  dup.certificate["target"]["entries"].push_back(dup.certificate["target"]["entries"][0]);
+  EXPECT_FALSE(check_certificate(lu(2), dup).ok);
+  Verdict noeq = v;
+  noeq.certificate["non_membership"]["equations"] = json::array();
+  EXPECT_FALSE(check_certificate(lu(2), noeq).ok);
+  Verdict nofactors = v;
+  nofactors.certificate["factors"] = json::array();
+  EXPECT_FALSE(check_certificate(lu(2), nofactors).ok);
+  Verdict flat = v;
+  flat.certificate["residual_is_zero"] = true;  // unknown fields change nothing
+  EXPECT_TRUE(check_certificate(lu(2), flat).ok);
+  Verdict zero_res = v;
+  zero_res.certificate["sequence"]["residual"].push_back(json::parse(R"([1, 1, "1", 0])"));
+  EXPECT_FALSE(check_certificate(lu(2), zero_res).ok);
+  Verdict huge = v;
+  huge.certificate["non_membership"]["equations"][0]["entry"][0] = std::numeric_limits<std::uint64_t>::max();
+  EXPECT_FALSE(check_certificate(lu(2), huge).ok);
+  Verdict neg = v;
+  neg.certificate["non_membership"]["equations"][0]["inner"] = -1;
+  EXPECT_FALSE(check_certificate(lu(2), neg).ok);
+  Verdict big = v;
+  big.certificate["factors"][0]["rows"] = std::uint64_t{1} << 40;
+  EXPECT_FALSE(check_certificate(lu(2), big).ok);
+  Verdict kind = v;
+  kind.certificate["kind"] = json::array({"lu_pattern"});
+  EXPECT_FALSE(check_certificate(lu(2), kind).ok);
+}
+
+// surjective-normal-forms: the replay's rules, each broken once on LU(2)
+// (not surjective); rejected before any leaf reaches the solver.
+TEST(ForgedExactNormalForms, IllegalMovesRejectedByTheReplay) {
+  auto with_tree = [&](const json& tree) {
+    json c = exact_closed(lu2(), "surjective-normal-forms");
+    c["normal_forms"] = json::array({tree});
+    return check_certificate(lu(2), claim(Closedness::closed, c), quick());
+  };
+  const json leaf = json::parse(R"({"move": "leaf", "zeros": [], "ones": []})");
+  // The root must have every entry free.
+  json fixed_root = leaf;
+  fixed_root["ones"] = json::parse("[[0,0]]");
+  EXPECT_NE(with_tree(fixed_root).reason.find("state"), std::string::npos);
+  // Row 1 of X_1 (lower) has entries {0, 1}, row 0 only {0}: 1 -> 0 is not allowed.
+  const json elim = json::parse(R"({"move": "branch", "entry": [1,1], "scale": "row", "zeros": [], "ones": [],
+      "zero": {"move": "leaf", "zeros": [[1,1]], "ones": []},
+      "one": {"move": "row_elim", "from": 1, "to": 0, "pivot": 1, "zeros": [], "ones": [[1,1]],
+              "child": {"move": "leaf", "zeros": [[0,1]], "ones": [[1,1]]}}})");
+  const CheckResult r = with_tree(elim);
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.reason.find("not allowed by the supports"), std::string::npos) << r.reason;
+  // A branch that would rescale an entry already fixed to 1.
+  const json rescale = json::parse(R"({"move": "branch", "entry": [0,0], "scale": "row", "zeros": [], "ones": [],
+      "zero": {"move": "leaf", "zeros": [[0,0]], "ones": []},
+      "one": {"move": "branch", "entry": [0,1], "scale": "row", "zeros": [], "ones": [[0,0]],
+              "zero": {"move": "leaf", "zeros": [[0,1]], "ones": [[0,0]]},
+              "one": {"move": "leaf", "zeros": [], "ones": [[0,0],[0,1]]}}})");
+  EXPECT_NE(with_tree(rescale).reason.find("fixed to 1"), std::string::npos);
+  // An elimination whose pivot is free, and a child state that is not the move's.
+  const json free_pivot = json::parse(R"({"move": "row_elim", "from": 0, "to": 1, "pivot": 0, "zeros": [], "ones": [],
+      "child": {"move": "leaf", "zeros": [[1,0]], "ones": []}})");
+  EXPECT_NE(with_tree(free_pivot).reason.find("pivot"), std::string::npos);
+  const json wrong_child = json::parse(R"({"move": "branch", "entry": [0,0], "scale": "row", "zeros": [], "ones": [],
+      "zero": {"move": "leaf", "zeros": [], "ones": []},
+      "one": {"move": "leaf", "zeros": [], "ones": [[0,0]]}})");
+  EXPECT_NE(with_tree(wrong_child).reason.find("state"), std::string::npos);
+  // An unknown move, a missing tree.
+  EXPECT_FALSE(with_tree(json::parse(R"({"move": "swap", "zeros": [], "ones": []})")).ok);
+  json c = exact_closed(lu2(), "surjective-normal-forms");
+  EXPECT_FALSE(check_certificate(lu(2), claim(Closedness::closed, c), quick()).ok);
+}
+
+// The single-leaf tree asks the solver "every 2 x 2 matrix is an LU product": FALSE.
+TEST(ForgedExactNormalForms, FalseLeafRejectedAndTrueTreeAccepted) {
+  json c = exact_closed(lu2(), "surjective-normal-forms");
+  c["normal_forms"] = json::array({json::parse(R"({"move": "leaf", "zeros": [], "ones": []})")});
+  const CheckResult r = check_certificate(lu(2), claim(Closedness::closed, c), quick());
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.reason.find("z3 unknown"), std::string::npos) << r.reason;  // decided, not timed out
+  // Control: 1 x 1 x 1 (x y = a): branch a = 0 / a = 1, two quantifier-free leaves.
+  const std::vector<Support> one = {Support::full(1, 1), Support::full(1, 1)};
+  json t = exact_closed(one, "surjective-normal-forms");
+  t["normal_forms"] = json::array({json::parse(R"({"move": "branch", "entry": [0,0], "scale": "row", "zeros": [], "ones": [],
+      "zero": {"move": "leaf", "zeros": [[0,0]], "ones": []}, "one": {"move": "leaf", "zeros": [], "ones": [[0,0]]}})")});
+  const CheckResult ok = check_certificate(Architecture(one), claim(Closedness::closed, t), quick());
+  EXPECT_TRUE(ok.ok) << ok.reason;
+}
+
+// algebraic-onto: a listed minor must vanish on the block's set (separator
+// re-checked by path search); LU(2)'s determinant does not (x00 y00 x11 y11).
+TEST(ForgedExactAlgebraicOnto, MinorsThatDoNotVanishRejected) {
+  auto with_minors = [&](const json& minors) {
+    json c = exact_closed(lu2(), "algebraic-onto");
+    c["onto"] = json::array({minors});
+    return check_certificate(lu(2), claim(Closedness::closed, c), quick());
+  };
+  // Separator {level 1, node 0}: the path 1 -> 1 -> 1 avoids it.
+  const CheckResult a = with_minors(json::parse(R"([{"rows": [0,1], "cols": [0,1], "separator": [[1,0]]}])"));
+  EXPECT_FALSE(a.ok);
+  EXPECT_NE(a.reason.find("avoids its separator"), std::string::npos) << a.reason;
+  // A separator as large as the minor proves nothing.
+  EXPECT_NE(with_minors(json::parse(R"([{"rows": [0,1], "cols": [0,1], "separator": [[1,0],[1,1]]}])")).reason.find("smaller"),
+            std::string::npos);
+  // Repeated rows, unequal sizes, more than 6 rows.
+  EXPECT_FALSE(with_minors(json::parse(R"([{"rows": [0,0], "cols": [0,1], "separator": [[1,0]]}])")).ok);
+  EXPECT_FALSE(with_minors(json::parse(R"([{"rows": [0], "cols": [0,1], "separator": []}])")).ok);
+  EXPECT_FALSE(with_minors(json::parse(R"([{"rows": [0,1,2,3,4,5,6], "cols": [0,1,2,3,4,5,6], "separator": []}])")).ok);
+  EXPECT_FALSE(with_minors(json::parse(R"({"rows": [0,1], "cols": [0,1], "separator": [[1,0]]})")).ok);
 }
 
 }  // namespace
