@@ -635,5 +635,28 @@ TEST(ForgedExactAlgebraicOnto, MinorsThatDoNotVanishRejected) {
   EXPECT_FALSE(with_minors(json::parse(R"({"rows": [0,1], "cols": [0,1], "separator": [[1,0]]})")).ok);
 }
 
+
+// A network's "not closed" rests on L_I = W2 W1 not closed (Thm 7.3.3). Its
+// L_I certificate must be a matrix-chain certificate: a relu_network
+// certificate in its place, for the swapped network [W2, W1], carries in
+// turn a valid proof that W1 W2 is not closed -- the other product.
+TEST(ForgedKindConfusion, NestedNetworkCertificateIsNoLinearCertificate) {
+  const auto layers = constant_net_layers();  // F_I = constants: closed; W2 W1 = 0
+  const std::vector<Support> swapped = {layers[1], layers[0]};
+  const NetworkAnalysis sw = analyze_network(ReluNetwork(swapped));  // L_I of [W2, W1] is W1 W2: LU(2) inside
+  ASSERT_EQ(sw.finite_data.verdict.closedness, Closedness::not_closed) << sw.finite_data.verdict.reason;
+  json outer = sw.finite_data.verdict.certificate;  // theorem Thm 7.3.3, layers [W2, W1]
+  ASSERT_TRUE(check_network_certificate(outer, Closedness::not_closed, swapped).ok);  // control
+  json forged = outer;
+  forged["layers"] = supports_json(layers);
+  forged["linear_certificate"] = outer;  // a network certificate where L_I's belongs
+  const CheckResult r = check_network_certificate(forged, Closedness::not_closed, layers);
+  EXPECT_FALSE(r.ok) << "the constant network was certified not closed: " << r.reason;
+  EXPECT_FALSE(check_certificate(claim(Closedness::not_closed, forged)).ok);
+  // The genuine verdict of the network itself is closed and certifies.
+  const NetworkAnalysis na = analyze_network(ReluNetwork(layers));
+  EXPECT_TRUE(check_network_verdict(na.overall, layers, NetworkDomain::both).ok);
+}
+
 }  // namespace
 }  // namespace wellposed
