@@ -658,5 +658,25 @@ TEST(ForgedKindConfusion, NestedNetworkCertificateIsNoLinearCertificate) {
   EXPECT_TRUE(check_network_verdict(na.overall, layers, NetworkDomain::both).ok);
 }
 
+
+// Without a sequence or cofactors the witness's values go to Z3 as numerals:
+// malformed ones are rejected, never read leniently, never a crash.
+TEST(ForgedNumbers, MalformedWitnessValuesForTheSolverRejected) {
+  json c = lu2_witness_sequence();
+  c.erase("sequence");
+  c.erase("nullstellensatz");
+  for (const char* bad : {"1-1", "--1", "1/0", "/", "1/", "-", "1//2", "0/0"}) {
+    json w = c;
+    w["witness"][0][2] = bad;
+    const CheckResult r = check_certificate(lu(2), claim(Closedness::not_closed, w), quick());
+    EXPECT_FALSE(r.ok) << bad << ": " << r.reason;
+  }
+  // Control: a negative, non-canonical value of a true witness ([[0,-1/2],[1,0]]) passes.
+  json ok = c;
+  ok["witness"][0][2] = "-2/4";
+  const CheckResult r = check_certificate(lu(2), claim(Closedness::not_closed, ok), quick());
+  EXPECT_TRUE(r.ok) << r.reason;
+}
+
 }  // namespace
 }  // namespace wellposed
