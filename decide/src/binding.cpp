@@ -184,6 +184,7 @@ struct Binding {
   bool ok = false;
   std::string account;        ///< what was bound, or the failed check
   std::optional<Spec> spec;   ///< the spec re-read (none: the certificate's own supports)
+  bool by_digest = false;     ///< review: bound by the recorded digest only (no spec)
 };
 
 /// Issue 21 item 2. `item` is one result of a report; `report_dir` resolves
@@ -266,6 +267,7 @@ Binding bind(const nlohmann::json& item, const nlohmann::json& certificate, cons
     return b;
   }
   b.ok = true;
+  b.by_digest = true;
   b.account = "bound by the recorded supports digest (spec " + file + " not available)";
   return b;
 }
@@ -292,6 +294,8 @@ CheckResult certify_result(const nlohmann::json& item, const Verdict& v, const s
                                : network_domain == "bounded_box" ? NetworkDomain::bounded_box
                                                                  : NetworkDomain::both;
   const bool network_result = b.spec ? b.spec->network.has_value() : item.is_object() && item.contains("network");
+  // (Not bound at all, a lone verdict speaks about its certificate's own
+  // supports and kind: checked as before.)
   // With the spec re-read, the checker compares the certificate's supports
   // with the spec's itself (families on their parameters).
   const bool network_certificate = v.certificate.is_object() && v.certificate.contains("kind") &&
@@ -299,7 +303,7 @@ CheckResult certify_result(const nlohmann::json& item, const Verdict& v, const s
   CheckResult r;
   if (network_result)
     r = check_network_verdict(v, b.spec ? b.spec->network->layers() : std::vector<Support>{}, domain);
-  else if (network_certificate)
+  else if (network_certificate && (b.spec || b.by_digest))
     r = {false, "a relu_network certificate for a result that is not a network's proves nothing about it"};
   else
     r = b.spec ? check_certificate(b.spec->architecture, v) : check_certificate(v);
