@@ -137,8 +137,17 @@ std::string architecture_digest(const Architecture& a) {
   return supports_digest(a.factors());  // refuses (throws) above the materialization limit
 }
 
+// review (forged certificates): a network's layers [W1, W2] and a matrix
+// chain's factors [X1, X2] with the same masks are different questions (F_I
+// vs the product set X1 X2); their digests differ by this tag, so a digest
+// recorded for one never binds a certificate about the other.
+std::string network_digest(const std::vector<Support>& layers) {
+  return "sha256:" + sha256_hex("wellposed-network-v1" + supports_digest(layers));
+}
+
 std::string certificate_digest(const nlohmann::json& c) {
   const bool net = c.is_object() && c.contains("kind") && c["kind"] == "relu_network";
+  if (net) return network_digest(certificate_supports(c));
   const auto& list = c.at(net ? "layers" : "factors");
   if (list.is_object() && list.contains("kronecker_chain")) {
     KChain chain;
@@ -163,7 +172,7 @@ namespace {
 /// ReLU spec, the architecture's factors otherwise (a large family by its
 /// parameters: binding.hpp).
 std::string bound_digest(const Spec& spec) {
-  return spec.network ? supports_digest(spec.network->layers()) : architecture_digest(spec.architecture);
+  return spec.network ? network_digest(spec.network->layers()) : architecture_digest(spec.architecture);
 }
 
 }  // namespace

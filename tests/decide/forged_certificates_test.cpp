@@ -154,7 +154,7 @@ TEST(ForgedKindConfusion, CertifyRejectsAMatrixCertificateForANetworkSpec) {
   // closed), presented as the network's verdict. The network is closed.
   const Verdict chain_not_closed = detect(Architecture(layers));
   ASSERT_EQ(chain_not_closed.closedness, Closedness::not_closed);
-  const std::string digest = supports_digest(layers);
+  const std::string digest = network_digest(layers);
   const CheckResult r = certify_result(bound_item(spec, digest, chain_not_closed), chain_not_closed, d.path.string());
   EXPECT_FALSE(r.ok) << "a matrix certificate certified a network verdict: " << r.reason;
   // Control: the network's own verdict certifies.
@@ -182,6 +182,18 @@ TEST(ForgedKindConfusion, DigestOnlyBindingKeepsNetworkAndChainApart) {
   honest["binding"] = item["binding"];
   const CheckResult ok = certify_result(honest, truth, "/nonexistent-review-dir");
   EXPECT_TRUE(ok.ok) << ok.reason;
+  // The other way: the network's digest (tagged) binds no chain certificate,
+  // also when the item does not say it is a network's.
+  EXPECT_NE(network_digest(layers), digest);
+  json net_item = to_json(truth);
+  net_item["binding"] = {{"spec_file", "gone.json"}, {"json_path", "$"}, {"supports_digest", network_digest(layers)}};
+  EXPECT_FALSE(certify_result(net_item, truth, "/nonexistent-review-dir").ok);
+  // Control: the network's own verdict, bound by the network digest.
+  json own = to_json(net_closed);
+  own["network"] = json::object();
+  own["binding"] = net_item["binding"];
+  const CheckResult good = certify_result(own, net_closed, "/nonexistent-review-dir");
+  EXPECT_TRUE(good.ok) << good.reason;
 }
 
 // ---- 2. the domain of a network verdict ----------------------------------
@@ -205,7 +217,7 @@ TEST(ForgedNetworkDomain, BoxTheoremIsNoProofOnFiniteData) {
   // box verdict.
   const ScratchDir d;
   const std::string spec = d.write("dense.json", mask_spec("dense", layers, true));
-  const json item = bound_item(spec, supports_digest(layers), box);
+  const json item = bound_item(spec, network_digest(layers), box);
   EXPECT_TRUE(certify_result(item, box, d.path.string(), "bounded_box").ok);
   EXPECT_FALSE(certify_result(item, box, d.path.string(), "finite_data").ok);
   EXPECT_FALSE(certify_result(item, box, d.path.string()).ok);  // the overall verdict
