@@ -690,5 +690,47 @@ TEST(ForgedNumbers, MalformedWitnessValuesForTheSolverRejected) {
   EXPECT_TRUE(r.ok) << r.reason;
 }
 
+
+// ---- detector kinds ----------------------------------------------------------
+TEST(ForgedDetectorKinds, ReducedAndClassCertificatesRejectedOnLU2) {
+  // "reduced": I x L x U absorbs the identity into L; the inner certificate is LU(2)'s.
+  const Verdict inner = detect(lu(2));
+  const std::vector<Support> ilu = {Support::identity(2), Support::lower(2), Support::upper(2)};
+  json c = {{"kind", "reduced"}, {"factors", supports_json(ilu)},
+            {"steps", json::array({{{"factor", 0}, {"into", "next"}}})}, {"inner", inner.certificate}};
+  const CheckResult ok = check_certificate(Architecture(ilu), claim(Closedness::not_closed, c));
+  ASSERT_TRUE(ok.ok) << ok.reason;  // control
+  EXPECT_FALSE(check_certificate(Architecture(ilu), claim(Closedness::closed, c)).ok);
+  json notperm = c;
+  notperm["steps"][0]["factor"] = 1;  // L is no permutation pattern
+  EXPECT_FALSE(check_certificate(Architecture(ilu), claim(Closedness::not_closed, notperm)).ok);
+  json prev = c;
+  prev["steps"][0]["into"] = "previous";  // factor 0 has no previous
+  EXPECT_FALSE(check_certificate(Architecture(ilu), claim(Closedness::not_closed, prev)).ok);
+  json deep = c;  // nested beyond the bound
+  for (int k = 0; k < 4; ++k) deep = {{"kind", "reduced"}, {"factors", supports_json(ilu)}, {"steps", c["steps"]}, {"inner", deep}};
+  EXPECT_FALSE(check_certificate(Architecture(ilu), claim(Closedness::not_closed, deep)).ok);
+  // Thm 5.2.3 / 5.2.9 on LU(2): its classes {0} (rows {0,1}, cols {0,1}) and
+  // {1} (rows {1}, cols {1}) overlap at (1,1); {0} is not complete.
+  json disjoint = {{"kind", "disjoint_rank_one"}, {"factors", supports_json(lu2())},
+                   {"classes", json::parse(R"([{"indices":[0],"rows":[0,1],"cols":[0,1]},{"indices":[1],"rows":[1],"cols":[1]}])")}};
+  EXPECT_FALSE(check_certificate(lu(2), claim(Closedness::closed, disjoint)).ok);
+  json wrong_rows = disjoint;
+  wrong_rows["classes"][1]["rows"] = json::parse("[0]");  // misstated to dodge the overlap
+  EXPECT_FALSE(check_certificate(lu(2), claim(Closedness::closed, wrong_rows)).ok);
+  json cec = {{"kind", "cec_rectangular"}, {"factors", supports_json(lu2())},
+              {"complete_classes", json::parse(R"([{"indices":[0],"rows":[0,1],"cols":[0,1]}])")},
+              {"rectangles", json::parse(R"([{"k":1,"rows":[],"cols":[]}])")}};
+  EXPECT_FALSE(check_certificate(lu(2), claim(Closedness::closed, cec)).ok);
+  json cec2 = {{"kind", "cec_rectangular"}, {"factors", supports_json(lu2())},
+               {"complete_classes", json::parse(R"([{"indices":[1],"rows":[1],"cols":[1]}])")},
+               {"rectangles", json::parse(R"([{"k":0,"rows":[0],"cols":[0,1]}])")}};  // S'_0 is not a rectangle
+  EXPECT_FALSE(check_certificate(lu(2), claim(Closedness::closed, cec2)).ok);
+  json triv = {{"kind", "trivial"}, {"factors", supports_json(lu2())}, {"family", "full_supports"}};
+  EXPECT_FALSE(check_certificate(lu(2), claim(Closedness::closed, triv)).ok);
+  triv["family"] = "inner_one";
+  EXPECT_FALSE(check_certificate(lu(2), claim(Closedness::closed, triv)).ok);
+}
+
 }  // namespace
 }  // namespace wellposed
