@@ -294,11 +294,12 @@ CheckResult certify_result(const nlohmann::json& item, const Verdict& v, const s
   const Binding b = bind(item, v.certificate, report_dir);
   if (!b.ok) return {false, b.account};
   // review (forged certificates): a network's layers and a matrix chain's
-  // factors with the same masks have the same supports digest, so the kind
-  // of result must agree with the kind of certificate: a network spec (or,
-  // without the spec, a result with a "network" record) is checked as a
-  // network verdict for its domain (check_network_verdict), anything else as
-  // a matrix chain's (check_certificate refuses relu_network certificates).
+  // factors with the same masks are different questions (their digests
+  // differ: network_digest), so the kind of result must agree with the kind
+  // of certificate: a network spec (or, without the spec, a result with a
+  // "network" record) is checked as a network verdict for its domain
+  // (check_network_verdict), anything else as a matrix chain's
+  // (check_certificate refuses relu_network certificates).
   const NetworkDomain domain = network_domain == "finite_data"   ? NetworkDomain::finite_data
                                : network_domain == "bounded_box" ? NetworkDomain::bounded_box
                                                                  : NetworkDomain::both;
