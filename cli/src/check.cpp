@@ -502,7 +502,7 @@ int run_certify(const std::string& file, std::ostream& out, std::ostream& err, s
             return kExitBadInput;
           }
           if (!dv.decided()) continue;
-          const CheckResult dr = certify_result(item, dv, report_dir);
+          const CheckResult dr = certify_result(item, dv, report_dir, dom);  // review: the domain it speaks about
           out << name << " [" << dom << "]: " << to_string(dv.closedness) << " — certificate "
               << (dr.ok ? "VALID" : "REJECTED") << ": " << dr.reason << "\n";
           all_ok = all_ok && dr.ok;

@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "wellposed/decide/checker.hpp"
+#include "wellposed/decide/network.hpp"
 
 namespace wellposed {
 
@@ -136,8 +137,17 @@ std::string architecture_digest(const Architecture& a) {
   return supports_digest(a.factors());  // refuses (throws) above the materialization limit
 }
 
+// review (forged certificates): a network's layers [W1, W2] and a matrix
+// chain's factors [X1, X2] with the same masks are different questions (F_I
+// vs the product set X1 X2); their digests differ by this tag, so a digest
+// recorded for one never binds a certificate about the other.
+std::string network_digest(const std::vector<Support>& layers) {
+  return "sha256:" + sha256_hex("wellposed-network-v1" + supports_digest(layers));
+}
+
 std::string certificate_digest(const nlohmann::json& c) {
   const bool net = c.is_object() && c.contains("kind") && c["kind"] == "relu_network";
+  if (net) return network_digest(certificate_supports(c));
   const auto& list = c.at(net ? "layers" : "factors");
   if (list.is_object() && list.contains("kronecker_chain")) {
     KChain chain;
@@ -162,7 +172,7 @@ namespace {
 /// ReLU spec, the architecture's factors otherwise (a large family by its
 /// parameters: binding.hpp).
 std::string bound_digest(const Spec& spec) {
-  return spec.network ? supports_digest(spec.network->layers()) : architecture_digest(spec.architecture);
+  return spec.network ? network_digest(spec.network->layers()) : architecture_digest(spec.architecture);
 }
 
 }  // namespace
@@ -183,6 +193,7 @@ struct Binding {
   bool ok = false;
   std::string account;        ///< what was bound, or the failed check
   std::optional<Spec> spec;   ///< the spec re-read (none: the certificate's own supports)
+  bool by_digest = false;     ///< review: bound by the recorded digest only (no spec)
 };
 
 /// Issue 21 item 2. `item` is one result of a report; `report_dir` resolves
@@ -265,6 +276,7 @@ Binding bind(const nlohmann::json& item, const nlohmann::json& certificate, cons
     return b;
   }
   b.ok = true;
+  b.by_digest = true;
   b.account = "bound by the recorded supports digest (spec " + file + " not available)";
   return b;
 }
@@ -274,13 +286,37 @@ Binding bind(const nlohmann::json& item, const nlohmann::json& certificate, cons
 /// Binding, then the independent checker (every kind through
 /// check_certificate, ReLU networks included).
 CheckResult certify_result(const nlohmann::json& item, const Verdict& v, const std::string& report_dir) {
+  return certify_result(item, v, report_dir, "");
+}
+
+CheckResult certify_result(const nlohmann::json& item, const Verdict& v, const std::string& report_dir,
+                           const std::string& network_domain) {
   const Binding b = bind(item, v.certificate, report_dir);
   if (!b.ok) return {false, b.account};
+  // review (forged certificates): a network's layers and a matrix chain's
+  // factors with the same masks are different questions (their digests
+  // differ: network_digest), so the kind of result must agree with the kind
+  // of certificate: a network spec (or, without the spec, a result with a
+  // "network" record) is checked as a network verdict for its domain
+  // (check_network_verdict), anything else as a matrix chain's
+  // (check_certificate refuses relu_network certificates).
+  const NetworkDomain domain = network_domain == "finite_data"   ? NetworkDomain::finite_data
+                               : network_domain == "bounded_box" ? NetworkDomain::bounded_box
+                                                                 : NetworkDomain::both;
+  const bool network_result = b.spec ? b.spec->network.has_value() : item.is_object() && item.contains("network");
+  // (Not bound at all, a lone verdict speaks about its certificate's own
+  // supports and kind: checked as before.)
   // With the spec re-read, the checker compares the certificate's supports
   // with the spec's itself (families on their parameters).
-  const CheckResult r = !b.spec ? check_certificate(v)
-                        : b.spec->network ? check_certificate(v.certificate, v.closedness, b.spec->network->layers())
-                                          : check_certificate(b.spec->architecture, v);
+  const bool network_certificate = v.certificate.is_object() && v.certificate.contains("kind") &&
+                                   v.certificate["kind"] == "relu_network";
+  CheckResult r;
+  if (network_result)
+    r = check_network_verdict(v, b.spec ? b.spec->network->layers() : std::vector<Support>{}, domain);
+  else if (network_certificate && (b.spec || b.by_digest))
+    r = {false, "a relu_network certificate for a result that is not a network's proves nothing about it"};
+  else
+    r = b.spec ? check_certificate(b.spec->architecture, v) : check_certificate(v);
   return {r.ok, r.reason + " [" + b.account + "]"};
 }
 

@@ -10,8 +10,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <cstdlib>
 #include <map>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -51,6 +53,11 @@ idx to_index(const json& j, const std::string& what) {
 
 long long to_int(const json& j, const std::string& what) {
   require(j.is_number_integer(), what + " must be an integer");
+  // review (forged certificates): an unsigned JSON number above 2^63 - 1 read
+  // as long long wrapped (2^64 - 1 became -1): the checker verified another
+  // exponent than the certificate states.
+  require(!j.is_number_unsigned() || j.get<std::uint64_t>() <= static_cast<std::uint64_t>(INT64_MAX),
+          what + " does not fit in 64 bits (size check)");
   return j.get<long long>();
 }
 
@@ -887,6 +894,24 @@ static bool is_network_certificate(const nlohmann::json& c) {
   return c.is_object() && c.contains("kind") && c["kind"] == "relu_network";
 }
 
+// ---- review (forged certificates): what a Verdict-level check proves -------
+// A certificate proves closedness (or not) of L_I; it answers no membership
+// or attainment question, whatever v.closedness reads ("yes" / "no"). And an
+// Architecture is a matrix chain X_1 ... X_L: a "relu_network" certificate
+// about layers with the same masks is about the function space F_I of a
+// network (whose linear part is W_2 W_1), not about this product set.
+// Without these, both were accepted (tests/decide/forged_certificates_test.cpp).
+static std::optional<CheckResult> verdict_level_refusal(const Verdict& v, bool about_chain) {
+  if (v.question != Question::closedness)
+    return CheckResult{false, "a closedness certificate answers no " + std::string(to_string(v.question)) +
+                                  " question (no checker for " + std::string(to_string(v.question)) + " certificates)"};
+  if (about_chain && is_network_certificate(v.certificate))
+    return CheckResult{false, "a relu_network certificate proves nothing about a matrix chain (its layers are a "
+                              "network's, whose function space it speaks about)"};
+  return std::nullopt;
+}
+// ---- end review -------------------------------------------------------------
+
 namespace detail {
 namespace {
 thread_local const CertificateCheckOptions* t_check_options = nullptr;
@@ -917,9 +942,8 @@ CheckResult check_certificate(const nlohmann::json& certificate, Closedness clai
 // A family is compared with the certificate on its parameters: no mask is built.
 CheckResult check_certificate(const Architecture& arch, const Verdict& v, const CertificateCheckOptions& o) {
   const detail::CheckOptionsScope scope(o);
-  try {
-    if (is_network_certificate(v.certificate))  // a ReLU network's layers are explicit masks
-      return check_network_certificate(v.certificate, v.closedness, arch.factors());
+  if (auto refused = verdict_level_refusal(v, /*about_chain=*/true)) return *refused;
+  try {  // (a relu_network certificate was refused above: review, verdict_level_refusal)
     return check_against(v.certificate, v.closedness, factors_of(arch));
   } catch (const std::exception& e) {  // e.g. MaterializationRefused for a family without a parametric form
     return {false, std::string("cannot compare with the architecture: ") + e.what()};
@@ -945,6 +969,7 @@ Verdict require_trust(Verdict v, TrustLevel required) {
 
 CheckResult check_certificate(const Verdict& v, const CertificateCheckOptions& o) {
   const detail::CheckOptionsScope scope(o);
+  if (auto refused = verdict_level_refusal(v, /*about_chain=*/false)) return *refused;
   if (is_network_certificate(v.certificate))
     return check_network_certificate(v.certificate, v.closedness, {});
   try {

@@ -78,6 +78,18 @@ namespace {
 //   certificate proves (re-verified by check_certificate, Lemma 3.2.16 route
 //   or whichever checker the certificate names).
 // Hence every checker block closed => L_{I_S} closed for that S.
+// review (forged certificates): a certificate nested in a network's is about
+// a MATRIX CHAIN (L_I, or a Thm 7.4.2 problem (full N_2 x k, B)). check_once
+// dispatches a "relu_network" certificate by its kind and would read those
+// factors as a network's layers: the L_I certificate of the network
+// [W2, W1] (a proof that W1 W2 is not closed) then passed as the L_I
+// certificate of [W1, W2], whose L_I is W2 W1. Refused before the check.
+CheckResult check_nested_chain_certificate(const json& c, Closedness claimed, const std::vector<Support>& factors) {
+  if (c.is_object() && c.contains("kind") && c["kind"] == "relu_network")
+    return {false, "a certificate about a matrix chain is needed here, not a relu_network certificate"};
+  return detail::check_once(c, claimed, factors);
+}
+
 namespace indep {
 
 using Bits = std::vector<unsigned char>;  // entries 0 / 1
@@ -352,8 +364,8 @@ CheckResult check_subsets(const json& c, const ReluNetwork& net, const std::vect
         Listed& l = listed[li];
         if (l.state < 0 || l.rdeg != rdeg || l.cdeg != cdeg || !equal_up_to_permutation(b, l.block)) continue;
         if (l.state == 0) {
-          const CheckResult cr = detail::check_once(*l.certificate, Closedness::closed,
-                                                    {Support::full(n2, l.support.rows()), l.support});
+          const CheckResult cr = check_nested_chain_certificate(*l.certificate, Closedness::closed,
+                                                                {Support::full(n2, l.support.rows()), l.support});
           l.state = cr.ok ? 1 : -1;
           l.why = cr.reason;
           if (cr.ok && cr.trust.level < weakest.level) weakest = cr.trust;
@@ -418,8 +430,8 @@ CheckResult check_network_routes(const json& c, Closedness claimed, const std::v
     const idx L = net.depth();
     if (thm == kThmFiniteNec || thm == kThmBoxNec) {
       if (claimed != Closedness::not_closed) return {false, thm + " proves non-closedness only"};
-      const CheckResult cr = detail::check_once(c.at("linear_certificate"), Closedness::not_closed,
-                                                net.linear_architecture().factors());
+      const CheckResult cr = check_nested_chain_certificate(c.at("linear_certificate"), Closedness::not_closed,
+                                                            net.linear_architecture().factors());
       if (!cr.ok) return {false, "the L_I certificate fails: " + cr.reason};
       return {true, thm + ": L_I not closed, re-verified: " + cr.reason, cr.trust};
     }
@@ -456,6 +468,26 @@ CheckResult check_network_routes(const json& c, Closedness claimed, const std::v
   }
 }
 }  // namespace
+
+// ---------------------------------------------------------------------------
+// review (forged certificates): the question, the kind and the domain of a
+// network verdict (network.hpp, check_network_verdict). Without this, a
+// box-only theorem certified a finite-data or overall "closed", and a
+// certificate about the matrix chain [W1, W2] certified a network verdict
+// (tests/decide/forged_certificates_test.cpp).
+CheckResult check_network_verdict(const Verdict& v, const std::vector<Support>& expected_layers, NetworkDomain domain) {
+  if (v.question != Question::closedness)
+    return {false, "a network verdict answers the closedness question, this one " + std::string(to_string(v.question))};
+  const json& c = v.certificate;
+  if (!c.is_object() || !c.contains("kind") || c["kind"] != "relu_network")
+    return {false, "a network verdict needs a relu_network certificate (a certificate about a matrix chain with the "
+                   "same masks proves nothing about F_I)"};
+  if (domain != NetworkDomain::bounded_box && v.closedness == Closedness::closed && c.contains("theorem") &&
+      (c["theorem"] == kCorDense || c["theorem"] == kThmSubsets))
+    return {false, c["theorem"].get<std::string>() + " proves closedness on a bounded box only, not " +
+                       (domain == NetworkDomain::finite_data ? "on finite data sets" : "on both domains (overall)")};
+  return check_network_certificate(c, v.closedness, expected_layers);
+}
 
 // ---------------------------------------------------------------------------
 // Test hooks (the checker's side).

@@ -44,12 +44,18 @@ std::string architecture_digest(const Architecture& a);
 
 /// The same digest computed from a certificate's own "factors" (explicit
 /// masks, bit-packed masks, {"kronecker_chain": ...} or {"lu": n}) or a
-/// relu_network certificate's "layers". Throws on a malformed list.
+/// relu_network certificate's "layers" (network_digest). Throws on a malformed list.
 std::string certificate_digest(const nlohmann::json& certificate);
+
+/// The digest of a ReLU network's layers (input to output): supports_digest
+/// tagged "wellposed-network-v1", so it differs from the digest of a matrix
+/// chain with the same masks (review: a network result and a chain result
+/// must not bind each other's certificates).
+std::string network_digest(const std::vector<Support>& layers);
 
 /// The record `check` writes beside a result: {"spec_file", "json_path",
 /// "supports_digest"} (+ "family"); the digest is of the network's layers for
-/// a ReLU spec, of the architecture otherwise (architecture_digest).
+/// a ReLU spec (network_digest), of the architecture otherwise (architecture_digest).
 nlohmann::json binding_record(const Spec& spec);
 
 /// The spec a report names exists but cannot be read (certify: bad input).
@@ -64,6 +70,13 @@ struct UnreadableBoundSpec : std::invalid_argument {
 /// recorded one -- then the independent checker. A certificate about other
 /// supports fails with "binding failed: ...".
 CheckResult certify_result(const nlohmann::json& item, const Verdict& v, const std::string& report_dir);
+/// review (forged certificates): the same for a network result's verdict about
+/// `network_domain` ("finite_data" or "bounded_box"; the 3-argument form is
+/// the overall verdict, both domains). A network spec's verdict is checked by
+/// check_network_verdict (network.hpp): its question, its kind (relu_network)
+/// and whether its theorem covers the domain.
+CheckResult certify_result(const nlohmann::json& item, const Verdict& v, const std::string& report_dir,
+                           const std::string& network_domain);
 
 /// SHA-256 of `bytes` as 64 lowercase hex digits (FIPS 180-4).
 std::string sha256_hex(const std::string& bytes);

@@ -155,6 +155,23 @@ CheckResult check_network_certificate(const nlohmann::json& certificate, Closedn
 CheckResult check_network_certificate(const nlohmann::json& certificate, Closedness claimed,
                                       const std::vector<Support>& expected_layers);
 
+// ---- review (forged certificates): the domain and question of a network verdict ----
+/// The domain a network verdict speaks about: a report's "finite_data" or
+/// "bounded_box" verdict, or its overall verdict (both domains).
+enum class NetworkDomain { finite_data, bounded_box, both };
+/// check_network_certificate(v.certificate, v.closedness, expected_layers)
+/// for a verdict about `domain`, and first: v answers the closedness
+/// question, its certificate is a "relu_network" one (a certificate about
+/// the matrix chain of the same masks proves nothing about F_I), and its
+/// theorem covers the domain. Cor 7.4.3 and Thm 7.4.2 prove closedness on a
+/// bounded box only: no proof on finite data ([LMQ21]: a dense net with
+/// N_2 = 2 and six points without optimum), hence none for the overall
+/// verdict. The other theorems cover both domains (L_I not closed gives
+/// Thm 7.3.3 and Thm 7.4.1; N_2 = 1 gives Thm 7.3.7 and Cor 7.4.4; affine
+/// and constant spaces are closed everywhere).
+CheckResult check_network_verdict(const Verdict& v, const std::vector<Support>& expected_layers, NetworkDomain domain);
+// ---- end review -------------------------------------------------------------
+
 /// Test hooks for Thm 7.4.2's subset reduction (not part of the decision API).
 /// `rows` is I_1[S, :], one row per neuron of S (a multiset), with a full
 /// N_2 x |S| second mask; each returned block B stands for L of (full N_2 x k, B).
