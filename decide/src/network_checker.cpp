@@ -312,6 +312,8 @@ bool equal_up_to_permutation(const Block& a, const Block& b, std::size_t max_nod
 /// above; each block must be matched to a listed problem (full N_2 x k, B)
 /// by an explicit permutation (e) whose closed certificate check_certificate
 /// accepts. Extra listed problems are ignored (they prove nothing needed).
+constexpr std::size_t kMaxCheckedSubsetNeurons = 24;
+
 CheckResult check_subsets(const json& c, const ReluNetwork& net, const std::vector<idx>& H) {
   // What the verdict rests on: the weakest of the listed blocks' certificates.
   Trust weakest{TrustLevel::proof, "", "Thm 7.4.2's hypotheses re-derived; every block's certificate a proof"};
@@ -343,7 +345,17 @@ CheckResult check_subsets(const json& c, const ReluNetwork& net, const std::vect
   std::map<std::string, std::size_t> matched;  // memo key -> listed index
   std::uint64_t subsets = 0;
   const std::uint64_t end = std::uint64_t{1} << n;
+  // The enumeration is bounded in time as exact re-checks are (checker.hpp,
+  // CertificateCheckOptions::exact_query_seconds): a certificate whose
+  // re-check does not finish within the cap is not verified, never passed --
+  // so a crafted certificate cannot keep `certify` busy for hours.
+  const auto started = std::chrono::steady_clock::now();
+  const double cap = CertificateCheckOptions{}.exact_query_seconds;
   for (std::uint64_t mask = 1; mask < end; ++mask) {
+    if ((mask & 0xfffu) == 0 &&
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() > cap)
+      return {false, "Thm 7.4.2: re-enumerating the " + std::to_string(end - 1) + " subsets ran past the checker's " +
+                         std::to_string(static_cast<int>(cap)) + " s limit: certificate not verified"};
     std::vector<Bits> rows;  // one row per neuron of S: a multiset
     for (idx t = 0; t < n; ++t)
       if ((mask >> t) & 1u) {
@@ -459,7 +471,11 @@ CheckResult check_network_routes(const json& c, Closedness claimed, const std::v
         if (!rows_full(net.layer(0), H)) return {false, "I_1 is not full on the neurons that matter"};
         return {true, "Cor 7.4.3: I_1 and I_2 full on the " + std::to_string(H.size()) + " neurons that matter"};
       }
-      if (H.size() > 30) return {false, "too many neurons to re-enumerate"};
+      // network.hpp's producer stops at NetworkOptions::max_subset_neurons (20
+      // by default); 2^24 subsets is the most this checker re-enumerates.
+      if (H.size() > indep::kMaxCheckedSubsetNeurons)
+        return {false, "Thm 7.4.2 over " + std::to_string(H.size()) + " kept neurons: more than the " +
+                           std::to_string(indep::kMaxCheckedSubsetNeurons) + " whose subsets this checker re-enumerates"};
       return indep::check_subsets(c, net, H);
     }
     return {false, "unknown theorem '" + thm + "'"};

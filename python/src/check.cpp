@@ -376,7 +376,9 @@ bool certify(const Result& r) {
   const Verdict v = r.verdict;
   const CheckResult cr = run_interruptible([spec, v] {
     try {
-      if (spec->network) return check_network_certificate(v.certificate, v.closedness, spec->network->layers());
+      // r.verdict of a network is its overall verdict (both domains): a
+      // bounded-box-only theorem must not certify it (check_network_verdict).
+      if (spec->network) return check_network_verdict(v, spec->network->layers(), NetworkDomain::both);
       return check_certificate(spec->architecture, v);
     } catch (const std::exception& e) {
       return CheckResult(false, e.what());

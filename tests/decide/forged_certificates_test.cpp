@@ -223,6 +223,18 @@ TEST(ForgedNetworkDomain, BoxTheoremIsNoProofOnFiniteData) {
   EXPECT_FALSE(certify_result(item, box, d.path.string()).ok);  // the overall verdict
 }
 
+// Thm 7.4.2's re-check enumerates the 2^k - 1 subsets of the kept neurons:
+// a certificate over many neurons must be refused up front, not make
+// `certify` run for hours (the producer stops at 20 by default).
+TEST(ForgedNetworkEffort, SubsetTheoremOverTooManyNeuronsIsRefusedUpFront) {
+  const std::vector<Support> layers = {Support::full(25, 2), Support::full(2, 25)};
+  const json c = {{"kind", "relu_network"}, {"theorem", "Thm 7.4.2"}, {"layers", supports_json(layers)},
+                  {"problems", json::array()}};
+  const CheckResult r = check_network_certificate(c, Closedness::closed, layers);
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.reason.find("25 kept neurons: more than the 24"), std::string::npos) << r.reason;
+}
+
 TEST(ForgedNetworkDomain, HonestNetworkReportsStillCertify) {
   // Scalar output (Thm 7.3.7 / Cor 7.4.4) and an L_I-not-closed network
   // (Thm 7.3.3 / 7.4.1): every domain and the overall verdict certify.
