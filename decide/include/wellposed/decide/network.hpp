@@ -56,7 +56,9 @@ struct NetworkOptions {
   /// Cap on one reduced L_{I_S} problem handed to analyze() (exact route).
   double per_problem_seconds = 2.0;
   /// Thm 7.4.2 is refused (unknown) beyond this many hidden neurons that
-  /// matter: 2^{N_1} - 1 subsets are enumerated.
+  /// matter: 2^{N_1} - 1 subsets are enumerated. The independent checker
+  /// re-enumerates at most 24 (and within its 60 s re-check cap), so a value
+  /// above 24 only yields certificates that fail the gate (unknown).
   std::size_t max_subset_neurons = 20;
   /// Stop at the first subset whose L_{I_S} is not proven closed (the
   /// condition has then failed; the rest are counted as "not examined").
