@@ -76,9 +76,13 @@ HardDeadlineRun run_with_hard_deadline(double seconds, const std::function<std::
 /// batch's child deadline (hard_deadline_child_seconds of the whole batch,
 /// counted from the call). The parent hands the items out one at a time, in
 /// order, to whichever child is free (hard items do not hold up easy ones).
-/// keep_going(k, run) is called in the parent for each item as its result
-/// arrives; false stops the batch: every child is killed and the items
-/// without a result are `killed` ("not run: the batch stopped early").
+/// Children are started one by one: another (up to `workers`) only when
+/// every child has been on its item for 0.25 s and items are waiting, so a
+/// batch of easy queries pays for one child; a child that dies is replaced
+/// while items are waiting. keep_going(k, run) is called in the parent for
+/// each item as its result arrives; false stops the batch: every child is
+/// killed and the items without a result are `killed` ("not run: the batch
+/// stopped early").
 ///
 /// Guarantees, per item, as for run_with_hard_deadline:
 ///  * `finished` means work(k, .) returned normally in a child and its whole
@@ -90,7 +94,7 @@ HardDeadlineRun run_with_hard_deadline(double seconds, const std::function<std::
 ///  * The call returns within `seconds` plus the time to reap the children;
 ///    the children die with the parent (PR_SET_PDEATHSIG).
 ///  * workers = 0: as many as the machine has cores, at most 4; never more
-///    children than items.
+///    children at once than items.
 std::vector<HardDeadlineRun> run_batch_with_hard_deadline(
     double seconds, std::size_t items, std::size_t workers, const std::function<std::string(std::size_t, double)>& work,
     const std::function<bool(std::size_t, const HardDeadlineRun&)>& keep_going = {});
