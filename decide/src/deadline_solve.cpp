@@ -196,7 +196,6 @@ std::vector<HardDeadlineRun> run_batch_with_hard_deadline(
     int fd = -1;
     std::string buf;
     long item = -1;  // the item it is working on, -1: none
-    clock_type::time_point since;  // when it got that item
   };
   std::vector<Child> kids;
   bool can_fork = true;
@@ -213,7 +212,6 @@ std::vector<HardDeadlineRun> run_batch_with_hard_deadline(
     const std::string line = std::to_string(next) + "\n";
     if (::send(k.fd, line.data(), line.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(line.size())) {
       k.item = static_cast<long>(next++);
-      k.since = clock_type::now();
     }  // else the child is gone: its end of file is read below
   };
   const pid_t parent = ::getpid();
@@ -238,16 +236,18 @@ std::vector<HardDeadlineRun> run_batch_with_hard_deadline(
       batch_child(sv[1], child_deadline, work);
     }
     ::close(sv[1]);
-    kids.push_back({pid, sv[0], {}, -1, {}});
+    kids.push_back({pid, sv[0], {}, -1});
     hand_out(kids.back());
     return true;
   };
-  // Children are started one at a time: a second one only when every child
-  // has worked on its item for `patience` and items are waiting. A child's
-  // first query pays for its copy-on-write pages (~0.1-0.6 s measured); easy
-  // batches (normal-form leaves of 0.005 s) then run in one child, hard ones
-  // (quantified algebraic-onto patterns) in up to `workers` at once.
-  const double patience = 0.25;
+  // Children are started one at a time: another one whenever the batch has
+  // run `patience` seconds since the last start and items are still waiting.
+  // A child's first query pays for its copy-on-write pages (0.1-0.6 s
+  // measured, more under load): a batch of easy queries (normal-form leaves
+  // of 0.005 s) then runs in one child, a long one (64 leaves of 0.15 s;
+  // quantified algebraic-onto patterns) in up to `workers` at once.
+  const double patience = 0.4;
+  auto last_spawn = clock_type::now();
   if (!spawn()) {
     for (auto& r : out) r.reason = "fork() failed: the query did not run";
     return out;
@@ -260,20 +260,20 @@ std::vector<HardDeadlineRun> run_batch_with_hard_deadline(
     if (left <= 0) break;
     if (alive == 0) {  // every child has died (on an item of its own): a new one takes the rest
       if (next >= items || !can_fork || !spawn()) break;
+      last_spawn = now;
       ++alive;
       continue;
     }
     double wait = left;
-    if (can_fork && next < items && kids.size() < workers) {
-      double busy = 1e300;  // the shortest time a child has been on its item
-      for (const auto& k : kids)
-        if (k.fd >= 0) busy = std::min(busy, k.item >= 0 ? std::chrono::duration<double>(now - k.since).count() : 0.0);
-      if (busy >= patience) {
+    if (can_fork && next < items && alive < workers) {
+      const double since_spawn = std::chrono::duration<double>(now - last_spawn).count();
+      if (since_spawn >= patience) {
+        last_spawn = now;
         if (spawn()) ++alive;
         else can_fork = false;
         continue;
       }
-      wait = std::min(wait, patience - busy);
+      wait = std::min(wait, patience - since_spawn);
     }
     std::vector<pollfd> pf;
     std::vector<std::size_t> who;

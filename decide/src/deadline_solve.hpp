@@ -76,10 +76,9 @@ HardDeadlineRun run_with_hard_deadline(double seconds, const std::function<std::
 /// batch's child deadline (hard_deadline_child_seconds of the whole batch,
 /// counted from the call). The parent hands the items out one at a time, in
 /// order, to whichever child is free (hard items do not hold up easy ones).
-/// Children are started one by one: another (up to `workers`) only when
-/// every child has been on its item for 0.25 s and items are waiting, so a
-/// batch of easy queries pays for one child; a child that dies is replaced
-/// while items are waiting. keep_going(k, run) is called in the parent for
+/// Children are started one by one: another (up to `workers` alive) each
+/// 0.4 s while items are waiting, so a batch of easy queries pays for one
+/// child; a child that dies is replaced while items are waiting. keep_going(k, run) is called in the parent for
 /// each item as its result arrives; false stops the batch: every child is
 /// killed and the items without a result are `killed` ("not run: the batch
 /// stopped early").
