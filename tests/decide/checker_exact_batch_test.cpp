@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <functional>
 #include <set>
 #include <stdexcept>
@@ -195,6 +196,41 @@ TEST(CheckerBatch, RealTreeIsAcceptedWithEveryLeafReDecided) {
   ASSERT_TRUE(c.ok) << c.reason;
   EXPECT_NE(c.reason.find(std::to_string(leaves) + " leaves re-decided TRUE"), std::string::npos) << c.reason;
   EXPECT_NE(c.trust.detail.find(std::to_string(leaves) + " solver answers"), std::string::npos) << c.trust.detail;
+}
+
+// With a second solver configured, every batched leaf's query text reaches
+// it and its answers are compared leaf by leaf: a stand-in solver (a shell
+// script answering each (check-sat-using ...) it reads) that agrees labels
+// the result two-solvers; one that says unsat to every leaf rejects.
+TEST(CheckerBatch, SecondSolverReDecidesEveryLeafsQuery) {
+  const Architecture a({Support::from_rows({"100", "011", "000"}), Support::from_rows({"111", "111", "110"}),
+                        Support::from_rows({"001", "111", "111"})});
+  std::size_t leaves = 0;
+  const json cert = certificate_of(a, &leaves);
+  const std::string script = ::testing::TempDir() + "wellposed_batch_second_solver.sh";
+  for (const std::string answer : {"sat", "unsat"}) {
+    std::FILE* f = std::fopen(script.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    std::fprintf(f,
+                 "n=$(grep -c 'check-sat-using')\nprintf 'version stand-in 0\\n'\n"
+                 "i=0; while [ $i -lt $n ]; do echo %s; i=$((i+1)); done\n",
+                 answer.c_str());
+    std::fclose(f);
+    CertificateCheckOptions o;
+    o.exact_query_seconds = 60;
+    o.second_solver = {script, "/bin/sh", 30.0};
+    const CheckResult c = check_exact_certificate(cert, Closedness::closed, a.factors(), o);
+    if (answer == "sat") {
+      ASSERT_TRUE(c.ok) << c.reason;
+      EXPECT_EQ(c.trust.level, TrustLevel::two_solvers) << c.trust.detail;
+      EXPECT_NE(c.trust.detail.find("all " + std::to_string(leaves) + " solver answers"), std::string::npos)
+          << c.trust.detail;
+    } else {
+      EXPECT_FALSE(c.ok);
+      EXPECT_NE(c.reason.find("the solvers disagree"), std::string::npos) << c.reason;
+    }
+  }
+  std::remove(script.c_str());
 }
 
 // A tree whose moves are all legal but one of whose leaves is FALSE (LU(2):
