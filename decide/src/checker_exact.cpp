@@ -15,6 +15,7 @@
 #include <iterator>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -60,6 +61,19 @@ struct RecordedQuery {
   bool sat = false;  // Z3's definite answer (only definite answers are recorded)
 };
 thread_local std::vector<RecordedQuery> t_queries;
+// Whether the queries' SMT-LIB2 text is needed (a second solver is
+// configured). Printing it costs about as much as a normal-form leaf's solve
+// (measured 0.02-0.1 s per leaf), so without a second solver only the
+// answers are recorded (their number is what the trust detail reports).
+thread_local bool t_want_text = true;
+
+// The query's SMT-LIB2 text (for the second solver), or nothing when not wanted.
+std::string query_text(z3::context& c, const z3::expr& e) {
+  if (!t_want_text) return {};
+  z3::solver text(c);
+  text.add(e);
+  return text.to_smt2();
+}
 thread_local std::vector<std::string> t_exact_steps;
 
 
@@ -169,10 +183,8 @@ z3::check_result solve(z3::context& c, const z3::expr& e, bool quantified, std::
     // child: building a solver in the parent's context changed how long
     // Z3 4.8.12's nlqsat took on the next query forked from it (a 0.03 s
     // closure query ran into its 20 s budget).
-    z3::solver text(c);
-    text.add(e);
     return std::string(r == z3::sat ? "sat" : r == z3::unsat ? "unsat" : "unknown") + "\n" + w + "\n\x1e" +
-           text.to_smt2();
+           query_text(c, e);
   });
   z3::check_result r = z3::unknown;
   why.clear();
@@ -196,6 +208,92 @@ z3::check_result solve(z3::context& c, const z3::expr& e, bool quantified, std::
                  quantified ? "quantified" : "quantifier-free", seconds, run.seconds,
                  r == z3::sat ? "sat" : r == z3::unsat ? "unsat" : "unknown", why.c_str());
   return r;
+}
+
+// Many re-check queries under what is left of the budget, in a few forked
+// children that each build and solve one query after the other
+// (deadline_solve.hpp, run_batch_with_hard_deadline): used where a
+// certificate has many small queries (normal-form leaves, algebraic-onto
+// patterns). Same queries, same tactic, same reading of the answers as
+// solve(): query k is build(c, k, quantified) in a FRESH context of the
+// child's (nlqsat's time depends on the terms already in a context, see
+// check_witness), solved by solve_here under what is left of the budget; only
+// a child's complete "sat" / "unsat" record is an answer. Why a batch: a fork
+// per query cost 0.1-0.15 s per leaf (copy-on-write faults of a context built
+// after a fork) against leaves the prover decides in 0.005 s; here a child
+// pays that once. Every query must be TRUE (sat); the first answer that is
+// not stops the batch. Returns the item that failed, or nothing when every
+// query was re-decided sat.
+struct BatchFailure {
+  idx item = 0;
+  z3::check_result answer = z3::unknown;
+  std::string why;
+};
+using BuildQuery = std::function<z3::expr(z3::context&, idx, bool&)>;
+std::optional<BatchFailure> solve_all_sat(idx n, const BuildQuery& build) {
+  const double seconds = seconds_left();
+  const std::string spent = " (re-check budget " + std::to_string(t_budget) + " s: certificate not verified)";
+  if (n == 0) return std::nullopt;
+  if (seconds <= 0)
+    return BatchFailure{0, z3::unknown, "re-check budget of " + std::to_string(t_budget) + " s spent: certificate not verified"};
+  struct Answer {
+    z3::check_result r = z3::unknown;
+    bool quantified = false;
+    std::string why, smt2;
+  };
+  auto parse = [](const detail::HardDeadlineRun& run) {
+    Answer a;
+    if (run.status != detail::HardDeadlineRun::Status::finished) {
+      a.why = run.reason;
+      return a;
+    }
+    // "<answer>\n<0|1>\n<why>\n\x1e<smt2>"
+    const auto sep = run.output.find("\n\x1e");
+    const std::string head = run.output.substr(0, sep);
+    if (sep != std::string::npos) a.smt2 = run.output.substr(sep + 2);
+    const auto nl1 = head.find('\n');
+    const auto nl2 = nl1 == std::string::npos ? std::string::npos : head.find('\n', nl1 + 1);
+    if (nl2 == std::string::npos) {
+      a.why = "no answer";
+      return a;
+    }
+    const std::string answer = head.substr(0, nl1), q = head.substr(nl1 + 1, nl2 - nl1 - 1);
+    a.quantified = q == "1";
+    if (answer == "sat") a.r = z3::sat;
+    else if (answer == "unsat") a.r = z3::unsat;
+    else a.why = head.substr(nl2 + 1);
+    return a;
+  };
+  std::optional<idx> stopper;
+  const auto runs = detail::run_batch_with_hard_deadline(
+      seconds, n, 0,
+      [&](idx k, double child_seconds) {
+        z3::context c;
+        bool quantified = false;
+        const z3::expr e = build(c, k, quantified);
+        std::string w;
+        const z3::check_result r = solve_here(c, e, quantified, child_seconds, w);
+        return std::string(r == z3::sat ? "sat" : r == z3::unsat ? "unsat" : "unknown") + "\n" +
+               (quantified ? "1" : "0") + "\n" + w + "\n\x1e" + query_text(c, e);
+      },
+      [&](idx k, const detail::HardDeadlineRun& run) {
+        if (parse(run).r == z3::sat) return true;
+        stopper = k;
+        return false;
+      });
+  std::optional<BatchFailure> fail;
+  for (idx k = 0; k < n; ++k) {
+    const Answer a = parse(runs[k]);
+    if (a.r != z3::unknown) t_queries.push_back({a.smt2, a.quantified, a.r == z3::sat});
+    if (detail::trace_exact_queries())
+      std::fprintf(stderr, "[check] batch query %zu of %zu: budget %.2f s, took %.2f s, %s %s\n", k, n, seconds,
+                   runs[k].seconds, a.r == z3::sat ? "sat" : a.r == z3::unsat ? "unsat" : "unknown", a.why.c_str());
+    // The failure reported: the answer that stopped the batch, else (the
+    // deadline came first) the first query without an answer.
+    if (a.r == z3::sat || fail || (stopper && *stopper != k)) continue;
+    fail = BatchFailure{k, a.r, a.r == z3::unknown ? a.why + spent : a.why};
+  }
+  return fail;
 }
 
 class BlockQueries {
@@ -456,8 +554,9 @@ std::string check_onto(const Block& b, idx L, const json& minors) {
   }
   need(forest.size() <= 16, "algebraic-onto: spanning forest too large to re-check");
   const std::set<Cell> in_forest(forest.begin(), forest.end());
-  for (std::uint32_t pattern = 0; pattern < (1u << forest.size()); ++pattern) {
-    z3::context c;
+  // Every pattern re-decided, in a batch of forked children (solve_all_sat):
+  // each pattern's query is built in a fresh context of the child.
+  const auto fail = solve_all_sat(idx{1} << forest.size(), [&](z3::context& c, idx pattern, bool& quantified) {
     std::map<Cell, z3::expr> a;
     z3::expr_vector avars(c);
     for (const auto& ij : b.entries)
@@ -482,11 +581,14 @@ std::string check_onto(const Block& b, idx L, const json& minors) {
     body.push_back(reached(c, b, L, a, q));
     z3::expr f = z3::implies(conj(c, hyp), z3::exists(q.vars(), conj(c, body)));
     if (!avars.empty()) f = z3::forall(avars, f);
-    std::string why;
-    const auto r = solve(c, f, true, why);
-    need(r != z3::unknown, "re-deciding algebraic-onto (forest pattern " + std::to_string(pattern) + "): z3 unknown (" + why + ")");
-    need(r == z3::sat, "algebraic-onto: a point of the minors' zero set (forest pattern " + std::to_string(pattern) +
-                           ") is not a product");
+    quantified = true;
+    return f;
+  });
+  if (fail) {
+    need(fail->answer != z3::unknown, "re-deciding algebraic-onto (forest pattern " + std::to_string(fail->item) +
+                                          "): z3 unknown (" + fail->why + ")");
+    need(false, "algebraic-onto: a point of the minors' zero set (forest pattern " + std::to_string(fail->item) +
+                    ") is not a product");
   }
   return "algebraic-onto: " + std::to_string(ms.size()) + " minors re-derived (separators), " +
          std::to_string(1u << forest.size()) + " forest patterns re-decided TRUE";
@@ -595,12 +697,9 @@ std::string check_normal_forms(const Block& b, idx L, const json& tree) {
     replay(n.at("child"), child, depth + 1);
   };
   replay(tree, State{}, 0);
-  for (idx li = 0; li < leaves.size(); ++li) {
-    // Building a leaf's query takes time of its own (a context, the block's
-    // polynomials): with the re-check budget spent, stop before it, so the
-    // check does not run past its deadline by one more build (issue 18 item 3).
-    need(seconds_left() > 0, "re-check budget of " + std::to_string(t_budget) + " s spent: certificate not verified");
-    z3::context c;
+  // Every leaf re-decided, in a batch of forked children (solve_all_sat):
+  // each leaf's query is built from its state in a fresh context of the child.
+  const auto fail = solve_all_sat(leaves.size(), [&](z3::context& c, idx li, bool& quantified) {
     std::map<Cell, z3::expr> a;
     z3::expr_vector avars(c);
     for (const auto& ij : b.entries) {
@@ -616,12 +715,13 @@ std::string check_normal_forms(const Block& b, idx L, const json& tree) {
     BlockQueries q(c, b, L, "cw");
     std::vector<z3::expr> body = gauge_constraints(b, L, q);  // sound: see gauge_constraints
     body.push_back(reached(c, b, L, a, q));
-    std::string why;
-    const bool quantified = !avars.empty();
-    const auto r = quantified ? solve(c, z3::forall(avars, z3::exists(q.vars(), conj(c, body))), true, why)
-                              : solve(c, conj(c, body), false, why);
-    need(r != z3::unknown, "re-deciding normal-form leaf " + std::to_string(li) + ": z3 unknown (" + why + ")");
-    need(r == z3::sat, "normal forms: leaf " + std::to_string(li) + " is FALSE (some matrix of its form is not a product)");
+    quantified = !avars.empty();
+    return quantified ? z3::forall(avars, z3::exists(q.vars(), conj(c, body))) : conj(c, body);
+  });
+  if (fail) {
+    need(fail->answer != z3::unknown,
+         "re-deciding normal-form leaf " + std::to_string(fail->item) + ": z3 unknown (" + fail->why + ")");
+    need(false, "normal forms: leaf " + std::to_string(fail->item) + " is FALSE (some matrix of its form is not a product)");
   }
   return "surjective-normal-forms: tree of " + std::to_string(nodes) + " nodes replayed (moves re-derived from the supports), " +
          std::to_string(leaves.size()) + " leaves re-decided TRUE";
@@ -1093,6 +1193,7 @@ CheckResult check_exact_certificate(const nlohmann::json& certificate, Closednes
   t_deadline = std::chrono::steady_clock::now() +
                std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(budget));
   t_queries.clear();
+  t_want_text = !o.second_solver.script.empty();
   t_exact_steps.clear();
   try {
     CheckResult r{true, check(certificate, claimed, factors), {}};
