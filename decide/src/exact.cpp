@@ -26,6 +26,7 @@
 #include "wellposed/decide/explain.hpp"
 
 #include "deadline_solve.hpp"
+#include "pinned_determinantal.hpp"
 
 namespace wellposed {
 
@@ -594,8 +595,8 @@ json not_closed_certificate(const Architecture& arch, const ClosednessReduction&
 namespace {
 // The route names, in the order decide_closedness_exact tries them (the
 // table there uses these; exact_closedness_routes() publishes them).
-constexpr std::array<const char*, 10> kClosednessRoutes = {
-    "determinantal", "width-one", "asymptotic-cone", "surjective-normal-forms", "surjective",
+constexpr std::array<const char*, 11> kClosednessRoutes = {
+    "determinantal", "width-one", "pinned-determinantal", "asymptotic-cone", "surjective-normal-forms", "surjective",
     "tangent-sequence", "algebraic-onto", "witness-sequence", "witness-search", "sentence"};
 }  // namespace
 
@@ -620,6 +621,8 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
   std::vector<json> onto(red.blocks.size(), nullptr);
   // Per block: the tree of route 1b' (null for other routes).
   std::vector<json> normal_forms(red.blocks.size(), nullptr);
+  // Per block: the side and pinned inner indices of route 0c (null for other routes).
+  std::vector<json> pinned(red.blocks.size(), nullptr);
   auto closed_cert = [&] {
     json by = json::array();
     for (const auto& b : out) by.push_back(b.route);
@@ -627,6 +630,7 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
     if (std::any_of(onto.begin(), onto.end(), [](const json& j) { return !j.is_null(); })) c["onto"] = onto;
     if (std::any_of(normal_forms.begin(), normal_forms.end(), [](const json& j) { return !j.is_null(); }))
       c["normal_forms"] = normal_forms;
+    if (std::any_of(pinned.begin(), pinned.end(), [](const json& j) { return !j.is_null(); })) c["pinned"] = pinned;
     return c;
   };
   auto all_closed = [&] {
@@ -725,7 +729,24 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
         });
        },
        false},
-      {kClosednessRoutes[2], "exact_closed", o.cone_route,
+      {kClosednessRoutes[2], "exact_closed", true,
+       [&] { return o.seconds; },
+       [&](double stop_at) -> std::optional<Verdict> {
+        (void)stop_at;
+        // Route 0c: the determinantal route with a few sparse rows (columns)
+        // pinned to a sub-basis (pinned_determinantal.cpp has the proof): the
+        // block is {rank <= r}, closed. A combinatorial proof, no solver.
+        return for_each_open_block([&](idx bi, const MaskedChain& b) -> std::optional<Verdict> {
+          std::string why;
+          if (std::optional<json> pin = detail::pinned_determinantal_route(b, why)) {
+            out[bi] = {Closedness::closed, "pinned-determinantal", why};
+            pinned[bi] = std::move(*pin);
+          }
+          return std::nullopt;
+        });
+       },
+       false},
+      {kClosednessRoutes[3], "exact_closed", o.cone_route,
        [&] { return o.seconds; },
        [&](double stop_at) -> std::optional<Verdict> {
         (void)stop_at;
@@ -741,7 +762,7 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
           });
        },
        false},
-      {kClosednessRoutes[3], "exact_closed", o.cone_route && o.normal_forms,
+      {kClosednessRoutes[4], "exact_closed", o.cone_route && o.normal_forms,
        [&] { return o.seconds; },
        [&](double stop_at) -> std::optional<Verdict> {
         (void)stop_at;
@@ -793,7 +814,7 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
           });
        },
        false},
-      {kClosednessRoutes[4], "exact_closed", o.cone_route,
+      {kClosednessRoutes[5], "exact_closed", o.cone_route,
        [&] { return o.seconds; },
        [&](double stop_at) -> std::optional<Verdict> {
         (void)stop_at;
@@ -809,7 +830,7 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
           });
        },
        true},
-      {kClosednessRoutes[5], "exact_not_closed", o.witness_search,
+      {kClosednessRoutes[6], "exact_not_closed", o.witness_search,
        [&] { return 0.3 * o.seconds; },
        [&](double stop_at) -> std::optional<Verdict> {
         (void)stop_at;
@@ -839,7 +860,7 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
           });
        },
        false},
-      {kClosednessRoutes[6], "exact_closed", o.cone_route,
+      {kClosednessRoutes[7], "exact_closed", o.cone_route,
        [&] { return timer.elapsed() + 0.4 * std::max(0.0, timer.left()); },
        [&](double stop_at) -> std::optional<Verdict> {
         (void)stop_at;
@@ -879,7 +900,7 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
           });
        },
        true},
-      {kClosednessRoutes[7], "exact_not_closed", o.witness_search,
+      {kClosednessRoutes[8], "exact_not_closed", o.witness_search,
        [&] { return timer.elapsed() + o.witness_share * std::max(0.0, timer.left()); },
        [&](double stop_at) -> std::optional<Verdict> {
         // Route 2b: 0/1 targets not in the block's set, put in its closure by
@@ -914,7 +935,7 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
           });
        },
        false},
-      {kClosednessRoutes[8], "exact_not_closed", o.witness_search,
+      {kClosednessRoutes[9], "exact_not_closed", o.witness_search,
        [&] { return timer.elapsed() + o.witness_share * std::max(0.0, timer.left()); },
        [&](double stop_at) -> std::optional<Verdict> {
         // Route 2: 0/1 witnesses, "a in cl(S_b)" by the closure sentence.
@@ -936,7 +957,7 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
           });
        },
        false},
-      {kClosednessRoutes[9], "exact_closed / exact_not_closed", o.full_sentence,
+      {kClosednessRoutes[10], "exact_closed / exact_not_closed", o.full_sentence,
        [&] { return o.seconds; },
        [&](double stop_at) -> std::optional<Verdict> {
         (void)stop_at;
