@@ -24,6 +24,7 @@
 #include <boost/multiprecision/gmp.hpp>
 #include <z3++.h>
 
+#include "checker_merge.hpp"
 #include "checker_pinned.hpp"
 #include "deadline_solve.hpp"
 #include "subprocess.hpp"
@@ -1092,6 +1093,10 @@ Trust second_opinion(const SecondSolverOptions& o) {
 
 CheckResult check_exact_certificate(const nlohmann::json& certificate, Closedness claimed,
                                     const std::vector<Support>& factors, const CertificateCheckOptions& o) {
+  // Route 0d "merge" (issue 24 item 5): re-derived in checker_merge.cpp, which
+  // then checks the shorter chain's own certificate.
+  if (certificate.is_object() && certificate.contains("merged"))
+    return detail::check_merged_certificate(certificate, claimed, factors, o);
   double budget = o.exact_query_seconds;
   if (certificate.is_object() && certificate.contains("check_seconds") && certificate["check_seconds"].is_number())
     budget = std::min(budget, std::max(0.0, certificate["check_seconds"].get<double>()));

@@ -26,6 +26,7 @@
 #include "wellposed/decide/explain.hpp"
 
 #include "deadline_solve.hpp"
+#include "chain_merge.hpp"
 #include "pinned_determinantal.hpp"
 
 namespace wellposed {
@@ -595,9 +596,42 @@ json not_closed_certificate(const Architecture& arch, const ClosednessReduction&
 namespace {
 // The route names, in the order decide_closedness_exact tries them (the
 // table there uses these; exact_closedness_routes() publishes them).
-constexpr std::array<const char*, 11> kClosednessRoutes = {
-    "determinantal", "width-one", "pinned-determinantal", "asymptotic-cone", "surjective-normal-forms", "surjective",
+constexpr std::array<const char*, 12> kClosednessRoutes = {
+    "determinantal", "width-one", "pinned-determinantal", "merge", "asymptotic-cone", "surjective-normal-forms", "surjective",
     "tangent-sequence", "algebraic-onto", "witness-sequence", "witness-search", "sentence"};
+}  // namespace
+
+namespace {
+// Route 0d's decision of the merged chain (same set as arch: chain_merge.cpp):
+// the detectors, then the exact routes with the time left; the verdict wraps
+// the shorter chain's certificate with the merge steps, which the checker
+// re-derives (checker_merge.cpp) before checking that certificate against
+// the merged supports.
+Verdict decide_merged(const Architecture& arch, const detail::ChainMerge& mc, const ExactOptions& o, const Timer& timer) {
+  const Architecture merged(mc.factors);
+  Verdict sub = detect(merged);
+  if (!sub.decided() && mc.factors.size() >= 2 && timer.left() > 0) {
+    ExactOptions so = o;
+    so.seconds = timer.left();
+    sub = decide_closedness_exact(merged, so);
+  }
+  std::string shape;
+  for (const auto& f : mc.factors) shape += (shape.empty() ? "" : "; ") + f.to_string();
+  const std::string what = std::to_string(mc.steps.size()) + " merge step(s) to " +
+                           std::to_string(mc.factors.size()) + " factor(s) [" + shape + "]";
+  if (!sub.decided())
+    return route_verdict(arch, timer, Closedness::unknown, "exact (z3)", what + ": " + sub.reason, {});
+  json mf = json::array();
+  for (const auto& f : mc.factors) mf.push_back(support_json(f));
+  const bool closed = sub.closedness == Closedness::closed;
+  json cert = {{"kind", closed ? "exact_closed" : "exact_not_closed"},
+               {"factors", factors_json(arch)},
+               {"merged", {{"steps", mc.steps}, {"factors", mf}, {"certificate", sub.certificate}}}};
+  if (!closed) cert["route"] = "merge";
+  return route_verdict(arch, timer, sub.closedness, closed ? "exact: merge x1" : "exact: merge",
+                       what + " with the same set; that chain: " + sub.method + (sub.reason.empty() ? "" : " (" + sub.reason + ")"),
+                       cert);
+}
 }  // namespace
 
 std::vector<std::string> exact_closedness_routes() { return {kClosednessRoutes.begin(), kClosednessRoutes.end()}; }
@@ -746,7 +780,21 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
         });
        },
        false},
-      {kClosednessRoutes[3], "exact_closed", o.cone_route,
+      {kClosednessRoutes[3], "exact_closed / exact_not_closed", o.merge_chains,
+       [&] { return o.seconds; },
+       [&](double stop_at) -> std::optional<Verdict> {
+        (void)stop_at;
+        // Route 0d: the whole chain, when a block is still open after the
+        // solver-free routes: consecutive factors whose products are exactly
+        // a coordinate space are merged (chain_merge.cpp has the proofs); the
+        // shorter chain has the same set and is decided instead.
+        if (all_closed()) return std::nullopt;
+        const std::optional<detail::ChainMerge> mc = detail::merge_chain(arch.factors());
+        if (!mc) return std::nullopt;
+        return decide_merged(arch, *mc, o, timer);
+       },
+       false},
+      {kClosednessRoutes[4], "exact_closed", o.cone_route,
        [&] { return o.seconds; },
        [&](double stop_at) -> std::optional<Verdict> {
         (void)stop_at;
@@ -762,7 +810,7 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
           });
        },
        false},
-      {kClosednessRoutes[4], "exact_closed", o.cone_route && o.normal_forms,
+      {kClosednessRoutes[5], "exact_closed", o.cone_route && o.normal_forms,
        [&] { return o.seconds; },
        [&](double stop_at) -> std::optional<Verdict> {
         (void)stop_at;
@@ -814,7 +862,7 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
           });
        },
        false},
-      {kClosednessRoutes[5], "exact_closed", o.cone_route,
+      {kClosednessRoutes[6], "exact_closed", o.cone_route,
        [&] { return o.seconds; },
        [&](double stop_at) -> std::optional<Verdict> {
         (void)stop_at;
@@ -830,7 +878,7 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
           });
        },
        true},
-      {kClosednessRoutes[6], "exact_not_closed", o.witness_search,
+      {kClosednessRoutes[7], "exact_not_closed", o.witness_search,
        [&] { return 0.3 * o.seconds; },
        [&](double stop_at) -> std::optional<Verdict> {
         (void)stop_at;
@@ -860,7 +908,7 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
           });
        },
        false},
-      {kClosednessRoutes[7], "exact_closed", o.cone_route,
+      {kClosednessRoutes[8], "exact_closed", o.cone_route,
        [&] { return timer.elapsed() + 0.4 * std::max(0.0, timer.left()); },
        [&](double stop_at) -> std::optional<Verdict> {
         (void)stop_at;
@@ -900,7 +948,7 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
           });
        },
        true},
-      {kClosednessRoutes[8], "exact_not_closed", o.witness_search,
+      {kClosednessRoutes[9], "exact_not_closed", o.witness_search,
        [&] { return timer.elapsed() + o.witness_share * std::max(0.0, timer.left()); },
        [&](double stop_at) -> std::optional<Verdict> {
         // Route 2b: 0/1 targets not in the block's set, put in its closure by
@@ -935,7 +983,7 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
           });
        },
        false},
-      {kClosednessRoutes[9], "exact_not_closed", o.witness_search,
+      {kClosednessRoutes[10], "exact_not_closed", o.witness_search,
        [&] { return timer.elapsed() + o.witness_share * std::max(0.0, timer.left()); },
        [&](double stop_at) -> std::optional<Verdict> {
         // Route 2: 0/1 witnesses, "a in cl(S_b)" by the closure sentence.
@@ -957,7 +1005,7 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
           });
        },
        false},
-      {kClosednessRoutes[10], "exact_closed / exact_not_closed", o.full_sentence,
+      {kClosednessRoutes[11], "exact_closed / exact_not_closed", o.full_sentence,
        [&] { return o.seconds; },
        [&](double stop_at) -> std::optional<Verdict> {
         (void)stop_at;
