@@ -628,6 +628,11 @@ Verdict decide_merged(const Architecture& arch, const detail::ChainMerge& mc, co
                {"factors", factors_json(arch)},
                {"merged", {{"steps", mc.steps}, {"factors", mf}, {"certificate", sub.certificate}}}};
   if (!closed) cert["route"] = "merge";
+  // The shorter chain has the same rows and columns: its witness (for the
+  // explanation and the pictures; the checker reads the one inside) is one of
+  // this chain as well.
+  if (!closed && sub.certificate.is_object() && sub.certificate.contains("witness"))
+    cert["witness"] = sub.certificate["witness"];
   return route_verdict(arch, timer, sub.closedness, closed ? "exact: merge x1" : "exact: merge",
                        what + " with the same set; that chain: " + sub.method + (sub.reason.empty() ? "" : " (" + sub.reason + ")"),
                        cert);

@@ -82,6 +82,25 @@ TEST(ExactMerge, PinnedPairMergesWhenItFillsItsRectangle) {
   EXPECT_FALSE(check_certificate(a, bad).ok);
 }
 
+// Not closed through a merge: I * L * U merges to the LU pair, which the
+// LU-pattern detector decides (Thm 4.3.1); the wrapped detector certificate is
+// checked against the merged supports, and the opposite answer is rejected.
+TEST(ExactMerge, NotClosedThroughAMergeKeepsTheWitness) {
+  const Architecture a({Support::identity(2), Support::lower(2), Support::upper(2)});
+  const Verdict v = decide_closedness_exact(a, opts(10));
+  ASSERT_EQ(v.closedness, Closedness::not_closed) << v.reason;
+  EXPECT_EQ(v.method, "exact: merge");
+  EXPECT_EQ(v.certificate.value("route", ""), "merge");
+  EXPECT_EQ(v.certificate["merged"]["factors"].size(), 2u);
+  expect_checked(a, v);
+  Verdict flipped = v;
+  flipped.closedness = Closedness::closed;
+  EXPECT_FALSE(check_certificate(a, flipped).ok);
+  // The same certificate for a chain whose first factor is not single-entry per column.
+  const Architecture other({Support::full(2, 2), Support::lower(2), Support::upper(2)});
+  EXPECT_FALSE(check_certificate(other, v).ok);
+}
+
 // A chain that merges nowhere is left to the other routes (no "merged").
 TEST(ExactMerge, NoMergeWithoutTheHypotheses) {
   const Architecture a = chain({"011", "011", "101"}, {"111", "101", "110"}, {"110", "101", "110"});
