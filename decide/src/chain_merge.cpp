@@ -25,6 +25,21 @@
 //    theorem (pinned_determinantal.cpp; with nothing pinned it is the
 //    determinantal route of reductions.hpp) gives {X_l X_{l+1}} = {rank <= r'},
 //    and r' >= min(m', n'), so that set is all of R^{m' x n'} = R^K.
+//  "peeled": a sequence of peel steps, then one of the cases above (or an
+//    empty product) on what is left. Step "col" (i, k): column k of X_l is
+//    the single entry (i, k) and supp I_{l+1}[k, :] contains K[i, :]. Then
+//    row i of the product can be ANY vector on K[i, :]: put X_l[i, k] = 1,
+//    X_l[i, k'] = 0 (k' != k) and X_{l+1}[k, :] = that vector; X_{l+1}[k, :]
+//    occurs in no other row (column k of X_l has no other entry). The other
+//    rows do not use index k, so they are the products of the pair with row i
+//    of I_l and row k of I_{l+1} removed, whose K equals K on those rows:
+//    if that pair gives every matrix on its K (induction), the pair gives
+//    every matrix on K. Step "row" (j, k) is the transpose (row k of X_{l+1}
+//    is the single entry (k, j), supp I_l[:, k] contains K[:, j]; remove
+//    column k of I_l and column j of I_{l+1}). Example (chain case 20 of the
+//    frontier suite): X_1 = [[a, b], [0, c], [0, d]], X_2 = [[e, f], [0, g]]:
+//    peel "col" (0, k = 1): row 0 = a (e, f) + b (0, g) is any vector on
+//    K[0, :]; what is left, (c, d)^T g, has single-entry rows: base "rows".
 // The first two generalize the permutation / diagonal factors absorbed by
 // the detectors (a factor whose columns, or the next one's rows, are
 // single entries "merges" rows of the other factor); they are the scaling
@@ -83,6 +98,60 @@ std::optional<nlohmann::json> pinned_pair(const Support& A, const Support& B) {
   return pinned_determinantal_route(c, why);
 }
 
+// The "peeled" case of (*) (see the file comment): peel steps, then a base
+// case, searched depth-first (at most `budget` calls). Each step zeroes
+// entries of copies of A and B; K is always the ORIGINAL pair's product.
+bool peel_search(Support A, Support B, nlohmann::json& peel, nlohmann::json& base, int& budget) {
+  if (--budget < 0) return false;
+  const Support K = bool_product(A, B);
+  if (K.nnz() == 0) {
+    base = {{"base", "empty"}};
+    return true;
+  }
+  bool cols_single = true, rows_single = true;
+  for (idx j = 0; j < A.cols(); ++j) cols_single = cols_single && A.col_count(j) <= 1;
+  for (idx j = 0; j < B.rows(); ++j) rows_single = rows_single && B.row_count(j) <= 1;
+  if (cols_single || rows_single) {
+    base = {{"base", cols_single ? "columns" : "rows"}};
+    return true;
+  }
+  if (std::optional<nlohmann::json> pin = pinned_pair(A, B)) {
+    base = {{"base", "pinned"}, {"pin", *pin}};
+    return true;
+  }
+  for (idx k = 0; k < A.cols(); ++k) {
+    // "col": column k of A is the single entry (i, k), and row k of B covers K[i, :].
+    if (A.col_count(k) == 1 && B.row_count(k) > 0) {
+      const idx i = A.col_indices(k).front();
+      bool covers = true;
+      for (idx c = 0; c < K.cols(); ++c) covers = covers && (!K(i, c) || B(k, c));
+      if (covers) {
+        Support A2 = A, B2 = B;
+        for (idx q = 0; q < A2.cols(); ++q) A2.set(i, q, false);
+        for (idx c = 0; c < B2.cols(); ++c) B2.set(k, c, false);
+        peel.push_back({"col", i, k});
+        if (peel_search(A2, B2, peel, base, budget)) return true;
+        peel.erase(peel.end() - 1);
+      }
+    }
+    // "row": row k of B is the single entry (k, j), and column k of A covers K[:, j].
+    if (B.row_count(k) == 1 && A.col_count(k) > 0) {
+      const idx j = B.row_indices(k).front();
+      bool covers = true;
+      for (idx a = 0; a < K.rows(); ++a) covers = covers && (!K(a, j) || A(a, k));
+      if (covers) {
+        Support A2 = A, B2 = B;
+        for (idx a = 0; a < A2.rows(); ++a) A2.set(a, k, false);
+        for (idx q = 0; q < B2.rows(); ++q) B2.set(q, j, false);
+        peel.push_back({"row", j, k});
+        if (peel_search(A2, B2, peel, base, budget)) return true;
+        peel.erase(peel.end() - 1);
+      }
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 std::vector<Support> trim_to_paths(const std::vector<Support>& f) {
@@ -132,7 +201,12 @@ std::optional<ChainMerge> merge_chain(const std::vector<Support>& factors) {
         step["by"] = "pinned";
         step["pin"] = std::move(*pin);
       } else {
-        continue;
+        nlohmann::json peel = nlohmann::json::array(), base;
+        int budget = 2000;
+        if (!peel_search(A, B, peel, base, budget) || peel.empty()) continue;
+        step["by"] = "peeled";
+        step["peel"] = std::move(peel);
+        for (auto& [key, value] : base.items()) step[key] = value;
       }
       const Support K = bool_product(A, B);
       m.factors.erase(m.factors.begin() + static_cast<std::ptrdiff_t>(l),

@@ -8,6 +8,10 @@
 //              the boolean product is the whole rectangle, r' >= min(m', n'),
 //              and the pinned-determinantal hypotheses hold for the step's
 //              side and pinned set (checker_pinned.cpp);
+//   "peeled":  each peel (a single-entry column of factor l whose partner row
+//              covers that row of K, or the transpose) re-checked on copies of
+//              the pair, which it then zeroes; then the base case (an empty
+//              product pattern, "columns", "rows" or "pinned") on what is left;
 // and the pair is replaced by its boolean product K. The result must equal
 // the certificate's merged supports; the shorter chain's certificate is then
 // checked against it by check_certificate (any kind the checker knows).
@@ -96,6 +100,59 @@ void check_pinned_pair(const Support& A, const Support& B, const json& pin) {
   need(check_pinned_determinantal(edges, entries, 2, pin, msg), msg);
 }
 
+// A "peeled" step (proof at chain_merge.cpp): each peel re-checked on the
+// current copies of the pair (then zeroed), and the base case on what is left.
+void check_peeled(Support A, Support B, const json& st) {
+  need(st.contains("peel") && st.at("peel").is_array() && !st.at("peel").empty(), "a peeled step needs \"peel\"");
+  need(st.contains("base") && st.at("base").is_string(), "a peeled step needs \"base\"");
+  for (const json& p : st.at("peel")) {
+    need(p.is_array() && p.size() == 3 && p[0].is_string() && p[1].is_number_unsigned() && p[2].is_number_unsigned(),
+         "a peel is [\"col\" | \"row\", index, inner index]");
+    const std::string kind = p[0].get<std::string>();
+    const idx t = p[1].get<idx>(), k = p[2].get<idx>();
+    need(k < A.cols(), "peel: inner index out of range");
+    const Support K = product_pattern(A, B);
+    if (kind == "col") {
+      need(t < A.rows(), "peel: row out of range");
+      idx count = 0;
+      for (idx a = 0; a < A.rows(); ++a) count += A.test(a, k) ? 1 : 0;
+      need(count == 1 && A.test(t, k), "peel col: column " + std::to_string(k) + " is not the single entry (" +
+                                           std::to_string(t) + ", " + std::to_string(k) + ")");
+      for (idx c = 0; c < K.cols(); ++c)
+        need(!K.test(t, c) || B.test(k, c), "peel col: row " + std::to_string(k) + " of the second factor misses (" +
+                                                std::to_string(t) + ", " + std::to_string(c) + ") of K");
+      for (idx q = 0; q < A.cols(); ++q) A.set(t, q, false);
+      for (idx c = 0; c < B.cols(); ++c) B.set(k, c, false);
+    } else if (kind == "row") {
+      need(t < B.cols(), "peel: column out of range");
+      idx count = 0;
+      for (idx c = 0; c < B.cols(); ++c) count += B.test(k, c) ? 1 : 0;
+      need(count == 1 && B.test(k, t), "peel row: row " + std::to_string(k) + " is not the single entry (" +
+                                           std::to_string(k) + ", " + std::to_string(t) + ")");
+      for (idx a = 0; a < K.rows(); ++a)
+        need(!K.test(a, t) || A.test(a, k), "peel row: column " + std::to_string(k) + " of the first factor misses (" +
+                                                std::to_string(a) + ", " + std::to_string(t) + ") of K");
+      for (idx a = 0; a < A.rows(); ++a) A.set(a, k, false);
+      for (idx q = 0; q < B.rows(); ++q) B.set(q, t, false);
+    } else {
+      need(false, "unknown peel '" + kind + "'");
+    }
+  }
+  const std::string base = st.at("base").get<std::string>();
+  if (base == "empty") {
+    need(product_pattern(A, B).nnz() == 0, "peel base \"empty\": the rest has a non-zero product pattern");
+  } else if (base == "columns") {
+    for (idx j = 0; j < A.cols(); ++j) need(A.col_count(j) <= 1, "peel base \"columns\" fails");
+  } else if (base == "rows") {
+    for (idx j = 0; j < B.rows(); ++j) need(B.row_count(j) <= 1, "peel base \"rows\" fails");
+  } else if (base == "pinned") {
+    need(st.contains("pin"), "peel base \"pinned\" needs \"pin\"");
+    check_pinned_pair(A, B, st.at("pin"));
+  } else {
+    need(false, "unknown peel base '" + base + "'");
+  }
+}
+
 CheckResult run(const json& c, Closedness claimed, const std::vector<Support>& factors, const CertificateCheckOptions& o) {
   need(c.contains("merged") && c.at("merged").is_object(), "the certificate needs \"merged\"");
   const json& m = c.at("merged");
@@ -125,6 +182,8 @@ CheckResult run(const json& c, Closedness claimed, const std::vector<Support>& f
     } else if (by == "pinned") {
       need(st.contains("pin"), "a pinned step needs \"pin\"");
       check_pinned_pair(A, B, st.at("pin"));
+    } else if (by == "peeled") {
+      check_peeled(A, B, st);
     } else {
       need(false, "unknown step kind '" + by + "'");
     }

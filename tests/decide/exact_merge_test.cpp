@@ -101,6 +101,30 @@ TEST(ExactMerge, NotClosedThroughAMergeKeepsTheWitness) {
   EXPECT_FALSE(check_certificate(other, v).ok);
 }
 
+// Frontier chain case 20 (undecided at 60 s before): trimmed, X_1 X_2 is
+// [[a, b], [0, c], [0, d]] [[e, f], [0, g]]: peel row 0 through the
+// single-entry column of a (row 0 of the product is then any vector), and
+// (c, d)^T g is left, with single-entry rows. The chain becomes a pair the
+// detectors decide. Altered peels are rejected.
+TEST(ExactMerge, PeeledPairMergesAChain) {
+  const Architecture a = chain({"111", "101", "001"}, {"000", "101", "001"}, {"111", "111", "110"});
+  const Verdict v = decide_closedness_exact(a, opts(20));
+  ASSERT_EQ(v.closedness, Closedness::closed) << v.reason;
+  ASSERT_EQ(v.method.rfind("exact: merge", 0), 0u) << v.method;
+  const auto& st = v.certificate["merged"]["steps"][0];
+  ASSERT_EQ(st["by"], "peeled") << st.dump();
+  expect_checked(a, v);
+  auto rejected = [&](const std::function<void(nlohmann::json&)>& edit, const std::string& what) {
+    Verdict bad = v;
+    edit(bad.certificate["merged"]["steps"][0]);
+    EXPECT_FALSE(check_certificate(a, bad).ok) << what;
+  };
+  rejected([](nlohmann::json& s) { s["peel"] = nlohmann::json::array(); }, "no peel");
+  rejected([](nlohmann::json& s) { s["peel"][0][1] = s["peel"][0][1].get<std::size_t>() == 0 ? 1 : 0; }, "wrong row");
+  rejected([](nlohmann::json& s) { s["peel"][0][0] = s["peel"][0][0] == "col" ? "row" : "col"; }, "wrong kind");
+  rejected([](nlohmann::json& s) { s["base"] = "empty"; }, "wrong base");
+}
+
 // A chain that merges nowhere is left to the other routes (no "merged").
 TEST(ExactMerge, NoMergeWithoutTheHypotheses) {
   const Architecture a = chain({"011", "011", "101"}, {"111", "101", "110"}, {"110", "101", "110"});
