@@ -25,6 +25,8 @@
 #include <boost/multiprecision/gmp.hpp>
 #include <z3++.h>
 
+#include "checker_merge.hpp"
+#include "checker_pinned.hpp"
 #include "deadline_solve.hpp"
 #include "subprocess.hpp"
 #include "wellposed/algebra/polynomial.hpp"
@@ -1107,6 +1109,15 @@ std::string check(const json& c, Closedness claimed, const std::vector<Support>&
     if (route == "asymptotic-cone") out += "; block " + std::to_string(bi) + ": " + check_cone(blocks[bi], L);
     else if (route == "determinantal") out += "; block " + std::to_string(bi) + ": " + check_determinantal(blocks[bi], L);
     else if (route == "width-one") out += "; block " + std::to_string(bi) + ": " + check_width_one(blocks[bi], L);
+    else if (route == "pinned-determinantal") {
+      // Route 0c (issue 24 item 5): re-checked in checker_pinned.cpp, no solver.
+      need(c.contains("pinned") && c.at("pinned").is_array() && c.at("pinned").size() == blocks.size(),
+           "pinned-determinantal: the certificate needs \"pinned\", one entry per block");
+      std::string msg;
+      need(detail::check_pinned_determinantal(blocks[bi].edges, blocks[bi].entries, L, c.at("pinned")[bi], msg), msg);
+      t_exact_steps.push_back("closed block: pinned-determinantal route re-derived (no solver)");
+      out += "; block " + std::to_string(bi) + ": " + msg;
+    }
     else if (route == "surjective") out += "; block " + std::to_string(bi) + ": " + check_surjective(blocks[bi], L);
     else if (route == "surjective-normal-forms") {
       need(c.contains("normal_forms") && c.at("normal_forms").is_array() && c.at("normal_forms").size() == blocks.size(),
@@ -1186,6 +1197,10 @@ Trust second_opinion(const SecondSolverOptions& o) {
 
 CheckResult check_exact_certificate(const nlohmann::json& certificate, Closedness claimed,
                                     const std::vector<Support>& factors, const CertificateCheckOptions& o) {
+  // Route 0d "merge" (issue 24 item 5): re-derived in checker_merge.cpp, which
+  // then checks the shorter chain's own certificate.
+  if (certificate.is_object() && certificate.contains("merged"))
+    return detail::check_merged_certificate(certificate, claimed, factors, o);
   double budget = o.exact_query_seconds;
   if (certificate.is_object() && certificate.contains("check_seconds") && certificate["check_seconds"].is_number())
     budget = std::min(budget, std::max(0.0, certificate["check_seconds"].get<double>()));

@@ -26,6 +26,8 @@
 #include "wellposed/decide/explain.hpp"
 
 #include "deadline_solve.hpp"
+#include "chain_merge.hpp"
+#include "pinned_determinantal.hpp"
 
 namespace wellposed {
 
@@ -594,9 +596,47 @@ json not_closed_certificate(const Architecture& arch, const ClosednessReduction&
 namespace {
 // The route names, in the order decide_closedness_exact tries them (the
 // table there uses these; exact_closedness_routes() publishes them).
-constexpr std::array<const char*, 10> kClosednessRoutes = {
-    "determinantal", "width-one", "asymptotic-cone", "surjective-normal-forms", "surjective",
+constexpr std::array<const char*, 12> kClosednessRoutes = {
+    "determinantal", "width-one", "pinned-determinantal", "merge", "asymptotic-cone", "surjective-normal-forms", "surjective",
     "tangent-sequence", "algebraic-onto", "witness-sequence", "witness-search", "sentence"};
+}  // namespace
+
+namespace {
+// Route 0d's decision of the merged chain (same set as arch: chain_merge.cpp):
+// the detectors, then the exact routes with the time left; the verdict wraps
+// the shorter chain's certificate with the merge steps, which the checker
+// re-derives (checker_merge.cpp) before checking that certificate against
+// the merged supports.
+Verdict decide_merged(const Architecture& arch, const detail::ChainMerge& mc, const ExactOptions& o, const Timer& timer) {
+  const Architecture merged(mc.factors);
+  Verdict sub = detect(merged);
+  if (!sub.decided() && mc.factors.size() >= 2 && timer.left() > 0) {
+    ExactOptions so = o;
+    so.seconds = timer.left();
+    sub = decide_closedness_exact(merged, so);
+  }
+  std::string shape;
+  for (const auto& f : mc.factors) shape += (shape.empty() ? "" : "; ") + f.to_string();
+  const std::string what = std::to_string(mc.steps.size()) + " merge step(s) to " +
+                           std::to_string(mc.factors.size()) + " factor(s) [" + shape + "]";
+  if (!sub.decided())
+    return route_verdict(arch, timer, Closedness::unknown, "exact (z3)", what + ": " + sub.reason, {});
+  json mf = json::array();
+  for (const auto& f : mc.factors) mf.push_back(support_json(f));
+  const bool closed = sub.closedness == Closedness::closed;
+  json cert = {{"kind", closed ? "exact_closed" : "exact_not_closed"},
+               {"factors", factors_json(arch)},
+               {"merged", {{"steps", mc.steps}, {"factors", mf}, {"certificate", sub.certificate}}}};
+  if (!closed) cert["route"] = "merge";
+  // The shorter chain has the same rows and columns: its witness (for the
+  // explanation and the pictures; the checker reads the one inside) is one of
+  // this chain as well.
+  if (!closed && sub.certificate.is_object() && sub.certificate.contains("witness"))
+    cert["witness"] = sub.certificate["witness"];
+  return route_verdict(arch, timer, sub.closedness, closed ? "exact: merge x1" : "exact: merge",
+                       what + " with the same set; that chain: " + sub.method + (sub.reason.empty() ? "" : " (" + sub.reason + ")"),
+                       cert);
+}
 }  // namespace
 
 std::vector<std::string> exact_closedness_routes() { return {kClosednessRoutes.begin(), kClosednessRoutes.end()}; }
@@ -620,6 +660,8 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
   std::vector<json> onto(red.blocks.size(), nullptr);
   // Per block: the tree of route 1b' (null for other routes).
   std::vector<json> normal_forms(red.blocks.size(), nullptr);
+  // Per block: the side and pinned inner indices of route 0c (null for other routes).
+  std::vector<json> pinned(red.blocks.size(), nullptr);
   auto closed_cert = [&] {
     json by = json::array();
     for (const auto& b : out) by.push_back(b.route);
@@ -627,6 +669,7 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
     if (std::any_of(onto.begin(), onto.end(), [](const json& j) { return !j.is_null(); })) c["onto"] = onto;
     if (std::any_of(normal_forms.begin(), normal_forms.end(), [](const json& j) { return !j.is_null(); }))
       c["normal_forms"] = normal_forms;
+    if (std::any_of(pinned.begin(), pinned.end(), [](const json& j) { return !j.is_null(); })) c["pinned"] = pinned;
     return c;
   };
   auto all_closed = [&] {
@@ -725,7 +768,38 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
         });
        },
        false},
-      {kClosednessRoutes[2], "exact_closed", o.cone_route,
+      {kClosednessRoutes[2], "exact_closed", true,
+       [&] { return o.seconds; },
+       [&](double stop_at) -> std::optional<Verdict> {
+        (void)stop_at;
+        // Route 0c: the determinantal route with a few sparse rows (columns)
+        // pinned to a sub-basis (pinned_determinantal.cpp has the proof): the
+        // block is {rank <= r}, closed. A combinatorial proof, no solver.
+        return for_each_open_block([&](idx bi, const MaskedChain& b) -> std::optional<Verdict> {
+          std::string why;
+          if (std::optional<json> pin = detail::pinned_determinantal_route(b, why)) {
+            out[bi] = {Closedness::closed, "pinned-determinantal", why};
+            pinned[bi] = std::move(*pin);
+          }
+          return std::nullopt;
+        });
+       },
+       false},
+      {kClosednessRoutes[3], "exact_closed / exact_not_closed", o.merge_chains,
+       [&] { return o.seconds; },
+       [&](double stop_at) -> std::optional<Verdict> {
+        (void)stop_at;
+        // Route 0d: the whole chain, when a block is still open after the
+        // solver-free routes: consecutive factors whose products are exactly
+        // a coordinate space are merged (chain_merge.cpp has the proofs); the
+        // shorter chain has the same set and is decided instead.
+        if (all_closed()) return std::nullopt;
+        const std::optional<detail::ChainMerge> mc = detail::merge_chain(arch.factors());
+        if (!mc) return std::nullopt;
+        return decide_merged(arch, *mc, o, timer);
+       },
+       false},
+      {kClosednessRoutes[4], "exact_closed", o.cone_route,
        [&] { return o.seconds; },
        [&](double stop_at) -> std::optional<Verdict> {
         (void)stop_at;
@@ -741,7 +815,7 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
           });
        },
        false},
-      {kClosednessRoutes[3], "exact_closed", o.cone_route && o.normal_forms,
+      {kClosednessRoutes[5], "exact_closed", o.cone_route && o.normal_forms,
        [&] { return o.seconds; },
        [&](double stop_at) -> std::optional<Verdict> {
         (void)stop_at;
@@ -793,7 +867,7 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
           });
        },
        false},
-      {kClosednessRoutes[4], "exact_closed", o.cone_route,
+      {kClosednessRoutes[6], "exact_closed", o.cone_route,
        [&] { return o.seconds; },
        [&](double stop_at) -> std::optional<Verdict> {
         (void)stop_at;
@@ -809,7 +883,7 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
           });
        },
        true},
-      {kClosednessRoutes[5], "exact_not_closed", o.witness_search,
+      {kClosednessRoutes[7], "exact_not_closed", o.witness_search,
        [&] { return 0.3 * o.seconds; },
        [&](double stop_at) -> std::optional<Verdict> {
         (void)stop_at;
@@ -839,7 +913,7 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
           });
        },
        false},
-      {kClosednessRoutes[6], "exact_closed", o.cone_route,
+      {kClosednessRoutes[8], "exact_closed", o.cone_route,
        [&] { return timer.elapsed() + 0.4 * std::max(0.0, timer.left()); },
        [&](double stop_at) -> std::optional<Verdict> {
         (void)stop_at;
@@ -879,7 +953,7 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
           });
        },
        true},
-      {kClosednessRoutes[7], "exact_not_closed", o.witness_search,
+      {kClosednessRoutes[9], "exact_not_closed", o.witness_search,
        [&] { return timer.elapsed() + o.witness_share * std::max(0.0, timer.left()); },
        [&](double stop_at) -> std::optional<Verdict> {
         // Route 2b: 0/1 targets not in the block's set, put in its closure by
@@ -914,7 +988,7 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
           });
        },
        false},
-      {kClosednessRoutes[8], "exact_not_closed", o.witness_search,
+      {kClosednessRoutes[10], "exact_not_closed", o.witness_search,
        [&] { return timer.elapsed() + o.witness_share * std::max(0.0, timer.left()); },
        [&](double stop_at) -> std::optional<Verdict> {
         // Route 2: 0/1 witnesses, "a in cl(S_b)" by the closure sentence.
@@ -936,7 +1010,7 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
           });
        },
        false},
-      {kClosednessRoutes[9], "exact_closed / exact_not_closed", o.full_sentence,
+      {kClosednessRoutes[11], "exact_closed / exact_not_closed", o.full_sentence,
        [&] { return o.seconds; },
        [&](double stop_at) -> std::optional<Verdict> {
         (void)stop_at;

@@ -38,7 +38,7 @@ std::vector<std::string> named_routes(const std::string& method) {
 }
 
 TEST(ExactRoutes, TableIsPublishedInOrder) {
-  const std::vector<std::string> expected = {"determinantal",    "width-one",       "asymptotic-cone", "surjective-normal-forms",
+  const std::vector<std::string> expected = {"determinantal",    "width-one",       "pinned-determinantal", "merge", "asymptotic-cone", "surjective-normal-forms",
                                              "surjective",       "tangent-sequence", "algebraic-onto",
                                              "witness-sequence", "witness-search",  "sentence"};
   EXPECT_EQ(exact_closedness_routes(), expected);

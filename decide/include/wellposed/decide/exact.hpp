@@ -15,6 +15,21 @@
 //      one node => the block's set is {u w^T} = the rank <= 1 matrices on its
 //      rows x columns, closed (proof at exact.cpp, width_one_level). SUFFICIENT;
 //      no solver.
+//   0c. "pinned-determinantal" (two factors): the determinantal route with
+//      the rows of one factor full except |T| rows, pinned to |T| inner
+//      indices whose partner rows are full (Rado's theorem in the quotient;
+//      proof at pinned_determinantal.cpp) => {rank <= r}, closed. SUFFICIENT;
+//      no solver; re-derived by checker_pinned.cpp.
+//   0d. "merge" (any L, whole chain, after 0-0c when a block is still open):
+//      two consecutive factors whose products are exactly the coordinate
+//      space R^K (a factor with single-entry columns, the next one with
+//      single-entry rows, a pair the pinned theorem makes all of its
+//      rectangle, or one of these after "peeling" rows / columns that a
+//      single-entry column / row makes free) are replaced by K; the shorter chain has the SAME set and
+//      is decided (detectors, then these routes); a single factor is a
+//      linear space, closed. EXACT (both answers); proof at chain_merge.cpp,
+//      re-derived by checker_merge.cpp, which then checks the shorter
+//      chain's certificate.
 //   1. "asymptotic-cone" (two factors): one quantifier-free query, UNSAT =>
 //      the block is closed (reductions.hpp, asymptotic_cone_formula). SUFFICIENT.
 //   1b'. "surjective-normal-forms": where the exact Jacobian rank at a random
@@ -115,6 +130,9 @@ struct ExactOptions {
   bool cone_route = true;
   bool witness_search = true;
   bool full_sentence = true;
+  /// Route "merge" (issue 24): replace two consecutive factors whose
+  /// products are exactly a coordinate space by that support (chain_merge.cpp).
+  bool merge_chains = true;
   /// Share of the time left after route 1 that route 2 may use.
   double witness_share = 0.5;
   /// Largest support of a 0/1 witness tried.
