@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "../../decide/src/deadline_solve.hpp"
+#include "normal_form_tree.hpp"
 #include "wellposed/algebra/architecture.hpp"
 #include "wellposed/decide/checker.hpp"
 #include "wellposed/decide/detail/exact_checker.hpp"
@@ -174,13 +175,7 @@ CheckResult check(const Architecture& a, const json& cert, double seconds = 60) 
   return check_exact_certificate(cert, Closedness::closed, a.factors(), o);
 }
 
-json* find_move(json& n, const std::string& move) {
-  if (n.at("move") == move) return &n;
-  for (const char* key : {"zero", "one", "child"})
-    if (n.contains(key))
-      if (json* f = find_move(n.at(key), move)) return f;
-  return nullptr;
-}
+using normal_form_tree::find_move;
 
 // A real certificate (a chain of three 3x3 masks of the frontier suite whose
 // re-check ran past 30 s with a fork per leaf, bench/RESULTS.md): accepted,

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "normal_form_tree.hpp"
 #include "wellposed/algebra/architecture.hpp"
 #include "wellposed/decide/checker.hpp"
 #include "wellposed/decide/exact.hpp"
@@ -109,14 +110,7 @@ void replay_random(const MaskedChain& b, const NormalFormTree& t, int count) {
   }
 }
 
-// The first node (depth first) with the given move, or null.
-json* find_move(json& n, const std::string& move) {
-  if (n.at("move") == move) return &n;
-  for (const char* key : {"zero", "one", "child"})
-    if (n.contains(key))
-      if (json* f = find_move(n.at(key), move)) return f;
-  return nullptr;
-}
+using normal_form_tree::find_move;
 
 TEST(NormalForms, MovesFollowTheSupportContainments) {
   // X rows 111 / 011 / 111: rows 0 and 2 contain row 1 and each other.
