@@ -799,14 +799,7 @@ std::string check_determinantal(const Block& b, idx L) {
       bound.push_back(static_cast<long long>(r) + static_cast<long long>(it == other.end() ? 0 : it->second.size()) -
                       static_cast<long long>(ambient));
     }
-    bool hall = true;
-    for (unsigned K = 1; K < (1u << r) && hall; ++K) {
-      long long best = -1, size = 0;
-      for (idx k = 0; k < r; ++k)
-        if (K >> k & 1u) best = std::max(best, bound[k]), ++size;
-      hall = best >= size;
-    }
-    if (hall) side = s == 0 ? "first factor full" : "second factor full";
+    if (detail::hall_violation(bound) == 0) side = s == 0 ? "first factor full" : "second factor full";
   }
   need(!side.empty(), "determinantal: no factor is full with Hall's condition on the other");
   t_exact_steps.push_back("closed block: determinantal route re-derived (no solver)");

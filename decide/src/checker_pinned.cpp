@@ -17,6 +17,17 @@
 
 namespace wellposed::detail {
 
+std::size_t hall_violation(const std::vector<long long>& bound) {
+  for (unsigned K = 1; K < (1u << bound.size()); ++K) {
+    long long best = 0;
+    std::size_t count = 0;
+    for (std::size_t q = 0; q < bound.size(); ++q)
+      if (K >> q & 1u) best = count++ == 0 ? bound[q] : std::max(best, bound[q]);
+    if (best < static_cast<long long>(count)) return count;
+  }
+  return 0;
+}
+
 bool check_pinned_determinantal(const std::vector<std::array<std::size_t, 3>>& edges,
                                 const std::vector<std::pair<std::size_t, std::size_t>>& entries, std::size_t L,
                                 const nlohmann::json& pin, std::string& message) {
@@ -86,12 +97,8 @@ bool check_pinned_determinantal(const std::vector<std::array<std::size_t, 3>>& e
     const long long sz = it == support.end() ? 0 : static_cast<long long>(it->second.size());
     bound.push_back(static_cast<long long>(r) - static_cast<long long>(ambient) + sz - static_cast<long long>(P.size()));
   }
-  for (unsigned K = 1; K < (1u << bound.size()); ++K) {
-    long long best = -1000, count = 0;
-    for (idx q = 0; q < bound.size(); ++q)
-      if (K >> q & 1u) best = std::max(best, bound[q]), ++count;
-    if (best < count) return fail("Hall's condition fails on a set of " + std::to_string(count) + " inner indices");
-  }
+  if (const std::size_t count = hall_violation(bound))
+    return fail("Hall's condition fails on a set of " + std::to_string(count) + " inner indices");
   message = "pinned-determinantal: " + std::to_string(T.size()) + " sparse " + (by_rows ? "rows" : "columns") + ", " +
             std::to_string(P.size()) + " pinned inner indices and Hall's condition re-derived: the set is {rank <= " +
             std::to_string(r) + "}";

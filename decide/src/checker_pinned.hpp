@@ -20,6 +20,13 @@ namespace wellposed::detail {
 /// number of factors; pin: the certificate's {"side", "pinned"} for this
 /// block. True when the hypotheses hold (the block's set is {rank <= r},
 /// closed); false with `error` saying which one fails.
+/// Hall's condition in the form both determinantal checks use (Rado's
+/// theorem on independent transversals): every non-empty set K of inner
+/// indices has max_{k in K} bound[k] >= |K|. Returns 0 when it holds, else
+/// the size of the first set K (in subset order) where it fails. Exhaustive:
+/// bound.size() <= 16 (the callers' limit).
+std::size_t hall_violation(const std::vector<long long>& bound);
+
 bool check_pinned_determinantal(const std::vector<std::array<std::size_t, 3>>& edges,
                                 const std::vector<std::pair<std::size_t, std::size_t>>& entries, std::size_t L,
                                 const nlohmann::json& pin, std::string& message);
