@@ -29,6 +29,11 @@ const std::string kSrc = WELLPOSED_SOURCE_DIR;
 const std::string kSpecs =
     "examples/specs/lu-4.json examples/specs/butterfly-16.json examples/specs/relu-lu.json "
     "examples/specs/random-masks.json";
+// random-3x3-a needs the exact route for about 3 s here: a budget of a few
+// seconds decides it in one run and not in the next, and the page and
+// `check` then disagree for a reason that has nothing to do with the report.
+// Every spec of kSpecs is decided well within this budget.
+const std::string kBudget = "60";
 
 bool have(const std::string& tool) { return std::system(("command -v " + tool + " >/dev/null 2>&1").c_str()) == 0; }
 
@@ -46,7 +51,7 @@ nlohmann::json png_stats(const fs::path& png, const std::vector<std::string>& co
 
 /// name -> verdict, as `check --json` reports them for the same specs.
 std::map<std::string, std::string> check_verdicts(const std::string& specs) {
-  const auto r = run_cli("check --json --no-timings --timeout 3 " + specs);
+  const auto r = run_cli("check --json --no-timings --timeout " + kBudget + " " + specs);
   const auto report = nlohmann::json::parse(r.out);
   std::map<std::string, std::string> v;
   for (const auto& x : report["results"]) v[x["name"].get<std::string>()] = x["verdict"].get<std::string>();
@@ -66,9 +71,10 @@ std::map<std::string, std::string> page_verdicts(const std::string& page, std::s
 
 TEST(ReportHtml, EverySpecHasOneSectionWithTheVerdictCheckGives) {
   const fs::path d = scratch_dir("report_sections");
-  const auto r = run_cli("report " + kSpecs + " --budget 3 -o '" + (d / "r.html").string() + "'");
+  const auto r = run_cli("report " + kSpecs + " --budget " + kBudget + " -o '" + (d / "r.html").string() + "'");
   const auto expected = check_verdicts(kSpecs);
   ASSERT_GE(expected.size(), 5u);
+  for (const auto& [name, verdict] : expected) EXPECT_NE(verdict, "unknown") << name << ": not decided within " << kBudget << " s";
   EXPECT_EQ(r.code, 1) << r.err;  // lu-4 is ill-posed: exit codes as check
   const std::string page = slurp(d / "r.html");
   std::size_t sections = 0;
@@ -93,7 +99,7 @@ TEST(ReportHtml, EverySpecHasOneSectionWithTheVerdictCheckGives) {
   std::string without_ns = std::regex_replace(page, std::regex("http://www.w3.org/2000/svg"), "");
   EXPECT_EQ(without_ns.find("http"), std::string::npos);
   // The same inputs give the same bytes (no clock in the page).
-  const auto r2 = run_cli("report " + kSpecs + " --budget 3 -o '" + (d / "r2.html").string() + "'");
+  const auto r2 = run_cli("report " + kSpecs + " --budget " + kBudget + " -o '" + (d / "r2.html").string() + "'");
   EXPECT_EQ(slurp(d / "r2.html"), page);
 }
 
@@ -156,7 +162,7 @@ TEST(ReportHtml, FactorizeResultShowsTheEnclosureAndThePerSplitErrors) {
 TEST(ReportBrowser, ChromiumShowsEverySpecWithItsVerdict) {
   if (!have("chromium")) GTEST_SKIP() << "chromium is not installed (Debian package chromium; scripts/setup installs it)";
   const fs::path d = scratch_dir("report_browser");
-  const auto r = run_cli("report " + kSpecs + " --budget 3 -o '" + (d / "r.html").string() + "'");
+  const auto r = run_cli("report " + kSpecs + " --budget " + kBudget + " -o '" + (d / "r.html").string() + "'");
   ASSERT_TRUE(fs::exists(d / "r.html")) << r.err;
   // One launch: the DOM after layout on stdout, and a screenshot.
   const std::string cmd = "timeout 120 chromium --headless --no-sandbox --disable-gpu --hide-scrollbars "
