@@ -26,13 +26,15 @@ namespace fs = std::filesystem;
 using namespace wellposed::clitest;
 
 const std::string kSrc = WELLPOSED_SOURCE_DIR;
+// Specs whose verdicts do not depend on the machine: every one is decided (or,
+// kaleidoscope-8, left unknown by the exact route's parameter limit) by the
+// detectors in milliseconds. A spec that needs the exact route (random-masks'
+// random-3x3-a: ~3 s of Z3 here, 30 s on a loaded core) is decided in one run
+// and not in the next, and the page and `check` would then disagree for a
+// reason that has nothing to do with the report (CI failed so, twice).
 const std::string kSpecs =
     "examples/specs/lu-4.json examples/specs/butterfly-16.json examples/specs/relu-lu.json "
-    "examples/specs/random-masks.json";
-// random-3x3-a needs the exact route for about 3 s here: a budget of a few
-// seconds decides it in one run and not in the next, and the page and
-// `check` then disagree for a reason that has nothing to do with the report.
-// Every spec of kSpecs is decided well within this budget.
+    "examples/specs/kaleidoscope-8.json examples/specs/pruned-masks.json";
 const std::string kBudget = "60";
 
 bool have(const std::string& tool) { return std::system(("command -v " + tool + " >/dev/null 2>&1").c_str()) == 0; }
@@ -74,7 +76,8 @@ TEST(ReportHtml, EverySpecHasOneSectionWithTheVerdictCheckGives) {
   const auto r = run_cli("report " + kSpecs + " --budget " + kBudget + " -o '" + (d / "r.html").string() + "'");
   const auto expected = check_verdicts(kSpecs);
   ASSERT_GE(expected.size(), 5u);
-  for (const auto& [name, verdict] : expected) EXPECT_NE(verdict, "unknown") << name << ": not decided within " << kBudget << " s";
+  for (const auto& [name, verdict] : expected)
+    EXPECT_EQ(verdict == "unknown", name == "kaleidoscope-8") << name << ": " << verdict;
   EXPECT_EQ(r.code, 1) << r.err;  // lu-4 is ill-posed: exit codes as check
   const std::string page = slurp(d / "r.html");
   std::size_t sections = 0;
