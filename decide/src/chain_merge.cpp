@@ -40,6 +40,30 @@
 //    frontier suite): X_1 = [[a, b], [0, c], [0, d]], X_2 = [[e, f], [0, g]]:
 //    peel "col" (0, k = 1): row 0 = a (e, f) + b (0, g) is any vector on
 //    K[0, :]; what is left, (c, d)^T g, has single-entry rows: base "rows".
+//    Steps "inner-col" (j, k) and "inner-row" (i, k) (issue 24 item 5) use up
+//    inner index k: remove column k of I_l and row k of I_{l+1} (the rest
+//    (A', B') has product pattern K'). "inner-col": column j of I_{l+1} is
+//    the single entry (k, j), and C_k x (R_k \ {j}) is inside K', where
+//    C_k = supp I_l[:, k], R_k = supp I_{l+1}[k, :]. Then the pair gives every
+//    matrix on K = K' u (C_k x {j}) if (A', B') gives every matrix on K'.
+//    PROOF. Every product X Y has column j = X[:, k] y_kj (supported on C_k)
+//    and other columns X'Y' + X[:, k] Y[k, others], supported on
+//    K' u C_k x (R_k \ {j}) = K' (hypothesis), and column j of K' is empty
+//    (its only path went through k): so K = K' u (C_k x {j}). Conversely, for
+//    M supported on K put X[:, k] = M[:, j] (allowed: supported on C_k),
+//    y_kj = 1, Y[k, c] = 0 for c != j, and X', Y' with X'Y' = M restricted to
+//    the columns != j (supported on K', by the induction hypothesis); then
+//    X Y = M. "inner-row" (i, k) is the transpose: row i of I_l is the single
+//    entry (i, k), (C_k \ {i}) x R_k is inside K', and row i of the product
+//    is x_ik Y[k, :], any vector on R_k (put Y[k, :] = M[i, :], x_ik = 1,
+//    X[a, k] = 0 for a != i). Unlike "col" / "row", the partner need not
+//    cover anything: the used-up index k carries no other entry of M.
+//    Example (random 4x4 r=4 suite, frontier case
+//    0111,1111,1111,1111 ; 0111,1110,0101,0111): column 0 of X_2 is the single
+//    entry (1, 0); removing inner index 1 leaves a 4x3 times 3x3 pair whose
+//    pattern is the whole 4x3 rectangle and which the pinned theorem fills
+//    (row 0 pinned to inner index 3): the set is all of R^{4x4}, closed (the
+//    quantified routes time out at 240 s on it).
 // The first two generalize the permutation / diagonal factors absorbed by
 // the detectors (a factor whose columns, or the next one's rows, are
 // single entries "merges" rows of the other factor); they are the scaling
@@ -147,6 +171,39 @@ bool peel_search(Support A, Support B, nlohmann::json& peel, nlohmann::json& bas
         if (peel_search(A2, B2, peel, base, budget)) return true;
         peel.erase(peel.end() - 1);
       }
+    }
+  }
+  // "inner-col" / "inner-row" (issue 24 item 5, proof in the file comment):
+  // a single-entry column of B / row of A uses up inner index k entirely.
+  for (idx k = 0; k < A.cols(); ++k) {
+    if (A.col_count(k) == 0 || B.row_count(k) == 0) continue;
+    Support A2 = A, B2 = B;
+    for (idx a = 0; a < A2.rows(); ++a) A2.set(a, k, false);
+    for (idx c = 0; c < B2.cols(); ++c) B2.set(k, c, false);
+    const Support K2 = bool_product(A2, B2);
+    for (idx j = 0; j < B.cols(); ++j) {
+      // column j of B is the single entry (k, j); C_k x (R_k \ {j}) inside K2.
+      if (B.col_count(j) != 1 || !B(k, j)) continue;
+      bool inside = true;
+      for (idx a = 0; a < A.rows() && inside; ++a)
+        for (idx c = 0; c < B.cols() && inside; ++c)
+          if (c != j && A(a, k) && B(k, c) && !K2(a, c)) inside = false;
+      if (!inside) continue;
+      peel.push_back({"inner-col", j, k});
+      if (peel_search(A2, B2, peel, base, budget)) return true;
+      peel.erase(peel.end() - 1);
+    }
+    for (idx i = 0; i < A.rows(); ++i) {
+      // row i of A is the single entry (i, k); (C_k \ {i}) x R_k inside K2.
+      if (A.row_count(i) != 1 || !A(i, k)) continue;
+      bool inside = true;
+      for (idx a = 0; a < A.rows() && inside; ++a)
+        for (idx c = 0; c < B.cols() && inside; ++c)
+          if (a != i && A(a, k) && B(k, c) && !K2(a, c)) inside = false;
+      if (!inside) continue;
+      peel.push_back({"inner-row", i, k});
+      if (peel_search(A2, B2, peel, base, budget)) return true;
+      peel.erase(peel.end() - 1);
     }
   }
   return false;

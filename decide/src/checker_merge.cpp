@@ -9,8 +9,11 @@
 //              and the pinned-determinantal hypotheses hold for the step's
 //              side and pinned set (checker_pinned.cpp);
 //   "peeled":  each peel (a single-entry column of factor l whose partner row
-//              covers that row of K, or the transpose) re-checked on copies of
-//              the pair, which it then zeroes; then the base case (an empty
+//              covers that row of K, or the transpose; or, "inner-col" /
+//              "inner-row", a single-entry column of factor l + 1 / row of
+//              factor l whose inner index k is then removed, every other
+//              entry of C_k x R_k lying in the rest's pattern) re-checked on
+//              copies of the pair, which it then zeroes; then the base case (an empty
 //              product pattern, "columns", "rows" or "pinned") on what is left;
 // and the pair is replaced by its boolean product K. The result must equal
 // the certificate's merged supports; the shorter chain's certificate is then
@@ -134,6 +137,31 @@ void check_peeled(Support A, Support B, const json& st) {
                                                 std::to_string(a) + ", " + std::to_string(t) + ") of K");
       for (idx a = 0; a < A.rows(); ++a) A.set(a, k, false);
       for (idx q = 0; q < B.rows(); ++q) B.set(q, t, false);
+    } else if (kind == "inner-col" || kind == "inner-row") {
+      // Issue 24 item 5 (proof at chain_merge.cpp): inner index k is used up
+      // by the single entry (k, t) of column t of the second factor
+      // ("inner-col") or (t, k) of row t of the first ("inner-row"); every
+      // other entry of C_k x R_k must lie in the rest's product pattern K'.
+      const bool by_col = kind == "inner-col";
+      need(t < (by_col ? B.cols() : A.rows()), "peel " + kind + ": index out of range");
+      idx count = 0;
+      if (by_col)
+        for (idx q = 0; q < B.rows(); ++q) count += B.test(q, t) ? 1 : 0;
+      else
+        for (idx q = 0; q < A.cols(); ++q) count += A.test(t, q) ? 1 : 0;
+      need(count == 1 && (by_col ? B.test(k, t) : A.test(t, k)),
+           "peel " + kind + ": " + (by_col ? "column " : "row ") + std::to_string(t) + " is not the single entry at inner index " +
+               std::to_string(k));
+      Support A2 = A, B2 = B;
+      for (idx a = 0; a < A2.rows(); ++a) A2.set(a, k, false);
+      for (idx c = 0; c < B2.cols(); ++c) B2.set(k, c, false);
+      const Support K2 = product_pattern(A2, B2);
+      for (idx a = 0; a < A.rows(); ++a)
+        for (idx c = 0; c < B.cols(); ++c)
+          if (A.test(a, k) && B.test(k, c) && (by_col ? c != t : a != t))
+            need(K2.test(a, c), "peel " + kind + ": (" + std::to_string(a) + ", " + std::to_string(c) +
+                                    ") of C_k x R_k is not in the rest's product pattern");
+      A = A2, B = B2;
     } else {
       need(false, "unknown peel '" + kind + "'");
     }
