@@ -146,5 +146,58 @@ TEST(ExactPeelInner, FrontierChainsMergeToOneFactor) {
   }
 }
 
+// Random 4x4 r=4 frontier pair (a 60 s time-out before): column 3 of X_2 is
+// empty; rows 2 and 3 of X_2 are {0, 2}, and the group G = {2, 3} fills
+// 4 x {0, 2} (X_1[:, {2,3}] times a full 2x2, pinned theorem); what is left,
+// X_1[:, {0,1}] times column 1 of X_2, has single-entry rows. "group-cols".
+TEST(ExactPeelInner, GroupOfInnerIndicesFillsItsColumns) {
+  const Architecture a = pair({"1111", "1110", "1111", "0111"}, {"1110", "0110", "1010", "1010"});
+  const Verdict v = decide_closedness_exact(a, opts(20));
+  ASSERT_EQ(v.closedness, Closedness::closed) << v.reason;
+  ASSERT_EQ(v.method.rfind("exact: merge", 0), 0u) << v.method;
+  const nlohmann::json peel = only_peel(v);
+  std::size_t at = peel.size();
+  for (std::size_t q = 0; q < peel.size(); ++q)
+    if (peel[q][0] == "group-cols" || peel[q][0] == "group-rows") at = q;
+  ASSERT_LT(at, peel.size()) << peel.dump();
+  expect_checked(a, v);
+
+  auto rejected = [&](const std::function<void(nlohmann::json&)>& edit, const std::string& what) {
+    Verdict bad = v;
+    edit(bad.certificate["merged"]["steps"][0]["peel"][at]);
+    const CheckResult c = check_certificate(a, bad);
+    EXPECT_FALSE(c.ok) << what;
+    EXPECT_NE(c.reason.find("merge"), std::string::npos) << what << ": " << c.reason;
+  };
+  rejected([](nlohmann::json& p) { p[1].erase(p[1].size() - 1); }, "G without its last index");
+  rejected([](nlohmann::json& p) { p[1].push_back(p[1].size() == 0 ? 0u : 99u); }, "G with an index out of range");
+  rejected([](nlohmann::json& p) { p[2] = nlohmann::json::array(); }, "C empty");
+  rejected([](nlohmann::json& p) { p[3] = nlohmann::json{{"side", "rows"}, {"pinned", nlohmann::json::array()}}; },
+           "nothing pinned: Hall's condition fails");
+  rejected([](nlohmann::json& p) { p[0] = p[0] == "group-cols" ? "group-rows" : "group-cols"; }, "other side");
+  Verdict flipped = v;
+  flipped.closedness = Closedness::not_closed;
+  EXPECT_FALSE(check_certificate(a, flipped).ok);
+  // Altered supports: row 3 of X_2 reaches column 1 as well, so G changes.
+  const Architecture other = pair({"1111", "1110", "1111", "0111"}, {"1110", "0110", "1010", "1110"});
+  EXPECT_FALSE(check_certificate(other, v).ok);
+}
+
+// Route 1c is skipped where a FALSE normal-form leaf has refuted "S is the
+// whole coordinate space" on a block of full generic rank (D is that space).
+// Random 4x4 r=4 frontier pair; the witness routes and the sentence are off,
+// so the verdict is unknown and the reason shows both steps. The budget is
+// an upper limit only: the leaves before the FALSE one take about a second.
+TEST(ExactPeelInner, RefutedSurjectivitySkipsAlgebraicOnto) {
+  const Architecture a = pair({"1011", "0111", "0111", "1111"}, {"1001", "1011", "1011", "0101"});
+  ExactOptions o = opts(60);
+  o.witness_search = false;
+  o.full_sentence = false;
+  const Verdict v = decide_closedness_exact(a, o);
+  EXPECT_EQ(v.closedness, Closedness::unknown) << v.method;
+  EXPECT_NE(v.reason.find("a leaf is FALSE"), std::string::npos) << v.reason;
+  EXPECT_NE(v.reason.find("algebraic-onto: skipped"), std::string::npos) << v.reason;
+}
+
 }  // namespace
 }  // namespace wellposed
