@@ -25,7 +25,8 @@
 //      space R^K (a factor with single-entry columns, the next one with
 //      single-entry rows, a pair the pinned theorem makes all of its
 //      rectangle, or one of these after "peeling" rows / columns that a
-//      single-entry column / row makes free) are replaced by K; the shorter chain has the SAME set and
+//      single-entry column / row makes free; or "inner-col" / "inner-row" /
+//      "group-cols" / "group-rows" peels, issue 24 item 5) are replaced by K; the shorter chain has the SAME set and
 //      is decided (detectors, then these routes); a single factor is a
 //      linear space, closed. EXACT (both answers); proof at chain_merge.cpp,
 //      re-derived by checker_merge.cpp, which then checks the shorter
