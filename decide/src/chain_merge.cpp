@@ -40,6 +40,53 @@
 //    frontier suite): X_1 = [[a, b], [0, c], [0, d]], X_2 = [[e, f], [0, g]]:
 //    peel "col" (0, k = 1): row 0 = a (e, f) + b (0, g) is any vector on
 //    K[0, :]; what is left, (c, d)^T g, has single-entry rows: base "rows".
+//    Steps "inner-col" (j, k) and "inner-row" (i, k) (issue 24 item 5) use up
+//    inner index k: remove column k of I_l and row k of I_{l+1} (the rest
+//    (A', B') has product pattern K'). "inner-col": column j of I_{l+1} is
+//    the single entry (k, j), and C_k x (R_k \ {j}) is inside K', where
+//    C_k = supp I_l[:, k], R_k = supp I_{l+1}[k, :]. Then the pair gives every
+//    matrix on K = K' u (C_k x {j}) if (A', B') gives every matrix on K'.
+//    PROOF. Every product X Y has column j = X[:, k] y_kj (supported on C_k)
+//    and other columns X'Y' + X[:, k] Y[k, others], supported on
+//    K' u C_k x (R_k \ {j}) = K' (hypothesis), and column j of K' is empty
+//    (its only path went through k): so K = K' u (C_k x {j}). Conversely, for
+//    M supported on K put X[:, k] = M[:, j] (allowed: supported on C_k),
+//    y_kj = 1, Y[k, c] = 0 for c != j, and X', Y' with X'Y' = M restricted to
+//    the columns != j (supported on K', by the induction hypothesis); then
+//    X Y = M. "inner-row" (i, k) is the transpose: row i of I_l is the single
+//    entry (i, k), (C_k \ {i}) x R_k is inside K', and row i of the product
+//    is x_ik Y[k, :], any vector on R_k (put Y[k, :] = M[i, :], x_ik = 1,
+//    X[a, k] = 0 for a != i). Unlike "col" / "row", the partner need not
+//    cover anything: the used-up index k carries no other entry of M.
+//    Example (random 4x4 r=4 suite, frontier case
+//    0111,1111,1111,1111 ; 0111,1110,0101,0111): column 0 of X_2 is the single
+//    entry (1, 0); removing inner index 1 leaves a 4x3 times 3x3 pair whose
+//    pattern is the whole 4x3 rectangle and which the pinned theorem fills
+//    (row 0 pinned to inner index 3): the set is all of R^{4x4}, closed (the
+//    quantified routes time out at 240 s on it).
+//    Steps "group-cols" (G, C) and "group-rows" (G, R) (issue 24 item 5):
+//    C a set of columns, G the inner indices k whose rows supp I_{l+1}[k, :]
+//    lie inside C. If the sub-pair (I_l[:, G], I_{l+1}[G, C]) gives every
+//    matrix on its own pattern K_G (the pinned case above, r' >= min(m', n'))
+//    and K_G = K[:, C] (K restricted to the columns C), remove G (columns G
+//    of I_l, rows G of I_{l+1}) and the columns C of I_{l+1}: if the rest gives
+//    every matrix on its pattern, which is K[:, not C] (G meets no column
+//    outside C), the pair gives every matrix on K.
+//    PROOF. For M supported on K: choose the rest's factors with product
+//    M[:, not C] (induction) and entries 0 in the columns C (they are removed,
+//    so allowed), and the group's factors with product M[:, C] (supported on
+//    K[:, C] = K_G, filled). The two products live on disjoint columns and
+//    use disjoint inner indices, so X Y = M. "group-rows" is the transpose
+//    (G the inner indices whose columns of I_l lie inside the rows R, the
+//    sub-pair fills K[R, :], remove G and the rows R of I_l). This is the
+//    complete-class quotient of [T] Lemma 5.2.6 (seeds/000: L = V + L' with V
+//    the span of a complete class) for a group that fills its columns
+//    without being complete. Example (random 4x4 r=4 frontier pair
+//    1111,1110,1111,0111 ; 1110,0110,1010,1010): rows 2, 3 of X_2 are
+//    {0, 2}; (X_1[:, {2,3}], full 2x2) fills 4 x {0, 2} (pinned: row 1 on
+//    inner index 2), and what is left, X_1[:, {0,1}] times the column 1 of
+//    X_2, has single-entry rows: the set is all of R^{4x3} (column 3 of X_2
+//    is empty).
 // The first two generalize the permutation / diagonal factors absorbed by
 // the detectors (a factor whose columns, or the next one's rows, are
 // single entries "merges" rows of the other factor); they are the scaling
@@ -147,6 +194,90 @@ bool peel_search(Support A, Support B, nlohmann::json& peel, nlohmann::json& bas
         if (peel_search(A2, B2, peel, base, budget)) return true;
         peel.erase(peel.end() - 1);
       }
+    }
+  }
+  // "inner-col" / "inner-row" (issue 24 item 5, proof in the file comment):
+  // a single-entry column of B / row of A uses up inner index k entirely.
+  for (idx k = 0; k < A.cols(); ++k) {
+    if (A.col_count(k) == 0 || B.row_count(k) == 0) continue;
+    Support A2 = A, B2 = B;
+    for (idx a = 0; a < A2.rows(); ++a) A2.set(a, k, false);
+    for (idx c = 0; c < B2.cols(); ++c) B2.set(k, c, false);
+    const Support K2 = bool_product(A2, B2);
+    for (idx j = 0; j < B.cols(); ++j) {
+      // column j of B is the single entry (k, j); C_k x (R_k \ {j}) inside K2.
+      if (B.col_count(j) != 1 || !B(k, j)) continue;
+      bool inside = true;
+      for (idx a = 0; a < A.rows() && inside; ++a)
+        for (idx c = 0; c < B.cols() && inside; ++c)
+          if (c != j && A(a, k) && B(k, c) && !K2(a, c)) inside = false;
+      if (!inside) continue;
+      peel.push_back({"inner-col", j, k});
+      if (peel_search(A2, B2, peel, base, budget)) return true;
+      peel.erase(peel.end() - 1);
+    }
+    for (idx i = 0; i < A.rows(); ++i) {
+      // row i of A is the single entry (i, k); (C_k \ {i}) x R_k inside K2.
+      if (A.row_count(i) != 1 || !A(i, k)) continue;
+      bool inside = true;
+      for (idx a = 0; a < A.rows() && inside; ++a)
+        for (idx c = 0; c < B.cols() && inside; ++c)
+          if (a != i && A(a, k) && B(k, c) && !K2(a, c)) inside = false;
+      if (!inside) continue;
+      peel.push_back({"inner-row", i, k});
+      if (peel_search(A2, B2, peel, base, budget)) return true;
+      peel.erase(peel.end() - 1);
+    }
+  }
+  // "group-cols" / "group-rows" (issue 24 item 5, proof in the file comment):
+  // for a proper set C of columns (rows), G = the inner indices whose row of B
+  // (column of A) lies inside C; the pair restricted to G fills K[:, C]
+  // (K[C, :]) by the pinned theorem; then G and C are removed.
+  for (int side = 0; side < 2; ++side) {
+    const idx outer = side == 0 ? B.cols() : A.rows();
+    if (outer < 2 || outer > 12) continue;
+    for (unsigned mask = 1; mask + 1 < (1u << outer); ++mask) {
+      std::vector<bool> inC(outer);
+      for (idx c = 0; c < outer; ++c) inC[c] = (mask >> c & 1u) != 0;
+      Support GA(A.rows(), A.cols()), GB(B.rows(), B.cols());  // the group's sub-pair
+      Support A2 = A, B2 = B;                                   // the rest
+      nlohmann::json G = nlohmann::json::array(), C = nlohmann::json::array();
+      for (idx k = 0; k < A.cols(); ++k) {
+        if (A.col_count(k) == 0 || B.row_count(k) == 0) continue;
+        bool inside = true;
+        if (side == 0) {
+          for (idx c = 0; c < B.cols(); ++c) inside = inside && (!B(k, c) || inC[c]);
+        } else {
+          for (idx a = 0; a < A.rows(); ++a) inside = inside && (!A(a, k) || inC[a]);
+        }
+        if (!inside) continue;
+        G.push_back(k);
+        for (idx a = 0; a < A.rows(); ++a)
+          if (A(a, k)) GA.set(a, k), A2.set(a, k, false);
+        for (idx c = 0; c < B.cols(); ++c)
+          if (B(k, c)) GB.set(k, c), B2.set(k, c, false);
+      }
+      if (G.empty()) continue;
+      for (idx c = 0; c < outer; ++c) {
+        if (!inC[c]) continue;
+        C.push_back(c);
+        if (side == 0)
+          for (idx q = 0; q < B2.rows(); ++q) B2.set(q, c, false);
+        else
+          for (idx q = 0; q < A2.cols(); ++q) A2.set(c, q, false);
+      }
+      // The group's pattern must be all of K on C.
+      const Support KG = bool_product(GA, GB);
+      bool equal = true;
+      for (idx a = 0; a < K.rows() && equal; ++a)
+        for (idx c = 0; c < K.cols() && equal; ++c)
+          if ((side == 0 ? inC[c] : inC[a]) && K(a, c) != KG(a, c)) equal = false;
+      if (!equal) continue;
+      std::optional<nlohmann::json> pin = pinned_pair(GA, GB);
+      if (!pin) continue;
+      peel.push_back({side == 0 ? "group-cols" : "group-rows", G, C, *pin});
+      if (peel_search(A2, B2, peel, base, budget)) return true;
+      peel.erase(peel.end() - 1);
     }
   }
   return false;

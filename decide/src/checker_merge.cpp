@@ -9,8 +9,13 @@
 //              and the pinned-determinantal hypotheses hold for the step's
 //              side and pinned set (checker_pinned.cpp);
 //   "peeled":  each peel (a single-entry column of factor l whose partner row
-//              covers that row of K, or the transpose) re-checked on copies of
-//              the pair, which it then zeroes; then the base case (an empty
+//              covers that row of K, or the transpose; or, "inner-col" /
+//              "inner-row", a single-entry column of factor l + 1 / row of
+//              factor l whose inner index k is then removed, every other
+//              entry of C_k x R_k lying in the rest's pattern; or
+//              "group-cols" / "group-rows", a group of inner indices inside a
+//              set of columns / rows that fills K there, pinned) re-checked on
+//              copies of the pair, which it then zeroes; then the base case (an empty
 //              product pattern, "columns", "rows" or "pinned") on what is left;
 // and the pair is replaced by its boolean product K. The result must equal
 // the certificate's merged supports; the shorter chain's certificate is then
@@ -100,12 +105,82 @@ void check_pinned_pair(const Support& A, const Support& B, const json& pin) {
   need(check_pinned_determinantal(edges, entries, 2, pin, msg), msg);
 }
 
+// A peel "group-cols" / "group-rows" (issue 24 item 5; proof at
+// chain_merge.cpp): [kind, G, C, pin]. G must be EXACTLY the inner indices
+// (with entries on both sides) whose row of the second factor (column of the
+// first) lies inside C, C a proper non-empty set of columns (rows); the group's
+// sub-pair must fill its pattern (pinned check) and that pattern must be K on
+// C. Then G and C are removed from the checker's copies A, B.
+void check_group_peel(Support& A, Support& B, const json& p) {
+  const std::string kind = p[0].get<std::string>();
+  const bool cols = kind == "group-cols";
+  need(p[1].is_array() && p[2].is_array(), "peel " + kind + ": G and C must be lists");
+  const idx outer = cols ? B.cols() : A.rows();
+  std::vector<bool> inC(outer, false), inG(A.cols(), false);
+  idx nC = 0;
+  for (const json& c : p[2]) {
+    need(c.is_number_unsigned() && c.get<idx>() < outer, "peel " + kind + ": an index of C out of range");
+    need(!inC[c.get<idx>()], "peel " + kind + ": an index of C listed twice");
+    inC[c.get<idx>()] = true, ++nC;
+  }
+  need(nC >= 1 && nC < outer, "peel " + kind + ": C must be a proper non-empty set");
+  for (const json& k : p[1]) {
+    need(k.is_number_unsigned() && k.get<idx>() < A.cols(), "peel " + kind + ": an inner index of G out of range");
+    need(!inG[k.get<idx>()], "peel " + kind + ": an inner index of G listed twice");
+    inG[k.get<idx>()] = true;
+  }
+  Support GA(A.rows(), A.cols()), GB(B.rows(), B.cols());
+  bool any = false;
+  for (idx k = 0; k < A.cols(); ++k) {
+    bool in = false, out = false, inside = true;
+    for (idx a = 0; a < A.rows(); ++a) in = in || A.test(a, k);
+    for (idx c = 0; c < B.cols(); ++c) out = out || B.test(k, c);
+    if (cols)
+      for (idx c = 0; c < B.cols(); ++c) inside = inside && (!B.test(k, c) || inC[c]);
+    else
+      for (idx a = 0; a < A.rows(); ++a) inside = inside && (!A.test(a, k) || inC[a]);
+    const bool member = in && out && inside;
+    need(member == inG[k], "peel " + kind + ": G is not the set of inner indices inside C (index " + std::to_string(k) + ")");
+    if (!member) continue;
+    any = true;
+    for (idx a = 0; a < A.rows(); ++a)
+      if (A.test(a, k)) GA.set(a, k);
+    for (idx c = 0; c < B.cols(); ++c)
+      if (B.test(k, c)) GB.set(k, c);
+  }
+  need(any, "peel " + kind + ": G is empty");
+  const Support K = product_pattern(A, B), KG = product_pattern(GA, GB);
+  for (idx a = 0; a < K.rows(); ++a)
+    for (idx c = 0; c < K.cols(); ++c)
+      if (cols ? inC[c] : inC[a])
+        need(K.test(a, c) == KG.test(a, c), "peel " + kind + ": the group's pattern differs from K at (" +
+                                                std::to_string(a) + ", " + std::to_string(c) + ")");
+  check_pinned_pair(GA, GB, p[3]);
+  for (idx k = 0; k < A.cols(); ++k) {
+    if (!inG[k]) continue;
+    for (idx a = 0; a < A.rows(); ++a) A.set(a, k, false);
+    for (idx c = 0; c < B.cols(); ++c) B.set(k, c, false);
+  }
+  for (idx t = 0; t < outer; ++t) {
+    if (!inC[t]) continue;
+    if (cols)
+      for (idx q = 0; q < B.rows(); ++q) B.set(q, t, false);
+    else
+      for (idx q = 0; q < A.cols(); ++q) A.set(t, q, false);
+  }
+}
+
 // A "peeled" step (proof at chain_merge.cpp): each peel re-checked on the
 // current copies of the pair (then zeroed), and the base case on what is left.
 void check_peeled(Support A, Support B, const json& st) {
   need(st.contains("peel") && st.at("peel").is_array() && !st.at("peel").empty(), "a peeled step needs \"peel\"");
   need(st.contains("base") && st.at("base").is_string(), "a peeled step needs \"base\"");
   for (const json& p : st.at("peel")) {
+    if (p.is_array() && p.size() == 4 && p[0].is_string() &&
+        (p[0].get<std::string>() == "group-cols" || p[0].get<std::string>() == "group-rows")) {
+      check_group_peel(A, B, p);
+      continue;
+    }
     need(p.is_array() && p.size() == 3 && p[0].is_string() && p[1].is_number_unsigned() && p[2].is_number_unsigned(),
          "a peel is [\"col\" | \"row\", index, inner index]");
     const std::string kind = p[0].get<std::string>();
@@ -134,6 +209,31 @@ void check_peeled(Support A, Support B, const json& st) {
                                                 std::to_string(a) + ", " + std::to_string(t) + ") of K");
       for (idx a = 0; a < A.rows(); ++a) A.set(a, k, false);
       for (idx q = 0; q < B.rows(); ++q) B.set(q, t, false);
+    } else if (kind == "inner-col" || kind == "inner-row") {
+      // Issue 24 item 5 (proof at chain_merge.cpp): inner index k is used up
+      // by the single entry (k, t) of column t of the second factor
+      // ("inner-col") or (t, k) of row t of the first ("inner-row"); every
+      // other entry of C_k x R_k must lie in the rest's product pattern K'.
+      const bool by_col = kind == "inner-col";
+      need(t < (by_col ? B.cols() : A.rows()), "peel " + kind + ": index out of range");
+      idx count = 0;
+      if (by_col)
+        for (idx q = 0; q < B.rows(); ++q) count += B.test(q, t) ? 1 : 0;
+      else
+        for (idx q = 0; q < A.cols(); ++q) count += A.test(t, q) ? 1 : 0;
+      need(count == 1 && (by_col ? B.test(k, t) : A.test(t, k)),
+           "peel " + kind + ": " + (by_col ? "column " : "row ") + std::to_string(t) + " is not the single entry at inner index " +
+               std::to_string(k));
+      Support A2 = A, B2 = B;
+      for (idx a = 0; a < A2.rows(); ++a) A2.set(a, k, false);
+      for (idx c = 0; c < B2.cols(); ++c) B2.set(k, c, false);
+      const Support K2 = product_pattern(A2, B2);
+      for (idx a = 0; a < A.rows(); ++a)
+        for (idx c = 0; c < B.cols(); ++c)
+          if (A.test(a, k) && B.test(k, c) && (by_col ? c != t : a != t))
+            need(K2.test(a, c), "peel " + kind + ": (" + std::to_string(a) + ", " + std::to_string(c) +
+                                    ") of C_k x R_k is not in the rest's product pattern");
+      A = A2, B = B2;
     } else {
       need(false, "unknown peel '" + kind + "'");
     }

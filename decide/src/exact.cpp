@@ -690,6 +690,9 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
   // where the exact Jacobian rank at a random point is full (computed once,
   // for the blocks still undecided when the first of them runs).
   std::vector<bool> full_rank;
+  // Blocks of full generic rank where a normal-form leaf was FALSE: S is not
+  // the coordinate space, so route 1c ("S = D", D = that space) cannot succeed.
+  std::vector<bool> onto_refuted(red.blocks.size(), false);
   auto ensure_full_rank = [&] {
     if (!full_rank.empty()) return;
     full_rank.assign(out.size(), false);
@@ -850,12 +853,21 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
             bool all = true;
             for (const NormalFormNode* leaf : normal_form_leaves(tree)) {
               const bool quantified = std::count(leaf->state.begin(), leaf->state.end(), EntryState::free) > 0;
+              double leaf_seconds = stop_at - timer.elapsed();
+              if (tree.leaves > o.normal_form_capped_above) leaf_seconds = std::min(leaf_seconds, o.normal_form_leaf_seconds);
               const Z3Result r = check_traced("normal-form leaf", normal_form_leaf_sentence(b, leaf->state, o.sentences),
-                                          budget(stop_at - timer.elapsed(), o), quantified ? Z3Tactic::automatic : Z3Tactic::nlsat);
+                                          budget(leaf_seconds, o), quantified ? Z3Tactic::automatic : Z3Tactic::nlsat);
               if (r.answer == SolverAnswer::sat) continue;
               out[bi].why += r.answer == SolverAnswer::unsat ? "; normal forms: a leaf is FALSE (not surjective)"
                                                             : "; normal forms: a leaf: " + r.reason;
-              if (r.answer == SolverAnswer::unsat) full_rank[bi] = false;  // route 1b would fail as well
+              if (r.answer == SolverAnswer::unsat) {
+                full_rank[bi] = false;  // route 1b would fail as well
+                // ... and so would route 1c: the block has full generic rank, so
+                // no minor vanishes on it and its D is the whole coordinate
+                // space, which a FALSE leaf shows S is not (issue 24 item 5:
+                // the time goes to the witness routes instead).
+                onto_refuted[bi] = true;
+              }
               all = false;
               break;
             }
@@ -926,6 +938,10 @@ Verdict decide_closedness_exact(const Architecture& arch, const ExactOptions& o)
         // not-closed witnesses), before route 2 (which uses half of what is left).
           return for_each_open_block([&](idx bi, const MaskedChain& b) -> std::optional<Verdict> {
             if (timer.elapsed() >= stop_at || spanning_forest(b.mask).size() > o.onto_max_forest) return std::nullopt;
+            if (onto_refuted[bi]) {
+              out[bi].why += "; algebraic-onto: skipped (full generic rank and a FALSE normal-form leaf: S is not D)";
+              return std::nullopt;
+            }
             const auto t_minors = clock_type::now();
             const std::vector<VanishingMinor> minors = vanishing_minors(b);
             const std::size_t dim = jacobian_rank_at_random_point(b);

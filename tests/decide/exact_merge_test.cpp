@@ -127,7 +127,9 @@ TEST(ExactMerge, PeeledPairMergesAChain) {
 
 // A chain that merges nowhere is left to the other routes (no "merged").
 TEST(ExactMerge, NoMergeWithoutTheHypotheses) {
-  const Architecture a = chain({"011", "011", "101"}, {"111", "101", "110"}, {"110", "101", "110"});
+  // (The chain used here before, 011,011,101 ; 111,101,110 ; 110,101,110,
+  // now merges by the "inner-col" peel: exact_peel_inner_test.cpp.)
+  const Architecture a = chain({"011", "111", "010"}, {"011", "011", "010"}, {"100", "111", "111"});
   ExactOptions o = opts(0.5);
   const Verdict v = decide_closedness_exact(a, o);
   EXPECT_FALSE(v.certificate.is_object() && v.certificate.contains("merged")) << v.method;

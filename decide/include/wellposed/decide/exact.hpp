@@ -25,7 +25,8 @@
 //      space R^K (a factor with single-entry columns, the next one with
 //      single-entry rows, a pair the pinned theorem makes all of its
 //      rectangle, or one of these after "peeling" rows / columns that a
-//      single-entry column / row makes free) are replaced by K; the shorter chain has the SAME set and
+//      single-entry column / row makes free; or "inner-col" / "inner-row" /
+//      "group-cols" / "group-rows" peels, issue 24 item 5) are replaced by K; the shorter chain has the SAME set and
 //      is decided (detectors, then these routes); a single factor is a
 //      linear space, closed. EXACT (both answers); proof at chain_merge.cpp,
 //      re-derived by checker_merge.cpp, which then checks the shorter
@@ -115,7 +116,10 @@ struct MaskedSentenceOptions {
 
 /// The tree search of the surjective-normal-forms route (detail/normal_form.hpp).
 struct NormalFormOptions {
-  std::size_t max_leaves = 64;
+  /// 256 since issue 24 item 5 (was 64): a larger tree is still cheap to
+  /// query, and one FALSE leaf proves the block is not the whole coordinate
+  /// space, which frees the time of routes 1b and 1c for the witness routes.
+  std::size_t max_leaves = 256;
   /// The search memoizes at most this many states; beyond, new states are leaves.
   std::size_t max_states = 200000;
   /// Leaf cost weight: cost(leaf with f free entries) = weight^f.
@@ -144,6 +148,11 @@ struct ExactOptions {
   bool normal_forms = true;
   NormalFormOptions normal_form;
   double normal_form_share = 0.4;
+  /// A tree with more leaves than this gives each leaf query at most
+  /// normal_form_leaf_seconds (issue 24 item 5): one slow leaf of a large
+  /// tree then costs seconds, not the route's whole share.
+  std::size_t normal_form_capped_above = 64;
+  double normal_form_leaf_seconds = 2.0;
   /// Route 1c (algebraic-onto) runs 2^|forest| sentences; skipped beyond this forest size.
   std::size_t onto_max_forest = 9;
   /// Refuse (unknown) beyond this many parameters: the sentences are
