@@ -7,6 +7,7 @@
 #include "wellposed/decide/network.hpp"
 
 #include "check_context.hpp"
+#include "network_common.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -986,6 +987,13 @@ Verdict require_trust(Verdict v, TrustLevel required) {
 
 CheckResult check_certificate(const Verdict& v, const CertificateCheckOptions& o) {
   if (auto refused = verdict_level_refusal(v, /*about_chain=*/false)) return *refused;
+  // A network verdict that does not say its domain is read as the claim
+  // about both (a report's lone "closed": without this, a bounded-box-only
+  // certificate was "VALID" for it; binding.cpp passes the domain where the
+  // report states it, through check_network_verdict).
+  if (is_network_certificate(v.certificate))
+    if (auto why = network_common::domain_refusal(v.certificate, v.closedness, NetworkDomain::both))
+      return {false, *why};
   return dispatch_check(v.certificate, v.closedness, o, {},
                         [&] { return parse_factors(field(v.certificate, "factors")); }, "");
 }
