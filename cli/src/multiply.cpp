@@ -52,35 +52,6 @@ struct RawBuffer {
   T* data() { return p; }
 };
 
-/// A mapped X truncated by another process while the product reads it
-/// raises SIGBUS: one line and exit 2 instead of a crash (the output is
-/// written only after the product, so nothing is left behind).
-char g_sigbus_message[1024];
-std::size_t g_sigbus_length = 0;
-extern "C" void on_sigbus(int) {
-  [[maybe_unused]] const auto w = ::write(2, g_sigbus_message, g_sigbus_length);
-  ::_exit(kExitBadInput);
-}
-struct SigbusGuard {
-  struct sigaction previous {};
-  bool active = false;
-  SigbusGuard(const std::string& path, bool on) : active(on) {
-    if (!on) return;
-    const std::string m = "wellposed: error: " + path.substr(0, 900) + ": data: the file was truncated while it was read\n";
-    std::memcpy(g_sigbus_message, m.data(), m.size());
-    g_sigbus_length = m.size();
-    struct sigaction sa {};
-    sa.sa_handler = on_sigbus;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGBUS, &sa, &previous);
-  }
-  ~SigbusGuard() {
-    if (active) sigaction(SIGBUS, &previous, nullptr);
-  }
-  SigbusGuard(const SigbusGuard&) = delete;
-  SigbusGuard& operator=(const SigbusGuard&) = delete;
-};
-
 template <class T>
 void multiply_as(const std::vector<numeric::KFactor>& chain, const numeric::NpyHeader& h, const MultiplyOptions& o,
                  std::size_t n_in, std::size_t n_out, std::size_t batch, gpu::BatchLayout layout,
@@ -100,7 +71,11 @@ void multiply_as(const std::vector<numeric::KFactor>& chain, const numeric::NpyH
   } catch (const std::invalid_argument& e) {
     throw InputError(e.what());
   }
-  const SigbusGuard guard(o.x_file, xv->mapped());
+  // A mapped X truncated by another process while the product reads it:
+  // one line and exit 2 instead of a crash (the output is written only after
+  // the product, so nothing is left behind).
+  static_assert(numeric::kSigbusExitStatus == kExitBadInput);
+  const numeric::SigbusExit guard(o.x_file, xv->mapped());
   const T* x = static_cast<const T*>(xv->data());
   const numeric::NpyType type = std::is_same_v<T, float> ? numeric::NpyType::f4 : numeric::NpyType::f8;
   const std::size_t header = numeric::npy_header_bytes(type, out_shape, h.fortran_order).size();

@@ -7,11 +7,13 @@
 #include "wellposed/decide/network.hpp"
 
 #include "check_context.hpp"
+#include "network_common.hpp"
 
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
 #include <cstdlib>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -931,23 +933,39 @@ SecondSolverOptions SecondSolverOptions::from_environment() {
   return o;
 }
 
+// ---- the one dispatch on a certificate's kind (every check_certificate) ----
+// A "relu_network" certificate is the Ch. 7 checker's (network.hpp), given
+// `network_layers` (empty: the layers the certificate states); every other
+// kind is compared by check_against with the chain `chain()` builds. The
+// chain is built before the claim is looked at (as each overload did), and a
+// throw while building it (a family without a parametric form, malformed
+// "factors") is a failed check whose reason is `if_chain_throws` + what().
+// The options hold for the whole check, nested checks included.
+static CheckResult dispatch_check(const nlohmann::json& certificate, Closedness claimed,
+                                  const CertificateCheckOptions& o, const std::vector<Support>& network_layers,
+                                  const std::function<Factors()>& chain, const std::string& if_chain_throws) {
+  const detail::CheckOptionsScope scope(o);
+  if (is_network_certificate(certificate)) return check_network_certificate(certificate, claimed, network_layers);
+  Factors factors;
+  try {
+    factors = chain();
+  } catch (const std::exception& e) {
+    return {false, if_chain_throws + e.what()};
+  }
+  return check_against(certificate, claimed, factors);
+}
+
 CheckResult check_certificate(const nlohmann::json& certificate, Closedness claimed,
                               const std::vector<Support>& factors, const CertificateCheckOptions& o) {
-  const detail::CheckOptionsScope scope(o);
-  if (is_network_certificate(certificate))
-    return check_network_certificate(certificate, claimed, factors);  // network.hpp (Ch. 7)
-  return check_against(certificate, claimed, masks_of(factors));
+  return dispatch_check(certificate, claimed, o, factors, [&] { return masks_of(factors); }, "malformed factors: ");
 }
 
 // A family is compared with the certificate on its parameters: no mask is built.
+// A relu_network certificate is refused before the dispatch (review, verdict_level_refusal).
 CheckResult check_certificate(const Architecture& arch, const Verdict& v, const CertificateCheckOptions& o) {
-  const detail::CheckOptionsScope scope(o);
   if (auto refused = verdict_level_refusal(v, /*about_chain=*/true)) return *refused;
-  try {  // (a relu_network certificate was refused above: review, verdict_level_refusal)
-    return check_against(v.certificate, v.closedness, factors_of(arch));
-  } catch (const std::exception& e) {  // e.g. MaterializationRefused for a family without a parametric form
-    return {false, std::string("cannot compare with the architecture: ") + e.what()};
-  }
+  return dispatch_check(v.certificate, v.closedness, o, {}, [&] { return factors_of(arch); },
+                        "cannot compare with the architecture: ");
 }
 
 CheckResult check_and_label(const Architecture& arch, Verdict& v, const CertificateCheckOptions& o) {
@@ -968,15 +986,16 @@ Verdict require_trust(Verdict v, TrustLevel required) {
 }
 
 CheckResult check_certificate(const Verdict& v, const CertificateCheckOptions& o) {
-  const detail::CheckOptionsScope scope(o);
   if (auto refused = verdict_level_refusal(v, /*about_chain=*/false)) return *refused;
+  // A network verdict that does not say its domain is read as the claim
+  // about both (a report's lone "closed": without this, a bounded-box-only
+  // certificate was "VALID" for it; binding.cpp passes the domain where the
+  // report states it, through check_network_verdict).
   if (is_network_certificate(v.certificate))
-    return check_network_certificate(v.certificate, v.closedness, {});
-  try {
-    return check_against(v.certificate, v.closedness, parse_factors(field(v.certificate, "factors")));
-  } catch (const std::exception& e) {
-    return {false, e.what()};
-  }
+    if (auto why = network_common::domain_refusal(v.certificate, v.closedness, NetworkDomain::both))
+      return {false, *why};
+  return dispatch_check(v.certificate, v.closedness, o, {},
+                        [&] { return parse_factors(field(v.certificate, "factors")); }, "");
 }
 
 }  // namespace wellposed

@@ -1,10 +1,10 @@
 // A solver query in a forked child with a hard deadline (deadline_solve.hpp).
 #include "deadline_solve.hpp"
 
+#include "child_process.hpp"
+
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
-#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -20,8 +20,35 @@
 namespace wellposed::detail {
 
 namespace {
-using clock_type = std::chrono::steady_clock;
+using clock_type = child_clock;
 double since(clock_type::time_point t0) { return std::chrono::duration<double>(clock_type::now() - t0).count(); }
+
+// When a query child is killed under a hard deadline of `seconds` from t0:
+// 0.15 s (at most 5%) before it, because reaping a large process takes ~0.1 s.
+clock_type::time_point kill_time(clock_type::time_point t0, double seconds) {
+  return child_time_after(t0, seconds - std::min(0.15, 0.05 * seconds));
+}
+
+// Forks a query child and runs `body` in it, after closing `close_in_child`
+// (the parent's ends of its channels). The body must leave with _exit (no
+// atexit handlers, no stdio flush); one that returns is exit status 1.
+// Returns the child's pid in the parent, -1 when fork() failed.
+//
+// The child dies with its parent (issue 20 B11): a `check` killed with
+// SIGKILL must not leave a solver running. PR_SET_PDEATHSIG fires when the
+// forking thread ends; that thread waits for this child, so it only fires
+// when the parent is gone. If the parent died before the prctl took effect,
+// getppid() is no longer the parent: the child leaves at once.
+pid_t fork_query_child(const std::vector<int>& close_in_child, const std::function<void()>& body) {
+  const pid_t parent = ::getpid();
+  const pid_t pid = ::fork();
+  if (pid != 0) return pid;
+  for (const int fd : close_in_child) ::close(fd);
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != parent) ::_exit(1);
+  body();
+  ::_exit(1);
+}
 }  // namespace
 
 double hard_deadline_child_seconds(double seconds) { return seconds - std::min(0.3, 0.1 * seconds); }
@@ -44,78 +71,44 @@ HardDeadlineRun run_with_hard_deadline(double seconds, const std::function<std::
     out.reason = "pipe() failed: the query did not run";
     return out;
   }
-  const pid_t parent = ::getpid();
-  const pid_t pid = ::fork();
-  if (pid < 0) {
-    ::close(fd[0]);
-    ::close(fd[1]);
-    out.reason = "fork() failed: the query did not run";
-    return out;
-  }
-  if (pid == 0) {
-    // The child: run the work, write its result, leave without running the
-    // parent's atexit handlers or flushing its stdio buffers. A throw is exit
-    // status 1 with nothing written: the parent sees `failed`.
-    ::close(fd[0]);
-    // The child dies with its parent (issue 20 B11): a `check` killed with
-    // SIGKILL must not leave a solver running. PR_SET_PDEATHSIG fires when
-    // the forking thread ends; that thread waits for this child below, so it
-    // only fires when the parent is gone. If the parent died before the
-    // prctl took effect, getppid() is no longer `parent`: leave at once.
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != parent) ::_exit(1);
+  // The child: run the work and write its result. A throw (or a failed
+  // write) is exit status 1: the parent sees `failed`.
+  const pid_t pid = fork_query_child({fd[0]}, [&] {
     std::string msg;
     try {
       msg = work(hard_deadline_child_seconds(seconds));
     } catch (...) {
       ::_exit(1);
     }
-    const char* p = msg.data();
-    std::size_t left = msg.size();
-    while (left > 0) {
-      const ssize_t w = ::write(fd[1], p, left);
-      if (w < 0 && errno == EINTR) continue;
-      if (w <= 0) ::_exit(1);
-      p += w;
-      left -= static_cast<std::size_t>(w);
-    }
-    ::_exit(0);
+    ::_exit(write_all(fd[1], msg) ? 0 : 1);
+  });
+  if (pid < 0) {
+    ::close(fd[0]);
+    ::close(fd[1]);
+    out.reason = "fork() failed: the query did not run";
+    return out;
   }
   ::close(fd[1]);
-  // Kill margin: reaping a large process takes ~0.1 s.
-  const double limit = seconds - std::min(0.15, 0.05 * seconds);
+  const auto kill_at = kill_time(t0, seconds);
   std::string buf;
   bool eof = false, killed = false;
-  char chunk[65536];
-  while (true) {
-    const double left = limit - since(t0);
-    if (left <= 0) {
-      killed = true;
-      break;
-    }
+  while (!eof && !killed) {
     pollfd pf{fd[0], POLLIN, 0};
-    const int pr = ::poll(&pf, 1, static_cast<int>(std::ceil(left * 1000)));
-    if (pr <= 0) continue;  // EINTR or time-out: the deadline is checked at the top
-    const ssize_t n = ::read(fd[0], chunk, sizeof chunk);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      eof = true;  // every write end is closed: the child has exited (or is exiting)
-      break;
-    }
-    buf.append(chunk, static_cast<std::size_t>(n));
+    const ChildWait w = wait_readable(&pf, 1, kill_at);
+    if (w == ChildWait::deadline) killed = true;
+    else if (w == ChildWait::ready) eof = read_ready(fd[0], buf) == ChildRead::eof;  // eof: every write end is closed
+    // nothing / error: the deadline is checked again
   }
   ::close(fd[0]);
   if (killed) ::kill(pid, SIGKILL);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
+  const int status = reap_child(pid);
   out.seconds = since(t0);
   if (killed) {
     out.status = HardDeadlineRun::Status::killed;
     out.reason = "no answer within its deadline: the query process was killed";
     return out;
   }
-  if (!eof || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     out.status = HardDeadlineRun::Status::failed;
     out.reason = WIFSIGNALED(status) ? "the query process died of signal " + std::to_string(WTERMSIG(status))
                                      : "the query process ended without a result";
@@ -128,34 +121,16 @@ HardDeadlineRun run_with_hard_deadline(double seconds, const std::function<std::
 
 namespace {
 
-// Writes all of `s` to fd (the child's side of its socket); false on error.
-bool write_all(int fd, const std::string& s) {
-  const char* p = s.data();
-  std::size_t left = s.size();
-  while (left > 0) {
-    const ssize_t w = ::write(fd, p, left);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return false;
-    p += w;
-    left -= static_cast<std::size_t>(w);
-  }
-  return true;
-}
-
 // The child of a batch: reads item numbers ("k\n") from fd, runs each, and
 // answers with one record per item: "k length seconds\n" + the output. Leaves
 // at end of file (the parent has no more items for it); a throw is exit 1.
 [[noreturn]] void batch_child(int fd, clock_type::time_point child_deadline,
                               const std::function<std::string(std::size_t, double)>& work) {
   std::string in;
-  char chunk[256];
   while (true) {
     const auto nl = in.find('\n');
     if (nl == std::string::npos) {
-      const ssize_t n = ::read(fd, chunk, sizeof chunk);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) ::_exit(0);
-      in.append(chunk, static_cast<std::size_t>(n));
+      if (read_ready(fd, in) == ChildRead::eof) ::_exit(0);
       continue;
     }
     const std::size_t k = std::stoul(in.substr(0, nl));
@@ -186,9 +161,8 @@ std::vector<HardDeadlineRun> run_batch_with_hard_deadline(
     for (auto& r : out) r.status = Status::killed, r.reason = "no time left for the query";
     return out;
   }
-  auto at = [&](double s) { return t0 + std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(s)); };
-  const auto child_deadline = at(hard_deadline_child_seconds(seconds));
-  const auto kill_at = at(seconds - std::min(0.15, 0.05 * seconds));  // as run_with_hard_deadline
+  const auto child_deadline = child_time_after(t0, hard_deadline_child_seconds(seconds));
+  const auto kill_at = kill_time(t0, seconds);  // as run_with_hard_deadline
   if (workers == 0) workers = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 4);
   workers = std::min(workers, items);
   struct Child {
@@ -214,26 +188,21 @@ std::vector<HardDeadlineRun> run_batch_with_hard_deadline(
       k.item = static_cast<long>(next++);
     }  // else the child is gone: its end of file is read below
   };
-  const pid_t parent = ::getpid();
   // One more child, given the next item; false when none could be started.
   auto spawn = [&]() {
     int sv[2];
     // A socket pair, not pipes: the parent's send() uses MSG_NOSIGNAL, so a
     // child that died cannot raise SIGPIPE in the caller's process.
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return false;
-    const pid_t pid = ::fork();
+    // The child closes the other children's sockets too: their end of file must reach them.
+    std::vector<int> close_in_child{sv[0]};
+    for (const auto& k : kids)
+      if (k.fd >= 0) close_in_child.push_back(k.fd);
+    const pid_t pid = fork_query_child(close_in_child, [&] { batch_child(sv[1], child_deadline, work); });
     if (pid < 0) {
       ::close(sv[0]);
       ::close(sv[1]);
       return false;
-    }
-    if (pid == 0) {
-      ::close(sv[0]);
-      for (const auto& k : kids)
-        if (k.fd >= 0) ::close(k.fd);  // the other children's sockets: their end of file must reach them
-      ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // as in run_with_hard_deadline
-      if (::getppid() != parent) ::_exit(1);
-      batch_child(sv[1], child_deadline, work);
     }
     ::close(sv[1]);
     kids.push_back({pid, sv[0], {}, -1});
@@ -253,40 +222,38 @@ std::vector<HardDeadlineRun> run_batch_with_hard_deadline(
     return out;
   }
   std::size_t alive = 1;
-  char chunk[65536];
   while (done < items && !stopped) {
     const auto now = clock_type::now();
-    const double left = std::chrono::duration<double>(kill_at - now).count();
-    if (left <= 0) break;
+    if (now >= kill_at) break;
     if (alive == 0) {  // every child has died (on an item of its own): a new one takes the rest
       if (next >= items || !can_fork || !spawn()) break;
       last_spawn = now;
       ++alive;
       continue;
     }
-    double wait = left;
+    auto until = kill_at;
     if (can_fork && next < items && alive < workers) {
-      const double since_spawn = std::chrono::duration<double>(now - last_spawn).count();
-      if (since_spawn >= patience) {
+      const auto spawn_at = child_time_after(last_spawn, patience);
+      if (now >= spawn_at) {
         last_spawn = now;
         if (spawn()) ++alive;
         else can_fork = false;
         continue;
       }
-      wait = std::min(wait, patience - since_spawn);
+      until = std::min(until, spawn_at);
     }
     std::vector<pollfd> pf;
     std::vector<std::size_t> who;
     for (std::size_t w = 0; w < kids.size(); ++w)
       if (kids[w].fd >= 0) pf.push_back({kids[w].fd, POLLIN, 0}), who.push_back(w);
-    const int pr = ::poll(pf.data(), pf.size(), std::max(1, static_cast<int>(std::ceil(wait * 1000))));
-    if (pr <= 0) continue;  // EINTR or time-out: the deadline is checked at the top
+    // Anything but ready (time-out, EINTR, the deadline): the clock is looked at again at the top.
+    if (wait_readable(pf.data(), pf.size(), until) != ChildWait::ready) continue;
     for (std::size_t p = 0; p < pf.size() && !stopped; ++p) {
       if (!pf[p].revents) continue;
       Child& k = kids[who[p]];
-      const ssize_t n = ::read(k.fd, chunk, sizeof chunk);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {  // the child has exited (or is exiting): its current item has no result
+      const ChildRead got = read_ready(k.fd, k.buf);
+      if (got == ChildRead::again) continue;
+      if (got == ChildRead::eof) {  // the child has exited (or is exiting): its current item has no result
         ::close(k.fd);
         k.fd = -1;
         --alive;
@@ -298,7 +265,6 @@ std::vector<HardDeadlineRun> run_batch_with_hard_deadline(
         k.item = -1;
         continue;
       }
-      k.buf.append(chunk, static_cast<std::size_t>(n));
       while (k.fd >= 0) {  // every complete record
         const auto nl = k.buf.find('\n');
         if (nl == std::string::npos) break;
@@ -329,9 +295,7 @@ std::vector<HardDeadlineRun> run_batch_with_hard_deadline(
   for (auto& k : kids) {
     ::kill(k.pid, SIGKILL);
     if (k.fd >= 0) ::close(k.fd);
-    int status = 0;
-    while (::waitpid(k.pid, &status, 0) < 0 && errno == EINTR) {
-    }
+    reap_child(k.pid);
   }
   const bool in_time = clock_type::now() < kill_at;
   for (auto& r : out) {

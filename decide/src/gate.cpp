@@ -2,8 +2,10 @@
 #include "gate.hpp"
 
 #include <chrono>
+#include <optional>
 
 #include "check_context.hpp"
+#include "network_common.hpp"
 
 #include "wellposed/decide/explain.hpp"
 
@@ -33,12 +35,16 @@ bool ran_out_of_time(const CheckResult& r) {
 }
 
 GateResult gate_with(Verdict& v, const std::vector<Support>* factors, const Architecture* arch, double seconds_left,
-                     const CertificateCheckOptions& o) {
+                     const CertificateCheckOptions& o, std::optional<NetworkDomain> domain = std::nullopt) {
   GateResult g;
   if (!v.decided()) return g;
   const auto t0 = std::chrono::steady_clock::now();
   CheckResult r;
-  if (is_exact_kind(v.certificate) && !(seconds_left > 0)) {
+  std::optional<std::string> out_of_domain;
+  if (domain) out_of_domain = network_common::domain_refusal(v.certificate, v.closedness, *domain);
+  if (out_of_domain) {
+    r = {false, *out_of_domain};
+  } else if (is_exact_kind(v.certificate) && !(seconds_left > 0)) {
     r = {false, "no time left in the budget: certificate not verified"};
   } else if (factors) {
     r = check_once(v.certificate, v.closedness, *factors, seconds_left, &o);
@@ -103,6 +109,11 @@ CheckResult check_once(const nlohmann::json& certificate, Closedness claimed, co
 
 GateResult gate(Verdict& v, const std::vector<Support>& factors, double seconds_left, const CertificateCheckOptions& o) {
   return gate_with(v, &factors, nullptr, seconds_left, o);
+}
+
+GateResult gate(Verdict& v, const std::vector<Support>& layers, NetworkDomain domain, double seconds_left,
+                const CertificateCheckOptions& o) {
+  return gate_with(v, &layers, nullptr, seconds_left, o, domain);
 }
 
 GateResult gate(Verdict& v, const Architecture& arch, double seconds_left, const CertificateCheckOptions& o) {

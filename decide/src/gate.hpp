@@ -29,6 +29,7 @@
 
 #include "wellposed/algebra/support.hpp"
 #include "wellposed/decide/checker.hpp"
+#include "wellposed/decide/network.hpp"
 #include "wellposed/decide/verdict.hpp"
 
 #include "wellposed/algebra/architecture.hpp"
@@ -76,6 +77,15 @@ struct GateResult {
 /// false, empty account). A decided verdict that fails is turned into unknown
 /// (see above); `seconds_left` bounds the check's solver time.
 GateResult gate(Verdict& v, const std::vector<Support>& factors, double seconds_left,
+                const CertificateCheckOptions& o = {});
+
+/// The gate for a verdict about a ReLU network's function space on `domain`
+/// (analyze_network's domain verdicts): as gate(v, layers, ...), and first a
+/// certificate whose theorem does not cover `domain` (a box-only theorem for
+/// finite data or both domains: network_common::domain_refusal) fails, as a
+/// rejected certificate does. Without it the gate checked the certificate
+/// but not the domain its verdict claims.
+GateResult gate(Verdict& v, const std::vector<Support>& layers, NetworkDomain domain, double seconds_left,
                 const CertificateCheckOptions& o = {});
 
 /// The gate for a verdict about `arch`: the checker compares the

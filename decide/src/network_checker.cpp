@@ -498,10 +498,7 @@ CheckResult check_network_verdict(const Verdict& v, const std::vector<Support>& 
   if (!c.is_object() || !c.contains("kind") || c["kind"] != "relu_network")
     return {false, "a network verdict needs a relu_network certificate (a certificate about a matrix chain with the "
                    "same masks proves nothing about F_I)"};
-  if (domain != NetworkDomain::bounded_box && v.closedness == Closedness::closed && c.contains("theorem") &&
-      (c["theorem"] == kCorDense || c["theorem"] == kThmSubsets))
-    return {false, c["theorem"].get<std::string>() + " proves closedness on a bounded box only, not " +
-                       (domain == NetworkDomain::finite_data ? "on finite data sets" : "on both domains (overall)")};
+  if (auto why = domain_refusal(c, v.closedness, domain)) return {false, *why};
   return check_network_certificate(c, v.closedness, expected_layers);
 }
 

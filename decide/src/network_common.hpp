@@ -5,6 +5,7 @@
 // the support JSON form, and the neurons that matter. No decision logic.
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -13,6 +14,8 @@
 
 #include "wellposed/algebra/network.hpp"
 #include "wellposed/algebra/support.hpp"
+#include "wellposed/decide/network.hpp"
+#include "wellposed/decide/verdict.hpp"
 
 namespace wellposed::network_common {
 
@@ -43,6 +46,24 @@ class Timer {
   double budget_;
   std::chrono::steady_clock::time_point t0_;
 };
+
+/// Why a "relu_network" certificate cannot back a `claimed` verdict about
+/// `domain` whatever its hypotheses (empty: the theorem covers the domain).
+/// Cor 7.4.3 and Thm 7.4.2 prove closedness on a bounded box only: no proof
+/// on finite data ([LMQ21]: a dense net with N_2 = 2 and six points without
+/// optimum), hence none for both domains (a network's overall verdict, or a
+/// verdict that does not say its domain). Every other theorem covers both
+/// (L_I not closed: Thm 7.3.3 and Thm 7.4.1; N_2 = 1: Thm 7.3.7 and Cor
+/// 7.4.4 on the same hypothesis; affine and constant maps everywhere).
+/// Used by check_network_verdict, by check_certificate(Verdict) and by the
+/// gate of analyze_network (gate.hpp), so the three cannot disagree.
+inline std::optional<std::string> domain_refusal(const json& c, Closedness claimed, NetworkDomain domain) {
+  if (domain == NetworkDomain::bounded_box || claimed != Closedness::closed) return std::nullopt;
+  if (!c.is_object() || !c.contains("theorem") || !(c["theorem"] == kCorDense || c["theorem"] == kThmSubsets))
+    return std::nullopt;
+  return c["theorem"].get<std::string>() + " proves closedness on a bounded box only, not " +
+         (domain == NetworkDomain::finite_data ? "on finite data sets" : "on both domains (overall)");
+}
 
 inline json support_json(const Support& s) { return {{"rows", s.rows()}, {"cols", s.cols()}, {"mask", s.to_rows()}}; }
 

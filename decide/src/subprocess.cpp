@@ -1,5 +1,7 @@
 #include "subprocess.hpp"
 
+#include "child_process.hpp"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
@@ -86,19 +88,16 @@ ProcessRun run_process(const std::vector<std::string>& argv, const std::string& 
     in_fd = -1;
   }
   bool eof = false, killed = false, too_much = false;
-  char buf[65536];
-  const auto deadline = t0 + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(seconds));
+  const auto deadline = child_time_after(t0, seconds);
   while (!eof) {
-    const auto now = clock::now();
-    if (now >= deadline) {
+    pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {in_fd, POLLOUT, 0}};
+    const ChildWait w = wait_readable(fds, in_fd >= 0 ? 2 : 1, deadline);
+    if (w == ChildWait::deadline) {
       killed = true;
       break;
     }
-    const int ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count()) + 1;
-    pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {in_fd, POLLOUT, 0}};
-    const int n = poll(fds, in_fd >= 0 ? 2 : 1, ms);
-    if (n < 0 && errno != EINTR) break;
-    if (n <= 0) continue;
+    if (w == ChildWait::error) break;
+    if (w == ChildWait::nothing) continue;
     if (in_fd >= 0 && (fds[1].revents & (POLLOUT | POLLERR | POLLHUP))) {
       const ssize_t w = write(in_fd, input.data() + written, input.size() - written);
       if (w > 0) written += static_cast<std::size_t>(w);
@@ -109,24 +108,18 @@ ProcessRun run_process(const std::vector<std::string>& argv, const std::string& 
       }
     }
     if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-      const ssize_t r = read(out_pipe[0], buf, sizeof buf);
-      if (r > 0) {
-        out.output.append(buf, static_cast<std::size_t>(r));
-        if (out.output.size() > max_output) {
-          too_much = true;
-          break;
-        }
-      } else if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
-        eof = true;
+      const ChildRead r = read_ready(out_pipe[0], out.output);
+      if (r == ChildRead::eof) eof = true;
+      if (r == ChildRead::data && out.output.size() > max_output) {
+        too_much = true;
+        break;
       }
     }
   }
   if (in_fd >= 0) close(in_fd);
   close(out_pipe[0]);
   if (!eof) kill(-pid, SIGKILL), kill(pid, SIGKILL);
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
+  const int status = reap_child(pid);
   out.seconds = std::chrono::duration<double>(clock::now() - t0).count();
   if (killed) {
     out.status = ProcessRun::Status::killed;

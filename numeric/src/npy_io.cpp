@@ -5,7 +5,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 #ifdef __linux__
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #endif
 #ifdef _OPENMP
 #include <omp.h>
@@ -395,6 +397,19 @@ NpyDataView::NpyDataView(const std::string& path, const NpyHeader& h) : bytes_(h
     const std::size_t len = h.data_offset + h.data_bytes;  // == the file size (checked by the header)
     void* m = ::mmap(nullptr, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, f.fd, 0);
     if (m != MAP_FAILED) {
+      // The file may have changed since its header was read (another
+      // process truncating or rewriting it). mmap() does not look at the
+      // size: a page past the end would raise SIGBUS on its first read. So
+      // the size is checked again with the mapping in place; a file of
+      // another size is bad input, as read_npy_data reports it. (A
+      // truncation after this point is the caller's SigbusExit.)
+      struct stat st {};
+      if (::fstat(f.fd, &st) != 0 || static_cast<std::uintmax_t>(st.st_size) != len) {
+        ::munmap(m, len);
+        fail(path, "data", "the file is " + std::to_string(static_cast<long long>(st.st_size)) +
+                               " bytes, its header says " + std::to_string(len) +
+                               " (changed since its header was read?)");
+      }
       map_ = m;
       map_bytes_ = len;
       data_ = static_cast<const char*>(m) + h.data_offset;
@@ -410,6 +425,48 @@ NpyDataView::NpyDataView(const std::string& path, const NpyHeader& h) : bytes_(h
 NpyDataView::~NpyDataView() {
 #ifdef __linux__
   if (map_) ::munmap(map_, map_bytes_);
+#endif
+}
+
+// ---- SigbusExit --------------------------------------------------------------
+
+namespace {
+// Written by the guard before the handler is installed; read only by the
+// handler (write() is async-signal-safe, building a string is not).
+char g_sigbus_message[1024];
+std::size_t g_sigbus_length = 0;
+extern "C" void on_sigbus_exit(int) {
+  [[maybe_unused]] const auto w = ::write(2, g_sigbus_message, g_sigbus_length);
+  ::_exit(kSigbusExitStatus);
+}
+}  // namespace
+
+struct SigbusExit::Previous {
+#ifdef __linux__
+  struct sigaction action {};
+#endif
+};
+
+SigbusExit::SigbusExit(const std::string& path, bool on) {
+#ifdef __linux__
+  if (!on) return;
+  std::string m = "wellposed: error: " + path.substr(0, 900) + ": data: the file was truncated while it was read\n";
+  std::memcpy(g_sigbus_message, m.data(), m.size());
+  g_sigbus_length = m.size();
+  previous_ = std::make_unique<Previous>();
+  struct sigaction sa {};
+  sa.sa_handler = on_sigbus_exit;
+  sigemptyset(&sa.sa_mask);
+  if (::sigaction(SIGBUS, &sa, &previous_->action) != 0) previous_.reset();
+#else
+  (void)path;
+  (void)on;
+#endif
+}
+
+SigbusExit::~SigbusExit() {
+#ifdef __linux__
+  if (previous_) ::sigaction(SIGBUS, &previous_->action, nullptr);
 #endif
 }
 

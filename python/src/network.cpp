@@ -12,9 +12,14 @@
 //   each Thm 7.4.2 problem, both domains, overall) has passed the library's
 //   gate (its certificate re-checked once by check_certificate inside
 //   analyze_network) -- nothing here builds or edits a verdict.
-// _core._check_network_certificate(certificate: dict, claimed: str) -> (bool, str)
+// _core._check_network_certificate(certificate: dict, claimed: str, *,
+//                                   domain="both") -> (bool, str)
 //   the independent checker on a "relu_network" certificate (tests; users
-//   re-checking a stored one).
+//   re-checking a stored one) as a verdict about `domain` ("finite_data",
+//   "bounded_box" or "both": check_network_verdict). The default is both
+//   domains: a True must not be read as "closed on finite data" when the
+//   theorem proves closedness on a bounded box only (Cor 7.4.3, Thm 7.4.2);
+//   without a domain, such a certificate was accepted for a bare "closed".
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
@@ -97,22 +102,28 @@ void bind_network(py::module_& m) {
 
   m.def(
       "_check_network_certificate",
-      [](const py::handle& certificate, const std::string& claimed) {
-        Closedness c;
-        if (claimed == "closed") c = Closedness::closed;
-        else if (claimed == "not_closed") c = Closedness::not_closed;
+      [](const py::handle& certificate, const std::string& claimed, const std::string& domain) {
+        Verdict v;
+        if (claimed == "closed") v.closedness = Closedness::closed;
+        else if (claimed == "not_closed") v.closedness = Closedness::not_closed;
         else throw InputError("claimed: expected 'closed' or 'not_closed', got '" + claimed + "'");
+        NetworkDomain d;
+        if (domain == "both") d = NetworkDomain::both;
+        else if (domain == "finite_data") d = NetworkDomain::finite_data;
+        else if (domain == "bounded_box") d = NetworkDomain::bounded_box;
+        else throw InputError("domain: expected 'both', 'finite_data' or 'bounded_box', got '" + domain + "'");
         const auto text = py::module_::import("json").attr("dumps")(certificate).cast<std::string>();
-        const auto j = nlohmann::json::parse(text);
+        v.certificate = nlohmann::json::parse(text);
         CheckResult r;
         {
           py::gil_scoped_release release;
-          r = check_network_certificate(j, c);
+          r = check_network_verdict(v, {}, d);
         }
         return py::make_tuple(r.ok, r.reason);
       },
-      py::arg("certificate"), py::arg("claimed"),
-      "The independent checker on a relu_network certificate dict: (accepted, account).");
+      py::arg("certificate"), py::arg("claimed"), py::kw_only(), py::arg("domain") = "both",
+      "The independent checker on a relu_network certificate dict as a verdict about `domain` ('both', "
+      "'finite_data', 'bounded_box'): (accepted, account).");
 }
 
 }  // namespace wellposed::python

@@ -84,6 +84,9 @@ struct CertificateCheckOptions {
 CheckResult check_certificate(const Architecture& arch, const Verdict& v, const CertificateCheckOptions& o = {});
 
 /// The same with the architecture taken from the certificate's "factors".
+/// A "relu_network" certificate: the verdict says no domain, so it is read
+/// as the claim about both (finite data and the bounded box): a box-only
+/// theorem (Cor 7.4.3, Thm 7.4.2) fails. check_network_verdict takes a domain.
 CheckResult check_certificate(const Verdict& v, const CertificateCheckOptions& o = {});
 
 /// The certificate alone against a claimed answer and the chain's supports.

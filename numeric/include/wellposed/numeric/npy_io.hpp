@@ -94,8 +94,12 @@ void read_npy_column_major(const std::string& path, const NpyHeader& h, std::com
 /// the file mapped (PROT_READ, MAP_PRIVATE, populated: the page cache's own
 /// pages, no fresh memory) on POSIX systems when its data offset keeps 64-byte
 /// alignment, else read with read_npy_data into a buffer it owns. The file is
-/// never modified. A mapped file truncated by another process while the view
-/// is used raises SIGBUS on access (mapped() tells the caller to guard it).
+/// never modified. The file's size is checked again once it is mapped: one
+/// that changed since its header was read (truncated, grown) throws
+/// FileFormatError naming the file and "data", as the read path does. A
+/// mapped file truncated by another process AFTER that, while the view is
+/// used, raises SIGBUS on access: mapped() tells the caller to guard the
+/// reads (SigbusExit).
 class NpyDataView {
  public:
   NpyDataView(const std::string& path, const NpyHeader& h);
@@ -112,6 +116,31 @@ class NpyDataView {
   std::unique_ptr<std::max_align_t[]> own_;  // not zero-filled: read_npy_data writes it all
   const void* data_ = nullptr;
   std::size_t bytes_ = 0;
+};
+
+/// The exit status of a program ended by SigbusExit: bad input.
+inline constexpr int kSigbusExitStatus = 2;
+
+/// For programs that read a mapped file (NpyDataView::mapped()): while alive
+/// and `on`, a SIGBUS -- the file truncated by another process under the
+/// mapping -- writes ONE line "wellposed: error: <path>: data: the file was
+/// truncated while it was read" on stderr and ends the process with
+/// kSigbusExitStatus (bad input) instead of a crash. Nothing is cleaned up
+/// (_exit): use it only where no output has been written yet (outputs are
+/// written to a temporary sibling and renamed into place, so nothing partial
+/// is left under the output's name). Signal dispositions are process-wide:
+/// one guard at a time; the previous one is restored when it ends. The
+/// library itself never installs it (NpyDataView leaves that to its caller).
+class SigbusExit {
+ public:
+  SigbusExit(const std::string& path, bool on);
+  ~SigbusExit();
+  SigbusExit(const SigbusExit&) = delete;
+  SigbusExit& operator=(const SigbusExit&) = delete;
+
+ private:
+  struct Previous;
+  std::unique_ptr<Previous> previous_;
 };
 
 /// Header bytes (format 1.0, padded to 64 bytes) for the given array.
