@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <string>
 #include <thread>
@@ -52,20 +53,27 @@ nlohmann::json many_small_specs(std::size_t copies) {
   return list;
 }
 
+// The checks before the sleep hold as long as the thread is not stalled for
+// the whole 1 s budget (a loaded machine stalls it for milliseconds); two
+// consecutive shares are compared by order, not by a time tolerance.
 TEST(SharedBudget, EachSpecGetsAnEqualShareOfWhatIsLeftAndNothingAfterTheEnd) {
-  const SharedBudget b(0.2, "--timeout");
+  const SharedBudget b(1.0, "--timeout");
   EXPECT_GT(b.share(4), 0.0);
-  EXPECT_LE(b.share(4), 0.2 / 4);
-  EXPECT_LE(b.share(1), 0.2);
+  EXPECT_LE(b.share(4), 1.0 / 4);
+  EXPECT_LE(b.share(1), 1.0);
   EXPECT_GE(b.share(1), b.share(2));
-  EXPECT_NEAR(b.share(0), b.share(1), 0.05);  // no division by zero
-  std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  const double zero = b.share(0), one = b.share(1);  // no division by zero: 0 specs left counts as 1
+  EXPECT_TRUE(std::isfinite(zero));
+  EXPECT_GE(zero, one);
+  EXPECT_GT(zero, 0.0);
+  EXPECT_LE(zero, 1.0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1050));
   EXPECT_TRUE(b.spent());
   EXPECT_EQ(b.share(1), 0.0);
   const Verdict v = b.budget_spent();
   EXPECT_EQ(v.closedness, Closedness::unknown);
   EXPECT_EQ(v.method, "budget spent");
-  EXPECT_EQ(v.reason.rfind("budget spent: --timeout (0.2 s for all specs together)", 0), 0u) << v.reason;
+  EXPECT_EQ(v.reason.rfind("budget spent: --timeout (1 s for all specs together)", 0), 0u) << v.reason;
   EXPECT_TRUE(v.certificate.is_null() || v.certificate.empty());
 }
 
