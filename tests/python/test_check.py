@@ -47,7 +47,10 @@ def same_answer(py, cli):
     undecided = py if py.verdict == "unknown" else None
     reason = py.reason if undecided else cli["reason"]
     assert "unknown" in (py.verdict, cli["verdict"]), (py, cli["verdict"])
-    assert "within the budget" in reason, (py.verdict, cli["verdict"], reason)
+    # Ran out of its share ("... within the budget"), or the specs before it
+    # in the same file used the file's whole budget ("budget spent: ..."):
+    # both are time, which a slower or loaded machine has less of.
+    assert "within the budget" in reason or reason.startswith("budget spent"), (py.verdict, cli["verdict"], reason)
     return False
 
 
