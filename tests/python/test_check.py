@@ -198,12 +198,17 @@ def test_ctrl_c_raises_keyboard_interrupt():
     spec = json.loads((SRC / "examples" / "specs" / "random-masks.json").read_text())[0]
     assert spec["name"] == "random-3x3-a"
     specs = [dict(spec, name=f"random-3x3-a-{k}") for k in range(20)]
-    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
-    t0 = time.monotonic()
+    sent = []
+
+    def interrupt():
+        sent.append(time.monotonic())
+        os.kill(os.getpid(), signal.SIGINT)
+
+    timer = threading.Timer(0.3, interrupt)
     timer.start()
     with pytest.raises(KeyboardInterrupt):
         wellposed.check(specs, timeout=600.0)
-    assert time.monotonic() - t0 < 2.0
+    assert time.monotonic() - sent[0] < 2.0  # from Ctrl-C, whatever the load did before it
     timer.join()
     # The package still works afterwards.
     assert wellposed.check({"family": "lu", "n": 3}).verdict == "not_closed"
