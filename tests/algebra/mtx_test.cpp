@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <unistd.h>
 
 #include <wellposed/algebra/mtx.hpp>
 
@@ -130,7 +131,7 @@ TEST(Mtx, MalformedFilesAreRefusedWithTheLine) {
 
 // B8 for matrices: only regular files are read.
 TEST(Mtx, ReadsRegularFilesOnly) {
-  const auto dir = std::filesystem::temp_directory_path() / "wellposed_mtx_test";
+  const auto dir = std::filesystem::temp_directory_path() / ("wellposed_mtx_test_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   std::ofstream(dir / "ok.mtx") << "%%MatrixMarket matrix coordinate real general\n1 1 1\n1 1 2\n";
   EXPECT_EQ(read_mtx((dir / "ok.mtx").string())(0, 0), 2.0);

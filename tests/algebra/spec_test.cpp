@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <unistd.h>
 
 #include <wellposed/algebra/npy.hpp>
 #include <wellposed/algebra/network.hpp>
@@ -164,7 +165,7 @@ TEST(Spec, MalformedReluNetworkSpecsNameFileAndPath) {
 }
 
 TEST(Spec, LoadFromFileResolvesNpyRelativeToTheSpec) {
-  const auto dir = std::filesystem::temp_directory_path() / "wellposed_spec_test";
+  const auto dir = std::filesystem::temp_directory_path() / ("wellposed_spec_test_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   write_npy((dir / "mask.npy").string(), 2, 3, {1, 0, 2.5, 0, 0, -1});
   {
@@ -189,7 +190,7 @@ TEST(Spec, LoadFromFileResolvesNpyRelativeToTheSpec) {
 
 // .npy as NumPy writes it: a hand-made bool array and a Fortran-order int32 array.
 TEST(Npy, ReadsNumpyHeadersAndDtypes) {
-  const auto dir = std::filesystem::temp_directory_path() / "wellposed_npy_test";
+  const auto dir = std::filesystem::temp_directory_path() / ("wellposed_npy_test_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   auto write_raw = [&](const std::string& name, const std::string& header, const std::string& payload) {
     std::string h = header;
@@ -372,7 +373,7 @@ TEST(SpecHostile, FamilyMasksAreBoundedByTheLimit) {
 // A spec file larger than the limit allows is refused before it is read;
 // devices and FIFOs are never read (B8 for the spec itself).
 TEST(SpecHostile, SpecFilesAreBoundedBeforeReading) {
-  const auto dir = std::filesystem::temp_directory_path() / "wellposed_spec_size";
+  const auto dir = std::filesystem::temp_directory_path() / ("wellposed_spec_size_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const std::string body = R"({"name": ")" + std::string(4000, 'x') + R"(", "family": "lu", "n": 2})";
   std::ofstream(dir / "big.json") << body;
@@ -451,7 +452,7 @@ TEST(NpyHostile, HeadersAreParsedByHandAndStrictly) {
 }
 
 TEST(NpyHostile, NpyMasksAreRegularFilesOfTheRightSize) {
-  const auto dir = std::filesystem::temp_directory_path() / "wellposed_npy_hostile";
+  const auto dir = std::filesystem::temp_directory_path() / ("wellposed_npy_hostile_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   auto spec_error = [&](const std::string& npy) {
     std::ofstream(dir / "s.json") << R"({"factors": [{"support": {"npy": ")" + npy + R"("}}]})";

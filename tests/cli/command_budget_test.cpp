@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <string>
 #include <thread>
@@ -28,9 +29,12 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-/// Random 4x4 pairs and 3x3 chains that no detector decides: each needs the
-/// exact route, and most outlast a budget of a few seconds (the "hard specs"
-/// of tests/data/bad-inputs, B9-B11).
+/// Random pairs and a chain that no detector decides: each needs the exact
+/// route. pair6-s9 (56 parameters) is out of the exact route's reach by
+/// construction: still unknown after 90 s here, so its share of a 2 s budget
+/// never decides it, on any machine. The other two (tests/data/bad-inputs
+/// B9, B11) may or may not be decided within their share: chain3-s6 takes
+/// ~2 s here, and the exact route improves.
 nlohmann::json hard_specs() {
   auto random = [](std::size_t n, double density, int seed) {
     return nlohmann::json{{"rows", n}, {"cols", n}, {"support", {{"random", {{"density", density}, {"seed", seed}}}}}};
@@ -38,7 +42,7 @@ nlohmann::json hard_specs() {
   return nlohmann::json::array(
       {{{"name", "pair4-s2"}, {"factors", {random(4, 0.7, 2), random(4, 0.7, 1002)}}},
        {{"name", "chain3-s6"}, {"factors", {random(3, 0.6, 6), random(3, 0.6, 2006), random(3, 0.6, 3006)}}},
-       {{"name", "chain3-s15"}, {"factors", {random(3, 0.6, 15), random(3, 0.6, 2015), random(3, 0.6, 3015)}}}});
+       {{"name", "pair6-s9"}, {"factors", {random(6, 0.8, 9), random(6, 0.8, 1009)}}}});
 }
 
 /// `copies` copies of a dense 2x2x2 pair (closed, decided by a detector:
@@ -52,20 +56,27 @@ nlohmann::json many_small_specs(std::size_t copies) {
   return list;
 }
 
+// The checks before the sleep hold as long as the thread is not stalled for
+// the whole 1 s budget (a loaded machine stalls it for milliseconds); two
+// consecutive shares are compared by order, not by a time tolerance.
 TEST(SharedBudget, EachSpecGetsAnEqualShareOfWhatIsLeftAndNothingAfterTheEnd) {
-  const SharedBudget b(0.2, "--timeout");
+  const SharedBudget b(1.0, "--timeout");
   EXPECT_GT(b.share(4), 0.0);
-  EXPECT_LE(b.share(4), 0.2 / 4);
-  EXPECT_LE(b.share(1), 0.2);
+  EXPECT_LE(b.share(4), 1.0 / 4);
+  EXPECT_LE(b.share(1), 1.0);
   EXPECT_GE(b.share(1), b.share(2));
-  EXPECT_NEAR(b.share(0), b.share(1), 0.05);  // no division by zero
-  std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  const double zero = b.share(0), one = b.share(1);  // no division by zero: 0 specs left counts as 1
+  EXPECT_TRUE(std::isfinite(zero));
+  EXPECT_GE(zero, one);
+  EXPECT_GT(zero, 0.0);
+  EXPECT_LE(zero, 1.0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1050));
   EXPECT_TRUE(b.spent());
   EXPECT_EQ(b.share(1), 0.0);
   const Verdict v = b.budget_spent();
   EXPECT_EQ(v.closedness, Closedness::unknown);
   EXPECT_EQ(v.method, "budget spent");
-  EXPECT_EQ(v.reason.rfind("budget spent: --timeout (0.2 s for all specs together)", 0), 0u) << v.reason;
+  EXPECT_EQ(v.reason.rfind("budget spent: --timeout (1 s for all specs together)", 0), 0u) << v.reason;
   EXPECT_TRUE(v.certificate.is_null() || v.certificate.empty());
 }
 
@@ -89,8 +100,10 @@ TEST(CommandBudget, CheckTimeoutBoundsTheWholeCommandNotEachSpec) {
     ++unknown;
     EXPECT_NE(res["reason"].get<std::string>().find("budget"), std::string::npos) << res["reason"];
   }
-  // Each of these outlasts its share of 2 s on this route: some stay unknown.
+  // pair6-s9 outlasts any share of 2 s: the budget, not the spec, ended it.
   EXPECT_GE(unknown, 1u) << r.out;
+  EXPECT_EQ(j["results"][2]["name"], "pair6-s9");
+  EXPECT_EQ(j["results"][2]["verdict"], "unknown") << r.out;
   // The seconds the results report add up to at most the budget plus the overshoot.
   double sum = 0;
   for (const auto& res : j["results"]) sum += res["seconds"].get<double>();

@@ -134,7 +134,10 @@ TEST(Progress, LineIsDrawnOnlyOnATerminal) {
     cli::ProgressLine p(shown, true, /*force_terminal=*/true);
     p.stage("factorizing: split 1 of 4");
     p.count(1, 4);
-    std::this_thread::sleep_for(std::chrono::milliseconds(1300));
+    // The line appears at the first 200 ms tick after 1 s; 2.5 s leaves room
+    // for several ticks even when a loaded machine delays the drawing thread
+    // (at 1.3 s one late tick was enough to miss it).
+    std::this_thread::sleep_for(std::chrono::milliseconds(2500));
   }
   EXPECT_NE(shown.str().find("factorizing: split 1 of 4"), std::string::npos) << shown.str();
   EXPECT_NE(shown.str().find("left"), std::string::npos) << shown.str();

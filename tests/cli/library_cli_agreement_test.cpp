@@ -86,11 +86,22 @@ TEST(LibraryCliAgreement, EveryExampleSpec) {
 // detectors, the others run the exact route until the budget ends (the same
 // comparison at 0.5 s, where the exact route decides many pairs, is in
 // bench/RESULTS.md, "analyze() and the CLI agree").
+//
+// One `check` per pair, each with the budget the library gets: a single
+// `check` of all 200 pairs under budget x 200 lets the exact route's
+// overshoot on the ~95 pairs it runs on eat the budget of the pairs after
+// them, so on a slower or loaded machine the tail was "budget spent" (not
+// examined at all) while the library decided it. How many pairs the exact
+// route decides within 0.05 s depends on the machine; the pairs the
+// detectors decide (no solver: milliseconds) get 5 s on both sides, so no
+// stall of a loaded machine leaves one of them unchecked, and they bound the
+// number of equal verdicts from below on every machine.
 TEST(LibraryCliAgreement, TwoHundredSeededRandomPairs) {
   const double budget = std::getenv("WELLPOSED_AGREEMENT_BUDGET") ? std::atof(std::getenv("WELLPOSED_AGREEMENT_BUDGET")) : 0.05;
   std::mt19937_64 g(20261206);
-  nlohmann::json list = nlohmann::json::array();
+  const fs::path dir = wellposed::clitest::scratch_dir("agree");
   std::vector<Architecture> archs;
+  std::vector<std::string> files;
   for (int k = 0; k < 200; ++k) {
     const std::size_t n = k < 100 ? 3 : 4;
     auto mask = [&] {
@@ -100,38 +111,43 @@ TEST(LibraryCliAgreement, TwoHundredSeededRandomPairs) {
       return rows;
     };
     const auto m1 = mask(), m2 = mask();
-    list.push_back({{"name", "pair-" + std::to_string(k)},
-                    {"factors", {{{"rows", n}, {"cols", n}, {"support", {{"mask", m1}}}},
-                                 {{"rows", n}, {"cols", n}, {"support", {{"mask", m2}}}}}}});
+    const nlohmann::json spec = {{"name", "pair-" + std::to_string(k)},
+                                 {"factors", {{{"rows", n}, {"cols", n}, {"support", {{"mask", m1}}}},
+                                              {{"rows", n}, {"cols", n}, {"support", {{"mask", m2}}}}}}};
+    files.push_back((dir / ("pair-" + std::to_string(k) + ".json")).string());
+    std::ofstream(files.back()) << spec.dump();
     archs.push_back(Architecture({Support::from_rows(m1), Support::from_rows(m2)}));
   }
-  const fs::path dir = wellposed::clitest::scratch_dir("agree");
-  const fs::path file = dir / "pairs.json";
-  std::ofstream(file) << list.dump();
-  // The 200 specs share the command's --timeout: budget x 200 in all, so
-  // each gets at least about what the library gets per call below.
-  const auto report = cli_report({file.string()}, budget * static_cast<double>(archs.size()));
-  ASSERT_EQ(report["results"].size(), archs.size());
-  std::size_t equal = 0, exact_decided = 0;
+  std::size_t equal = 0, exact_decided = 0, detector_decided = 0;
   for (std::size_t k = 0; k < archs.size(); ++k) {
-    const auto an = analyze(archs[k], budget);
+    const bool by_detectors = detect(archs[k]).decided();
+    detector_decided += by_detectors;
+    const double b = by_detectors ? 5.0 : budget;
+    const auto report = cli_report({files[k]}, b);
+    ASSERT_EQ(report["results"].size(), 1u);
+    const auto& r = report["results"][0];
+    const auto an = analyze(archs[k], b);
     const std::string lib(to_string(an.verdict.closedness));
-    const auto& r = report["results"][k];
     const std::string cli = r["verdict"];
     exact_decided += an.verdict.decided() && an.stages.size() > 2;
     if (lib == cli) {
       ++equal;
       continue;
     }
+    EXPECT_FALSE(by_detectors) << "pair " << k << ": the detectors decide it, yet library " << lib << " ("
+                               << an.verdict.reason << "), CLI " << cli << " (" << r["reason"] << ")";
     // Never a contradiction; a difference only where one side ran out of time.
     EXPECT_TRUE((lib == "unknown" && time_related(an.verdict.reason)) ||
                 (cli == "unknown" && time_related(r["reason"].get<std::string>())))
         << "pair " << k << ": library " << lib << " (" << an.verdict.reason << "), CLI " << cli << " ("
         << r["reason"] << ")";
   }
-  EXPECT_GE(equal, 190u);
-  std::printf("[agreement] budget %.2f s: %zu of %zu equal, %zu decided by the exact route in the library\n", budget,
-              equal, archs.size(), exact_decided);
+  // The comparison happens on a large share of the pairs on any machine.
+  EXPECT_GE(detector_decided, 90u);
+  EXPECT_GE(equal, detector_decided);
+  std::printf("[agreement] budget %.2f s: %zu of %zu equal, %zu decided by the detectors, %zu by the exact route in "
+              "the library\n",
+              budget, equal, archs.size(), detector_decided, exact_decided);
   fs::remove_all(dir);
 }
 

@@ -4,6 +4,9 @@
 // well-posed and never replaces an existing file without --force.
 #include <gtest/gtest.h>
 
+#include <set>
+#include <string>
+
 #include <filesystem>
 
 #include <nlohmann/json.hpp>
@@ -23,11 +26,19 @@ std::vector<Support> factors_of(const nlohmann::json& rows) {
   return f;
 }
 
+// --timeout 60: every search here ends at its own bound (edits, candidates)
+// in about a second; at --timeout 3 a machine 5x slower, or the ASan build
+// under load, ran out of time first (at 0.3 s relu-subset-fails gets no
+// suggestion and random-3x3-b is not reached). random-3x3-a's own verdict
+// is timing-dependent (the exact route needs ~3 s, its input analysis gets at
+// most 4 s): closed (nothing to repair) or unknown (repaired), so it is not
+// among the specs that must be repaired.
 TEST(RepairCli, EveryIllPosedOrUnknownExampleGetsACertifiedSuggestion) {
-  std::size_t repaired = 0, networks = 0;
+  std::size_t networks = 0;
+  std::set<std::string> repaired;
   for (const auto& entry : std::filesystem::directory_iterator(std::string(WELLPOSED_SOURCE_DIR) + "/examples/specs")) {
     if (entry.path().extension() != ".json") continue;
-    const auto r = run_cli("repair --quiet --timeout 3 --json '" + entry.path().string() + "'");
+    const auto r = run_cli("repair --quiet --timeout 60 --json '" + entry.path().string() + "'");
     ASSERT_NE(r.code, 2) << entry.path() << ": " << r.err;
     const auto j = nlohmann::json::parse(r.out);
     for (const auto& res : j.at("results")) {
@@ -42,11 +53,12 @@ TEST(RepairCli, EveryIllPosedOrUnknownExampleGetsACertifiedSuggestion) {
                                       : check_certificate(Architecture(factors_of(s.at("factors"))), v);
         EXPECT_TRUE(c.ok) << res["name"] << ": " << c.reason;
       }
-      ++repaired;
+      repaired.insert(res["name"].get<std::string>());
       if (network) ++networks;
     }
   }
-  EXPECT_GE(repaired, 7u);  // lu-2, lu-4, random-3x3-a, kaleidoscope-8, np-hardness, relu-lu, relu-subset-fails
+  for (const char* name : {"lu-2", "lu-4", "kaleidoscope-8", "np-hardness-2x2", "relu-lu-4", "relu-subset-fails"})
+    EXPECT_EQ(repaired.count(name), 1u) << name << " was not repaired";
   EXPECT_GE(networks, 2u);  // relu-lu, relu-subset-fails
 }
 
@@ -81,7 +93,9 @@ TEST(RepairCli, TextNamesTheEditsPerFactor) {
 TEST(RepairCli, NetworkSpecGetsLayerEditsAndARepairedNetworkSpec) {
   const auto dir = clitest::scratch_dir("repair_net");
   const auto out = dir / "relu-lu-fixed.json";
-  const auto r = run_cli("repair --quiet examples/specs/relu-lu.json -o '" + out.string() + "'");
+  // --timeout 60: the search ends at its own bound (3 edits) in ~2 s here; at the
+  // default 10 s a machine 5x slower runs out of time first.
+  const auto r = run_cli("repair --quiet --timeout 60 examples/specs/relu-lu.json -o '" + out.string() + "'");
   ASSERT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("on [-B,B]^d (bounded box): NOT closed"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("nearest provably well-posed (bounded box)"), std::string::npos) << r.out;
@@ -96,7 +110,7 @@ TEST(RepairCli, NetworkSpecGetsLayerEditsAndARepairedNetworkSpec) {
 }
 
 TEST(RepairCli, NetworkJsonShape) {
-  const auto a = run_cli("repair --quiet --json --timeout 5 examples/specs/relu-lu.json");
+  const auto a = run_cli("repair --quiet --json --timeout 60 examples/specs/relu-lu.json");  // ~2 s: its own bound
   ASSERT_EQ(a.code, 0) << a.err;
   const auto res = nlohmann::json::parse(a.out).at("results").at(0);
   for (const char* k : {"name", "kind", "domain", "scope", "original", "overall", "suggestions", "candidates_examined",

@@ -17,6 +17,16 @@ namespace {
 
 using repairtest::apply;
 
+/// The searches below end at their own bounds (search depth, candidates) in
+/// about 2 s here; the default 10 s was a margin of 3 at load 12, and
+/// ReluLuGetsACertifiedSuggestion's exhaustive depth of 3 needs the search to
+/// end by its bound, not by the clock.
+RepairOptions ample() {
+  RepairOptions o;
+  o.seconds = 120;
+  return o;
+}
+
 // Every suggestion: closed on the bounded box, the certificate re-checked
 // here by the independent checker against the suggested layers, the edits
 // exactly the difference from the input, nearest first.
@@ -42,7 +52,7 @@ void expect_certified(const ReluNetwork& net, const RepairResult& r) {
 // edits, and the search proves none within 3 exists.
 TEST(RepairNetwork, ReluLuGetsACertifiedSuggestion) {
   const ReluNetwork net({Support::upper(4), Support::lower(4)}, "relu-lu-4");
-  const RepairResult r = repair_network(net);
+  const RepairResult r = repair_network(net, ample());
   EXPECT_TRUE(r.network);
   EXPECT_EQ(r.original.closedness, Closedness::not_closed);
   EXPECT_EQ(r.overall.closedness, Closedness::not_closed);
@@ -57,7 +67,7 @@ TEST(RepairNetwork, ReluLuGetsACertifiedSuggestion) {
 // removal suffices, and the moves' suggestions are certified as well.
 TEST(RepairNetwork, SubsetFailureIsRepaired) {
   const ReluNetwork net({Support::from_rows({"110", "011", "111"}), Support::full(2, 3)});
-  const RepairResult r = repair_network(net);
+  const RepairResult r = repair_network(net, ample());
   EXPECT_NE(r.original.closedness, Closedness::closed);
   ASSERT_FALSE(r.suggestions.empty()) << r.note;
   expect_certified(net, r);
@@ -80,7 +90,7 @@ TEST(RepairNetwork, TooManyHiddenNeuronsAreRefusedWithTheReason) {
   std::vector<std::string> rows;
   for (int k = 0; k < 16; ++k) rows.push_back(k % 3 == 0 ? "110" : k % 3 == 1 ? "011" : "101");
   const ReluNetwork net({Support::from_rows(rows), Support::full(2, 16)});
-  RepairOptions o;
+  RepairOptions o = ample();
   o.max_subset_neurons = 12;
   o.search_depth = 1;
   const RepairResult r = repair_network(net, o);
@@ -101,7 +111,7 @@ TEST(RepairNetwork, TwoHiddenLayersAreRefused) {
 
 TEST(RepairNetwork, ParameterBudgetIsRespected) {
   const ReluNetwork net({Support::upper(4), Support::lower(4)});
-  RepairOptions o;
+  RepairOptions o = ample();
   o.parameter_budget = 15;
   const RepairResult r = repair_network(net, o);
   ASSERT_FALSE(r.suggestions.empty()) << r.note;
@@ -113,7 +123,7 @@ TEST(RepairNetwork, ParameterBudgetIsRespected) {
 // by layer (W1 first), and "factors" are the layers input to output.
 TEST(RepairNetwork, JsonNamesLayersAndDomain) {
   const ReluNetwork net({Support::upper(4), Support::lower(4)});
-  const nlohmann::json j = to_json(repair_network(net));
+  const nlohmann::json j = to_json(repair_network(net, ample()));
   EXPECT_EQ(j.at("kind"), "relu_network");
   EXPECT_EQ(j.at("domain"), "bounded_box");
   EXPECT_EQ(j.at("original").at("verdict"), "not_closed");

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <set>
+#include <unistd.h>
 
 #include "wellposed/algebra/architecture.hpp"
 #include "wellposed/decide/checker.hpp"
@@ -93,7 +94,7 @@ TEST(Nullstellensatz, NonMembershipIsCheckedWithoutASolverAndTamperingIsCaught) 
 // two-solvers, a contrary answer rejects the certificate.
 class StandInSecondSolver : public ::testing::Test {
  protected:
-  std::string script = ::testing::TempDir() + "wellposed_second_solver_stand_in.sh";
+  std::string script = ::testing::TempDir() + "wellposed_second_solver_stand_in_" + std::to_string(::getpid()) + ".sh";
   void answer(const std::string& lines) {
     std::FILE* f = std::fopen(script.c_str(), "w");
     ASSERT_NE(f, nullptr);

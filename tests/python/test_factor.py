@@ -193,19 +193,44 @@ def test_chain_written_by_the_cli_loads(tmp_path, A):
     np.testing.assert_allclose(np.load(tmp_path / "Y.npy"), mine @ X, rtol=0, atol=1e-12)
 
 
-def test_ctrl_c_interrupts_factorize():
+def test_ctrl_c_interrupts_factorize(monkeypatch):
     import signal
     import threading
     import time
 
-    big = np.random.default_rng(7).standard_normal((2048, 2048))  # ~1 s of factorization
-    timer = threading.Timer(0.15, os.kill, (os.getpid(), signal.SIGINT))
-    t0 = time.monotonic()
+    # The SIGINT must land while the C++ factorization runs, on any machine:
+    # it is sent 0.01 s after the call into the extension starts (not at a
+    # fixed time from the test's start, which also counts copying A), and the
+    # work lasts far longer than that: 4096 x 4096 is ~1 s of CPU here, still
+    # ~0.2 s (x20) on a machine 5x faster. (2048 x 2048 with a 0.15 s timer
+    # was ~0.3 s of CPU: a 3x faster machine finished before the signal.)
+    big = np.random.default_rng(7).standard_normal((4096, 4096))
+    entered = threading.Event()
+    real = wellposed._core._factorize
+
+    def entering(*args):
+        entered.set()
+        return real(*args)
+
+    monkeypatch.setattr(wellposed._core, "_factorize", entering)
+
+    sent = []
+
+    def interrupt():
+        if entered.wait(60):
+            time.sleep(0.01)
+            sent.append(time.monotonic())
+            os.kill(os.getpid(), signal.SIGINT)
+
+    timer = threading.Thread(target=interrupt)
     timer.start()
     with pytest.raises(KeyboardInterrupt):
         wellposed.factorize(big, "butterfly")
-    elapsed = time.monotonic() - t0
+    # From Ctrl-C to KeyboardInterrupt (not from the test's start: copying A
+    # took seconds at load 14, 4096 x 4096 being 128 MB).
+    elapsed = time.monotonic() - sent[0]
     timer.join()
+    monkeypatch.undo()
     wellposed._core._drain()  # the abandoned factorization finishes in the background
     assert elapsed < 5.0
     assert wellposed.factorize(big[:4, :4], "butterfly").shape == (4, 4)
