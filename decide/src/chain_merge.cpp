@@ -204,30 +204,24 @@ bool peel_search(Support A, Support B, nlohmann::json& peel, nlohmann::json& bas
     for (idx a = 0; a < A2.rows(); ++a) A2.set(a, k, false);
     for (idx c = 0; c < B2.cols(); ++c) B2.set(k, c, false);
     const Support K2 = bool_product(A2, B2);
-    for (idx j = 0; j < B.cols(); ++j) {
-      // column j of B is the single entry (k, j); C_k x (R_k \ {j}) inside K2.
-      if (B.col_count(j) != 1 || !B(k, j)) continue;
-      bool inside = true;
-      for (idx a = 0; a < A.rows() && inside; ++a)
-        for (idx c = 0; c < B.cols() && inside; ++c)
-          if (c != j && A(a, k) && B(k, c) && !K2(a, c)) inside = false;
-      if (!inside) continue;
-      peel.push_back({"inner-col", j, k});
+    // "inner-col": column t of B is the single entry (k, t), and C_k x
+    // (R_k \ {t}) lies inside K2; "inner-row": row t of A is the single entry
+    // (t, k), and (C_k \ {t}) x R_k lies inside K2. True when the search
+    // below the peel succeeds.
+    const auto try_peel = [&](const char* kind, bool col, idx t) {
+      if (col ? (B.col_count(t) != 1 || !B(k, t)) : (A.row_count(t) != 1 || !A(t, k))) return false;
+      for (idx a = 0; a < A.rows(); ++a)
+        for (idx c = 0; c < B.cols(); ++c)
+          if ((col ? c != t : a != t) && A(a, k) && B(k, c) && !K2(a, c)) return false;
+      peel.push_back({kind, t, k});
       if (peel_search(A2, B2, peel, base, budget)) return true;
       peel.erase(peel.end() - 1);
-    }
-    for (idx i = 0; i < A.rows(); ++i) {
-      // row i of A is the single entry (i, k); (C_k \ {i}) x R_k inside K2.
-      if (A.row_count(i) != 1 || !A(i, k)) continue;
-      bool inside = true;
-      for (idx a = 0; a < A.rows() && inside; ++a)
-        for (idx c = 0; c < B.cols() && inside; ++c)
-          if (a != i && A(a, k) && B(k, c) && !K2(a, c)) inside = false;
-      if (!inside) continue;
-      peel.push_back({"inner-row", i, k});
-      if (peel_search(A2, B2, peel, base, budget)) return true;
-      peel.erase(peel.end() - 1);
-    }
+      return false;
+    };
+    for (idx j = 0; j < B.cols(); ++j)
+      if (try_peel("inner-col", true, j)) return true;
+    for (idx i = 0; i < A.rows(); ++i)
+      if (try_peel("inner-row", false, i)) return true;
   }
   // "group-cols" / "group-rows" (issue 24 item 5, proof in the file comment):
   // for a proper set C of columns (rows), G = the inner indices whose row of B
