@@ -26,6 +26,13 @@ using exact_fixture::expect_checked;
 using exact_fixture::opts;
 using exact_fixture::pair;
 
+/// The same certificate with the opposite answer ("not closed") is rejected.
+void expect_flipped_rejected(const Architecture& a, const Verdict& v) {
+  Verdict flipped = v;
+  flipped.closedness = Closedness::not_closed;
+  EXPECT_FALSE(check_certificate(a, flipped).ok);
+}
+
 // The one peel of the certificate's only merge step ([kind, index, inner]).
 nlohmann::json only_peel(const Verdict& v) {
   const auto& steps = v.certificate.at("merged").at("steps");
@@ -64,9 +71,7 @@ TEST(ExactPeelInner, SingleEntryColumnOfTheSecondFactorFillsTheSquare) {
   rejected([](nlohmann::json& s) { s["base"] = "rows"; }, "wrong base");
 
   // The opposite answer with the same certificate.
-  Verdict flipped = v;
-  flipped.closedness = Closedness::not_closed;
-  EXPECT_FALSE(check_certificate(a, flipped).ok);
+  expect_flipped_rejected(a, v);
   // Altered supports: column 0 of X_2 gets a second entry, so the peel's
   // single-entry hypothesis fails on this architecture.
   const Architecture two = pair({"0111", "1111", "1111", "1111"}, {"1111", "1110", "0101", "0111"});
@@ -140,9 +145,7 @@ TEST(ExactPeelInner, FrontierChainsMergeToOneFactor) {
         for (const auto& p : st["peel"]) inner |= p[0] == "inner-col" || p[0] == "inner-row";
     EXPECT_TRUE(inner) << v.certificate["merged"]["steps"].dump();
     expect_checked(a, v);
-    Verdict flipped = v;
-    flipped.closedness = Closedness::not_closed;
-    EXPECT_FALSE(check_certificate(a, flipped).ok);
+    expect_flipped_rejected(a, v);
   }
 }
 
@@ -175,9 +178,7 @@ TEST(ExactPeelInner, GroupOfInnerIndicesFillsItsColumns) {
   rejected([](nlohmann::json& p) { p[3] = nlohmann::json{{"side", "rows"}, {"pinned", nlohmann::json::array()}}; },
            "nothing pinned: Hall's condition fails");
   rejected([](nlohmann::json& p) { p[0] = p[0] == "group-cols" ? "group-rows" : "group-cols"; }, "other side");
-  Verdict flipped = v;
-  flipped.closedness = Closedness::not_closed;
-  EXPECT_FALSE(check_certificate(a, flipped).ok);
+  expect_flipped_rejected(a, v);
   // Altered supports: row 3 of X_2 reaches column 1 as well, so G changes.
   const Architecture other = pair({"1111", "1110", "1111", "0111"}, {"1110", "0110", "1010", "1110"});
   EXPECT_FALSE(check_certificate(other, v).ok);
